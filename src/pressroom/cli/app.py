@@ -1,0 +1,74 @@
+"""The ``press`` command line: a thin client of ``pressroom.Site``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+from .output import EXIT_USAGE, envelope, stderr
+from ..errors import Problem
+
+app = typer.Typer(
+    name="press",
+    help="Draft/published content workflow for a file-based site, on a git-style store in .press/.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"press {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    directory: Annotated[
+        Optional[Path],
+        typer.Option("-C", "--directory", help="Run in this site root (also PRESSROOM_DIR).", show_default=False),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Draft/published content workflow for a file-based site.
+
+    Exit codes: 0 ok, 1 refused (validation, link closure, nothing to do),
+    2 usage, 3 conflict (concurrent change, lock timeout), 4 store damaged.
+    """
+    ctx.obj = {"directory": directory}
+
+
+def _register() -> None:
+    from . import cmd_records  # noqa: F401 - registers its commands on app
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``press`` script: usage errors, too, honour ``--json``."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="press", standalone_mode=False)
+    except typer.Abort:
+        stderr.print("aborted")
+        sys.exit(130)
+    except typer.TyperException as e:
+        # Option parsing failed before any command ran (click's UsageError).
+        if "--json" in args:
+            name = next((a for a in args if not a.startswith("-")), "press")
+            typer.echo(envelope(name, errors=[Problem(e.format_message(), code="usage")], exit_code=EXIT_USAGE))
+        else:
+            e.show()
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

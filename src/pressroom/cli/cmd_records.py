@@ -1,0 +1,179 @@
+"""Commands on records and their versions: init, save, status, show, log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..api import Site
+from ..errors import UsageError
+from ..records import parse_scalar
+from .app import app
+from .common import AllOpt, AuthorOpt, JsonOpt, MessageOpt, ModelOpt, open_site, short
+from .output import command, stderr, stdout
+
+STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim"}
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    directory: Annotated[Optional[Path], typer.Argument(help="Folder to make a site (default: -C or .).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Make a folder a pressroom site: pressroom.yaml, models/, content/ and .press/.
+
+    In an existing site it creates only what is missing, and says so.
+    """
+    with command("init", json_) as out:
+        target = directory or (ctx.find_root().obj or {}).get("directory") or Path(".")
+        result = Site.init(target)
+
+        def render() -> None:
+            if result.created:
+                stdout.print(f"Initialised pressroom site in {result.root}: created {', '.join(result.created)}")
+            else:
+                stdout.print(f"{result.root} is already a pressroom site; nothing changed")
+
+        out.done(result, render)
+
+
+def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
+    pairs = []
+    for item in values:
+        path, sep, value = item.partition("=")
+        if not sep or not path:
+            raise UsageError(f"--set {item!r} is not field=value", hint="e.g. --set title=Hello --set tags[0]=news")
+        pairs.append((path.strip(), parse_scalar(value)))
+    return pairs
+
+
+@app.command()
+def save(
+    ctx: typer.Context,
+    refs: Annotated[Optional[list[str]], typer.Argument(help="Records to save (model/id).", show_default=False)] = None,
+    all_: AllOpt = False,
+    model: ModelOpt = None,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    file: Annotated[
+        Optional[str], typer.Option("-f", "--file", help="Take the content from FILE, or - for stdin.",
+                                    show_default=False)
+    ] = None,
+    sets: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news.",
+                     show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
+
+    Unchanged content makes no version. A batch is one transaction: if any file is
+    bad, nothing is saved and every problem is listed.
+    """
+    with command("save", json_) as out:
+        site = open_site(ctx)
+        content = None
+        if file == "-":
+            content = sys.stdin.buffer.read(site.config.max_file_size + 1)
+        elif file is not None:
+            try:
+                content = Path(file).read_bytes()
+            except OSError as e:
+                raise UsageError(f"cannot read -f {file}: {e.strerror}") from None
+        result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,
+                           content=content, set=_parse_sets(sets or []), force=force)
+
+        def render() -> None:
+            for s in result.saved:
+                stdout.print(f"saved {s.record} {short(s.version)}" + (f" (parent {short(s.parent)})" if s.parent
+                                                                       else " (first version)"))
+            if not result.saved:
+                stdout.print("nothing to save: content unchanged")
+            elif result.unchanged:
+                stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
+
+        out.warn(result.warnings)
+        out.done(result, render)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    refs: Annotated[Optional[list[str]], typer.Argument(help="Records to show (default: all).",
+                                                        show_default=False)] = None,
+    model: ModelOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show each record's status (new, draft, published, updated, archived) and unsaved changes."""
+    with command("status", json_) as out:
+        site = open_site(ctx)
+        result = site.status(*(refs or []), model=model)
+
+        def render() -> None:
+            if not result.records:
+                stdout.print("no records yet: write content/<model>/<id>.yaml, then press save")
+                return
+            table = Table(box=None, pad_edge=False)
+            for col in ("record", "status", "changes", "current", "published", "last change"):
+                table.add_column(col)
+            for r in result.records:
+                table.add_row(r.record, r.status, r.changes or "", short(r.current), short(r.published),
+                              f"{r.updated_at or ''} {_name(r.updated_by)}".strip(),
+                              style=STATUS_STYLE.get(r.status))
+            stdout.print(table)
+            counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n)
+            stdout.print(f"{len(result.records)} record(s): {counts}", style="dim")
+
+        out.warn(result.warnings)
+        out.done({"records": result.records, "counts": result.counts()}, render)
+
+
+def _name(author: str | None) -> str:
+    """An author without the e-mail, to keep tables narrow."""
+    return (author or "").split(" <")[0]
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="model/id[@version]; version: id, @current, @published, ~N.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Print a version's content exactly as it was saved (default: current)."""
+    with command("show", json_) as out:
+        result = open_site(ctx).show(ref)
+
+        def render() -> None:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(result.content)
+            sys.stdout.buffer.flush()
+
+        out.done(result, render)
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="model/id[@version] to start from (default: current).")],
+    limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, help="Show at most N versions.",
+                                                 show_default=False)] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List a record's versions, newest first: id, time, author, message."""
+    with command("log", json_) as out:
+        result = open_site(ctx).log(ref, limit=limit)
+
+        def render() -> None:
+            for e in result.entries:
+                marks = f" ({', '.join(e.refs)})" if e.refs else ""
+                stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
+                stdout.print(f"    {e.message or '(no message)'}")
+
+        out.done(result, render)

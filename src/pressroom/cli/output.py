@@ -1,0 +1,132 @@
+"""One way out for every command: rich for people, a JSON envelope for scripts.
+
+Errors map to exit codes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from ..errors import ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError
+
+ENVELOPE_VERSION = 1
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_DAMAGED = 0, 1, 2, 3, 4
+# Order matters: the first class an error is an instance of gives its code.
+_EXIT_CODES: list[tuple[type[PressError], int, str]] = [
+    (StoreDamagedError, EXIT_DAMAGED, "damaged"),
+    (ConflictError, EXIT_CONFLICT, "conflict"),
+    (UsageError, EXIT_USAGE, "usage"),
+    (RefusedError, EXIT_REFUSED, "refused"),
+    (PressError, EXIT_REFUSED, "refused"),
+]
+STATUS_OF_CODE = {EXIT_OK: "ok", EXIT_REFUSED: "refused", EXIT_USAGE: "usage", EXIT_CONFLICT: "conflict",
+                  EXIT_DAMAGED: "damaged"}
+
+# markup and highlighting off: record text is printed as text, never as markup.
+# Piped output is not wrapped at 80 columns: scripts read lines, not a screen.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
+stdout = Console(markup=False, highlight=False, soft_wrap=True, width=_PIPE_WIDTH)
+stderr = Console(markup=False, highlight=False, stderr=True, soft_wrap=True)
+
+
+def exit_code_for(error: PressError) -> int:
+    for cls, code, _status in _EXIT_CODES:
+        if isinstance(error, cls):
+            return code
+    return EXIT_REFUSED
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, lists and bytes as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
+
+
+def envelope(command: str, *, data: Any = None, errors: list[Problem] = (), warnings: list[Problem] = (),
+             exit_code: int = EXIT_OK) -> str:
+    """The stable JSON shape every ``--json`` command prints (keys sorted)."""
+    doc = {
+        "command": command,
+        "data": jsonable(data),
+        "errors": [p.as_dict() for p in errors],
+        "exit_code": exit_code,
+        "status": STATUS_OF_CODE.get(exit_code, "refused"),
+        "version": ENVELOPE_VERSION,
+        "warnings": [p.as_dict() for p in warnings],
+    }
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
+
+
+def print_problems(problems: list[Problem], *, label: str = "error") -> None:
+    for p in problems:
+        stderr.print(f"{label}: {p}", style="red" if label == "error" else "yellow")
+        if p.hint:
+            stderr.print(f"  hint: {p.hint}", style="dim")
+
+
+class Output:
+    """What a running command prints to, set up by ``command()``."""
+
+    def __init__(self, name: str, as_json: bool):
+        self.name = name
+        self.as_json = as_json
+        self.warnings: list[Problem] = []
+
+    def warn(self, problems: list[Problem]) -> None:
+        self.warnings.extend(problems)
+        if not self.as_json:
+            print_problems(problems, label="warning")
+
+    def done(self, data: Any, render: Callable[[], None] | None = None, *, exit_code: int = EXIT_OK,
+             errors: list[Problem] = ()) -> None:
+        """Print the result (and errors) and leave with ``exit_code``."""
+        if self.as_json:
+            typer.echo(envelope(self.name, data=data, errors=list(errors), warnings=self.warnings,
+                                exit_code=exit_code))
+        else:
+            if render is not None:
+                render()
+            print_problems(list(errors))
+        if exit_code:
+            raise typer.Exit(exit_code)
+
+
+@contextmanager
+def command(name: str, as_json: bool) -> Iterator[Output]:
+    """Run a command body; a PressError becomes a message and its exit code."""
+    out = Output(name, as_json)
+    try:
+        yield out
+    except PressError as e:
+        code = exit_code_for(e)
+        if as_json:
+            typer.echo(envelope(name, errors=e.problems, warnings=out.warnings, exit_code=code))
+        else:
+            problems = e.problems
+            if len(problems) > 1:
+                stderr.print(f"error: {e.message}", style="red")
+                if e.hint:
+                    stderr.print(f"  hint: {e.hint}", style="dim")
+            print_problems(problems)
+        raise typer.Exit(code) from None
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

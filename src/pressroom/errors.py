@@ -1,0 +1,136 @@
+"""The one exception hierarchy of pressroom.
+
+Each class says what kind of failure it is; the CLI maps the kind to an exit
+code in one place (``pressroom.cli.app``). Subclasses build their message in
+``__init__`` and keep their fields, so the JSON envelope can report them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a problem is: a file, a position in it, a record and a field path."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    record: str | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            pos = self.file
+            if self.line is not None:
+                pos += f":{self.line}"
+                if self.column is not None:
+                    pos += f":{self.column}"
+            parts.append(pos)
+        elif self.record:
+            parts.append(self.record)
+        if self.path:
+            parts.append(f"field {self.path}")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning, as it is reported (several may come from one command)."""
+
+    message: str
+    code: str = "error"
+    where: Where = field(default_factory=Where)
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        out.update(self.where.as_dict())
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+    def __str__(self) -> str:
+        where = str(self.where)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class PressError(Exception):
+    """Base of every error pressroom raises on purpose."""
+
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: Where | None = None,
+        hint: str | None = None,
+        problems: list[Problem] | None = None,
+    ):
+        self.message = message
+        self.where = where or Where()
+        self.hint = hint
+        self._problems = problems
+        super().__init__(str(Problem(message, self.code, self.where)))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem to report: the list given, or this error alone."""
+        if self._problems:
+            return list(self._problems)
+        return [Problem(self.message, self.code, self.where, self.hint)]
+
+
+class UsageError(PressError):
+    """The command was asked wrongly: a bad ref, option, or a missing site."""
+
+    code = "usage"
+
+
+class NotFoundError(UsageError):
+    """A record, version or model named by the user does not exist."""
+
+    code = "not_found"
+
+
+class RefusedError(PressError):
+    """The command understood, but the content or the state does not allow it."""
+
+    code = "refused"
+
+
+class BadContentError(RefusedError):
+    """A working file cannot be read as a record (YAML, encoding, size, shape)."""
+
+    code = "bad_content"
+
+
+class ConflictError(PressError):
+    """Another writer got there first: a ref no longer holds what was expected."""
+
+    code = "conflict"
+
+
+class LockTimeoutError(ConflictError):
+    """The store lock could not be taken in time."""
+
+    code = "lock_timeout"
+
+
+class StoreDamagedError(PressError):
+    """The store on disk is not what it must be: a bad object, ref or journal."""
+
+    code = "store_damaged"
+
+
+class StoreFormatError(StoreDamagedError):
+    """The store was written by a newer pressroom, or has no readable format."""
+
+    code = "store_format"

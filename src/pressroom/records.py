@@ -1,0 +1,328 @@
+"""Records: their ids, their working files, and YAML in and out.
+
+Blobs keep a file's exact bytes; parsing happens here, with the C loader, and
+the result is plain data (dict, list, str, int, float, bool, None; dates as
+ISO strings) that JSON Schema and JSON output can take as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import BadContentError, UsageError, Where
+
+MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ID_RE = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,127}$")
+# Aliases are shared, not copied, when YAML loads; a billion-laughs file is
+# small in memory but explodes when it is validated or written as JSON. We
+# count what it would expand to and refuse past this many nodes.
+MAX_EXPANDED_NODES = 1_000_000
+DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
+
+REF_HINT = "a record is named model/id, lowercase: letters, digits, '-', '_', '.' (e.g. post/hello-world)"
+
+
+@dataclass(frozen=True, order=True)
+class RecordKey:
+    """A record's address, ``model/id``."""
+
+    model: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.model}/{self.id}"
+
+
+def check_model_name(model: str) -> str:
+    """Return ``model`` if it is a valid model name, else raise a UsageError."""
+    if not MODEL_RE.match(model):
+        raise UsageError(
+            f"invalid model name {model!r}",
+            hint="a model name is lowercase letters, digits, '-' and '_' (e.g. post)",
+        )
+    return model
+
+
+def parse_key(text: str) -> RecordKey:
+    """Parse ``model/id``; refuse anything that could escape the site or confuse a path."""
+    model, sep, rid = text.partition("/")
+    if not sep or not MODEL_RE.match(model) or not ID_RE.match(rid) or ".." in rid:
+        raise UsageError(f"invalid record name {text!r}", hint=REF_HINT)
+    return RecordKey(model, rid)
+
+
+def parse_ref(text: str) -> tuple[RecordKey, str | None]:
+    """Parse ``model/id[@version]`` into a key and the version spec (or None)."""
+    name, sep, version = text.partition("@")
+    if sep and not version:
+        raise UsageError(f"{text!r} names no version after '@'", hint="e.g. post/x@current, post/x@3fa9c1e")
+    return parse_key(name), (version if sep else None)
+
+
+# working files
+
+
+def working_path(root: Path, key: RecordKey) -> Path:
+    return root / "content" / key.model / f"{key.id}.yaml"
+
+
+def check_inside(root: Path, path: Path) -> None:
+    """Refuse a path that is a symlink, or goes through one, or resolves outside ``root``.
+
+    CI runs press on pull requests: a link to a secret must never be read into the store.
+    """
+    rel = path.relative_to(root)
+    probe = root
+    for part in rel.parts:
+        probe = probe / part
+        if probe.is_symlink():
+            raise BadContentError(
+                "is a symbolic link; press reads only regular files inside the site",
+                where=Where(file=str(probe)),
+                hint="replace the link with the file itself",
+            )
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise BadContentError(
+            "resolves outside the site", where=Where(file=str(path)), hint="keep content inside the site"
+        ) from None
+
+
+def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
+    """Read a file, refusing it when larger than ``limit`` bytes."""
+    size = path.stat().st_size
+    if size > limit:
+        raise BadContentError(
+            f"file is {size:,} bytes, over the limit of {limit:,}",
+            where=Where(file=label or str(path)),
+            hint="split the record, or raise max_file_size in pressroom.yaml",
+        )
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BadContentError(
+            f"file is over the limit of {limit:,} bytes", where=Where(file=label or str(path))
+        )
+    return data
+
+
+# YAML
+
+
+def _safe_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _rt_yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """Decode UTF-8, naming the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise BadContentError(
+            f"is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+            where=Where(file=label, line=line, column=column),
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """Parse a record's bytes into plain data; it must be a YAML mapping."""
+    text = decode_text(data, label)
+    try:
+        doc = _safe_yaml().load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise BadContentError(
+            f"is not valid YAML: {e.problem or e.context}",
+            where=Where(file=label, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None),
+            hint="fix the YAML syntax at that place",
+        ) from None
+    except (YAMLError, RecursionError, ValueError) as e:
+        raise BadContentError(f"is not valid YAML: {e}", where=Where(file=label)) from None
+    if doc is None and allow_empty:
+        return {}
+    if not isinstance(doc, dict):
+        kind = "empty" if doc is None else f"a {type(doc).__name__}"
+        raise BadContentError(
+            f"must hold a YAML mapping (field: value), but it is {kind}",
+            where=Where(file=label, line=1),
+            hint="a record file is a mapping of fields, e.g. `title: Hello`",
+        )
+    return _to_plain(doc, label)
+
+
+def _to_plain(doc: Any, label: str) -> dict[str, Any]:
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def expanded(node: Any) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise BadContentError(
+                "has a recursive YAML alias (a node that contains itself)",
+                where=Where(file=label),
+                hint="remove the alias that refers back to its own parent",
+            )
+        active.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + sum(expanded(c) for c in children)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_EXPANDED_NODES:
+            raise BadContentError(
+                f"expands to over {MAX_EXPANDED_NODES:,} values through YAML aliases",
+                where=Where(file=label),
+                hint="write the data out instead of nesting aliases (this looks like an alias bomb)",
+            )
+        return total
+
+    try:
+        expanded(doc)
+    except RecursionError:
+        raise BadContentError("is nested too deeply", where=Where(file=label)) from None
+    return _plain(doc)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {_plain_key(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, (dt.date, dt.datetime)):
+        return node.isoformat()
+    if isinstance(node, bytes):
+        return base64.b64encode(node).decode("ascii")
+    return node
+
+
+def _plain_key(key: Any) -> str:
+    # JSON's own rule for non-string keys, so JSON output and schemas agree.
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(_plain(key))
+
+
+def parse_scalar(text: str) -> Any:
+    """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text."""
+    try:
+        value = _safe_yaml().load(text)
+    except (YAMLError, ValueError):
+        return text
+    return text if value is None and text.strip() not in ("null", "~") else _plain(value)
+
+
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_field_path(path: str) -> list[str | int]:
+    """``seo.title`` -> ['seo', 'title']; ``tags[2]`` -> ['tags', 2]."""
+    steps: list[str | int] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == "." and steps and pos + 1 < len(path):
+            pos += 1
+        m = _PATH_TOKEN.match(path, pos)
+        if not m:
+            raise UsageError(f"invalid field path {path!r}", hint="use dots and indexes, e.g. seo.title or tags[2]")
+        steps.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
+        pos = m.end()
+    if not steps:
+        raise UsageError("empty field path", hint="e.g. --set title=Hello")
+    return steps
+
+
+def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> bytes:
+    """Set fields in a YAML document, keeping its comments, key order and quoting."""
+    load_record(data, label)
+    yaml = _rt_yaml()
+    doc = yaml.load(decode_text(data, label))
+    for path, value in assignments:
+        steps = parse_field_path(path)
+        node = doc
+        for i, step in enumerate(steps[:-1]):
+            node = _descend(node, step, steps[i + 1], path)
+        _assign(node, steps[-1], value, path)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue().encode("utf-8")
+
+
+def _descend(node: Any, step: str | int, next_step: str | int, path: str) -> Any:
+    if isinstance(step, int):
+        if not isinstance(node, list) or step >= len(node):
+            raise UsageError(f"{path}: no list item [{step}] to go into")
+        return node[step]
+    if not isinstance(node, dict):
+        raise UsageError(f"{path}: {step!r} is not inside a mapping")
+    if step not in node or node[step] is None:
+        node[step] = CommentedSeq() if isinstance(next_step, int) else CommentedMap()
+    return node[step]
+
+
+def _assign(node: Any, step: str | int, value: Any, path: str) -> None:
+    if isinstance(step, int):
+        if not isinstance(node, list) or step > len(node):
+            raise UsageError(f"{path}: index [{step}] is past the end of the list")
+        if step == len(node):
+            node.append(value)
+        else:
+            node[step] = value
+        return
+    if not isinstance(node, dict):
+        raise UsageError(f"{path}: cannot set {step!r}: its parent is not a mapping")
+    node[step] = value
+
+
+def dump_record(data: dict[str, Any]) -> bytes:
+    """Write plain data as block-style YAML (for new records and exports)."""
+    yaml = _rt_yaml()
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().encode("utf-8")
+
+
+def list_working(root: Path, model: str | None = None) -> list[RecordKey]:
+    """Every ``content/<model>/<id>.yaml`` whose name is a valid record key."""
+    content = root / "content"
+    models = [model] if model else sorted(os.listdir(content)) if content.is_dir() else []
+    keys = []
+    for m in models:
+        mdir = content / m
+        if not MODEL_RE.match(m) or not mdir.is_dir() or mdir.is_symlink():
+            continue
+        for name in sorted(os.listdir(mdir)):
+            stem, ext = os.path.splitext(name)
+            if ext == ".yaml" and ID_RE.match(stem) and ".." not in stem:
+                keys.append(RecordKey(m, stem))
+    return keys

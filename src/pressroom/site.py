@@ -1,0 +1,151 @@
+"""A site: its root folder, ``pressroom.yaml``, working files and store.
+
+The root is found like git finds ``.git``: ``-C DIR`` or ``PRESSROOM_DIR``,
+else the nearest folder up from the working directory that holds
+``pressroom.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BadContentError, NotFoundError, UsageError, Where
+from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
+from .store import Store
+
+CONFIG_NAME = "pressroom.yaml"
+STORE_NAME = ".press"
+CONFIG_MAX_SIZE = 1024 * 1024
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$")
+_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
+# Keys of pressroom.yaml this version knows; a typo is refused, not ignored.
+CONFIG_KEYS = {"max_file_size", "hooks", "git"}
+
+DEFAULT_CONFIG = b"""\
+# pressroom site settings
+# max_file_size: 5MiB   # largest record file press will read
+"""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of ``pressroom.yaml``."""
+
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The site root: ``PRESSROOM_DIR``, or the nearest folder up holding pressroom.yaml."""
+    env = os.environ.get("PRESSROOM_DIR")
+    if start is None and env:
+        start = Path(env)
+        if not (start / CONFIG_NAME).is_file():
+            raise UsageError(
+                f"PRESSROOM_DIR={env} is not a pressroom site (no {CONFIG_NAME})",
+                hint="point PRESSROOM_DIR at a site, or run `press init` there",
+            )
+        return start.absolute()
+    here = (start or Path.cwd()).absolute()
+    if start is not None:
+        if not (here / CONFIG_NAME).is_file():
+            raise UsageError(
+                f"{here} is not a pressroom site (no {CONFIG_NAME})",
+                hint=f"run `press -C {start} init` to make one",
+            )
+        return here
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise UsageError(
+        f"not inside a pressroom site (no {CONFIG_NAME} here or in any parent folder)",
+        hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR",
+    )
+
+
+def parse_size(value: Any, label: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    m = _SIZE_RE.match(str(value)) if isinstance(value, str) else None
+    if not m or int(m.group(1)) <= 0:
+        raise BadContentError(
+            f"max_file_size must be a positive size like 5MiB, not {value!r}",
+            where=Where(file=label, path="max_file_size"),
+        )
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_NAME
+    label = str(path)
+    data = load_record(read_limited(path, CONFIG_MAX_SIZE), label, allow_empty=True)
+    unknown = sorted(set(data) - CONFIG_KEYS)
+    if unknown:
+        raise BadContentError(
+            f"unknown setting {unknown[0]!r}",
+            where=Where(file=label, path=unknown[0]),
+            hint=f"known settings: {', '.join(sorted(CONFIG_KEYS))}",
+        )
+    size = parse_size(data["max_file_size"], label) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
+    return Config(max_file_size=size, raw=data)
+
+
+class SiteCore:
+    """Paths, settings and store of one site; the layers above work through it."""
+
+    def __init__(self, root: Path, store: Store, config: Config):
+        self.root = root
+        self.store = store
+        self.config = config
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> SiteCore:
+        """Open the site at ``path`` (or found from the working directory)."""
+        root = find_root(Path(path) if path is not None else None)
+        config = load_config(root)
+        store_dir = root / STORE_NAME
+        if not store_dir.is_dir():
+            raise UsageError(
+                f"{root} has {CONFIG_NAME} but no {STORE_NAME}/ store",
+                hint="run `press init` there to create the store (it changes nothing else)",
+            )
+        return cls(root, Store.open(store_dir), config)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def working_path(self, key: RecordKey) -> Path:
+        return working_path(self.root, key)
+
+    def rel(self, path: Path) -> str:
+        """A path as the user should see it: relative to the site root."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def read_working(self, key: RecordKey) -> bytes | None:
+        """The working file's bytes, or None when there is none; links are refused."""
+        path = self.working_path(key)
+        if not path.exists() and not path.is_symlink():
+            return None
+        check_inside(self.root, path)
+        if not path.is_file():
+            raise BadContentError("is not a regular file", where=Where(file=self.rel(path)))
+        return read_limited(path, self.config.max_file_size, label=self.rel(path))
+
+    def require_model_dir(self, model: str) -> None:
+        if not (self.content_dir / model).is_dir() and not (self.models_dir / f"{model}.yaml").is_file():
+            raise NotFoundError(
+                f"unknown model {model!r}",
+                hint=f"create models/{model}.yaml or content/{model}/ first",
+            )

@@ -1,0 +1,205 @@
+"""The store in ``.press/``: objects, refs, event logs, lock and transactions.
+
+It knows nothing of YAML or models: records are opaque ``model/id`` keys and
+blobs are bytes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
+from .events import EventLogs
+from .fsio import fsync_dir, write_atomic
+from .journal import Event, Journal, RefUpdate
+from .lock import locked
+from .objects import OID_RE, ObjectStore, hash_bytes
+from .refs import REF_KINDS, RefFiles, check_record_key
+from .versions import Version
+
+__all__ = [
+    "Event",
+    "OID_RE",
+    "REF_KINDS",
+    "RefUpdate",
+    "Snapshot",
+    "Store",
+    "Version",
+    "check_record_key",
+    "hash_bytes",
+]
+
+FORMAT = 1
+_GITIGNORE = b"# local to each machine, never committed\nlock\ncache/\n"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """All refs at one instant: a transaction is in it whole or not at all."""
+
+    current: dict[str, str] = field(default_factory=dict)
+    published: dict[str, str] = field(default_factory=dict)
+    archived: dict[str, str] = field(default_factory=dict)
+
+    def get(self, kind: str, record: str) -> str | None:
+        return getattr(self, kind).get(record)
+
+    def records(self) -> list[str]:
+        return sorted(set(self.current) | set(self.published) | set(self.archived))
+
+
+class Store:
+    """One site's ``.press/`` folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.objects = ObjectStore(root / "objects")
+        self.refs = RefFiles(root / "refs")
+        self.logs = EventLogs(root / "logs")
+        self.journal = Journal(root, self.refs, self.logs)
+        self.lock_path = root / "lock"
+
+    @classmethod
+    def init(cls, root: Path) -> Store:
+        """Create an empty store (the caller checks that there is none)."""
+        for sub in ("objects", "refs", "logs"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        write_atomic(root / ".gitignore", _GITIGNORE)
+        write_atomic(root / "format", f"{FORMAT}\n".encode())
+        fsync_dir(root)
+        return cls(root)
+
+    @classmethod
+    def open(cls, root: Path) -> Store:
+        """Open an existing store; refuse one written by a newer pressroom."""
+        fmt_path = root / "format"
+        try:
+            text = fmt_path.read_text(encoding="ascii").strip()
+            fmt = int(text)
+        except FileNotFoundError:
+            raise StoreFormatError(
+                "the store has no format file",
+                where=Where(file=str(fmt_path)),
+                hint="restore .press/ from git, or run `press init` in a new site",
+            ) from None
+        except (ValueError, UnicodeDecodeError):
+            raise StoreFormatError(
+                "the store's format file is unreadable", where=Where(file=str(fmt_path))
+            ) from None
+        if fmt > FORMAT:
+            raise StoreFormatError(
+                f"the store was written by a newer version of pressroom (format {fmt}; "
+                f"this one reads up to {FORMAT})",
+                where=Where(file=str(fmt_path)),
+                hint="upgrade pressroom: pip install -U pressroom",
+            )
+        return cls(root)
+
+    # objects
+
+    def put_blob(self, data: bytes) -> str:
+        return self.objects.put(data)
+
+    def get_blob(self, oid: str) -> bytes:
+        return self.objects.get(oid)
+
+    def put_version(self, version: Version) -> str:
+        return self.objects.put(version.encode())
+
+    def get_version(self, oid: str) -> Version:
+        return Version.decode(oid, self.objects.get(oid))
+
+    def history(self, oid: str | None) -> Iterator[tuple[str, Version]]:
+        """Walk the parent chain from ``oid``, newest first."""
+        seen: set[str] = set()
+        while oid is not None:
+            if oid in seen:
+                raise StoreDamagedError(f"the parent chain loops at {oid[:12]}")
+            seen.add(oid)
+            version = self.get_version(oid)
+            yield oid, version
+            oid = version.parent
+
+    # reading refs
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the shared lock; a journal left by a crash is replayed first."""
+        if self.journal.pending():
+            with locked(self.lock_path, exclusive=True):
+                self.journal.replay()
+        with locked(self.lock_path, exclusive=False):
+            if self.journal.pending():
+                raise ConflictError("a transaction was left half-done and is being recovered; try again")
+            yield
+
+    def read_ref(self, kind: str, record: str) -> str | None:
+        with self.reading():
+            return self.refs.read(kind, record)
+
+    def snapshot(self) -> Snapshot:
+        with self.reading():
+            return Snapshot(**{kind: self.refs.read_all(kind) for kind in REF_KINDS})
+
+    def record_refs(self, record: str) -> dict[str, str | None]:
+        """The three refs of one record, read together."""
+        with self.reading():
+            return {kind: self.refs.read(kind, record) for kind in REF_KINDS}
+
+    def read_log(self, record: str) -> list[dict[str, Any]]:
+        return self.logs.read(record)
+
+    # writing refs
+
+    def recover(self) -> str | None:
+        """Replay a journal left by a crash; return its transaction id, if any."""
+        with locked(self.lock_path, exclusive=True):
+            return self.journal.replay()
+
+    def commit(self, updates: list[RefUpdate], events: list[Event] = ()) -> str:
+        """Apply ``updates`` and append ``events`` as one transaction.
+
+        Every update's ``old`` must still hold under the lock; otherwise a
+        ConflictError lists each stale ref and nothing is written.
+        """
+        txn = uuid.uuid4().hex
+        with locked(self.lock_path, exclusive=True):
+            self.journal.replay()
+            stale = []
+            for u in updates:
+                now = self.refs.read(u.kind, u.record)
+                if now != u.old:
+                    stale.append(
+                        Problem(
+                            f"{u.kind} moved to {_short(now)} while this command expected "
+                            f"{_short(u.old)}",
+                            code="conflict",
+                            where=Where(record=u.record),
+                        )
+                    )
+                if u.new is not None and not self.objects.exists(u.new):
+                    raise StoreDamagedError(f"refusing to point {u.record} at missing object {u.new[:12]}")
+            if stale:
+                raise _conflict(stale)
+            self.journal.commit(txn, list(updates), list(events))
+        return txn
+
+
+def _short(oid: str | None) -> str:
+    return oid[:12] if oid else "nothing"
+
+
+def _conflict(stale: list[Problem]) -> ConflictError:
+    return ConflictError(
+        f"{len(stale)} ref(s) changed under this command: another press process got there first"
+        if len(stale) > 1
+        else stale[0].message,
+        where=stale[0].where if len(stale) == 1 else None,
+        hint="look at `press status` and run the command again",
+        problems=stale if len(stale) > 1 else None,
+    )

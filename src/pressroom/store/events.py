@@ -1,0 +1,86 @@
+"""Per-record event logs: ``logs/<model>/<id>``, one JSON object a line, append-only."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .refs import check_record_key
+
+
+def encode_event(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+class EventLogs:
+    """Append and read the event log of each record."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, record: str) -> Path:
+        model, rid = check_record_key(record)
+        return self.root / model / rid
+
+    def append(self, record: str, event: dict[str, Any]) -> Path:
+        """Append one event unless the log already ends with its transaction.
+
+        Replaying a journal after a crash appends again; the check on the last
+        line makes that idempotent, and a line torn by the crash is cut off.
+        """
+        path = self.path(record)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = encode_event(event)
+        with open(path, "a+b") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size:
+                tail_start = max(0, size - 65536)
+                f.seek(tail_start)
+                tail = f.read()
+                if not tail.endswith(b"\n"):
+                    cut = tail.rfind(b"\n") + 1
+                    f.truncate(tail_start + cut)
+                    tail = tail[:cut]
+                last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+                if last and _txn_of(last) == event.get("txn"):
+                    return path
+            f.write(line)
+        return path
+
+    def read(self, record: str) -> list[dict[str, Any]]:
+        """Events oldest first; a line that does not parse is skipped (fsck reports it)."""
+        path = self.path(record)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in raw.splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                out.append(event)
+        return out
+
+    def records(self) -> list[str]:
+        """Every record that has a log."""
+        out = []
+        if not self.root.is_dir():
+            return out
+        for model in sorted(os.listdir(self.root)):
+            mdir = self.root / model
+            if mdir.is_dir():
+                out.extend(f"{model}/{rid}" for rid in sorted(os.listdir(mdir)) if not rid.startswith("."))
+        return out
+
+
+def _txn_of(line: bytes) -> str | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value.get("txn") if isinstance(value, dict) else None

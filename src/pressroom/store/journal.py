@@ -1,0 +1,114 @@
+"""Transactions: a set of ref moves and events, applied all or nothing.
+
+The protocol, under the exclusive store lock:
+
+1. every expected old value is checked; one mismatch is a conflict and
+   nothing is written;
+2. the whole transaction is written to ``journal`` (temp file, fsync,
+   rename, fsync of the folder): this rename is the commit point;
+3. the refs are moved and the events appended, then flushed to disk;
+4. ``journal`` is removed.
+
+After a crash before (2) there is no journal and nothing happened; after it,
+the next ``press`` that takes the lock finds the journal and replays steps
+3-4, which are idempotent. Readers take the lock shared and replay a journal
+first, so nobody ever sees half a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreDamagedError, Where
+from .events import EventLogs
+from .fsio import fsync_dir, fsync_file, write_atomic
+from .refs import RefFiles, check_kind, check_record_key
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """Move ``kind`` ref of ``record`` from ``old`` (expected) to ``new`` (None removes it)."""
+
+    kind: str
+    record: str
+    old: str | None
+    new: str | None
+
+    def __post_init__(self) -> None:
+        check_kind(self.kind)
+        check_record_key(self.record)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line for a record's event log; ``txn`` is filled in at commit."""
+
+    record: str
+    data: dict[str, Any]
+
+
+class Journal:
+    """Write, replay and clear the single journal file of a store."""
+
+    def __init__(self, press_dir: Path, refs: RefFiles, logs: EventLogs):
+        self.path = press_dir / "journal"
+        self.press_dir = press_dir
+        self.refs = refs
+        self.logs = logs
+
+    def pending(self) -> bool:
+        return self.path.exists()
+
+    def commit(self, txn: str, updates: list[RefUpdate], events: list[Event]) -> None:
+        doc = {
+            "txn": txn,
+            "updates": [[u.kind, u.record, u.old, u.new] for u in updates],
+            "events": [[e.record, {**e.data, "txn": txn}] for e in events],
+        }
+        write_atomic(self.path, json.dumps(doc, sort_keys=True).encode())
+        fsync_dir(self.press_dir)
+        self._apply(doc)
+
+    def replay(self) -> str | None:
+        """Finish a transaction left by a crash; return its id, or None if there was none."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            doc = json.loads(raw)
+            txn = doc["txn"]
+            for kind, record, _old, _new in doc["updates"]:
+                check_kind(kind)
+                check_record_key(record)
+        except (ValueError, KeyError, TypeError):
+            raise StoreDamagedError(
+                "the transaction journal is unreadable",
+                where=Where(file=str(self.path)),
+                hint="the journal is written whole before it is renamed into place, so this is "
+                "outside damage; inspect it, then remove it to drop that transaction",
+            ) from None
+        self._apply(doc)
+        return txn
+
+    def _apply(self, doc: dict[str, Any]) -> None:
+        touched: set[Path] = set()
+        for kind, record, _old, new in doc["updates"]:
+            path = self.refs.write(kind, record, new)
+            touched.update((path.parent, path.parent.parent))
+            if new is not None:
+                touched.add(path)
+        for record, event in doc["events"]:
+            path = self.logs.append(record, event)
+            touched.update((path, path.parent, path.parent.parent))
+        for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
+            if path.is_dir():
+                fsync_dir(path)
+            elif path.exists():
+                fsync_file(path)
+        os.unlink(self.path)
+        fsync_dir(self.press_dir)

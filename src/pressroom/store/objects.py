@@ -1,0 +1,85 @@
+"""Immutable objects named by the sha256 of their bytes.
+
+Laid out as ``objects/<oid[:2]>/<oid[2:]>`` (like git and dvc), so
+``sha256sum`` of an object file prints its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import StoreDamagedError, Where
+from .fsio import fsync_dir, write_atomic
+
+OID_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def hash_bytes(data: bytes) -> str:
+    """The object id of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class ObjectStore:
+    """Put, get and verify content-addressed objects under one folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, oid: str) -> Path:
+        if not OID_RE.match(oid):
+            raise StoreDamagedError(f"not an object id: {oid!r}")
+        return self.root / oid[:2] / oid[2:]
+
+    def exists(self, oid: str) -> bool:
+        return self.path(oid).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` durably and return its id; a no-op when it is there."""
+        oid = hash_bytes(data)
+        path = self.path(oid)
+        if path.is_file():
+            return oid
+        fresh_dir = not path.parent.exists()
+        write_atomic(path, data)
+        if fresh_dir:
+            fsync_dir(self.root)
+        fsync_dir(path.parent)
+        return oid
+
+    def get(self, oid: str) -> bytes:
+        """Read an object and check that its bytes still match its name."""
+        path = self.path(oid)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise StoreDamagedError(
+                f"object {oid[:12]} is missing",
+                where=Where(file=str(path)),
+                hint="run `press fsck`; restore .press/objects from git (`git checkout -- .press`)",
+            ) from None
+        got = hash_bytes(data)
+        if got != oid:
+            raise StoreDamagedError(
+                f"object {oid[:12]} is damaged: its bytes hash to {got[:12]}",
+                where=Where(file=str(path)),
+                hint="run `press fsck`; restore the file from git (`git checkout -- .press`)",
+            )
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        """Every object id on disk, one at a time (memory does not grow with the store)."""
+        if not self.root.is_dir():
+            return
+        with os.scandir(self.root) as fans:
+            for fan in sorted(fans, key=lambda e: e.name):
+                if not fan.is_dir() or len(fan.name) != 2:
+                    continue
+                with os.scandir(fan.path) as entries:
+                    for entry in sorted(entries, key=lambda e: e.name):
+                        oid = fan.name + entry.name
+                        if OID_RE.match(oid):
+                            yield oid

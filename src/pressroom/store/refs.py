@@ -1,0 +1,92 @@
+"""Ref files: ``refs/<kind>/<model>/<id>``, one line holding a version id."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..errors import StoreDamagedError, Where
+from .objects import OID_RE
+
+REF_KINDS = ("current", "published", "archived")
+
+# The store checks record keys itself so that no caller can make it write
+# outside .press/ (the records layer has the stricter, user-facing rule).
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def check_record_key(key: str) -> tuple[str, str]:
+    """Split ``model/id`` and refuse anything that is not two safe path parts."""
+    parts = key.split("/")
+    if len(parts) != 2 or not all(_PART.match(p) and ".." not in p for p in parts):
+        raise ValueError(f"unsafe record key for the store: {key!r}")
+    return parts[0], parts[1]
+
+
+def check_kind(kind: str) -> str:
+    if kind not in REF_KINDS:
+        raise ValueError(f"unknown ref kind {kind!r}")
+    return kind
+
+
+class RefFiles:
+    """Read and write the loose ref files under ``refs/``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, kind: str, record: str) -> Path:
+        model, rid = check_record_key(record)
+        return self.root / check_kind(kind) / model / rid
+
+    def read(self, kind: str, record: str) -> str | None:
+        path = self.path(kind, record)
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+        except (UnicodeDecodeError, IsADirectoryError):
+            text = "<unreadable>"
+        if not OID_RE.match(text):
+            raise StoreDamagedError(
+                f"ref {kind} of {record} does not hold a version id",
+                where=Where(file=str(path), record=record),
+                hint="run `press fsck`; restore the ref from git (`git checkout -- .press/refs`)",
+            )
+        return text
+
+    def read_all(self, kind: str) -> dict[str, str]:
+        """Every ref of one kind, as ``{record: version id}``."""
+        out: dict[str, str] = {}
+        base = self.root / check_kind(kind)
+        if not base.is_dir():
+            return out
+        with os.scandir(base) as models:
+            for model in models:
+                if not model.is_dir() or model.name.startswith("."):
+                    continue
+                with os.scandir(model.path) as entries:
+                    for entry in entries:
+                        if entry.name.startswith("."):
+                            continue
+                        record = f"{model.name}/{entry.name}"
+                        value = self.read(kind, record)
+                        if value is not None:
+                            out[record] = value
+        return out
+
+    def write(self, kind: str, record: str, oid: str | None) -> Path:
+        """Point a ref at ``oid``, or remove it for None. Not durable by itself."""
+        path = self.path(kind, record)
+        if oid is None:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}~")
+        tmp.write_bytes(oid.encode() + b"\n")
+        os.replace(tmp, path)
+        return path

@@ -1,0 +1,43 @@
+"""``press init``: make a folder a pressroom site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..site import CONFIG_NAME, DEFAULT_CONFIG, STORE_NAME
+from ..store import Store
+from ..store.fsio import write_atomic
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``init`` created (empty when the site was complete already)."""
+
+    root: str
+    created: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created)
+
+
+def init_site(path: Path) -> InitResult:
+    """Create ``pressroom.yaml``, ``models/``, ``content/`` and ``.press/`` where missing."""
+    root = path.absolute()
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root} is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    created = []
+    if not (root / CONFIG_NAME).exists():
+        write_atomic(root / CONFIG_NAME, DEFAULT_CONFIG)
+        created.append(CONFIG_NAME)
+    for folder in ("models", "content"):
+        if not (root / folder).exists():
+            (root / folder).mkdir()
+            created.append(f"{folder}/")
+    if not (root / STORE_NAME).exists():
+        Store.init(root / STORE_NAME)
+        created.append(f"{STORE_NAME}/")
+    return InitResult(root=str(root), created=created)

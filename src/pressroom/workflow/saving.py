@@ -1,0 +1,144 @@
+"""``press save``: snapshot working files into versions and move ``current``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BadContentError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..records import RecordKey, list_working, load_record, parse_key, set_fields
+from ..site import SiteCore
+from ..store import Event, RefUpdate, Version, hash_bytes
+from ..store.fsio import write_atomic
+from .common import event, now_iso, refusal
+
+
+@dataclass(frozen=True)
+class SavedRecord:
+    """One record that got a new version."""
+
+    record: str
+    version: str
+    parent: str | None
+    blob: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What ``save`` did: new versions, records left as they were, warnings."""
+
+    saved: list[SavedRecord] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    txn: str | None = None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    key: RecordKey
+    data: bytes
+    parsed: dict[str, Any]
+    parent: str | None
+    write_working: bool
+
+
+def select_records(site: SiteCore, names: list[str], *, all_records: bool = False,
+                   model: str | None = None) -> list[RecordKey]:
+    """The records a batch command names: refs, ``--model M`` or ``--all`` working files."""
+    if names and (all_records or model):
+        raise UsageError("name records, or use --all / --model, not both")
+    if all_records:
+        return list_working(site.root)
+    if model:
+        site.require_model_dir(model)
+        return list_working(site.root, model)
+    if not names:
+        raise UsageError("name at least one record (model/id), or use --all or --model M")
+    return sorted({parse_key(n) for n in names})
+
+
+def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
+         content: bytes | None = None, assignments: list[tuple[str, Any]] = (),
+         force: bool = False) -> SaveResult:
+    """Save each record's working file (or ``content``) as a new version, in one transaction.
+
+    Unchanged content makes no version. Every bad file is reported and nothing
+    is written when any of them is bad.
+    """
+    if content is not None and len(keys) != 1:
+        raise UsageError("-f/--file takes the content of exactly one record")
+    snapshot = site.store.snapshot()
+    planned: list[_Planned] = []
+    unchanged: list[str] = []
+    problems: list[Problem] = []
+    for key in keys:
+        try:
+            plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force)
+        except PressError as e:
+            if isinstance(e, UsageError) and len(keys) == 1:
+                raise
+            problems.extend(e.problems)
+            continue
+        if plan is None:
+            unchanged.append(str(key))
+        else:
+            planned.append(plan)
+    if problems:
+        raise refusal(problems, "cannot be saved; nothing was saved")
+    if not planned:
+        return SaveResult(unchanged=unchanged)
+    time = now_iso()
+    updates, events, saved = [], [], []
+    for p in planned:
+        record = str(p.key)
+        blob = site.store.put_blob(p.data)
+        version = Version(record=record, blob=blob, parent=p.parent, author=author, time=time, message=message)
+        oid = site.store.put_version(version)
+        updates.append(RefUpdate("current", record, p.parent, oid))
+        events.append(Event(record, event("save", author=author, time=time, old=p.parent, new=oid,
+                                          message=message)))
+        saved.append(SavedRecord(record=record, version=oid, parent=p.parent, blob=blob))
+    txn = site.store.commit(updates, events)
+    for p in planned:
+        if p.write_working:
+            write_atomic(site.working_path(p.key), p.data, durable=False)
+    return SaveResult(saved=saved, unchanged=unchanged, txn=txn)
+
+
+def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
+              assignments: list[tuple[str, Any]], force: bool) -> _Planned | None:
+    path = site.working_path(key)
+    label = site.rel(path)
+    working = site.read_working(key)
+    current_blob = site.store.get_version(current).blob if current else None
+    if content is not None:
+        if len(content) > site.config.max_file_size:
+            raise BadContentError(
+                f"content is {len(content):,} bytes, over the limit of {site.config.max_file_size:,}",
+                where=Where(file="-f input", record=str(key)),
+            )
+        if working is not None and not force and not _same_blob(working, current_blob):
+            raise RefusedError(
+                "has unsaved changes that -f would overwrite",
+                where=Where(file=label, record=str(key)),
+                hint=f"save them first (press save {key}), or pass --force to drop them",
+            )
+        data, write = content, True
+    elif working is None:
+        raise NotFoundError(
+            f"{label} does not exist",
+            where=Where(record=str(key)),
+            hint=f"create the file, or take content from elsewhere with press save {key} -f FILE",
+        )
+    else:
+        data, write = working, False
+    if assignments:
+        data, write = set_fields(data, label, assignments), True
+    parsed = load_record(data, label)
+    if current_blob is not None and _same_blob(data, current_blob):
+        return None
+    return _Planned(key=key, data=data, parsed=parsed, parent=current, write_working=write)
+
+
+def _same_blob(data: bytes, blob: str | None) -> bool:
+    return blob is not None and hash_bytes(data) == blob

@@ -1,0 +1,110 @@
+"""``press status``: each record's status, derived from its refs, and unsaved changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import PressError, Problem
+from ..records import RecordKey, list_working, parse_key
+from ..site import SiteCore
+from ..store import Snapshot, hash_bytes
+
+STATUSES = ("new", "draft", "published", "updated", "archived")
+
+
+def derive_status(snapshot: Snapshot, record: str) -> str:
+    """draft / published / updated / archived from the refs (``new`` if never saved)."""
+    if record in snapshot.archived:
+        return "archived"
+    current = snapshot.current.get(record)
+    published = snapshot.published.get(record)
+    if published is None:
+        return "draft" if current else "new"
+    return "published" if published == current else "updated"
+
+
+@dataclass(frozen=True)
+class RecordStatus:
+    """One row of ``press status``."""
+
+    record: str
+    status: str
+    changes: str | None  # "modified", "untracked", "missing" (no working file), or None
+    current: str | None
+    published: str | None
+    archived: str | None
+    updated_at: str | None
+    updated_by: str | None
+    published_at: str | None = None
+    published_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """Every requested record's status, and files that could not be read."""
+
+    records: list[RecordStatus] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATUSES}
+        for r in self.records:
+            out[r.status] += 1
+        return out
+
+
+def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -> StatusResult:
+    """The status of the named records, of a model's, or of every record in the site."""
+    snapshot = site.store.snapshot()
+    if names:
+        keys = sorted({parse_key(n) for n in names})
+    else:
+        if model:
+            site.require_model_dir(model)
+        known = {parse_key(r) for r in snapshot.records()}
+        keys = sorted(known | set(list_working(site.root, model)))
+        if model:
+            keys = [k for k in keys if k.model == model]
+    rows, warnings = [], []
+    for key in keys:
+        row, warning = _status_of(site, snapshot, key)
+        rows.append(row)
+        if warning:
+            warnings.append(warning)
+    return StatusResult(records=rows, warnings=warnings)
+
+
+def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey) -> tuple[RecordStatus, Problem | None]:
+    record = str(key)
+    current = snapshot.current.get(record)
+    version = site.store.get_version(current) if current else None
+    warning = None
+    try:
+        working = site.read_working(key)
+    except PressError as e:
+        working, warning = b"", e.problems[0]
+    if working is None:
+        changes = "missing" if current else None
+    elif version is None:
+        changes = "untracked"
+    else:
+        changes = None if hash_bytes(working) == version.blob else "modified"
+    published_at = published_by = None
+    published = snapshot.published.get(record)
+    if published:
+        for ev in reversed(site.store.read_log(record)):
+            if ev.get("action") == "publish" and ev.get("new") == published:
+                published_at, published_by = ev.get("time"), ev.get("author")
+                break
+    return RecordStatus(
+        record=record,
+        status=derive_status(snapshot, record),
+        changes=changes,
+        current=current,
+        published=published,
+        archived=snapshot.archived.get(record),
+        updated_at=version.time if version else None,
+        updated_by=version.author if version else None,
+        published_at=published_at,
+        published_by=published_by,
+    ), warning
