@@ -7,9 +7,14 @@ the sample site's generator are all clients of this class.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import delivery
+from .delivery import Record
+from .export import ExportResult
+from .export import export as export_view
 from .gitio import default_author
 from .history import LogResult, ShowResult, log, show
 from .records import parse_scalar
@@ -55,3 +60,27 @@ class Site(SiteCore):
     def log(self, ref: str, *, limit: int | None = None) -> LogResult:
         """A record's versions, newest first."""
         return log(self, ref, limit=limit)
+
+    def published(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
+        """The published records of ``model`` (or of all models), sorted, one at a time.
+
+        One snapshot of the refs is read first, so a publish running meanwhile
+        is seen whole or not at all. ``resolve_links=N`` puts linked records
+        inline, N levels deep (like Flotiq's ``hydrate``).
+        """
+        return delivery.published(self, model, resolve_links=resolve_links)
+
+    def records(self, model: str | None = None, *, preview: bool = True,
+                resolve_links: int = 0) -> Iterator[Record]:
+        """With ``preview``, the current version of every record not archived or deleted
+        (drafts included, like ``X-Include-Drafts``); without it, the published view.
+        """
+        return delivery.records(self, model, preview=preview, resolve_links=resolve_links)
+
+    def get(self, ref: str, *, version: str = "published", resolve_links: int = 0) -> Record:
+        """One record, ``model/id``: ``version`` is ``published``, ``current``, or a version id / ``~N``."""
+        return delivery.get(self, ref, version=version, resolve_links=resolve_links)
+
+    def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False) -> ExportResult:
+        """Write the published view (``preview``: current versions) to ``out``, incrementally."""
+        return export_view(self, out, format=format, preview=preview)

@@ -1,0 +1,58 @@
+"""Delivery to static site generators: export."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app
+from .common import JsonOpt, open_site
+from .output import command, stderr, stdout
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder to write to (created if missing).",
+                                      show_default=False)],
+    format_: Annotated[ExportFormat, typer.Option("--format", help="json, yaml, or markdown (front matter + body).",
+                                                  case_sensitive=False)] = ExportFormat.json,
+    preview: Annotated[bool, typer.Option("--preview", help="Export current versions, drafts included "
+                                                            "(for a preview deploy).")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Write the published view to a folder for a static site generator.
+
+    Writes OUT/<model>/<id>.json (or .yaml, .md), OUT/<model>/index.json listing
+    each model's records, and OUT/manifest.json mapping every record to its
+    version and published time. Incremental: a file is rewritten only when it
+    changed, and files of records no longer published are removed. Files press
+    did not write are never touched: they are reported. Drafts are never
+    exported unless --preview is given.
+    """
+    with command("export", json_) as out_:
+        result = open_site(ctx).export(out, format=format_.value, preview=preview)
+
+        def render() -> None:
+            view = "current versions (preview)" if result.preview else "the published view"
+            stdout.print(f"exported {result.records} record(s) of {view} to {result.out} as {result.format}")
+            stdout.print(f"{len(result.written)} written, {result.unchanged} unchanged, "
+                         f"{len(result.removed)} removed")
+            if result.foreign:
+                stderr.print(f"{len(result.foreign)} file(s) in {result.out} not written by press were left alone:",
+                             style="dim")
+                for rel in result.foreign[:20]:
+                    stderr.print(f"  {rel}", style="dim")
+                if len(result.foreign) > 20:
+                    stderr.print(f"  ... and {len(result.foreign) - 20} more", style="dim")
+
+        out_.done(result, render)

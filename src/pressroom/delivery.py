@@ -1,0 +1,214 @@
+"""The read API for static site generators: the published view, or a preview.
+
+Every read takes ONE snapshot of the refs (a transaction is in it whole or
+not at all) and afterwards reads only objects, which never change; so a
+reader sees each ``press publish`` whole or not at all, even while another
+process writes. Iteration loads one record at a time: memory does not grow
+with the number of records (only the snapshot of refs, a few dozen bytes a
+record, is held).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NotFoundError, UsageError
+from .naming import resolve_version
+from .records import check_model_name, load_record, parse_field_path, parse_ref
+from .site import SiteCore
+from .store import Snapshot
+from .workflow.status import derive_status
+
+VIEWS = ("published", "current")
+# Parsed blobs and versions read for links: authors and tags are linked from
+# many posts. Bounded, so a long iteration does not accumulate them.
+_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record as a generator reads it: plain data plus where it comes from.
+
+    ``data`` holds only dict, list, str, int, float, bool and None (dates as
+    ISO 8601 strings). With ``resolve_links``, a link field holds the linked
+    record's ``document()`` instead of its id.
+    """
+
+    record: str
+    model: str
+    id: str
+    version: str
+    status: str
+    published_at: str | None
+    updated_at: str
+    data: dict[str, Any]
+
+    def document(self) -> dict[str, Any]:
+        """What ``press export`` writes for this record (status is left out: it is
+        not part of the published content, and would change the file on every draft save).
+        """
+        return {
+            "record": self.record,
+            "model": self.model,
+            "id": self.id,
+            "version": self.version,
+            "published_at": self.published_at,
+            "updated_at": self.updated_at,
+            "data": self.data,
+        }
+
+
+class _Lru(OrderedDict):
+    def fetch(self, key: Any, make: Any) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > _CACHE_SIZE:
+            self.popitem(last=False)
+        return value
+
+
+class Reader:
+    """One consistent view of a site: the refs at one instant, then immutable objects.
+
+    ``view`` is ``published`` (what the public sees) or ``current`` (the
+    preview: latest saved versions, never archived or deleted records).
+    """
+
+    def __init__(self, site: SiteCore, view: str = "published", snapshot: Snapshot | None = None):
+        if view not in VIEWS:
+            raise UsageError(f"unknown view {view!r}", hint="published or current")
+        self.site = site
+        self.view = view
+        self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
+        refs = self.snapshot.published if view == "published" else self.snapshot.current
+        # Archived records keep `current` but are withdrawn: a preview never shows them.
+        self.refs = refs if view == "published" else {
+            r: v for r, v in refs.items() if r not in self.snapshot.archived}
+        self._models: dict[str, Any] | None = None
+        self._cache = _Lru()
+
+    @property
+    def models(self) -> dict[str, Any]:
+        if self._models is None:
+            try:  # TEMP until models.py lands
+                from .models import load_models
+                self._models = load_models(self.site)
+            except ImportError:
+                self._models = {}
+        return self._models
+
+    def model_names(self) -> list[str]:
+        """Every model with a record in this view, sorted."""
+        return sorted({r.partition("/")[0] for r in self.refs})
+
+    def keys(self, model: str | None = None) -> list[str]:
+        """The records of ``model`` (or all) in this view, sorted by ``model/id``."""
+        if model is None:
+            return sorted(self.refs)
+        check_model_name(model)
+        prefix = f"{model}/"
+        keys = sorted(r for r in self.refs if r.startswith(prefix))
+        if not keys and not any(r.startswith(prefix) for r in self.snapshot.records()):
+            self.site.require_model_dir(model)
+        return keys
+
+    def iter(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
+        """The records of this view, one at a time."""
+        for record in self.keys(model):
+            yield self.read(record, self.refs[record], resolve_links=resolve_links)
+
+    def read(self, record: str, oid: str, *, resolve_links: int = 0) -> Record:
+        """Record ``record`` at version ``oid``, its links resolved ``resolve_links`` deep."""
+        version = self.site.store.get_version(oid)
+        data = load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
+        model, _, rid = record.partition("/")
+        if resolve_links > 0:
+            data = self._resolve(model, data, resolve_links)
+        return Record(
+            record=record, model=model, id=rid, version=oid,
+            status=derive_status(self.snapshot, record),
+            published_at=self.published_at(record), updated_at=version.time, data=data,
+        )
+
+    def published_at(self, record: str) -> str | None:
+        """When the record's published version was published (None when it is not)."""
+        oid = self.snapshot.published.get(record)
+        if oid is None:
+            return None
+        found = None
+        for ev in self.site.store.read_log(record):
+            if ev.get("new") == oid and ev.get("action") == "publish":
+                found = ev.get("time")
+        if found is None:
+            # A model without draft/published publishes as it saves.
+            found = self.site.store.get_version(oid).time
+        return found
+
+    def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
+        oid = self.refs.get(record)
+        if oid is None:
+            return None
+        doc = self._cache.fetch((oid, depth), lambda: self.read(record, oid, resolve_links=depth).document())
+        return copy.deepcopy(doc)
+
+    def _resolve(self, model: str, data: dict[str, Any], depth: int) -> dict[str, Any]:
+        spec = self.models.get(model)
+        if spec is None:
+            return data
+        for path, target in spec.links(data):
+            linked = self._linked(str(target), depth - 1)
+            if linked is not None:
+                _set_path(data, path, linked)
+        return data
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    steps = parse_field_path(path)
+    node: Any = data
+    for step in steps[:-1]:
+        node = node[step]
+    node[steps[-1]] = value
+
+
+def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
+    """Every published record of ``model`` (or of every model), sorted by id, one at a time."""
+    yield from Reader(site, "published").iter(model, resolve_links=resolve_links)
+
+
+def records(site: SiteCore, model: str | None = None, *, preview: bool = True,
+            resolve_links: int = 0) -> Iterator[Record]:
+    """With ``preview`` the current version of every record that is not archived or
+    deleted (drafts included, like ``X-Include-Drafts``); without, the published view.
+    """
+    yield from Reader(site, "current" if preview else "published").iter(model, resolve_links=resolve_links)
+
+
+def get(site: SiteCore, ref: str, *, version: str = "published", resolve_links: int = 0) -> Record:
+    """One record: ``version`` is ``published``, ``current``, or a version id, prefix or ``~N``.
+
+    ``ref`` may name the version itself (``post/x@3fa9c1e``). Links resolve in
+    the published view for the published version, in the preview otherwise.
+    """
+    key, spec = parse_ref(ref)
+    spec = (spec or version).lstrip("@")
+    record = str(key)
+    view = "published" if spec == "published" else "current"
+    reader = Reader(site, view)
+    if spec in ("published", "current", "archived"):
+        oid = reader.snapshot.get(spec, record)
+        if oid is None:
+            raise NotFoundError(
+                f"{record} has no {spec} version",
+                hint={"published": f"it is not published; see press status {record}",
+                      "current": f"it has never been saved, or was deleted: press status {record}"}.get(
+                          spec, "only archived records have an archived version"),
+            )
+    else:
+        oid = resolve_version(site, key, spec)
+    return reader.read(record, oid, resolve_links=resolve_links)

@@ -1,0 +1,325 @@
+"""``press export``: the published view as files a static site generator reads.
+
+``DIR/<model>/<id>.json|yaml|md``, ``DIR/<model>/index.json`` per model and
+``DIR/manifest.json``, which records every file export wrote and the version
+each record file holds. The manifest is what makes export incremental and
+safe: a file is rewritten only when what it holds changed, and only files the
+manifest names are ever removed; anything else in DIR belongs to the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+
+from .delivery import Reader, Record
+from .errors import Problem, RefusedError, UsageError, Where
+from .site import STORE_NAME, SiteCore
+from .store.fsio import write_atomic
+
+FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
+MANIFEST = "manifest.json"
+INDEX = "index.json"
+MANIFEST_TYPE = "pressroom.export/1"
+META_KEY = "pressroom"
+DEFAULT_BODY_FIELD = "body"
+# YAML 1.1 readers (Jekyll's Psych, older go-yaml) take these plain words as
+# booleans or base-60 numbers; quoted, every reader sees the same string.
+_YAML11_TRAPS = re.compile(r"^(y|n|yes|no|on|off|true|false|[-+]?\d[\d_]*(:[0-5]?\d)+(\.\d*)?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export did, path by path (relative to ``out``)."""
+
+    out: str
+    format: str
+    preview: bool
+    records: int
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json_bytes(doc: Any, indent: int | None = 2) -> bytes:
+    return (json.dumps(doc, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _yaml_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _yaml_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_value(v) for v in value]
+    if isinstance(value, str):
+        if "\n" in value:
+            return LiteralScalarString(value)
+        if _YAML11_TRAPS.match(value):
+            return SingleQuotedScalarString(value)
+    return value
+
+
+def yaml_bytes(doc: dict[str, Any]) -> bytes:
+    """Block-style YAML any YAML 1.1 or 1.2 reader reads back as ``doc`` (keys in order)."""
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.allow_unicode = True
+    out = io.StringIO()
+    yaml.dump(_yaml_value(doc), out)
+    return out.getvalue().encode("utf-8")
+
+
+def _meta(rec: Record) -> dict[str, Any]:
+    doc = rec.document()
+    del doc["data"]
+    return doc
+
+
+def markdown_bytes(rec: Record, body_field: str) -> bytes:
+    """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body."""
+    data = dict(rec.data)
+    body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
+    front = yaml_bytes({**data, META_KEY: _meta(rec)})
+    text = body or ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return b"---\n" + front + b"---\n" + text.encode("utf-8")
+
+
+def _body_field(models: dict[str, Any], model: str) -> str:
+    spec = models.get(model)
+    options = getattr(spec, "options", None) or {}
+    value = getattr(spec, "body_field", None) or (options.get("body_field") if isinstance(options, dict) else None)
+    return value or DEFAULT_BODY_FIELD
+
+
+@dataclass
+class _Manifest:
+    """What a previous export wrote: its files (path -> sha256) and record entries."""
+
+    files: dict[str, str | None] = field(default_factory=dict)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_bytes(self, fmt: str, preview: bool) -> bytes:
+        doc = {
+            "type": MANIFEST_TYPE,
+            "format": fmt,
+            "preview": preview,
+            "records": dict(sorted(self.records.items())),
+            "files": dict(sorted(self.files.items())),
+        }
+        return _json_bytes(doc, indent=1)
+
+
+def _read_manifest(out: Path) -> _Manifest:
+    path = out / MANIFEST
+    if not path.exists():
+        return _Manifest()
+    not_ours = RefusedError(
+        f"{path} was not written by press export",
+        where=Where(file=str(path)),
+        hint="export into an empty folder, or one a previous press export wrote",
+    )
+    try:
+        doc = json.loads(path.read_bytes())
+    except (ValueError, OSError):
+        raise not_ours from None
+    if not isinstance(doc, dict) or doc.get("type") != MANIFEST_TYPE:
+        raise not_ours
+    files, records = doc.get("files"), doc.get("records")
+    if not isinstance(files, dict) or not isinstance(records, dict):
+        raise not_ours
+    # A manifest entry is a path export may later remove: never accept one that leaves DIR.
+    safe = {p: s for p, s in files.items() if isinstance(p, str) and _safe_rel(p)}
+    return _Manifest(files=safe, records={r: e for r, e in records.items() if isinstance(e, dict)})
+
+
+def _safe_rel(rel: str) -> bool:
+    parts = rel.split("/")
+    return len(parts) == 2 and all(p and p not in (".", "..") and not p.startswith(".") for p in parts)
+
+
+def _check_out(site: SiteCore, out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder")
+    target = out.resolve()
+    root = site.root.resolve()
+    for inside in (root, root / STORE_NAME, root / "content", root / "models"):
+        if target == inside or (inside != root and target.is_relative_to(inside)):
+            raise UsageError(
+                f"--out {out} would mix the export with the site's own files",
+                hint="export to a folder of its own, e.g. --out _export",
+            )
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
+           preview: bool = False) -> ExportResult:
+    """Write the published view (or with ``preview`` the current one) to ``out``.
+
+    Incremental: a file is rewritten only when its content changed; files of
+    records no longer in the view are removed; files export did not write are
+    left alone and reported as ``foreign``. Same store, same bytes.
+    """
+    if format not in FORMATS:
+        raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
+    out = Path(out)
+    _check_out(site, out)
+    old = _read_manifest(out)
+    reader = Reader(site, "current" if preview else "published")
+    models = reader.models
+    ext = FORMATS[format]
+    keys = reader.keys()
+    targets = {r: f"{r}{ext}" for r in keys}
+    index_models = sorted(set(reader.model_names()) | set(models))
+    indexes = {m: f"{m}/{INDEX}" for m in index_models}
+    _check_targets(out, old, targets, indexes)
+
+    new_paths = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
+    if new_paths:
+        # Claim the new paths before writing them: an export killed halfway
+        # then finds its own files in the manifest, not foreign ones in the way.
+        pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
+        write_atomic(out / MANIFEST, pending.to_bytes(format, preview))
+
+    new = _Manifest()
+    written: list[str] = []
+    unchanged = 0
+    listing: dict[str, list[dict[str, Any]]] = {m: [] for m in index_models}
+    for record in keys:
+        rel = targets[record]
+        model = record.partition("/")[0]
+        oid = reader.refs[record]
+        entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
+        if format == "markdown":
+            entry["body_field"] = _body_field(models, model)
+        path = out / rel
+        current = _read_bytes(path)
+        sha = _sha(current) if current is not None else None
+        before = old.records.get(record) or {}
+        if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
+            unchanged += 1
+            updated_at = before.get("updated_at")
+        else:
+            rec = reader.read(record, oid)
+            data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
+            if data != current:
+                write_atomic(path, data, durable=False)
+                written.append(rel)
+            else:
+                unchanged += 1
+            sha, updated_at = _sha(data), rec.updated_at
+        entry["updated_at"] = updated_at
+        new.files[rel] = sha
+        new.records[record] = entry
+        listing.setdefault(model, []).append({
+            "record": record, "id": record.partition("/")[2], "version": oid,
+            "published_at": entry["published_at"], "updated_at": updated_at, "file": rel,
+        })
+
+    for model, rel in indexes.items():
+        data = _json_bytes({"model": model, "records": listing.get(model, [])})
+        if _read_bytes(out / rel) != data:
+            write_atomic(out / rel, data, durable=False)
+            written.append(rel)
+        else:
+            unchanged += 1
+        new.files[rel] = _sha(data)
+
+    removed = _remove_stale(out, old, new)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = new.to_bytes(format, preview)
+    if _read_bytes(out / MANIFEST) != manifest:
+        write_atomic(out / MANIFEST, manifest)
+    return ExportResult(
+        out=str(out), format=format, preview=preview, records=len(keys), written=sorted(written),
+        unchanged=unchanged, removed=removed, foreign=_foreign(out, new),
+    )
+
+
+def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
+    # updated_at follows from the version, so it is not part of what is compared.
+    return {k: v for k, v in before.items() if k != "updated_at"} == entry
+
+
+def _render(rec: Record, format: str, body_field: str) -> bytes:
+    if format == "json":
+        return _json_bytes(rec.document())
+    if format == "yaml":
+        return yaml_bytes(rec.document())
+    return markdown_bytes(rec, body_field)
+
+
+def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: dict[str, str]) -> None:
+    """Refuse, before writing anything, to overwrite a file export did not write."""
+    problems = []
+    clash = {targets[r] for r in targets} & set(indexes.values())
+    for rel in sorted(clash):
+        problems.append(Problem(
+            f"record {rel.rsplit('.', 1)[0]} would be written over the model's {INDEX}",
+            code="refused", where=Where(file=str(out / rel)),
+            hint="export with --format yaml or markdown, whose record files cannot clash with index.json",
+        ))
+    for model in sorted({rel.partition("/")[0] for rel in (*targets.values(), *indexes.values())}):
+        folder = out / model
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            problems.append(Problem("is in the way of the export (a link or a file where a folder goes)",
+                                    code="refused", where=Where(file=str(folder)),
+                                    hint="move it away, or export to another folder"))
+    for rel in sorted({*targets.values(), *indexes.values()}):
+        path = out / rel
+        if rel not in old.files and (path.exists() or path.is_symlink()):
+            problems.append(Problem("exists and was not written by press export; it is left alone",
+                                    code="refused", where=Where(file=str(path)),
+                                    hint="move it away, or export to another folder"))
+    if problems:
+        raise RefusedError(
+            problems[0].message if len(problems) == 1 else f"{len(problems)} file(s) in the way of the export",
+            where=problems[0].where, hint=problems[0].hint, problems=problems,
+        )
+
+
+def _remove_stale(out: Path, old: _Manifest, new: _Manifest) -> list[str]:
+    removed = []
+    for rel in sorted(set(old.files) - set(new.files)):
+        path = out / rel
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(rel)
+            try:
+                path.parent.rmdir()  # only when export emptied it
+            except OSError:
+                pass
+    return removed
+
+
+def _foreign(out: Path, new: _Manifest) -> list[str]:
+    """Files in ``out`` that export did not write (never touched, only reported)."""
+    found = []
+    for folder, dirs, files in os.walk(out):
+        dirs.sort()
+        base = Path(folder).relative_to(out)
+        for name in sorted(files):
+            rel = (base / name).as_posix()
+            if rel != MANIFEST and rel not in new.files:
+                found.append(rel)
+    return found
