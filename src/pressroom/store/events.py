@@ -24,29 +24,37 @@ class EventLogs:
         model, rid = check_record_key(record)
         return self.root / model / rid
 
-    def append(self, record: str, event: dict[str, Any]) -> Path:
-        """Append one event unless the log already ends with its transaction.
+    def append(self, record: str, events: list[dict[str, Any]]) -> Path:
+        """Append one transaction's events to a record's log, skipping those already there.
 
-        Replaying a journal after a crash appends again; the check on the last
-        line makes that idempotent, and a line torn by the crash is cut off.
+        Replaying a journal after a crash appends again. A transaction's events
+        go in together and in order under the store lock, so the lines at the
+        end that carry its ``txn`` are the ones a crashed run already wrote:
+        only the rest is appended (a transaction may log several events for one
+        record, so checking the last line alone is not enough). A line torn by
+        the crash is cut off first.
         """
         path = self.path(record)
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = encode_event(event)
+        lines = [encode_event(e) for e in events]
+        txn = events[0].get("txn") if events else None
+        done = 0
         with open(path, "a+b") as f:
             size = f.seek(0, os.SEEK_END)
             if size:
-                tail_start = max(0, size - 65536)
+                # Lines already written equal ``lines``; a torn one is shorter than its line.
+                tail_start = max(0, size - 2 * sum(map(len, lines)) - 65536)
                 f.seek(tail_start)
                 tail = f.read()
                 if not tail.endswith(b"\n"):
                     cut = tail.rfind(b"\n") + 1
                     f.truncate(tail_start + cut)
                     tail = tail[:cut]
-                last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
-                if last and _txn_of(last) == event.get("txn"):
-                    return path
-            f.write(line)
+                for line in reversed(tail.rstrip(b"\n").split(b"\n")):
+                    if done == len(lines) or not line or _txn_of(line) != txn:
+                        break
+                    done += 1
+            f.write(b"".join(lines[done:]))
         return path
 
     def read(self, record: str) -> list[dict[str, Any]]:

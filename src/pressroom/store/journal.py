@@ -102,8 +102,11 @@ class Journal:
             touched.update((path.parent, path.parent.parent))
             if new is not None:
                 touched.add(path)
+        by_record: dict[str, list[dict[str, Any]]] = {}
         for record, event in doc["events"]:
-            path = self.logs.append(record, event)
+            by_record.setdefault(record, []).append(event)
+        for record, events in by_record.items():
+            path = self.logs.append(record, events)
             touched.update((path, path.parent, path.parent.parent))
         for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
             if path.is_dir():
