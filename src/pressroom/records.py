@@ -22,8 +22,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import BadContentError, UsageError, Where
 
-MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-ID_RE = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,127}$")
+# \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
+MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
+ID_RE = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,127}\Z")
 # Aliases are shared, not copied, when YAML loads; a billion-laughs file is
 # small in memory but explodes when it is validated or written as JSON. We
 # count what it would expand to and refuse past this many nodes.

@@ -15,7 +15,8 @@ from pathlib import Path
 from ..errors import StoreDamagedError, Where
 from .fsio import fsync_dir, write_atomic
 
-OID_RE = re.compile(r"^[0-9a-f]{64}$")
+# \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
+OID_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
 
 def hash_bytes(data: bytes) -> str:

@@ -13,7 +13,8 @@ REF_KINDS = ("current", "published", "archived")
 
 # The store checks record keys itself so that no caller can make it write
 # outside .press/ (the records layer has the stricter, user-facing rule).
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# \Z, not $: $ also matches before a final newline, which would reach the file name.
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 
 
 def check_record_key(key: str) -> tuple[str, str]:
