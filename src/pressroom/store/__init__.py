@@ -7,7 +7,7 @@ blobs are bytes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +15,20 @@ from typing import Any
 
 from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
 from .events import EventLogs
+from .fsck import FsckReport, fsck
 from .fsio import fsync_dir, write_atomic
+from .gc import DEFAULT_GRACE, GcReport, gc
 from .journal import Event, Journal, RefUpdate
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
+from .pruned import PrunedMarks
 from .refs import REF_KINDS, RefFiles, check_record_key
 from .versions import Version
 
 __all__ = [
     "Event",
+    "FsckReport",
+    "GcReport",
     "OID_RE",
     "REF_KINDS",
     "RefUpdate",
@@ -62,6 +67,7 @@ class Store:
         self.refs = RefFiles(root / "refs")
         self.logs = EventLogs(root / "logs")
         self.journal = Journal(root, self.refs, self.logs)
+        self.pruned = PrunedMarks(root / "pruned")
         self.lock_path = root / "lock"
 
     @classmethod
@@ -115,14 +121,23 @@ class Store:
         return Version.decode(oid, self.objects.get(oid))
 
     def history(self, oid: str | None) -> Iterator[tuple[str, Version]]:
-        """Walk the parent chain from ``oid``, newest first."""
+        """Walk the parent chain from ``oid``, newest first.
+
+        The walk stops at a version whose older history gc pruned (``pruned/``):
+        the last version yielded then still names a parent, which is gone.
+        """
         seen: set[str] = set()
+        cuts: frozenset[str] | None = None
         while oid is not None:
             if oid in seen:
                 raise StoreDamagedError(f"the parent chain loops at {oid[:12]}")
             seen.add(oid)
             version = self.get_version(oid)
             yield oid, version
+            if cuts is None:
+                cuts = self.pruned.read(version.record)
+            if oid in cuts:
+                return
             oid = version.parent
 
     # reading refs
@@ -153,6 +168,17 @@ class Store:
 
     def read_log(self, record: str) -> list[dict[str, Any]]:
         return self.logs.read(record)
+
+    # integrity and garbage
+
+    def fsck(self) -> FsckReport:
+        """Check every object, ref, parent chain, event log and the journal (changes nothing)."""
+        return fsck(self)
+
+    def gc(self, *, max_versions: Mapping[str, int] | None = None, extra_roots: Iterable[str] = (),
+           grace: float = DEFAULT_GRACE, dry_run: bool = False) -> GcReport:
+        """Remove objects nothing reaches (older than ``grace`` seconds); apply ``max_versions`` by model."""
+        return gc(self, max_versions=max_versions, extra_roots=extra_roots, grace=grace, dry_run=dry_run)
 
     # writing refs
 

@@ -43,7 +43,16 @@ class ObjectStore:
         oid = hash_bytes(data)
         path = self.path(oid)
         if path.is_file():
-            return oid
+            # Freshen it, as git does: gc spares young objects, so one that a
+            # command is about to reference again is not removed under it. If gc
+            # moved it aside meanwhile, utime fails and it is written anew.
+            try:
+                os.utime(path)
+                return oid
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return oid
         fresh_dir = not path.parent.exists()
         write_atomic(path, data)
         if fresh_dir:
