@@ -187,16 +187,31 @@ class Store:
         with locked(self.lock_path, exclusive=True):
             return self.journal.replay()
 
-    def commit(self, updates: list[RefUpdate], events: list[Event] = ()) -> str:
+    def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
+               expect: Iterable[tuple[str, str, str | None]] = (),
+               unchanged: Mapping[str, Mapping[str, str]] | None = None) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
 
         Every update's ``old`` must still hold under the lock; otherwise a
-        ConflictError lists each stale ref and nothing is written.
+        ConflictError lists each stale ref and nothing is written. A command
+        whose checks read refs it does not move guards them too: ``expect``
+        names single refs ``(kind, record, value)``; ``unchanged`` maps a kind
+        to all its refs as read (the whole kind must still be exactly that).
         """
         txn = uuid.uuid4().hex
         with locked(self.lock_path, exclusive=True):
             self.journal.replay()
             stale = []
+            guards = [RefUpdate(kind, record, value, value) for kind, record, value in expect]
+            for kind, seen in (unchanged or {}).items():
+                now_all = self.refs.read_all(kind)
+                guards.extend(RefUpdate(kind, r, seen.get(r), seen.get(r))
+                              for r in sorted(set(now_all) | set(seen)) if now_all.get(r) != seen.get(r))
+            for u in guards:
+                now = self.refs.read(u.kind, u.record)
+                if now != u.old:
+                    stale.append(Problem(f"{u.kind} changed to {_short(now)} while this command relied on "
+                                         f"{_short(u.old)}", code="conflict", where=Where(record=u.record)))
             for u in updates:
                 now = self.refs.read(u.kind, u.record)
                 if now != u.old:
