@@ -1,0 +1,319 @@
+"""Commands that move the published view, and models: publish, unpublish, archive, delete,
+validate, new, model list / model show."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..errors import Problem, Where
+from ..models import Model, require_model
+from ..workflow.publishing import ActionResult
+from .app import app
+from .common import AllOpt, AuthorOpt, JsonOpt, MessageOpt, ModelOpt, open_site, short
+from .output import Output, command, is_tty, stderr, stdout
+
+# A bar only where it helps: a long batch, in a terminal.
+PROGRESS_THRESHOLD = 300
+
+RefsArg = Annotated[Optional[list[str]], typer.Argument(help="Records (model/id).", show_default=False)]
+CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
+DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, help="With --cascade: follow links N levels.",
+                                                 show_default=False)]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
+
+PAST = {"publish": "published", "unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
+
+
+class _Bar:
+    """A progress callback: a rich bar on stderr once a batch is long and stdout is a terminal."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label = label
+        self.enabled = enabled
+        self.progress: Progress | None = None
+        self.task: Any = None
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < PROGRESS_THRESHOLD:
+            return
+        if self.progress is None:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), console=stderr, transient=True)
+            self.progress.start()
+        if total != self.total:
+            self.total = total
+            self.task = self.progress.add_task(self.label, total=total)
+        self.progress.update(self.task, completed=done)
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _bar(label: str, as_json: bool) -> _Bar:
+    return _Bar(label, enabled=is_tty() and not as_json)
+
+
+def _without_problems(result: Any) -> dict[str, Any]:
+    # Problems go to the envelope's "errors", once.
+    return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
+
+
+def _finish(out: Output, result: ActionResult, named: bool) -> None:
+    """Render a publish/unpublish/archive/delete result and pick the exit code."""
+    verb = PAST[result.action]
+
+    def render() -> None:
+        prefix = "would be " if result.dry_run else ""
+        for m in result.moves:
+            why = "named" if m.reason == "named" else f"{m.reason}, linked from {m.via}"
+            stdout.print(f"{prefix}{verb} {m.record} {short(m.version)} ({why}): {m.status_before} -> "
+                         f"{m.status_after}")
+        if result.moves or not named:
+            for s in result.skipped:
+                stderr.print(f"skipped {s.record}: {s.why}", style="dim")
+        if not result.moves:
+            stdout.print(f"nothing to {result.action}")
+        elif result.dry_run:
+            stdout.print(f"dry run: {len(result.moves)} record(s) would be {verb}; nothing changed", style="dim")
+        else:
+            stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
+
+    errors = list(result.problems)
+    if not result.moves and named and not errors:
+        # Asked for these records and none of them can move: say so, exit 1.
+        errors = [Problem(f"nothing to {result.action}: {s.why}", code="nothing_to_do",
+                          where=Where(record=s.record)) for s in result.skipped]
+    out.done(_without_problems(result), render, exit_code=1 if errors else 0, errors=errors)
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    refs: Annotated[Optional[list[str]], typer.Argument(
+        help="Records (model/id), or model/id@VERSION to publish that version.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", help="Every draft or updated record of this model.",
+                                                 show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every draft or updated record (not archived ones).")] = False,
+    cascade: CascadeOpt = False,
+    depth: DepthOpt = None,
+    dry_run: DryRunOpt = False,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Validate records and publish their current version, in one transaction.
+
+    A published record may only link to published records: a link to an
+    unpublished one is refused, naming it, unless that record is published
+    in the same command (named, or taken along by --cascade, which follows
+    links to any depth, or --depth N). Any invalid record and nothing is
+    published; every error is listed. Archived records are published again
+    only when named. Naming only records that are already published exits 1.
+    """
+    with command("publish", json_) as out, _bar("validating", json_) as bar:
+        result = open_site(ctx).publish(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+                                        dry_run=dry_run, message=message, author=author, progress=bar)
+        _finish(out, result, named=bool(refs))
+
+
+def _withdraw(action: str, ctx: typer.Context, refs: list[str] | None, model: str | None, all_: bool,
+              cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
+              json_: bool) -> None:
+    with command(action, json_) as out, _bar("reading links", json_) as bar:
+        method = getattr(open_site(ctx), action)
+        result = method(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth, dry_run=dry_run,
+                        message=message, author=author, progress=bar)
+        _finish(out, result, named=bool(refs))
+
+
+@app.command()
+def unpublish(
+    ctx: typer.Context,
+    refs: RefsArg = None,
+    model: ModelOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every published or updated record.")] = False,
+    cascade: CascadeOpt = False,
+    depth: DepthOpt = None,
+    dry_run: DryRunOpt = False,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Take records out of the published view: they become drafts.
+
+    Refused while a record that stays published links to one of them (the
+    error names it); naming those referrers in the same command passes.
+    --cascade also unpublishes the records they link to that no other
+    published record still needs.
+    """
+    _withdraw("unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_)
+
+
+@app.command()
+def archive(
+    ctx: typer.Context,
+    refs: RefsArg = None,
+    model: ModelOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every published or updated record.")] = False,
+    cascade: CascadeOpt = False,
+    depth: DepthOpt = None,
+    dry_run: DryRunOpt = False,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Withdraw records from the published view, keeping the public version in the archived ref.
+
+    Publishing an archived record again brings it back; publish --all leaves
+    archived records alone. Refused while a record that stays published links
+    to one of them, like unpublish; --cascade works as for unpublish.
+    """
+    _withdraw("archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_)
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    refs: Annotated[list[str], typer.Argument(help="Records (model/id).")],
+    dry_run: DryRunOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
+    = False,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Delete records: their refs go and the working file is removed.
+
+    History and objects stay in the store until gc, and the event log keeps
+    who deleted what. Refused while a published record links to one of them,
+    and when a working file has unsaved changes (unless --force).
+    """
+    with command("delete", json_) as out:
+        result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force)
+        _finish(out, result, named=True)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    refs: Annotated[Optional[list[str]], typer.Argument(
+        help="Records (model/id), or model/id@VERSION to check a saved version.", show_default=False)] = None,
+    model: ModelOpt = None,
+    all_: AllOpt = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Check records against their model: schema errors and broken links, every one of them.
+
+    Reads the working file (what the next save would store), else the current
+    version. Each error names the record, the field path (tags[2]), the rule
+    and the value. Exits 1 when any record is invalid.
+    """
+    with command("validate", json_) as out, _bar("validating", json_) as bar:
+        result = open_site(ctx).validate(*(refs or []), model=model, all=all_, progress=bar)
+
+        def render() -> None:
+            if result.ok:
+                stdout.print(f"{len(result.records)} record(s) valid")
+            else:
+                stdout.print(f"{result.invalid} of {len(result.records)} record(s) invalid, "
+                             f"{len(result.problems)} error(s):")
+
+        out.done(_without_problems(result), render, exit_code=0 if result.ok else 1, errors=result.problems)
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="The model (models/<model>.yaml).")],
+    id_: Annotated[str, typer.Argument(metavar="ID", help="The new record's id (lowercase slug).")],
+    json_: JsonOpt = False,
+) -> None:
+    """Write content/<model>/<id>.yaml for a new record, from the model's schema.
+
+    Fields with a default get it, required fields an empty value, the others
+    are commented out. Nothing is saved: fill it in, then press save.
+    """
+    with command("new", json_) as out:
+        result = open_site(ctx).new(model, id_)
+
+        def render() -> None:
+            stdout.print(f"wrote {result.file}: fill it in, then: press save {result.record}")
+
+        out.done(result, render)
+
+
+model_app = typer.Typer(name="model", help="List and show the site's models (models/<model>.yaml).",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(model_app)
+
+
+def _model_doc(m: Model) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "file": m.file,
+        "options": {k: v for k, v in m.options.items() if k != "schema"},
+        "links": [{"field": lf.field, "model": lf.target} for lf in m.link_fields],
+        "schema": m.schema,
+    }
+
+
+@model_app.command("list")
+def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """List the models: model files, and content folders without one (schema-less)."""
+    with command("model list", json_) as out:
+        models = open_site(ctx).models()
+
+        def render() -> None:
+            if not models:
+                stdout.print("no models yet: write models/<model>.yaml (see docs/publishing.md)")
+                return
+            table = Table(box=None, pad_edge=False)
+            for col in ("model", "file", "drafts", "links", "description"):
+                table.add_column(col)
+            for m in models.values():
+                links = ", ".join(f"{lf.field} -> {lf.target}" for lf in m.link_fields)
+                table.add_row(m.name, m.file or "(none: schema-less)",
+                              "yes" if m.draft_published else "no (publish on save)", links,
+                              m.options.get("description") or "")
+            stdout.print(table)
+
+        out.done([_model_doc(m) for m in models.values()], render)
+
+
+@model_app.command("show")
+def model_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="MODEL", help="The model's name.")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show one model: its options, links and schema."""
+    with command("model show", json_) as out:
+        site = open_site(ctx)
+        model = require_model(site, site.models(), name)
+        doc = _model_doc(model)
+
+        def render() -> None:
+            stdout.print(f"model {model.name} ({model.file or 'no model file: schema-less'})")
+            for key, value in doc["options"].items():
+                if value not in ("", None):
+                    stdout.print(f"  {key}: {json.dumps(value)}")
+            for link in doc["links"]:
+                stdout.print(f"  link {link['field']} -> {link['model']}")
+            schema = model.schema or {}
+            required = set(schema.get("required", []))
+            for field, prop in (schema.get("properties") or {}).items():
+                kind = prop.get("type", "any") if isinstance(prop, dict) else "any"
+                stdout.print(f"  field {field}: {kind}{' (required)' if field in required else ''}")
+
+        out.done(doc, render)

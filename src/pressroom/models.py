@@ -1,0 +1,474 @@
+"""Models: ``models/<model>.yaml``, their options, compiled schemas and links.
+
+A model file holds workflow options and a JSON Schema (2020-12) for the
+records' fields; a property (or array items) marked ``x-link: <model>`` holds
+the id of a record of that model. A folder ``content/<model>/`` without a
+model file is a model too: no schema, no links, the default options.
+
+Each schema is checked and compiled once per process (keyed by its content),
+and a ``$ref`` is only ever resolved inside the model file itself (or to the
+JSON Schema meta-schemas, which ship with jsonschema): nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BadContentError, NotFoundError, Problem, Where
+from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read_limited
+from .site import CONFIG_MAX_SIZE, SiteCore
+
+# A link position: a property name, or ITEMS for every item of a list.
+ITEMS = None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One key a model file may hold: its default and how a value is checked."""
+
+    default: Any
+    check: Callable[[Any], str | None]  # an error text, or None when the value is fine
+    help: str
+
+
+def _bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "must be a whole number, 0 or more (0 keeps every version)"
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "must be text"
+
+
+def _schema_shape(value: Any) -> str | None:
+    return None if isinstance(value, dict) else "must be a JSON Schema mapping (type: object, properties: ...)"
+
+
+# The keys of a model file. Another feature adds its option here, with its
+# default and check; a key not in this table is refused, not ignored.
+MODEL_OPTIONS: dict[str, Option] = {
+    "description": Option("", _text, "what the model is for (shown by `press model list`)"),
+    "schema": Option(None, _schema_shape, "JSON Schema 2020-12 for the record's fields"),
+    "draft_published": Option(True, _bool, "false: every save is published at once"),
+    "allow_invalid_drafts": Option(False, _bool, "true: an invalid save is kept, with warnings"),
+    "max_versions": Option(0, _count, "versions kept per record (0 = all); older ones pruned by gc"),
+}
+
+
+@dataclass(frozen=True)
+class FieldProblem(Problem):
+    """A validation error: the field path, the rule it breaks and the value there."""
+
+    rule: str = ""
+    value: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = super().as_dict()
+        out["rule"] = self.rule
+        if self.rule != "required":
+            out["value"] = self.value
+        return out
+
+
+@dataclass(frozen=True)
+class LinkField:
+    """Where links sit in a record (``tags`` + ITEMS) and the model they name."""
+
+    steps: tuple[str | None, ...]
+    target: str
+    key: str  # where it is declared in the model file, for errors
+
+    @property
+    def field(self) -> str:
+        """The field as a pattern: ``author``, ``tags[]``, ``seo.author``."""
+        out = ""
+        for step in self.steps:
+            out += "[]" if step is ITEMS else (f".{step}" if out else step)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A model: its options (defaults filled in), compiled schema and link fields."""
+
+    name: str
+    file: str | None
+    options: Mapping[str, Any]
+    link_fields: tuple[LinkField, ...] = ()
+    validator: Any = field(default=None, repr=False)
+
+    @classmethod
+    def implicit(cls, name: str) -> Model:
+        """A model that has records but no model file: no schema, default options."""
+        return cls(name=name, file=None, options={k: o.default for k, o in MODEL_OPTIONS.items()})
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        return self.options["schema"]
+
+    @property
+    def draft_published(self) -> bool:
+        return self.options["draft_published"]
+
+    @property
+    def allow_invalid_drafts(self) -> bool:
+        return self.options["allow_invalid_drafts"]
+
+    @property
+    def max_versions(self) -> int:
+        return self.options["max_versions"]
+
+    @property
+    def link_targets(self) -> set[str]:
+        """The models this model's records may link to."""
+        return {lf.target for lf in self.link_fields}
+
+    def links(self, data: Any) -> list[tuple[str, RecordKey]]:
+        """Every link in ``data``: (field path like ``tags[2]``, the record it names).
+
+        Values that are not record ids are left out here; ``validate`` reports them.
+        """
+        out = []
+        for lf, path, value in self._link_values(data):
+            if isinstance(value, str) and _is_id(value):
+                out.append((path, RecordKey(lf.target, value)))
+        return out
+
+    def validate(self, data: Any, *, record: str | None = None, file: str | None = None) -> list[Problem]:
+        """Schema errors and malformed link values; whether links exist is the workflow's to check."""
+        problems: list[Problem] = []
+        if self.validator is not None:
+            for error in self.validator.iter_errors(data):
+                problems.extend(_schema_problems(error, record, file))
+        for lf, path, value in self._link_values(data):
+            if value is None or (isinstance(value, str) and _is_id(value)):
+                continue
+            if isinstance(value, str):
+                problems.append(FieldProblem(
+                    f"{_clip_repr(value)} is not a record id (a link to {lf.target} holds the id of a "
+                    f"{lf.target} record)",
+                    code="link", where=Where(file=file, record=record, path=path), rule="x-link", value=_clip(value),
+                    hint=f"write the id only, e.g. ada for {lf.target}/ada",
+                ))
+            elif not (self.validator is not None and _typed(self.schema, lf)):
+                # An untyped link field: the schema said nothing, so say it here.
+                problems.append(FieldProblem(
+                    f"a link to {lf.target} must be a record id (text), not {type(value).__name__}",
+                    code="link", where=Where(file=file, record=record, path=path), rule="x-link", value=_clip(value),
+                ))
+        return sorted(problems, key=lambda p: (p.where.path or "", p.message))
+
+    def _link_values(self, data: Any) -> Iterator[tuple[LinkField, str, Any]]:
+        for lf in self.link_fields:
+            for path, value in _walk(data, lf.steps, ""):
+                if isinstance(value, list):
+                    # x-link on an array schema: each item is a link.
+                    for i, item in enumerate(value):
+                        yield lf, f"{path}[{i}]", item
+                else:
+                    yield lf, path, value
+
+
+def _is_id(value: str) -> bool:
+    return bool(ID_RE.match(value)) and ".." not in value
+
+
+def _typed(schema: Any, lf: LinkField) -> bool:
+    """Whether the schema gives the link position a ``type`` (so it reports wrong types)."""
+    node = schema
+    for step in lf.steps:
+        if not isinstance(node, dict):
+            return False
+        node = node.get("items") if step is ITEMS else node.get("properties", {}).get(step)
+    return isinstance(node, dict) and "type" in node
+
+
+def _walk(data: Any, steps: tuple[str | None, ...], path: str) -> Iterator[tuple[str, Any]]:
+    if not steps:
+        yield path, data
+        return
+    step, rest = steps[0], steps[1:]
+    if step is ITEMS:
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from _walk(item, rest, f"{path}[{i}]")
+    elif isinstance(data, dict) and step in data and data[step] is not None:
+        yield from _walk(data[step], rest, f"{path}.{step}" if path else step)
+
+
+# validation problems
+
+
+def field_path(steps: Any) -> str:
+    """``['tags', 2, 'name']`` -> ``tags[2].name``."""
+    out = ""
+    for step in steps:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def _clip(value: Any, limit: int = 200) -> Any:
+    """The offending value, short enough to print: long text cut, big lists summarised."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        if len(text) > limit:
+            kind = "mapping" if isinstance(value, dict) else "list"
+            return f"<{kind} of {len(value)} item(s)>"
+    return value
+
+
+def _clip_repr(value: Any) -> str:
+    return repr(_clip(value, 60))
+
+
+_REQUIRED = re.compile(r"^'(.*)' is a required property$")
+
+
+def _schema_problems(error: Any, record: str | None, file: str | None) -> list[Problem]:
+    steps = list(error.absolute_path)
+    rule = str(error.validator)
+    if rule == "required":
+        m = _REQUIRED.match(error.message)
+        name = m.group(1) if m else None
+        return [FieldProblem(
+            f"{name!r} is required" if name else error.message, code="invalid",
+            where=Where(file=file, record=record, path=field_path([*steps, name]) if name else field_path(steps)),
+            rule="required", hint=f"add the field {name}" if name else None,
+        )]
+    if rule == "additionalProperties" and isinstance(error.instance, dict) and "patternProperties" not in error.schema:
+        known = set(error.schema.get("properties", {}))
+        return [
+            FieldProblem(f"{extra!r} is not a field of this model", code="invalid",
+                         where=Where(file=file, record=record, path=field_path([*steps, extra])),
+                         rule="additionalProperties", value=_clip(error.instance[extra]),
+                         hint="remove it, or add it to the model's schema properties")
+            for extra in sorted(set(error.instance) - known)
+        ]
+    message = error.message
+    if len(message) > 200:
+        message = f"{_clip_repr(error.instance)} does not satisfy {rule}: {_clip_repr(error.validator_value)}"
+    return [FieldProblem(message, code="invalid", where=Where(file=file, record=record, path=field_path(steps)),
+                         rule=rule, value=_clip(error.instance))]
+
+
+# loading model files
+
+# Compiled validators by schema content: a schema is compiled once per process.
+_COMPILED: dict[str, Any] = {}
+# Checked model files by (name, bytes): re-reading an unchanged file costs a hash.
+_PARSED: dict[tuple[str, str, str], Model] = {}
+
+
+def load_models(site: SiteCore) -> dict[str, Model]:
+    """Every model of the site: ``models/*.yaml``, and content folders without a model file.
+
+    A model file that is not valid YAML, has an unknown key or a bad option
+    value, an invalid schema, a ``$ref`` outside the file, or an ``x-link`` to a
+    model that does not exist raises a BadContentError naming the file and key.
+    """
+    files = _model_files(site)
+    names = set(files) | _content_models(site)
+    models: dict[str, Model] = {}
+    for name, path in sorted(files.items()):
+        label = site.rel(path)
+        check_inside(site.root, path)
+        data = read_limited(path, CONFIG_MAX_SIZE, label=label)
+        cache_key = (name, label, hashlib.sha256(data).hexdigest())
+        model = _PARSED.get(cache_key)
+        if model is None:
+            model = _parse_model(name, label, data)
+            _PARSED[cache_key] = model
+        for lf in model.link_fields:
+            if lf.target not in names:
+                raise BadContentError(
+                    f"x-link names the model {lf.target!r}, which does not exist",
+                    where=Where(file=label, path=lf.key),
+                    hint=f"create models/{lf.target}.yaml, or link to one of: {', '.join(sorted(names))}",
+                )
+        models[name] = model
+    for name in sorted(names - set(files)):
+        models[name] = Model.implicit(name)
+    return models
+
+
+def require_model(site: SiteCore, models: Mapping[str, Model], name: str, *, need_file: bool = False) -> Model:
+    """The model ``name``; a NotFoundError naming the known models when there is none."""
+    model = models.get(name)
+    if model is None or (need_file and model.file is None):
+        known = ", ".join(sorted(m.name for m in models.values() if m.file or not need_file)) or "none yet"
+        what = f"model {name!r} has no model file" if model else f"unknown model {name!r}"
+        raise NotFoundError(
+            what,
+            where=Where(file=f"models/{name}.yaml"),
+            hint=f"create models/{name}.yaml (see docs/publishing.md); known models: {known}",
+        )
+    return model
+
+
+def _model_files(site: SiteCore) -> dict[str, os.PathLike[str]]:
+    folder = site.models_dir
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for entry in sorted(os.listdir(folder)):
+        stem, ext = os.path.splitext(entry)
+        if ext != ".yaml" or entry.startswith("."):
+            continue
+        if not MODEL_RE.match(stem):
+            raise BadContentError(
+                f"{stem!r} is not a model name",
+                where=Where(file=f"models/{entry}"),
+                hint="a model name is lowercase letters, digits, '-' and '_' (e.g. post.yaml)",
+            )
+        out[stem] = folder / entry
+    return out
+
+
+def _content_models(site: SiteCore) -> set[str]:
+    content = site.content_dir
+    if not content.is_dir():
+        return set()
+    return {m for m in os.listdir(content) if MODEL_RE.match(m) and (content / m).is_dir()}
+
+
+def _parse_model(name: str, label: str, data: bytes) -> Model:
+    raw = load_record(data, label, allow_empty=True)
+    options = {}
+    for key, value in raw.items():
+        option = MODEL_OPTIONS.get(key)
+        if option is None:
+            raise BadContentError(
+                f"unknown model option {key!r}",
+                where=Where(file=label, path=key),
+                hint=f"a model file may hold: {', '.join(sorted(MODEL_OPTIONS))}",
+            )
+        error = option.check(value)
+        if error:
+            raise BadContentError(f"{key} {error}, not {value!r}", where=Where(file=label, path=key))
+        options[key] = value
+    for key, option in MODEL_OPTIONS.items():
+        options.setdefault(key, option.default)
+    schema = options["schema"]
+    if schema is None:
+        return Model(name=name, file=label, options=options)
+    validator = _compile(schema, label)
+    return Model(name=name, file=label, options=options, link_fields=tuple(_find_links(schema, label)),
+                 validator=validator)
+
+
+def _refuse(uri: str) -> Any:
+    from referencing.exceptions import NoSuchResource
+
+    raise NoSuchResource(ref=uri)
+
+
+def _compile(schema: dict[str, Any], label: str) -> Any:
+    # jsonschema is imported here, not at the top: commands that never
+    # validate (status, show, log) start faster without it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+    from referencing import Registry, Resource
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()
+    if digest in _COMPILED:
+        return _COMPILED[digest]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        raise BadContentError(
+            f"the schema is not valid JSON Schema 2020-12: {e.message}",
+            where=Where(file=label, path=field_path(["schema", *e.absolute_path])),
+            hint="see https://json-schema.org/understanding-json-schema/",
+        ) from None
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    registry = (Registry(retrieve=_refuse).with_resources(SPECIFICATIONS.items())
+                .with_resource("urn:pressroom:model", resource).crawl())
+    resolver = registry.resolver_with_root(resource)
+    for path, ref in _refs(schema, ["schema"]):
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            raise BadContentError(
+                f"$ref {ref!r} does not resolve inside the model file (press never fetches schemas)",
+                where=Where(file=label, path=field_path(path)),
+                hint="put the definition under $defs in this file and refer to it as #/$defs/<name>",
+            ) from None
+    validator = Draft202012Validator(schema, registry=registry,
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    _COMPILED[digest] = validator
+    return validator
+
+
+def _refs(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                yield [*path, key], value
+            else:
+                yield from _refs(value, [*path, key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _refs(value, [*path, i])
+
+
+def _find_links(schema: dict[str, Any], label: str) -> Iterator[LinkField]:
+    """Link positions: ``x-link`` under ``properties`` and ``items``, following local ``$ref``."""
+
+    def walk(node: Any, steps: tuple[str | None, ...], key: list[Any], seen: frozenset[str]) -> Iterator[LinkField]:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+            target = _pointer(schema, ref)
+            yield from walk(target, steps, [*key, "$ref"], seen | {ref})
+        if "x-link" in node:
+            yield _link_field(node, steps, [*key, "x-link"], label)
+        for name, sub in (node.get("properties") or {}).items():
+            yield from walk(sub, (*steps, name), [*key, "properties", name], seen)
+        if isinstance(node.get("items"), dict):
+            yield from walk(node["items"], (*steps, ITEMS), [*key, "items"], seen)
+
+    yield from walk(schema, (), ["schema"], frozenset())
+
+
+def _pointer(schema: dict[str, Any], ref: str) -> Any:
+    node: Any = schema
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _link_field(node: dict[str, Any], steps: tuple[str | None, ...], key: list[Any], label: str) -> LinkField:
+    target = node["x-link"]
+    where = Where(file=label, path=field_path(key))
+    if not isinstance(target, str) or not MODEL_RE.match(target):
+        raise BadContentError(f"x-link must name a model, not {target!r}", where=where,
+                              hint="e.g. author: {type: string, x-link: author}")
+    kind = node.get("type")
+    if kind not in (None, "string", "array"):
+        raise BadContentError(
+            f"x-link goes on a string (a record id) or an array of them, not on type {kind!r}",
+            where=where, hint="e.g. tags: {type: array, items: {type: string, x-link: tag}}",
+        )
+    if not steps:
+        raise BadContentError("x-link goes on a property, not on the whole record", where=where)
+    return LinkField(steps=steps, target=target, key=where.path or "")

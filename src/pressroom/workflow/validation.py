@@ -1,0 +1,273 @@
+"""Validation: a record's schema, and every link naming an existing record of the right model.
+
+``press validate`` checks working files (what the next save would store),
+or the version named with ``REF@V``. Saving and publishing use the same
+checks through ``Reader``, which parses each blob once per command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
+from ..models import FieldProblem, Model, load_models, require_model
+from ..naming import resolve_version
+from ..records import RecordKey, list_working, load_record, parse_key, parse_ref
+from ..site import SiteCore
+from ..store import Snapshot, Version
+from .common import refusal
+
+Progress = Callable[[int, int], None]
+
+
+class RecordSet:
+    """The records that exist in some state: to check links, and to hint at a wrong model."""
+
+    def __init__(self, records: Iterable[str]):
+        self.records = set(records)
+        self._by_id: dict[str, list[str]] | None = None
+
+    def __contains__(self, record: object) -> bool:
+        return str(record) in self.records
+
+    def models_with_id(self, rid: str) -> list[str]:
+        if self._by_id is None:
+            self._by_id = {}
+            for record in sorted(self.records):
+                model, _, other = record.partition("/")
+                self._by_id.setdefault(other, []).append(model)
+        return self._by_id.get(rid, [])
+
+
+def link_problems(links: list[tuple[str, RecordKey]], existing: RecordSet, *, record: str,
+                  file: str | None = None) -> list[Problem]:
+    """A problem for each link to a record that does not exist."""
+    problems: list[Problem] = []
+    for path, key in links:
+        if key in existing:
+            continue
+        others = [m for m in existing.models_with_id(key.id) if m != key.model]
+        if others:
+            message = f"links to {key}, which does not exist (wrong model? there is {others[0]}/{key.id})"
+            hint = f"this field links to {key.model} records; name a {key.model} id"
+        else:
+            message = f"links to {key}, which does not exist"
+            hint = f"create and save {key} first, or fix the id"
+        problems.append(FieldProblem(message, code="link", where=Where(file=file, record=record, path=path),
+                                     rule="x-link", value=key.id, hint=hint))
+    return problems
+
+
+class Reader:
+    """One command's view of the store: versions and data read once, models loaded once."""
+
+    def __init__(self, site: SiteCore, snapshot: Snapshot | None = None,
+                 models: dict[str, Model] | None = None):
+        self.site = site
+        self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
+        self.models = models if models is not None else load_models(site)
+        self._versions: dict[str, Version] = {}
+        self._data: dict[str, Any] = {}
+        self._schema: dict[tuple[str, str], list[Problem]] = {}
+
+    def model(self, name: str) -> Model:
+        return self.models.get(name) or Model.implicit(name)
+
+    def version(self, oid: str) -> Version:
+        version = self._versions.get(oid)
+        if version is None:
+            version = self._versions[oid] = self.site.store.get_version(oid)
+        return version
+
+    def data(self, oid: str) -> Any:
+        """The parsed content of version ``oid`` (a BadContentError if it no longer parses)."""
+        version = self.version(oid)
+        data = self._data.get(version.blob)
+        if data is None:
+            try:
+                data = load_record(self.site.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
+            except BadContentError as e:
+                data = e
+            self._data[version.blob] = data
+        if isinstance(data, BadContentError):
+            raise data
+        return data
+
+    def links(self, record: str, oid: str) -> list[tuple[str, RecordKey]]:
+        """The links of one version; none when its content cannot be read."""
+        model = self.model(record.partition("/")[0])
+        if not model.link_fields:
+            return []
+        try:
+            return model.links(self.data(oid))
+        except BadContentError:
+            return []
+
+    def problems(self, record: str, oid: str, existing: RecordSet) -> list[Problem]:
+        """Schema errors of version ``oid`` (each blob validated once) and its broken links."""
+        model = self.model(record.partition("/")[0])
+        blob = self.version(oid).blob
+        try:
+            data = self.data(oid)
+        except BadContentError as e:
+            return [Problem(e.message, code=e.code, where=Where(record=record), hint=e.hint)]
+        key = (model.name, blob)
+        if key not in self._schema:
+            self._schema[key] = model.validate(data, record=record)
+        return self._schema[key] + link_problems(model.links(data), existing, record=record)
+
+
+# press validate
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """One validated record: what was read (working file or version id) and how many errors."""
+
+    record: str
+    source: str
+    errors: int
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    """Every record checked, and every problem found (an empty list: all valid)."""
+
+    records: list[RecordCheck] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def invalid(self) -> int:
+        return sum(1 for r in self.records if r.errors)
+
+
+def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
+             progress: Progress | None = None) -> ValidateResult:
+    """Validate working files (or ``REF@V`` versions): schema errors and broken links, all of them.
+
+    A link may name any record that is saved or has a working file, since that
+    is what a ``save --all`` would leave.
+    """
+    if names and (all_records or model):
+        raise UsageError("name records, or use --all / --model, not both")
+    reader = Reader(site)
+    working = list_working(site.root, model)
+    existing = RecordSet([*reader.snapshot.current, *(str(k) for k in list_working(site.root))])
+    targets: list[tuple[RecordKey, str | None]]
+    if names:
+        targets = [parse_ref(n) for n in names]
+        for key, _spec in targets:
+            require_model(site, reader.models, key.model)
+    elif model or all_records:
+        if model:
+            require_model(site, reader.models, model)
+        keys = {k for k in working} | {parse_key(r) for r in reader.snapshot.current}
+        targets = sorted((k, None) for k in keys if model is None or k.model == model)
+    else:
+        raise UsageError("name at least one record (model/id), or use --all or --model M")
+    checks, problems = [], []
+    for i, (key, spec) in enumerate(targets):
+        source, found = _validate_one(site, reader, key, spec, existing)
+        checks.append(RecordCheck(record=str(key), source=source, errors=len(found)))
+        problems.extend(found)
+        if progress:
+            progress(i + 1, len(targets))
+    return ValidateResult(records=checks, problems=problems)
+
+
+def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | None,
+                  existing: RecordSet) -> tuple[str, list[Problem]]:
+    record = str(key)
+    model = reader.model(key.model)
+    if spec is not None:
+        oid = resolve_version(site, key, spec)
+        return oid, reader.problems(record, oid, existing)
+    label = site.rel(site.working_path(key))
+    try:
+        raw = site.read_working(key)
+    except PressError as e:
+        return "working", e.problems
+    if raw is None:
+        oid = reader.snapshot.current.get(record)
+        if oid is None:
+            raise NotFoundError(f"{record} does not exist", where=Where(record=record),
+                                hint=f"write {label} and save it, or see press status")
+        return oid, reader.problems(record, oid, existing)
+    try:
+        data = load_record(raw, label)
+    except BadContentError as e:
+        return "working", e.problems
+    found = model.validate(data, record=record, file=label)
+    return "working", found + link_problems(model.links(data), existing, record=record, file=label)
+
+
+# saving
+
+
+@dataclass(frozen=True)
+class SaveGate:
+    """What validation decided for a save: warnings, and records the save also publishes."""
+
+    warnings: list[Problem]
+    publish: list[str]
+    expect: list[tuple[str, str, str | None]]
+
+
+def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey, Any, str]], *,
+                lenient_links: bool = False) -> SaveGate:
+    """Validate records about to be saved, each ``(key, data, file label)``.
+
+    A model with ``allow_invalid_drafts: false`` refuses an invalid save (all
+    problems of the batch in one RefusedError); ``true`` turns them into
+    warnings. A model with ``draft_published: false`` publishes every save, so
+    it is always validated and its links must be published once the save is done.
+    ``lenient_links``: a link to a missing record only warns on a draft (revert
+    restores content whose linked records may have gone since).
+    """
+    models = load_models(site)
+    if not any(m.file for m in models.values()):
+        return SaveGate(warnings=[], publish=[], expect=[])
+    existing = RecordSet([*snapshot.current, *(str(k) for k, _d, _l in saves)])
+    publish = [str(k) for k, _d, _l in saves
+               if not (models.get(k.model) or Model.implicit(k.model)).draft_published
+               and str(k) not in snapshot.archived]
+    published = set(snapshot.published) | set(publish)
+    warnings: list[Problem] = []
+    errors: list[Problem] = []
+    expect: dict[str, tuple[str, str, str | None]] = {}
+    for key, data, label in saves:
+        record = str(key)
+        model = models.get(key.model) or Model.implicit(key.model)
+        links = model.links(data)
+        missing = link_problems(links, existing, record=record, file=label)
+        if lenient_links and record not in publish:
+            warnings.extend(missing)
+            missing = []
+        found = model.validate(data, record=record, file=label) + missing
+        if record in publish:
+            for path, target in links:
+                t = str(target)
+                if t in existing and t not in published:
+                    found.append(Problem(
+                        f"links to {t}, which is not published; saving {record} publishes it "
+                        f"({key.model} has draft_published: false)",
+                        code="unpublished_link", where=Where(file=label, record=record, path=path),
+                        hint=f"publish {t} first: press publish {t}",
+                    ))
+                elif t in snapshot.published:
+                    expect[t] = ("published", t, snapshot.published[t])
+        if not found:
+            continue
+        if model.allow_invalid_drafts and record not in publish:
+            warnings.extend(found)
+        else:
+            errors.extend(found)
+    if errors:
+        raise refusal(errors, "cannot be saved; nothing was saved")
+    return SaveGate(warnings=warnings, publish=publish, expect=list(expect.values()))
