@@ -7,7 +7,7 @@ blobs are bytes.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,7 +189,8 @@ class Store:
 
     def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
                expect: Iterable[tuple[str, str, str | None]] = (),
-               unchanged: Mapping[str, Mapping[str, str]] | None = None) -> str:
+               unchanged: Mapping[str, Mapping[str, str]] | None = None,
+               then: Callable[[], None] | None = None) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
 
         Every update's ``old`` must still hold under the lock; otherwise a
@@ -197,6 +198,10 @@ class Store:
         whose checks read refs it does not move guards them too: ``expect``
         names single refs ``(kind, record, value)``; ``unchanged`` maps a kind
         to all its refs as read (the whole kind must still be exactly that).
+
+        ``then`` runs once the refs have moved, still under the lock: files
+        that must agree with the new refs (a save's working files) are written
+        there, so that no other writer reads the new refs with the old files.
         """
         txn = uuid.uuid4().hex
         with locked(self.lock_path, exclusive=True):
@@ -228,6 +233,8 @@ class Store:
             if stale:
                 raise _conflict(stale)
             self.journal.commit(txn, list(updates), list(events))
+            if then is not None:
+                then()
         return txn
 
 

@@ -98,10 +98,15 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
         events.append(Event(record, event("save", author=author, time=time, old=p.parent, new=oid,
                                           message=message)))
         saved.append(SavedRecord(record=record, version=oid, parent=p.parent, blob=blob))
-    txn = site.store.commit(updates, events)
-    for p in planned:
-        if p.write_working:
-            write_atomic(site.working_path(p.key), p.data, durable=False)
+
+    def write_working() -> None:
+        for p in planned:
+            if p.write_working:
+                write_atomic(site.working_path(p.key), p.data, durable=False)
+
+    # Written under the lock: a save that reads the new current must read these files too,
+    # or its --set would build on the old file and undo this one.
+    txn = site.store.commit(updates, events, then=write_working)
     return SaveResult(saved=saved, unchanged=unchanged, txn=txn)
 
 
