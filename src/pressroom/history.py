@@ -1,12 +1,24 @@
-"""Reading history: ``show`` a version, ``log`` a record's versions and events."""
+"""Reading history: ``show`` a version, ``log`` a record (or the whole site), ``diff`` two states."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from .diffing import Change, diff_data, stat, text_diff
+from .errors import BadContentError, NotFoundError, Problem, UsageError
+from .models import load_models
 from .naming import resolve_version
-from .records import parse_ref
+from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
+from .store import REF_KINDS, Version
+
+# Events that make a version (the version's own log entry); the rest are
+# shown as events between versions.
+CREATING = ("save", "revert")
+WORKING = "working"
 
 
 @dataclass(frozen=True)
@@ -32,37 +44,284 @@ def show(site: SiteCore, ref: str) -> ShowResult:
     )
 
 
+# log
+
+
 @dataclass(frozen=True)
 class LogEntry:
-    """One version in a record's history, and the refs that point at it."""
+    """One line of history: a version (``type == "version"``) or an event about one.
 
-    version: str
-    parent: str | None
+    For a version, ``action`` is the event that made it (``save``, ``revert``)
+    and ``refs`` the refs pointing at it; for an event (``publish``,
+    ``unpublish``, ``archive``, ``delete``, …), ``version`` is the version it
+    concerns and ``old``/``new`` the ref's values before and after.
+    """
+
+    type: str
+    record: str
+    action: str
+    version: str | None
     time: str
     author: str
     message: str
+    parent: str | None = None
     refs: list[str] = field(default_factory=list)
+    old: str | None = None
+    new: str | None = None
+    reverted_to: str | None = None
+    changes: list[Change] | None = None
 
 
 @dataclass(frozen=True)
 class LogResult:
-    """A record's versions, newest first."""
+    """History newest first: a record's versions with its events interleaved, or the site's feed.
 
-    record: str
-    entries: list[LogEntry]
+    ``pruned``: the record's history goes back further, but gc pruned it
+    (``max_versions``). ``more``: ``limit`` cut the list short.
+    """
+
+    record: str | None
+    items: list[LogEntry]
+    refs: dict[str, str | None] = field(default_factory=dict)
+    pruned: bool = False
+    more: bool = False
+
+    @property
+    def entries(self) -> list[LogEntry]:
+        """The versions alone, newest first."""
+        return [i for i in self.items if i.type == "version"]
 
 
-def log(site: SiteCore, ref: str, *, limit: int | None = None) -> LogResult:
-    """The versions of a record, newest first, from ``current`` (or the version named)."""
+def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
+    """A record's history (``model/id[@version]``), or with no ref the site-wide activity feed."""
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    if ref is None:
+        if patch:
+            raise UsageError("--patch needs a record", hint="e.g. press log post/x --patch")
+        return _feed(site, limit)
     key, spec = parse_ref(ref)
     record = str(key)
     refs = site.store.record_refs(record)
-    head = resolve_version(site, key, spec)
-    entries = []
-    for oid, version in site.store.history(head):
-        if limit is not None and len(entries) >= limit:
-            break
-        marks = [kind for kind, value in refs.items() if value == oid]
-        entries.append(LogEntry(version=oid, parent=version.parent, time=version.time, author=version.author,
-                                message=version.message, refs=marks))
-    return LogResult(record=record, entries=entries)
+    if spec is None:
+        heads = list(dict.fromkeys(oid for kind in REF_KINDS if (oid := refs[kind])))
+        if not heads:
+            raise NotFoundError(f"{record} has no versions", hint=f"save it first: press save {record}")
+    else:
+        heads = [resolve_version(site, key, spec)]
+    chain: dict[str, Version] = {}
+    pruned = False
+    for head in heads:
+        last: Version | None = None
+        for oid, version in site.store.history(head):
+            if oid in chain:
+                break
+            chain[oid] = version
+            last = version
+        else:
+            pruned = pruned or (last is not None and last.parent is not None)
+    items = _interleave(record, chain, site.store.read_log(record), refs, spec is not None)
+    more = limit is not None and len(items) > limit
+    items = items[:limit] if limit is not None else items
+    if patch:
+        items = _with_patches(site, key, items, chain)
+    return LogResult(record=record, items=items, refs=refs, pruned=pruned and not more, more=more)
+
+
+def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, Any]],
+                refs: dict[str, str | None], from_version: bool) -> list[LogEntry]:
+    """Versions and events in one timeline, by the order of the record's (append-only) event log."""
+    made_by: dict[str, int] = {}
+    for i, ev in enumerate(events):
+        new = ev.get("new")
+        if ev.get("action") in CREATING and isinstance(new, str) and new not in made_by:
+            made_by[new] = i
+    cutoff = len(events)
+    if from_version and chain:
+        head = next(iter(chain))
+        start = made_by.get(head, -1)
+        later = [i for oid, i in made_by.items() if oid not in chain and i > start]
+        cutoff = min(later, default=cutoff)
+    keyed: list[tuple[float, int, LogEntry]] = []
+    for pos, (oid, version) in enumerate(chain.items()):
+        i = made_by.get(oid)
+        ev = events[i] if i is not None else {}
+        where = float(i) if i is not None else _by_time(events, version.time)
+        keyed.append((where, -pos, LogEntry(
+            type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
+            author=version.author, message=version.message, parent=version.parent,
+            refs=[kind for kind in REF_KINDS if refs.get(kind) == oid],
+            reverted_to=ev.get("reverted_to") if isinstance(ev.get("reverted_to"), str) else None,
+        )))
+    creations = set(made_by.values())
+    for i, ev in enumerate(events[:cutoff]):
+        if i in creations:
+            continue
+        keyed.append((float(i), 0, _event_entry(record, ev)))
+    keyed.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [entry for _, _, entry in keyed]
+
+
+def _by_time(events: list[dict[str, Any]], time: str) -> float:
+    """Where a version with no event of its own falls among the events: by its time."""
+    for i, ev in enumerate(events):
+        if str(ev.get("time", "")) > time:
+            return i - 0.5
+    return len(events) - 0.5
+
+
+def _event_entry(record: str, ev: dict[str, Any]) -> LogEntry:
+    old, new = _oid(ev.get("old")), _oid(ev.get("new"))
+    action = str(ev.get("action", "?"))
+    concerns = old if action in ("unpublish", "archive", "delete") and old else new or old
+    return LogEntry(
+        type="event", record=record, action=action, version=concerns, time=str(ev.get("time", "")),
+        author=str(ev.get("author", "")), message=str(ev.get("message", "") or ""), old=old, new=new,
+        reverted_to=_oid(ev.get("reverted_to")),
+    )
+
+
+def _oid(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _feed(site: SiteCore, limit: int | None) -> LogResult:
+    """The latest events across every record, newest first (the CMS audit log)."""
+    rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
+    for record in site.store.logs.records():
+        for i, ev in enumerate(site.store.read_log(record)):
+            # Transaction ids sort in commit order: they order events within a second.
+            row = (str(ev.get("time", "")), str(ev.get("txn", "")), record, i, ev)
+            if limit is None:
+                rows.append(row)
+            elif len(rows) <= limit:
+                heapq.heappush(rows, row)
+            else:
+                heapq.heappushpop(rows, row)
+    rows.sort(key=lambda r: r[:4], reverse=True)
+    more = limit is not None and len(rows) > limit
+    items = [_event_entry(record, ev) for _time, _txn, record, _i, ev in rows[:limit]]
+    return LogResult(record=None, items=items, more=more)
+
+
+def _with_patches(site: SiteCore, key: RecordKey, items: list[LogEntry],
+                  chain: dict[str, Version]) -> list[LogEntry]:
+    schema, keys, _warning = _model_view(site, key.model)
+    data: dict[str, dict[str, Any]] = {}
+
+    def parsed(oid: str) -> dict[str, Any]:
+        if oid not in data:
+            data[oid] = load_record(site.store.get_blob(chain[oid].blob), f"{key}@{oid[:7]}")
+        return data[oid]
+
+    out = []
+    for item in items:
+        if item.type == "version" and item.version is not None:
+            parent = item.parent
+            if parent is None or parent in chain:
+                changes = diff_data(parsed(parent) if parent else None, parsed(item.version), keys=keys,
+                                    schema=schema)
+                item = replace(item, changes=changes)
+        out.append(item)
+    return out
+
+
+# diff
+
+
+@dataclass(frozen=True)
+class DiffSide:
+    """One side of a diff: a version, or the working file (``version`` None)."""
+
+    label: str
+    version: str | None
+    exists: bool
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """The changes from ``old`` to ``new``; ``different`` is whether their bytes differ.
+
+    ``text`` is the unified diff of the YAML text, when asked for.
+    """
+
+    record: str
+    old: DiffSide
+    new: DiffSide
+    different: bool
+    changes: list[Change]
+    stat: dict[str, int]
+    text: list[str] | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
+         text: bool = False) -> DiffResult:
+    """Field-level changes of a record.
+
+    No version: the working file against ``current``. One (``a``, or
+    ``REF@V``): that version against the working file. Two: the first against
+    the second. ``published``: ``published`` against ``current`` (what a
+    publish would change). A version may be ``working`` (the working file) or
+    another record's ``model/id@V``.
+    """
+    key, spec = parse_ref(ref)
+    named = [v for v in (spec, a, b) if v is not None]
+    if published:
+        if named:
+            raise UsageError("--published compares published with current; name no versions with it")
+        named = ["published", "current"]
+    if len(named) > 2:
+        raise UsageError("diff compares two versions; name at most two",
+                         hint=f"e.g. press diff {key} ~1 @current")
+    if not named:
+        named = ["current", WORKING]
+    elif len(named) == 1:
+        named = [named[0], WORKING]
+    old_side, old_bytes, old_key = _side(site, key, named[0], absent_ok=not spec and not a and not published)
+    new_side, new_bytes, _ = _side(site, key, named[1], absent_ok=True)
+    if old_bytes is None and new_bytes is None:
+        raise NotFoundError(f"{key} has neither a saved version nor a working file", hint="nothing to compare")
+    schema, keys, warning = _model_view(site, old_key.model)
+    warnings = [warning] if warning else []
+    try:
+        changes = diff_data(_parse(old_bytes, old_side.label), _parse(new_bytes, new_side.label), keys=keys,
+                            schema=schema)
+    except BadContentError as e:
+        if not text:
+            raise
+        changes = []
+        warnings.extend(e.problems)
+    lines = text_diff(old_bytes, new_bytes, f"a/{old_side.label}", f"b/{new_side.label}") if text else None
+    return DiffResult(record=str(key), old=old_side, new=new_side, different=old_bytes != new_bytes,
+                      changes=changes, stat=stat(changes), text=lines, warnings=warnings)
+
+
+def _side(site: SiteCore, key: RecordKey, name: str, *, absent_ok: bool) -> tuple[DiffSide, bytes | None, RecordKey]:
+    if "/" in name:
+        key, spec = parse_ref(name)
+        name = spec or "current"
+    if name.lstrip("@") == WORKING:
+        label = site.rel(site.working_path(key))
+        data = site.read_working(key)
+        return DiffSide(label=label, version=None, exists=data is not None), data, key
+    if absent_ok and name == "current" and site.store.read_ref("current", str(key)) is None:
+        return DiffSide(label=f"{key}@current", version=None, exists=False), None, key
+    oid = resolve_version(site, key, name)
+    data = site.store.get_blob(site.store.get_version(oid).blob)
+    return DiffSide(label=f"{key}@{oid[:7]}", version=oid, exists=True), data, key
+
+
+def _parse(data: bytes | None, label: str) -> dict[str, Any] | None:
+    return None if data is None else load_record(data, label)
+
+
+def _model_view(site: SiteCore, model: str) -> tuple[Mapping[str, Any] | None, dict[str, str], Problem | None]:
+    """The model's schema and ``diff_keys``; a broken model file must not stop a read, so it is a warning."""
+    try:
+        found = load_models(site).get(model)
+    except BadContentError as e:
+        return None, {}, e.problems[0]
+    if found is None:
+        return None, {}, None
+    return found.schema, dict(found.options.get("diff_keys") or {}), None

@@ -165,10 +165,11 @@ def _sweep(store: Store, reachable: set[bytes], cutoff: float,
         if st.st_mtime > cutoff:
             young += 1
             continue
+        described = _describe(path, oid, st.st_size)
         if not dry_run and not _remove(path, cutoff):
             young += 1
             continue
-        removed.append(_describe(path, oid, st.st_size))
+        removed.append(described)
         removed_bytes += st.st_size
     # Empty fan-out folders stay: removing one could fail a concurrent put
     # between its mkdir and its temp file.

@@ -1,0 +1,299 @@
+"""Commands on history and the store's health: log, diff, revert, fsck, gc."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..diffing import Change
+from ..errors import UsageError
+from ..history import DiffResult, LogEntry, LogResult
+from .app import app
+from .common import AuthorOpt, JsonOpt, MessageOpt, open_site, short
+from .output import EXIT_DAMAGED, EXIT_REFUSED, command, stderr, stdout
+
+MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
+        "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
+EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "delete": "red", "revert": "cyan"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    ref: Annotated[Optional[str], typer.Argument(
+        help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
+        show_default=False)] = None,
+    limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, help="Show at most N entries.",
+                                                 show_default=False)] = None,
+    patch: Annotated[bool, typer.Option("-p", "--patch", help="Show each version's changes to its parent.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """List a record's versions newest first, with its publish, unpublish, archive and revert events.
+
+    Each version shows its id, time, author and message, and the refs on it
+    (current, published, archived). With no REF: the latest events across all
+    records (50 unless --limit), the site's audit log.
+    """
+    with command("log", json_) as out:
+        site = open_site(ctx)
+        result = site.log(ref, limit=limit if limit or ref else 50, patch=patch)
+        out.done(result, lambda: _render_log(result))
+
+
+def _render_log(result: LogResult) -> None:
+    if result.record is None:
+        if not result.items:
+            stdout.print("no events yet")
+        for e in result.items:
+            version = f" {short(e.version)}" if e.version else ""
+            line = f"{e.time}  {e.record}  {e.action}{version}  by {_name(e.author)}"
+            stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+    else:
+        shown = {e.version for e in result.entries}
+        for e in result.items:
+            (_render_version if e.type == "version" else _render_event)(e)
+        if result.pruned:
+            stdout.print("... older history was pruned by gc (max_versions)", style="dim")
+        for kind, oid in result.refs.items():
+            if oid and oid not in shown and not result.more:
+                stdout.print(f"{kind}: {short(oid)} (not in this history)", style="dim")
+    if result.more:
+        stdout.print("... more; show them with --limit N", style="dim")
+
+
+def _render_version(e: LogEntry) -> None:
+    marks = f" ({', '.join(e.refs)})" if e.refs else ""
+    stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
+    stdout.print(f"    {e.message or '(no message)'}")
+    if e.changes is not None:
+        if not e.changes:
+            stdout.print("    (no field changes)", style="dim")
+        _render_changes(e.changes, indent="    ")
+    stdout.print()
+
+
+def _render_event(e: LogEntry) -> None:
+    what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
+            "delete": "deleted"}.get(e.action, e.action)
+    version = f" {short(e.version)}" if e.version else ""
+    line = f"  {what}{version} by {_name(e.author)} at {e.time}"
+    stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+    stdout.print()
+
+
+def _name(author: str) -> str:
+    return author.split(" <")[0]
+
+
+def _value(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _render_changes(changes: list[Change], indent: str = "") -> None:
+    for c in changes:
+        sign, style = MARK[c.kind]
+        note = "  (not in the model)" if c.not_in_model else ""
+        if c.kind == "added":
+            line = f"{c.path}: {_value(c.new)}"
+        elif c.kind == "removed":
+            line = f"{c.path}: {_value(c.old)} (removed)"
+        elif c.kind == "moved":
+            line = f"{c.path}: moved from position {c.old} to {c.new}"
+        elif c.kind == "type_changed":
+            line = f"{c.path}: {_value(c.old)} ({c.old_type}) -> {_value(c.new)} ({c.new_type})"
+        elif c.text_diff is not None:
+            line = f"{c.path}:"
+        else:
+            line = f"{c.path}: {_value(c.old)} -> {_value(c.new)}"
+        stdout.print(f"{indent}{sign} {line}{note}", style=style)
+        for t in c.text_diff or []:
+            stdout.print(f"{indent}    {t}", style=_line_style(t))
+
+
+def _line_style(line: str) -> str | None:
+    if line.startswith(("+++", "---")):
+        return "bold"
+    if line.startswith("@@"):
+        return "cyan"
+    return {"+": "green", "-": "red"}.get(line[:1])
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="model/id, or model/id@V for V against the working file.")],
+    a: Annotated[Optional[str], typer.Argument(help="A version (id, ~N, @published, working, or model/id@V).",
+                                               show_default=False)] = None,
+    b: Annotated[Optional[str], typer.Argument(help="A second version: compare A with it.",
+                                               show_default=False)] = None,
+    published: Annotated[bool, typer.Option("--published", help="Compare published with current "
+                                                                 "(what a publish would change).")] = False,
+    text: Annotated[bool, typer.Option("--text", help="Show a unified diff of the YAML text.")] = False,
+    stat: Annotated[bool, typer.Option("--stat", help="Show counts of changes only.")] = False,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there are differences, "
+                                                                 "0 when none (like git).")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Show what changed in a record, field by field (paths like seo.title, tags[2]).
+
+    Default: the working file against current. One version: it against the
+    working file. Two: the first against the second. Long strings show a line
+    diff inside the field; removed fields and fields the model no longer has
+    are shown and marked. Exit 0 whether or not there are differences, unless
+    --exit-code.
+    """
+    with command("diff", json_) as out:
+        if text and stat:
+            raise UsageError("--text and --stat show different things; pick one")
+        result = open_site(ctx).diff(ref, a, b, published=published, text=text)
+        out.warn(result.warnings)
+        out.done(result, lambda: _render_diff(result, text=text, stat=stat),
+                 exit_code=EXIT_REFUSED if exit_code and result.different else 0)
+
+
+def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
+    if text:
+        for line in result.text or []:
+            stdout.print(line, style=_line_style(line))
+        return
+    if stat:
+        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in result.stat.items() if n)
+        stdout.print(f"{result.record}: {counts or 'no field changes'}")
+        return
+    stdout.print(f"{result.old.label}{'' if result.old.exists else ' (none)'} -> "
+                 f"{result.new.label}{'' if result.new.exists else ' (none)'}", style="bold")
+    if result.changes:
+        _render_changes(result.changes)
+    elif result.different:
+        stdout.print("no field changes; comments or formatting differ (see --text)")
+    else:
+        stdout.print("no changes")
+
+
+@app.command()
+def revert(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The record to revert (model/id).")],
+    to: Annotated[str, typer.Option("--to", help="The version to go back to: id, ~N, published, archived.",
+                                    show_default=False)],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite unsaved changes in the working file.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Make a new version with the exact content of an older one; history is never rewritten.
+
+    --to published throws away unpublished changes. The working file is
+    updated; unsaved changes in it are refused unless --force. On a model
+    with draft_published: false the revert is published (and validated) at once.
+    """
+    with command("revert", json_) as out:
+        result = open_site(ctx).revert(ref, to=to, message=message, author=author, force=force)
+        out.warn(result.warnings)
+
+        def render() -> None:
+            if not result.created:
+                stdout.print(f"{result.record}: current already has the content of {short(result.reverted_to)}; "
+                             f"reset {result.working_file}")
+                return
+            public = " (published)" if result.published else ""
+            stdout.print(f"reverted {result.record} to {short(result.reverted_to)}: new version "
+                         f"{short(result.version)}{public}")
+            if result.warnings:
+                stderr.print("saved as a draft; fix the problems above before publishing", style="yellow")
+
+        out.done(result, render)
+
+
+@app.command()
+def fsck(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Check the store: object hashes, refs, parent chains, event logs, a left-over transaction.
+
+    Changes nothing. Exit 4 with a list of what is damaged and what to do.
+    """
+    with command("fsck", json_) as out:
+        report = open_site(ctx).fsck()
+        out.warn(report.warnings)
+
+        def render() -> None:
+            summary = (f"checked {report.objects} objects ({_size(report.object_bytes)}), {report.refs} refs, "
+                       f"{report.versions} versions, {report.log_lines} event-log lines")
+            if report.ok:
+                stdout.print(f"{summary}: no problems")
+            else:
+                stdout.print(f"{summary}: {len(report.problems)} problem(s)", style="red")
+
+        out.done(report, render, exit_code=0 if report.ok else EXIT_DAMAGED, errors=report.problems)
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``15m``, ``2h``, ``7d``, ``1w`` or plain seconds, as seconds."""
+    m = _DURATION.match(text)
+    if not m:
+        raise UsageError(f"--grace {text!r} is not a duration", hint="e.g. 0, 90s, 15m, 2h, 7d, 1w")
+    return float(m.group(1)) * _SECONDS[m.group(2)]
+
+
+@app.command()
+def gc(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed, with sizes; "
+                                                             "change nothing.")] = False,
+    grace: Annotated[Optional[str], typer.Option("--grace", help="Spare unreachable objects younger than this "
+                                                                   "(default 1h): 0, 15m, 2h, 7d.",
+                                                 show_default=False)] = None,
+    prune_now: Annotated[bool, typer.Option("--prune-now", help="No grace period (same as --grace 0); only "
+                                                                 "when no other press is running.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Remove objects nothing reaches, and prune history past each model's max_versions.
+
+    Never removes a version or content that a ref (current, published,
+    archived), a schedule or a kept version reaches. Unreachable objects
+    younger than the grace period are spared: another press may be about
+    to use them. Holds the store lock while it runs.
+    """
+    with command("gc", json_) as out:
+        if grace is not None and prune_now:
+            raise UsageError("--grace and --prune-now say the same thing twice; pick one")
+        seconds = 0.0 if prune_now else parse_duration(grace) if grace is not None else None
+        report = open_site(ctx).gc(dry_run=dry_run, grace=seconds)
+
+        def render() -> None:
+            verb = "would remove" if report.dry_run else "removed"
+            for o in report.removed if report.dry_run else []:
+                what = f"version of {o.record}" if o.kind == "version" else o.kind
+                stdout.print(f"{verb} {o.oid[:12]}  {_size(o.size):>9}  {what}")
+            for p in report.pruned:
+                cut = ", ".join(short(c) for c in p.cut_at)
+                stdout.print(f"{p.record}: history {'would start' if report.dry_run else 'starts'} at {cut} "
+                             f"(max_versions: {p.max_versions})")
+            for t in report.temp_files:
+                stdout.print(f"{verb} temp file {t}")
+            stdout.print(f"{verb} {len(report.removed)} object(s), {_size(report.removed_bytes)}; kept "
+                         f"{report.reachable} reachable" + (f" and {report.young} young unreachable (grace "
+                                                            f"{_duration(report.grace_seconds)})"
+                                                            if report.young else ""))
+
+        out.done(report, render)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024 or unit == "MiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,107 @@
+"""``press revert REF --to V``: a new version holding V's exact bytes; history is never rewritten.
+
+Revert goes through ``save`` with V's content, so save's own rules apply: a
+model with ``draft_published: false`` publishes (and so validates) the revert
+at once, and the event log gets one ``revert`` event naming V. Content whose
+links name records that no longer exist is still restored as a draft, with a
+warning per link: publishing it then fails validation, naming the links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
+from ..naming import resolve_version
+from ..records import parse_ref
+from ..site import SiteCore
+from ..store import hash_bytes
+from ..store.fsio import write_atomic
+from .saving import save
+
+
+@dataclass(frozen=True)
+class RevertResult:
+    """What ``revert`` did.
+
+    ``version`` is the new version (or current, when only the working file
+    was reset: ``created`` False); ``published``: the model publishes every
+    save, so the revert is public.
+    """
+
+    record: str
+    version: str
+    parent: str | None
+    reverted_to: str
+    blob: str
+    created: bool
+    published: bool
+    working_file: str
+    message: str
+    warnings: list[Problem] = field(default_factory=list)
+    txn: str | None = None
+
+
+def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",
+           force: bool = False) -> RevertResult:
+    """Make a new version of ``ref`` whose content is version ``to``'s exact bytes.
+
+    ``to`` is any version name (id or 7+ character prefix, ``published``,
+    ``~N``, …). Unsaved changes in the working file are refused unless
+    ``force``. Reverting to the content current already has is refused
+    (nothing to do), unless ``force`` and the working file differs: then the
+    working file alone is reset.
+    """
+    key, spec = parse_ref(ref)
+    record = str(key)
+    if spec is not None:
+        raise UsageError("name the version to go back to with --to, not with @",
+                         hint=f"press revert {key} --to {spec}")
+    if not to:
+        raise UsageError("--to names the version to go back to", hint=f"e.g. press revert {key} --to published")
+    refs = site.store.record_refs(record)
+    if refs["current"] is None:
+        raise NotFoundError(f"{record} has no current version to revert",
+                            hint=f"save it first: press save {record}")
+    target = resolve_version(site, key, to)
+    target_version = site.store.get_version(target)
+    data = site.store.get_blob(target_version.blob)
+    current_blob = site.store.get_version(refs["current"]).blob
+    path = site.working_path(key)
+    label = site.rel(path)
+    working = site.read_working(key)
+    unsaved = working is not None and hash_bytes(working) != current_blob
+    if unsaved and not force:
+        raise RefusedError(
+            "has unsaved changes that revert would overwrite",
+            where=Where(file=label, record=record),
+            hint=f"save them first (press save {key}), or pass --force to drop them",
+        )
+    short = target[:7]
+    if target_version.blob == current_blob:
+        if working is not None and hash_bytes(working) == current_blob:
+            raise RefusedError(
+                f"nothing to revert: current already has the content of {short}",
+                where=Where(record=record),
+                hint=f"see the versions with: press log {key}",
+            )
+        write_atomic(path, data, durable=False)
+        return RevertResult(record=record, version=refs["current"], parent=site.store.get_version(
+            refs["current"]).parent, reverted_to=target, blob=current_blob, created=False,
+            published=refs["published"] == refs["current"], working_file=label, message="")
+    text = _message(message, short, "published" if to.lstrip("@") == "published" else None,
+                    target_version.message)
+    result = save(site, [key], author=author, message=text, content=data, force=True, action="revert",
+                  extra={"reverted_to": target}, lenient_links=True, keep_published=True)
+    saved = result.saved[0]
+    published = site.store.read_ref("published", record) == saved.version
+    return RevertResult(record=record, version=saved.version, parent=saved.parent, reverted_to=target,
+                        blob=saved.blob, created=True, published=published, working_file=label, message=text,
+                        warnings=list(result.warnings), txn=result.txn)
+
+
+def _message(given: str, short: str, named: str | None, old_message: str) -> str:
+    what = f"the published version {short}" if named else short
+    if given:
+        return f"{given} (revert to {what})"
+    return f'Revert to {what} ("{old_message}")' if old_message else f"Revert to {what}"
