@@ -103,9 +103,10 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
     key, spec = parse_ref(ref)
     record = str(key)
     refs = site.store.record_refs(record)
+    events = site.store.read_log(record)
     if spec is None:
         heads = list(dict.fromkeys(oid for kind in REF_KINDS if (oid := refs[kind])))
-        if not heads:
+        if not heads and not events:
             raise NotFoundError(f"{record} has no versions", hint=f"save it first: press save {record}")
     else:
         heads = [resolve_version(site, key, spec)]
@@ -120,7 +121,7 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
             last = version
         else:
             pruned = pruned or (last is not None and last.parent is not None)
-    items = _interleave(record, chain, site.store.read_log(record), refs, spec is not None)
+    items = _interleave(record, chain, events, refs, spec is not None)
     more = limit is not None and len(items) > limit
     items = items[:limit] if limit is not None else items
     if patch:
@@ -153,7 +154,9 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
             refs=[kind for kind in REF_KINDS if refs.get(kind) == oid],
             reverted_to=ev.get("reverted_to") if isinstance(ev.get("reverted_to"), str) else None,
         )))
-    creations = set(made_by.values())
+    # A version gone from history (pruned, or of a deleted record's earlier
+    # life) is not listed as its save event; a deleted record shows them all.
+    creations = set(made_by.values()) if chain else set()
     for i, ev in enumerate(events[:cutoff]):
         if i in creations:
             continue

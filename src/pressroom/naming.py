@@ -55,10 +55,14 @@ def _hint_for(name: str, record: str) -> str:
 def _nth_parent(site: SiteCore, record: str, current: str | None, n: int) -> str:
     if current is None:
         raise NotFoundError(f"{record} has no saved version", hint=f"save it first: press save {record}")
-    for i, (oid, _version) in enumerate(site.store.history(current)):
+    last = None
+    for i, (oid, version) in enumerate(site.store.history(current)):
         if i == n:
             return oid
-    raise NotFoundError(f"{record} has fewer than {n + 1} versions", hint=f"see them with: press log {record}")
+        last = version
+    pruned = " (older history was pruned by gc: max_versions)" if last and last.parent else ""
+    raise NotFoundError(f"{record} has fewer than {n + 1} versions{pruned}",
+                        hint=f"see them with: press log {record}")
 
 
 def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix: str) -> str:

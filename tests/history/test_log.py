@@ -62,9 +62,12 @@ def test_limit_and_patch(site: Site) -> None:
 
 def test_a_deleted_and_recreated_record_keeps_its_old_events(site: Site) -> None:
     _save(site, "post/x", "title: old life\n")
-    site.delete("post/x")
+    site.delete("post/x", author="Del <d@x>")
+    # Deleted: no versions in history, but the log still says who did what.
+    assert [(e.type, e.action, e.author) for e in site.log("post/x").items] == [
+        ("event", "delete", "Del <d@x>"), ("event", "save", "Test Author <test@example.com>")]
     with pytest.raises(NotFoundError):
-        site.log("post/x")
+        site.log("post/never")
     v = _save(site, "post/x", "title: new life\n")
     got = [(e.type, e.action) for e in site.log("post/x").items]
     assert got == [("version", "save"), ("event", "delete")]
