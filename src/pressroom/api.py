@@ -7,7 +7,7 @@ the sample site's generator are all clients of this class.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,13 @@ from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
 from .gitio import default_author
-from .history import LogResult, ShowResult, log, show
+from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .records import parse_scalar
+from .models import load_models
 from .site import SiteCore
+from .store import DEFAULT_GRACE, FsckReport, GcReport
 from .workflow.init import InitResult, init_site
+from .workflow.revert import RevertResult, revert
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
 
@@ -57,9 +60,36 @@ class Site(SiteCore):
         """A version's exact content: ``model/id[@version]``."""
         return show(self, ref)
 
-    def log(self, ref: str, *, limit: int | None = None) -> LogResult:
-        """A record's versions, newest first."""
-        return log(self, ref, limit=limit)
+    def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
+        """A record's versions newest first, with its events interleaved; no ``ref``: the site's activity feed.
+
+        ``patch`` adds each version's changes to its parent.
+        """
+        return log(self, ref, limit=limit, patch=patch)
+
+    def diff(self, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
+             text: bool = False) -> DiffResult:
+        """Field-level changes: working file vs current; ``a`` vs working file; ``a`` vs ``b``;
+        or, with ``published``, published vs current. ``text`` adds a unified diff of the YAML.
+        """
+        return diff(self, ref, a, b, published=published, text=text)
+
+    def revert(self, ref: str, *, to: str, message: str = "", author: str | None = None,
+               force: bool = False) -> RevertResult:
+        """A new version of ``ref`` with the exact content of version ``to`` (e.g. ``published``, ``~2``)."""
+        return revert(self, ref, to, author=self.author(author), message=message, force=force)
+
+    def fsck(self) -> FsckReport:
+        """Check the whole store; ``report.ok`` when nothing is damaged. Changes nothing."""
+        return self.store.fsck()
+
+    def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
+        """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each
+        model's ``max_versions``. ``extra_roots``: more version ids to keep (schedules).
+        """
+        retention = {name: m.max_versions for name, m in load_models(self).items() if m.max_versions}
+        return self.store.gc(max_versions=retention, extra_roots=extra_roots, dry_run=dry_run,
+                             grace=DEFAULT_GRACE if grace is None else grace)
 
     def published(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
         """The published records of ``model`` (or of all models), sorted, one at a time.

@@ -50,6 +50,12 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) else "must be text"
 
 
+def _diff_keys(value: Any) -> str | None:
+    ok = isinstance(value, dict) and all(isinstance(k, str) and k and isinstance(v, str) and v
+                                         for k, v in value.items())
+    return None if ok else "must map a list's field path to the field naming its items, e.g. {sections: id}"
+
+
 def _schema_shape(value: Any) -> str | None:
     return None if isinstance(value, dict) else "must be a JSON Schema mapping (type: object, properties: ...)"
 
@@ -62,6 +68,7 @@ MODEL_OPTIONS: dict[str, Option] = {
     "draft_published": Option(True, _bool, "false: every save is published at once"),
     "allow_invalid_drafts": Option(False, _bool, "true: an invalid save is kept, with warnings"),
     "max_versions": Option(0, _count, "versions kept per record (0 = all); older ones pruned by gc"),
+    "diff_keys": Option({}, _diff_keys, "lists that diff matches by a key field, e.g. {sections: id}"),
 }
 
 

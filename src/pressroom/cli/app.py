@@ -50,6 +50,7 @@ def root(
 
 def _register() -> None:
     from . import cmd_records  # noqa: F401 - registers its commands on app
+    from . import cmd_history  # noqa: F401
     from . import cmd_delivery  # noqa: F401
 
 

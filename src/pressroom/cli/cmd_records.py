@@ -1,4 +1,4 @@
-"""Commands on records and their versions: init, save, status, show, log."""
+"""Commands on records and their versions: init, save, status, show (log is in cmd_history)."""
 
 from __future__ import annotations
 
@@ -157,23 +157,3 @@ def show(
 
         out.done(result, render)
 
-
-@app.command()
-def log(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="model/id[@version] to start from (default: current).")],
-    limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, help="Show at most N versions.",
-                                                 show_default=False)] = None,
-    json_: JsonOpt = False,
-) -> None:
-    """List a record's versions, newest first: id, time, author, message."""
-    with command("log", json_) as out:
-        result = open_site(ctx).log(ref, limit=limit)
-
-        def render() -> None:
-            for e in result.entries:
-                marks = f" ({', '.join(e.refs)})" if e.refs else ""
-                stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
-                stdout.print(f"    {e.message or '(no message)'}")
-
-        out.done(result, render)

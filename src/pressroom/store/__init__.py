@@ -6,6 +6,7 @@ blobs are bytes.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from .refs import REF_KINDS, RefFiles, check_record_key
 from .versions import Version
 
 __all__ = [
+    "DEFAULT_GRACE",
     "Event",
     "FsckReport",
     "GcReport",
@@ -203,7 +205,9 @@ class Store:
         that must agree with the new refs (a save's working files) are written
         there, so that no other writer reads the new refs with the old files.
         """
-        txn = uuid.uuid4().hex
+        # Time first, then randomness: ids sort in commit order, so the site-wide
+        # activity feed can order transactions that share a second.
+        txn = f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
         with locked(self.lock_path, exclusive=True):
             self.journal.replay()
             stale = []
