@@ -18,11 +18,14 @@ from .export import export as export_view
 from .gitio import default_author
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .records import parse_scalar
-from .models import load_models
 from .site import SiteCore
+from .models import Model, load_models
 from .store import DEFAULT_GRACE, FsckReport, GcReport
 from .workflow.init import InitResult, init_site
 from .workflow.revert import RevertResult, revert
+from .workflow.newrecord import NewResult, new_record
+from .workflow.publishing import ActionResult, publish, withdraw
+from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
 
@@ -51,6 +54,50 @@ class Site(SiteCore):
         assignments = [(k, parse_scalar(v) if isinstance(v, str) else v) for k, v in pairs]
         return save(self, keys, author=self.author(author), message=message, content=content,
                     assignments=assignments, force=force)
+
+    def models(self) -> dict[str, Model]:
+        """Every model: ``models/*.yaml``, and content folders without a model file (schema-less)."""
+        return load_models(self)
+
+    def new(self, model: str, id: str) -> NewResult:
+        """Write a working file for a new record from the model's defaults and required fields."""
+        return new_record(self, model, id)
+
+    def validate(self, *refs: str, model: str | None = None, all: bool = False,
+                 progress: Progress | None = None) -> ValidateResult:
+        """Schema and link errors of working files (or ``REF@V`` versions); ``ok`` when there are none."""
+        return validate(self, list(refs), model=model, all_records=all, progress=progress)
+
+    def publish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
+                depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
+                progress: Progress | None = None) -> ActionResult:
+        """Validate and publish records (``REF@V``: that version); refused if a link would dangle.
+
+        ``all``/``model`` take every draft or updated record; ``cascade`` also
+        publishes the unpublished records they link to (``depth`` levels).
+        """
+        return publish(self, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
+                       dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+
+    def unpublish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
+                  depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
+                  progress: Progress | None = None) -> ActionResult:
+        """Take records out of the published view (back to draft); refused while published records link to them."""
+        return withdraw(self, "unpublish", list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
+                        dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+
+    def archive(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
+                depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
+                progress: Progress | None = None) -> ActionResult:
+        """Withdraw records from the published view, keeping the public version in ``archived``."""
+        return withdraw(self, "archive", list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
+                        dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+
+    def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
+               force: bool = False, progress: Progress | None = None) -> ActionResult:
+        """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes."""
+        return withdraw(self, "delete", list(refs), dry_run=dry_run, message=message, author=self.author(author),
+                        force=force, progress=progress)
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""

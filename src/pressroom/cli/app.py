@@ -52,6 +52,7 @@ def _register() -> None:
     from . import cmd_records  # noqa: F401 - registers its commands on app
     from . import cmd_history  # noqa: F401
     from . import cmd_delivery  # noqa: F401
+    from . import cmd_publish  # noqa: F401
 
 
 _register()
