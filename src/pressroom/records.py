@@ -19,6 +19,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from .errors import BadContentError, UsageError, Where
 
@@ -90,7 +91,7 @@ def check_inside(root: Path, path: Path) -> None:
         if probe.is_symlink():
             raise BadContentError(
                 "is a symbolic link; press reads only regular files inside the site",
-                where=Where(file=str(probe)),
+                where=Where(file=str(probe.relative_to(root))),
                 hint="replace the link with the file itself",
             )
     try:
@@ -160,6 +161,15 @@ def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[s
             f"is not valid YAML: {e.problem or e.context}",
             where=Where(file=label, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None),
             hint="fix the YAML syntax at that place",
+        ) from None
+    except ReaderError as e:
+        # A character YAML does not allow (NUL, other controls): name its place, not a position.
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        raise BadContentError(
+            f"is not valid YAML: unacceptable character #x{e.character:04x}: {e.reason}",
+            where=Where(file=label, line=line, column=column),
+            hint="remove the control character, or write it escaped in a double-quoted string",
         ) from None
     except (YAMLError, RecursionError, ValueError) as e:
         raise BadContentError(f"is not valid YAML: {e}", where=Where(file=label)) from None
@@ -320,7 +330,9 @@ def list_working(root: Path, model: str | None = None) -> list[RecordKey]:
     keys = []
     for m in models:
         mdir = content / m
-        if not MODEL_RE.match(m) or not mdir.is_dir() or mdir.is_symlink():
+        # A linked model folder is listed, not skipped: reading its records refuses the link,
+        # so --all says why they are not saved instead of passing over them in silence.
+        if not MODEL_RE.match(m) or not mdir.is_dir():
             continue
         for name in sorted(os.listdir(mdir)):
             stem, ext = os.path.splitext(name)

@@ -79,15 +79,22 @@ def parse_size(value: Any, label: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
+def _key_line(data: bytes, key: str) -> int | None:
+    """The line of a top-level ``key:``, to point at a typo (parsed data has no lines)."""
+    m = re.search(rb"^[\"']?" + re.escape(key.encode()) + rb"[\"']?[ \t]*:", data, re.M)
+    return data.count(b"\n", 0, m.start()) + 1 if m else None
+
+
 def load_config(root: Path) -> Config:
     path = root / CONFIG_NAME
     label = str(path)
-    data = load_record(read_limited(path, CONFIG_MAX_SIZE), label, allow_empty=True)
+    raw = read_limited(path, CONFIG_MAX_SIZE)
+    data = load_record(raw, label, allow_empty=True)
     unknown = sorted(set(data) - CONFIG_KEYS)
     if unknown:
         raise BadContentError(
             f"unknown setting {unknown[0]!r}",
-            where=Where(file=label, path=unknown[0]),
+            where=Where(file=label, line=_key_line(raw, unknown[0]), path=unknown[0]),
             hint=f"known settings: {', '.join(sorted(CONFIG_KEYS))}",
         )
     size = parse_size(data["max_file_size"], label) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE

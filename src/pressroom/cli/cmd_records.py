@@ -84,7 +84,9 @@ def save(
             content = sys.stdin.buffer.read(site.config.max_file_size + 1)
         elif file is not None:
             try:
-                content = Path(file).read_bytes()
+                # Read one byte past the limit, no more: -f /dev/zero must not fill memory.
+                with open(file, "rb") as f:
+                    content = f.read(site.config.max_file_size + 1)
             except OSError as e:
                 raise UsageError(f"cannot read -f {file}: {e.strerror}") from None
         result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,

@@ -128,7 +128,8 @@ def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
                 where=Where(file=label, record=str(key)),
                 hint=f"save them first (press save {key}), or pass --force to drop them",
             )
-        data, write = content, True
+        # Errors in it are at places in the -f input, not in the working file.
+        data, write, label = content, True, "-f input"
     elif working is None:
         raise NotFoundError(
             f"{label} does not exist",
