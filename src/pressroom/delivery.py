@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NotFoundError, UsageError
+from .models import Model, load_models
 from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
@@ -86,42 +87,39 @@ class Reader:
         self.site = site
         self.view = view
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
-        refs = self.snapshot.published if view == "published" else self.snapshot.current
-        # Archived records keep `current` but are withdrawn: a preview never shows them.
-        self.refs = refs if view == "published" else {
-            r: v for r, v in refs.items() if r not in self.snapshot.archived}
-        self._models: dict[str, Any] | None = None
+        self._refs = self.snapshot.published if view == "published" else self.snapshot.current
+        self._models: dict[str, Model] | None = None
         self._cache = _Lru()
 
     @property
-    def models(self) -> dict[str, Any]:
+    def models(self) -> dict[str, Model]:
         if self._models is None:
-            try:  # TEMP until models.py lands
-                from .models import load_models
-                self._models = load_models(self.site)
-            except ImportError:
-                self._models = {}
+            self._models = load_models(self.site)
         return self._models
+
+    def version_of(self, record: str) -> str | None:
+        """The version of ``record`` in this view (None when it is not in it)."""
+        # Archived records keep `current` but are withdrawn: a preview never shows them.
+        if self.view == "current" and record in self.snapshot.archived:
+            return None
+        return self._refs.get(record)
 
     def model_names(self) -> list[str]:
         """Every model with a record in this view, sorted."""
-        return sorted({r.partition("/")[0] for r in self.refs})
+        return sorted({r.partition("/")[0] for r in self.keys()})
 
     def keys(self, model: str | None = None) -> list[str]:
         """The records of ``model`` (or all) in this view, sorted by ``model/id``."""
-        if model is None:
-            return sorted(self.refs)
-        check_model_name(model)
-        prefix = f"{model}/"
-        keys = sorted(r for r in self.refs if r.startswith(prefix))
-        if not keys and not any(r.startswith(prefix) for r in self.snapshot.records()):
+        prefix = f"{check_model_name(model)}/" if model is not None else ""
+        keys = sorted(r for r in self._refs if r.startswith(prefix) and self.version_of(r))
+        if model is not None and not keys and not any(r.startswith(prefix) for r in self.snapshot.records()):
             self.site.require_model_dir(model)
         return keys
 
     def iter(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
         """The records of this view, one at a time."""
         for record in self.keys(model):
-            yield self.read(record, self.refs[record], resolve_links=resolve_links)
+            yield self.read(record, self._refs[record], resolve_links=resolve_links)
 
     def read(self, record: str, oid: str, *, resolve_links: int = 0) -> Record:
         """Record ``record`` at version ``oid``, its links resolved ``resolve_links`` deep."""
@@ -151,7 +149,7 @@ class Reader:
         return found
 
     def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
-        oid = self.refs.get(record)
+        oid = self.version_of(record)
         if oid is None:
             return None
         doc = self._cache.fetch((oid, depth), lambda: self.read(record, oid, resolve_links=depth).document())

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
 from .delivery import Reader, Record
 from .errors import Problem, RefusedError, UsageError, Where
+from .models import Model
 from .site import STORE_NAME, SiteCore
 from .store.fsio import write_atomic
 
@@ -59,16 +60,27 @@ def _json_bytes(doc: Any, indent: int | None = 2) -> bytes:
     return (json.dumps(doc, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+# Characters a YAML reader takes as a line break, or refuses, unless escaped in double quotes.
+_NEEDS_ESCAPE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
+def _yaml_str(value: str) -> str:
+    if _NEEDS_ESCAPE.search(value):
+        return DoubleQuotedScalarString(value)
+    if "\n" in value:
+        return LiteralScalarString(value)
+    if _YAML11_TRAPS.match(value):
+        return SingleQuotedScalarString(value)
+    return value
+
+
 def _yaml_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _yaml_value(v) for k, v in value.items()}
+        return {_yaml_str(k): _yaml_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_yaml_value(v) for v in value]
     if isinstance(value, str):
-        if "\n" in value:
-            return LiteralScalarString(value)
-        if _YAML11_TRAPS.match(value):
-            return SingleQuotedScalarString(value)
+        return _yaml_str(value)
     return value
 
 
@@ -99,11 +111,9 @@ def markdown_bytes(rec: Record, body_field: str) -> bytes:
     return b"---\n" + front + b"---\n" + text.encode("utf-8")
 
 
-def _body_field(models: dict[str, Any], model: str) -> str:
+def _body_field(models: dict[str, Model], model: str) -> str:
     spec = models.get(model)
-    options = getattr(spec, "options", None) or {}
-    value = getattr(spec, "body_field", None) or (options.get("body_field") if isinstance(options, dict) else None)
-    return value or DEFAULT_BODY_FIELD
+    return spec.options.get("body_field", DEFAULT_BODY_FIELD) if spec is not None else DEFAULT_BODY_FIELD
 
 
 @dataclass
@@ -208,7 +218,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     for record in keys:
         rel = targets[record]
         model = record.partition("/")[0]
-        oid = reader.refs[record]
+        oid = reader.version_of(record)
         entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
         if format == "markdown":
             entry["body_field"] = _body_field(models, model)

@@ -68,6 +68,7 @@ MODEL_OPTIONS: dict[str, Option] = {
     "draft_published": Option(True, _bool, "false: every save is published at once"),
     "allow_invalid_drafts": Option(False, _bool, "true: an invalid save is kept, with warnings"),
     "max_versions": Option(0, _count, "versions kept per record (0 = all); older ones pruned by gc"),
+    "body_field": Option("body", _text, "the text field `press export --format markdown` writes after the front matter"),
     "diff_keys": Option({}, _diff_keys, "lists that diff matches by a key field, e.g. {sections: id}"),
 }
 

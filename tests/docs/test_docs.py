@@ -1,0 +1,59 @@
+"""The docs cannot drift from the CLI: every command has help text and a current section."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("gen_reference", DOCS / "gen_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gen = _load_generator()
+COMMANDS = gen.commands()
+REGENERATE = "run `python docs/gen_reference.py` to regenerate docs/reference.md"
+
+
+def _sections() -> dict[str, str]:
+    """docs/reference.md's sections: title line -> the text of its ```text block."""
+    text = (DOCS / "reference.md").read_text(encoding="utf-8")
+    found = re.findall(r"^(## press[^\n]*)\n\n```text\n(.*?)```\n", text, flags=re.S | re.M)
+    return dict(found)
+
+
+def test_there_are_commands_to_document() -> None:
+    names = {" ".join(path) for path, _cmd in COMMANDS}
+    assert {"init", "save", "status", "export"} <= names
+
+
+@pytest.mark.parametrize("path", [path for path, _cmd in COMMANDS], ids=lambda p: " ".join(p))
+def test_command_has_help_and_a_current_section(path: tuple[str, ...]) -> None:
+    cmd = dict(COMMANDS)[path]
+    assert (cmd.help or "").strip(), f"press {' '.join(path)} has no help text (its docstring)"
+    for param in cmd.params:
+        if getattr(param, "param_type_name", "") == "option" and not getattr(param, "hidden", False):
+            assert (param.help or "").strip(), f"press {' '.join(path)} {param.opts[0]} has no help text"
+    sections = _sections()
+    title = gen.section_title(path)
+    assert title in sections, f"docs/reference.md has no section {title!r}: {REGENERATE}"
+    assert sections[title] == gen.help_text(path), f"{title} differs from --help: {REGENERATE}"
+
+
+def test_reference_is_exactly_what_the_generator_writes() -> None:
+    assert (DOCS / "reference.md").read_text(encoding="utf-8") == gen.render(), REGENERATE
+
+
+def test_docs_index_links_every_page() -> None:
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    for page in sorted(DOCS.glob("*.md")):
+        if page.name != "README.md":
+            assert f"({page.name})" in index, f"docs/README.md does not link {page.name}"
