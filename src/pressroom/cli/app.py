@@ -69,7 +69,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.TyperException as e:
         # Option parsing failed before any command ran (click's UsageError).
         if "--json" in args:
-            name = next((a for a in args if not a.startswith("-")), "press")
+            # The command as the parser saw it ("save", "model list"): the first bare
+            # word of args may be the value of -C.
+            ctx = getattr(e, "ctx", None)
+            name = " ".join(ctx.command_path.split()[1:]) if ctx is not None else ""
+            name = name or "press"
             typer.echo(envelope(name, errors=[Problem(e.format_message(), code="usage")], exit_code=EXIT_USAGE))
         else:
             e.show()
