@@ -121,3 +121,13 @@ def test_records_of_a_model_without_a_model_file_still_save_and_publish(site: Si
     site.save("note/a")
     site.publish("note/a")
     assert site.status("note/a").records[0].status == "published"
+
+
+def test_records_with_identical_invalid_content_are_each_named(site: Site) -> None:
+    write_model(site.root, "author", LENIENT)
+    write(site.root, "author/a", "name: A name far too long\n")
+    write(site.root, "author/b", "name: A name far too long\n")
+    site.save(all=True)
+    with pytest.raises(RefusedError) as err:
+        site.publish("author/a", "author/b")
+    assert sorted(p.where.record for p in err.value.problems) == ["author/a", "author/b"]

@@ -25,6 +25,8 @@ RefsArg = Annotated[Optional[list[str]], typer.Argument(help="Records (model/id)
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, help="With --cascade: follow links N levels.",
                                                  show_default=False)]
+PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", help="Every published or updated record "
+                                                                        "of this model.", show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
 
 PAST = {"publish": "published", "unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
@@ -117,23 +119,25 @@ def publish(
     A published record may only link to published records: a link to an
     unpublished one is refused, naming it, unless that record is published
     in the same command (named, or taken along by --cascade, which follows
-    links to any depth, or --depth N). Any invalid record and nothing is
-    published; every error is listed. Archived records are published again
+    links to any depth, or --depth N). If any record is invalid, nothing is
+    published and every error is listed. Archived records are published again
     only when named. Naming only records that are already published exits 1.
     """
-    with command("publish", json_) as out, _bar("validating", json_) as bar:
-        result = open_site(ctx).publish(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
-                                        dry_run=dry_run, message=message, author=author, progress=bar)
+    with command("publish", json_) as out:
+        with _bar("validating", json_) as bar:
+            result = open_site(ctx).publish(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+                                            dry_run=dry_run, message=message, author=author, progress=bar)
         _finish(out, result, named=bool(refs))
 
 
 def _withdraw(action: str, ctx: typer.Context, refs: list[str] | None, model: str | None, all_: bool,
               cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
               json_: bool) -> None:
-    with command(action, json_) as out, _bar("reading links", json_) as bar:
-        method = getattr(open_site(ctx), action)
-        result = method(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth, dry_run=dry_run,
-                        message=message, author=author, progress=bar)
+    with command(action, json_) as out:
+        with _bar("reading links", json_) as bar:
+            method = getattr(open_site(ctx), action)
+            result = method(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth, dry_run=dry_run,
+                            message=message, author=author, progress=bar)
         _finish(out, result, named=bool(refs))
 
 
@@ -141,7 +145,7 @@ def _withdraw(action: str, ctx: typer.Context, refs: list[str] | None, model: st
 def unpublish(
     ctx: typer.Context,
     refs: RefsArg = None,
-    model: ModelOpt = None,
+    model: PublishedModelOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every published or updated record.")] = False,
     cascade: CascadeOpt = False,
     depth: DepthOpt = None,
@@ -164,7 +168,7 @@ def unpublish(
 def archive(
     ctx: typer.Context,
     refs: RefsArg = None,
-    model: ModelOpt = None,
+    model: PublishedModelOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Every published or updated record.")] = False,
     cascade: CascadeOpt = False,
     depth: DepthOpt = None,
@@ -219,8 +223,9 @@ def validate(
     version. Each error names the record, the field path (tags[2]), the rule
     and the value. Exits 1 when any record is invalid.
     """
-    with command("validate", json_) as out, _bar("validating", json_) as bar:
-        result = open_site(ctx).validate(*(refs or []), model=model, all=all_, progress=bar)
+    with command("validate", json_) as out:
+        with _bar("validating", json_) as bar:
+            result = open_site(ctx).validate(*(refs or []), model=model, all=all_, progress=bar)
 
         def render() -> None:
             if result.ok:

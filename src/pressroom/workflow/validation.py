@@ -113,7 +113,8 @@ class Reader:
             data = self.data(oid)
         except BadContentError as e:
             return [Problem(e.message, code=e.code, where=Where(record=record), hint=e.hint)]
-        key = (model.name, blob)
+        # Problems name their record, and two records may share a blob.
+        key = (record, blob)
         if key not in self._schema:
             self._schema[key] = model.validate(data, record=record)
         return self._schema[key] + link_problems(model.links(data), existing, record=record)
