@@ -8,9 +8,10 @@ from typing import Any
 from ..errors import BadContentError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..records import RecordKey, list_working, load_record, parse_key, set_fields
 from ..site import SiteCore
-from ..store import Event, RefUpdate, Version, hash_bytes
+from ..store import Event, RefUpdate, Snapshot, Version, hash_bytes
 from ..store.fsio import write_atomic
 from .common import event, now_iso, refusal
+from .validation import check_saves
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SaveResult:
     unchanged: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    published: list[str] = field(default_factory=list)  # saved and published at once (draft_published: false)
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,18 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
 
 def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
          content: bytes | None = None, assignments: list[tuple[str, Any]] = (),
-         force: bool = False) -> SaveResult:
+         force: bool = False, action: str = "save", extra: dict[str, Any] | None = None,
+         lenient_links: bool = False, keep_published: bool = False) -> SaveResult:
     """Save each record's working file (or ``content``) as a new version, in one transaction.
 
     Unchanged content makes no version. Every bad file is reported and nothing
-    is written when any of them is bad.
+    is written when any of them is bad. ``action`` and ``extra`` name the
+    event logged for each new version (``revert`` adds ``reverted_to``);
+    ``lenient_links``: links to missing records warn on a draft, even where
+    the model refuses invalid drafts (a revert restores what was saved).
+    ``keep_published``: when the new content is byte for byte the published
+    version's, ``published`` moves along (nothing public changes), so a
+    revert to published leaves the record published, not updated.
     """
     if content is not None and len(keys) != 1:
         raise UsageError("-f/--file takes the content of exactly one record")
@@ -87,17 +96,32 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
         raise refusal(problems, "cannot be saved; nothing was saved")
     if not planned:
         return SaveResult(unchanged=unchanged)
+    # Validation per model (refuses, or warns), and the records this save publishes.
+    gate = check_saves(site, snapshot, [(p.key, p.parsed, site.rel(site.working_path(p.key))) for p in planned],
+                       lenient_links=lenient_links)
     time = now_iso()
     updates, events, saved = [], [], []
+    published = list(gate.publish)
     for p in planned:
         record = str(p.key)
         blob = site.store.put_blob(p.data)
         version = Version(record=record, blob=blob, parent=p.parent, author=author, time=time, message=message)
         oid = site.store.put_version(version)
         updates.append(RefUpdate("current", record, p.parent, oid))
-        events.append(Event(record, event("save", author=author, time=time, old=p.parent, new=oid,
-                                          message=message)))
+        events.append(Event(record, event(action, author=author, time=time, old=p.parent, new=oid,
+                                          message=message, **(extra or {}))))
         saved.append(SavedRecord(record=record, version=oid, parent=p.parent, blob=blob))
+        if record in gate.publish:
+            old = snapshot.published.get(record)
+            updates.append(RefUpdate("published", record, old, oid))
+            events.append(Event(record, event("publish", author=author, time=time, old=old, new=oid,
+                                              message=message, reason="save")))
+        elif keep_published and _is_published_blob(site, snapshot, record, blob):
+            old = snapshot.published[record]
+            updates.append(RefUpdate("published", record, old, oid))
+            events.append(Event(record, event("publish", author=author, time=time, old=old, new=oid,
+                                              message=message, reason=action)))
+            published.append(record)
 
     def write_working() -> None:
         for p in planned:
@@ -106,8 +130,14 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
 
     # Written under the lock: a save that reads the new current must read these files too,
     # or its --set would build on the old file and undo this one.
-    txn = site.store.commit(updates, events, then=write_working)
-    return SaveResult(saved=saved, unchanged=unchanged, txn=txn)
+    txn = site.store.commit(updates, events, expect=gate.expect, then=write_working)
+    return SaveResult(saved=saved, unchanged=unchanged, warnings=gate.warnings, txn=txn, published=published)
+
+
+def _is_published_blob(site: SiteCore, snapshot: Snapshot, record: str, blob: str) -> bool:
+    published = snapshot.published.get(record)
+    return (published is not None and record not in snapshot.archived
+            and site.store.get_version(published).blob == blob)
 
 
 def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
