@@ -158,8 +158,8 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     if names and (all_records or model):
         raise UsageError("name records, or use --all / --model, not both")
     reader = Reader(site)
-    working = list_working(site.root, model)
-    existing = RecordSet([*reader.snapshot.current, *(str(k) for k in list_working(site.root))])
+    working = list_working(site.root)
+    existing = RecordSet([*reader.snapshot.current, *(str(k) for k in working)])
     targets: list[tuple[RecordKey, str | None]]
     if names:
         targets = [parse_ref(n) for n in names]
