@@ -85,7 +85,7 @@ def _outcomes(results: list[tuple[int, dict]]) -> tuple[list[str], int]:
             assert code == 3, env
             assert env["status"] == "conflict"
             assert env["errors"][0]["code"] == "conflict"
-            assert "expected" in env["errors"][0]["message"]
+            assert env["errors"][0]["record"].startswith("post/")
             conflicts += 1
     return versions, conflicts
 
@@ -204,6 +204,48 @@ def test_an_edit_is_not_lost_while_a_slow_save_writes_its_working_file(tmp_path:
     final = YAML(typ="safe").load(site.show("post/shared").content)
     assert final == ({"title": "start", "p0": 1, "p1": 1} if other.returncode == 0 else {"title": "start", "p0": 1})
     assert site.status("post/shared").records[0].changes is None
+
+
+_PAUSED_READER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from pressroom.cli.app import main
+    from pressroom.store import Store
+
+    read, go = Path(sys.argv[1]), Path(sys.argv[2])
+    real_snapshot = Store.snapshot
+    def paused_snapshot(self):
+        snap = real_snapshot(self)
+        read.touch()         # refs read; the working file is next
+        while not go.exists():
+            time.sleep(0.01)
+        return snap
+    Store.snapshot = paused_snapshot
+    main(sys.argv[3:])
+""")
+
+
+def test_a_save_from_a_file_that_another_save_overtakes_is_a_conflict(tmp_path: Path, site_dir: Path) -> None:
+    """-f refuses to overwrite unsaved changes; changes that another save made meanwhile are a conflict."""
+    write(site_dir, "post/shared", "title: start\n")
+    Site.open(site_dir).save("post/shared")
+    mine, theirs = tmp_path / "mine.yaml", tmp_path / "theirs.yaml"
+    mine.write_text("title: mine\n")
+    theirs.write_text("title: theirs\n")
+    read, go = tmp_path / "read", tmp_path / "go"
+    paused = subprocess.Popen([sys.executable, "-c", _PAUSED_READER, str(read), str(go), "-C", str(site_dir),
+                               "save", "post/shared", "-f", str(mine), "--json"], stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not read.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run_press(site_dir, "save", "post/shared", "-f", str(theirs)).returncode == 0
+    before = store_files(site_dir)
+    go.touch()
+    stdout, _stderr = paused.communicate(timeout=60)
+    env = json.loads(stdout)
+    assert (paused.returncode, env["errors"][0]["code"]) == (3, "conflict"), env
+    assert store_files(site_dir) == before
+    assert (site_dir / "content" / "post" / "shared.yaml").read_text() == "title: theirs\n"
 
 
 def test_a_stale_expectation_is_a_conflict_and_changes_nothing(site: Site) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BadContentError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
+                      UsageError, Where)
 from ..records import RecordKey, list_working, load_record, parse_key, set_fields
 from ..site import SiteCore
 from ..store import Event, RefUpdate, Snapshot, Version, hash_bytes
@@ -84,7 +85,7 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
         try:
             plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force)
         except PressError as e:
-            if isinstance(e, UsageError) and len(keys) == 1:
+            if isinstance(e, ConflictError) or (isinstance(e, UsageError) and len(keys) == 1):
                 raise
             problems.extend(e.problems)
             continue
@@ -153,6 +154,13 @@ def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
                 where=Where(file="-f input", record=str(key)),
             )
         if working is not None and not force and not _same_blob(working, current_blob):
+            if site.store.read_ref("current", str(key)) != current:
+                # Not the user's unsaved edit: another save wrote the file after this one read the refs.
+                raise ConflictError(
+                    "another press process saved this record while this command read it",
+                    where=Where(record=str(key)),
+                    hint="look at `press status` and run the command again",
+                )
             raise RefusedError(
                 "has unsaved changes that -f would overwrite",
                 where=Where(file=label, record=str(key)),
