@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from pressroom import Site
 from pressroom.cli.app import app
-from tests.conftest import PRESS, Cli, run_press, store_files, write
+from tests.conftest import PRESS, Cli, store_files, write
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 import typer
 
-from pressroom import Site
+from pressroom import ConflictError, Site
 from pressroom.cli.app import app
+from pressroom.cli.output import envelope
+from pressroom.store import RefUpdate
 from tests.conftest import Cli, run_press, store_files, write
 
 ENVELOPE_KEYS = {"command", "data", "errors", "exit_code", "status", "version", "warnings"}
@@ -148,10 +150,6 @@ def test_conflict(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_compare_and_swap_conflict_error_shape(site: Site) -> None:
     """The error object a stale ref becomes (through the renderer the CLI uses)."""
-    from pressroom import ConflictError
-    from pressroom.cli.output import envelope
-    from pressroom.store import RefUpdate
-
     write(site.root, "post/a", "title: A\n")
     version = site.save("post/a").saved[0].version
     with pytest.raises(ConflictError) as err:

@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from pressroom import ConflictError, Site, StoreDamagedError
 from pressroom.store import REF_KINDS, Event, RefUpdate
-from tests.conftest import store_files, write
+from tests.conftest import Cli, store_files, write
 
 RECORDS = ("post/a", "post/b", "tag/c")
 CONTENTS = (
@@ -257,8 +257,6 @@ def test_show_round_trips_exact_bytes(roundtrip_site: Site, data: bytes, n: int)
 @settings(max_examples=15)
 @given(data=yaml_mappings())
 def test_show_through_the_cli_writes_the_exact_bytes(roundtrip_site: Site, data: bytes) -> None:
-    from tests.conftest import Cli
-
     write(roundtrip_site.root, "page/cli", data)
     roundtrip_site.save("page/cli")
     result = Cli(roundtrip_site.root)("show", "page/cli")
