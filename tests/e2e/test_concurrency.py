@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 
 from pressroom import ConflictError, Site
 from pressroom.store import RefUpdate, Version
-from tests.conftest import run_press, store_files, write
+from tests.conftest import PRESS, run_press, store_files, write
 
 _AT_GO = textwrap.dedent("""
     import os, sys, time
@@ -163,6 +163,28 @@ def test_concurrent_field_edits_lose_no_update(tmp_path: Path, site_dir: Path) -
     assert site.status("post/shared").records[0].changes is None
     assert len(_chain(site, "post/shared")) == 1 + ROUNDS * PROCS - conflicts
     _check_store_whole(site_dir)
+
+
+def test_readers_see_a_batch_whole_or_not_at_all(site_dir: Path) -> None:
+    """The API reads refs while a press process saves 200 records in one transaction."""
+    records = [f"post/r{i:03d}" for i in range(200)]
+    for r in records:
+        write(site_dir, r, f"title: {r} old\n")
+    site = Site.open(site_dir)
+    site.save(all=True)
+    old = site.store.snapshot().current
+    for r in records:
+        write(site_dir, r, f"title: {r} new\n")
+    writer = subprocess.Popen([str(PRESS), "-C", str(site_dir), "save", "--all"], stderr=subprocess.PIPE)
+    reads = 0
+    while writer.poll() is None:
+        now = site.store.snapshot().current
+        moved = sum(now[r] != old[r] for r in records)
+        assert moved in (0, len(records)), f"a reader saw {moved} of {len(records)} records moved"
+        reads += 1
+    assert writer.wait() == 0, writer.stderr.read().decode()
+    assert reads, "the writer finished before the first read"
+    assert all(site.store.snapshot().current[r] != old[r] for r in records)
 
 
 _SLOW_WRITER = textwrap.dedent("""
