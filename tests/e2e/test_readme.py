@@ -84,8 +84,8 @@ def test_the_envelope_the_readme_names(site_dir: Path) -> None:
 def test_the_sample_site_command_works(tmp_path: Path) -> None:
     """The README's first command, after its set-up part: press on sample-site."""
     (first, _tests) = _blocks()[:2]
-    command = first.strip().split(" && ")[-1]
-    assert command == ".venv/bin/press -C sample-site status"
+    # The build step after it is run by tests/delivery/test_sample_site.py.
+    assert ".venv/bin/press -C sample-site status" in first.strip().split(" && ")
     result = subprocess.run([str(PRESS), "-C", str(REPO / "sample-site"), "status"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
