@@ -15,8 +15,10 @@ from . import delivery
 from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
-from .gitio import default_author
+from .automation import Change, automation, changes_of_action, changes_of_save
+from .gitio import DriverInstall, DriverOutcome, default_author, install_merge_driver, run_merge_driver
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
+from .errors import UsageError
 from .records import parse_scalar
 from .site import SiteCore
 from .models import Model, load_models
@@ -25,6 +27,10 @@ from .workflow.init import InitResult, init_site
 from .workflow.revert import RevertResult, revert
 from .workflow.newrecord import NewResult, new_record
 from .workflow.publishing import ActionResult, publish, withdraw
+from .workflow import schedule as _schedule
+from .workflow.resolve import ResolveResult, resolve
+from .workflow.schedule import NextResult, RunResult, ScheduleList, ScheduleResult
+from .workflow.stages import StageResult, records_at_stage, set_stage
 from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
@@ -44,16 +50,23 @@ class Site(SiteCore):
 
     def save(self, *refs: str, all: bool = False, model: str | None = None, message: str = "",
              author: str | None = None, content: bytes | None = None,
-             set: dict[str, Any] | list[tuple[str, Any]] | None = None, force: bool = False) -> SaveResult:
+             set: dict[str, Any] | list[tuple[str, Any]] | None = None, force: bool = False,
+             hooks: bool = True, commit: bool | None = None) -> SaveResult:
         """Save working files (or ``content``) as new versions; ``set`` edits fields first.
 
         ``set`` values that are strings are read as YAML scalars, like ``--set``.
+        ``commit``: commit the command's files to git (default: ``git.commit``
+        in pressroom.yaml); ``hooks``: run after_publish hooks when the save
+        publishes (``draft_published: false``).
         """
         keys = select_records(self, list(refs), all_records=all, model=model)
         pairs = list(set.items()) if isinstance(set, dict) else list(set or [])
         assignments = [(k, parse_scalar(v) if isinstance(v, str) else v) for k, v in pairs]
-        return save(self, keys, author=self.author(author), message=message, content=content,
-                    assignments=assignments, force=force)
+        who = self.author(author)
+        with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
+            result = save(self, keys, author=who, message=message, content=content, assignments=assignments,
+                          force=force)
+            return auto.finish(result, changes_of_save(result))
 
     def models(self) -> dict[str, Model]:
         """Every model: ``models/*.yaml``, and content folders without a model file (schema-less)."""
@@ -70,34 +83,59 @@ class Site(SiteCore):
 
     def publish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
-                progress: Progress | None = None) -> ActionResult:
+                progress: Progress | None = None, stage: str | None = None, hooks: bool = True,
+                commit: bool | None = None) -> ActionResult:
         """Validate and publish records (``REF@V``: that version); refused if a link would dangle.
 
         ``all``/``model`` take every draft or updated record; ``cascade`` also
         publishes the unpublished records they link to (``depth`` levels).
+        ``stage``: every record whose current version is at that review stage
+        (that version, even if a save comes in meanwhile). Then the git commit
+        (``commit``) and the after_publish hooks (``hooks``).
         """
-        return publish(self, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
-                       dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+        names = list(refs)
+        if stage is not None:
+            if names or all:
+                raise UsageError("--stage selects the records: do not name records or add --all")
+            names = records_at_stage(self, load_models(self), stage, model)
+            model = None
+            if not names:
+                return ActionResult("publish", dry_run)
+        who = self.author(author)
+        with automation(self, "publish", hooks=hooks, commit=commit, author=who, message=message) as auto:
+            result = publish(self, names, model=model, all_records=all, cascade=cascade, depth=depth,
+                             dry_run=dry_run, message=message, author=who, progress=progress)
+            return auto.finish(result, changes_of_action(result))
+
+    def _withdraw(self, action: str, refs: tuple[str, ...], *, author: str | None, message: str, hooks: bool,
+                  commit: bool | None, **options: Any) -> ActionResult:
+        who = self.author(author)
+        with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
+            result = withdraw(self, action, list(refs), message=message, author=who, **options)
+            return auto.finish(result, changes_of_action(result))
 
     def unpublish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                   depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
-                  progress: Progress | None = None) -> ActionResult:
+                  progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
         """Take records out of the published view (back to draft); refused while published records link to them."""
-        return withdraw(self, "unpublish", list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
-                        dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+        return self._withdraw("unpublish", refs, model=model, all_records=all, cascade=cascade, depth=depth,
+                              dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
+                              commit=commit)
 
     def archive(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
-                progress: Progress | None = None) -> ActionResult:
+                progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
         """Withdraw records from the published view, keeping the public version in ``archived``."""
-        return withdraw(self, "archive", list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
-                        dry_run=dry_run, message=message, author=self.author(author), progress=progress)
+        return self._withdraw("archive", refs, model=model, all_records=all, cascade=cascade, depth=depth,
+                              dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
+                              commit=commit)
 
     def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
-               force: bool = False, progress: Progress | None = None) -> ActionResult:
+               force: bool = False, progress: Progress | None = None, hooks: bool = True,
+               commit: bool | None = None) -> ActionResult:
         """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes."""
-        return withdraw(self, "delete", list(refs), dry_run=dry_run, message=message, author=self.author(author),
-                        force=force, progress=progress)
+        return self._withdraw("delete", refs, dry_run=dry_run, message=message, author=author, force=force,
+                              progress=progress, hooks=hooks, commit=commit)
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
@@ -122,9 +160,15 @@ class Site(SiteCore):
         return diff(self, ref, a, b, published=published, text=text)
 
     def revert(self, ref: str, *, to: str, message: str = "", author: str | None = None,
-               force: bool = False) -> RevertResult:
+               force: bool = False, hooks: bool = True, commit: bool | None = None) -> RevertResult:
         """A new version of ``ref`` with the exact content of version ``to`` (e.g. ``published``, ``~2``)."""
-        return revert(self, ref, to, author=self.author(author), message=message, force=force)
+        who = self.author(author)
+        with automation(self, "revert", hooks=hooks, commit=commit, author=who, message=message) as auto:
+            result = revert(self, ref, to, author=who, message=message, force=force)
+            changes = [Change("revert", result.record, result.version, result.parent)] if result.created else []
+            if result.created and result.published:
+                changes.append(Change("publish", result.record, result.version, reason="revert"))
+            return auto.finish(result, changes)
 
     def fsck(self) -> FsckReport:
         """Check the whole store; ``report.ok`` when nothing is damaged. Changes nothing."""
@@ -135,7 +179,9 @@ class Site(SiteCore):
         model's ``max_versions``. ``extra_roots``: more version ids to keep (schedules).
         """
         retention = {name: m.max_versions for name, m in load_models(self).items() if m.max_versions}
-        return self.store.gc(max_versions=retention, extra_roots=extra_roots, dry_run=dry_run,
+        # Versions pending schedules will publish are roots too, whatever max_versions says.
+        roots = [*extra_roots, *_schedule.pinned_versions(self)]
+        return self.store.gc(max_versions=retention, extra_roots=roots, dry_run=dry_run,
                              grace=DEFAULT_GRACE if grace is None else grace)
 
     def published(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
@@ -161,3 +207,90 @@ class Site(SiteCore):
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally."""
         return export_view(self, out, format=format, preview=preview)
+
+    # review stages, schedules, merges
+
+    def stage(self, ref: str, stage: str, *, message: str = "", author: str | None = None,
+              commit: bool | None = None) -> StageResult:
+        """Record that the current version of ``ref`` is at review ``stage`` (a new save resets it)."""
+        who = self.author(author)
+        with automation(self, "stage", hooks=False, commit=commit, author=who, message=message) as auto:
+            result = set_stage(self, ref, stage, models=load_models(self), author=who, message=message)
+            changes = [Change("stage", result.record, result.version, stage=stage)] if result.changed else []
+            return auto.finish(result, changes)
+
+    def schedule(self, action: str, ref: str, *, at: str, latest: bool = False, message: str = "",
+                 author: str | None = None, commit: bool | None = None) -> ScheduleResult:
+        """Schedule ``publish`` or ``unpublish`` of ``ref`` at ``at`` (ISO 8601 with offset, or +2h/+3d).
+
+        A publish pins the version current now, unless ``latest``.
+        """
+        who = self.author(author)
+        with automation(self, "schedule", hooks=False, commit=commit, author=who, message=message) as auto:
+            result = _schedule.schedule_action(self, action, ref, at, latest=latest, author=who, message=message)
+            s = result.schedule
+            return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
+
+    def schedules(self, *, all: bool = False) -> ScheduleList:
+        """Pending and failed schedules in time order; ``all`` adds done and cancelled ones."""
+        return _schedule.list_schedules(self, all_states=all)
+
+    def cancel_schedule(self, id: str, *, message: str = "", author: str | None = None,
+                        commit: bool | None = None) -> ScheduleResult:
+        """Cancel a pending schedule (or dismiss a failed one)."""
+        who = self.author(author)
+        with automation(self, "schedule cancel", hooks=False, commit=commit, author=who, message=message) as auto:
+            result = _schedule.cancel(self, id, author=who, message=message)
+            s = result.schedule
+            return auto.finish(result, [Change("unschedule", s.record, s.version, reason="schedule", schedule=s.id)])
+
+    def next_schedule(self, *, now: str | None = None) -> NextResult:
+        """The next pending scheduled action and its time."""
+        return _schedule.next_due(self, now)
+
+    def run_schedule(self, *, now: str | None = None, author: str | None = None, hooks: bool = True,
+                     commit: bool | None = None) -> RunResult:
+        """Carry out every due scheduled action once, in time order; failures are marked and the rest goes on.
+
+        Runs the hooks of what was done (after_publish, after_unpublish), then after_schedule_run.
+        """
+        who = self.author(author)
+        with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
+            result = _schedule.run(self, now=now, author=who)
+            changes = [Change(m.action, m.record, m.version, m.old, reason="schedule" if m.reason == "named"
+                              else m.reason, via=m.via, schedule=a.schedule)
+                       for a in result.actions if a.outcome == "done" for m in a.moves]
+            marks = [a for a in result.actions if a.outcome in ("done", "failed")]
+            if marks and not changes:
+                # Only schedule states changed (failed, nothing to do): still the run's files to commit.
+                changes = [Change("schedule", a.record, a.version, reason="schedule", schedule=a.schedule)
+                           for a in marks]
+            events = [e for e in ("after_publish", "after_unpublish")
+                      if any(c.action == e[len("after_"):] for c in changes)]
+            if any(a.outcome == "done" for a in result.actions):
+                events.append("after_schedule_run")
+            extra = {"schedules": [{"id": a.schedule, "action": a.action, "record": a.record, "version": a.version,
+                                    "at": a.at, "outcome": a.outcome, "note": a.note,
+                                    "errors": [p.as_dict() for p in a.errors]} for a in result.actions]}
+            return auto.finish(result, changes, extra=extra, events=events)
+
+    def resolve(self, ref: str, *, ours: bool = False, theirs: bool = False, version: str | None = None,
+                message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
+        """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
+        if [ours, theirs, version is not None].count(True) != 1:
+            raise UsageError("pick exactly one: --ours, --theirs or --version V")
+        side = "ours" if ours else "theirs" if theirs else "version"
+        who = self.author(author)
+        with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:
+            result = resolve(self, ref, side=side, version=version, author=who, message=message)
+            return auto.finish(result, [Change("resolve", result.record, r.chosen, reason=r.kind)
+                                        for r in result.resolved])
+
+    def install_merge_driver(self) -> DriverInstall:
+        """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
+        return install_merge_driver(self.root)
+
+    @staticmethod
+    def merge_driver(base: str, ours: str, theirs: str, path: str) -> DriverOutcome:
+        """What git's merge driver runs: merge one store file (``ours`` is rewritten with the result)."""
+        return run_merge_driver(Path(base), Path(ours), Path(theirs), path)

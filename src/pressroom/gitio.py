@@ -1,25 +1,61 @@
-"""What git knows: the author's identity (and, later, commits).
+"""What git knows and does for a site: the author's identity, commits of a
+command's files (``--commit``), and the merge driver for ref files.
 
 GitPython is imported only when it is needed: it is slow to import, and most
 commands never ask git anything.
+
+**Commits.** ``commit_paths`` commits exactly the files given (``git add``
+then ``git commit --only -- <paths>``): whatever else the user staged stays
+staged and uncommitted, unstaged changes stay unstaged.
+
+**Merging refs.** A ref file holds one version id, so two branches that moved
+the same ref conflict in git. The driver (``press merge-driver install``)
+takes the descendant when one side's version descends from the other's (the
+other branch was simply behind); otherwise it leaves the conflict in the
+file (see ``store/conflicts.py``) for ``press resolve``. During a merge, the
+other branch's objects are not in the work tree yet, so versions missing on
+disk are read from the commits being merged (git names them in
+``GITHEAD_<sha>``, ``MERGE_HEAD``, ...). Event logs and pruned marks are
+append-mostly lists of lines: git's built-in ``union`` driver keeps both
+sides' lines.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
-from pathlib import Path
+import re
+import shlex
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import BadContentError, PressError, RefusedError, UsageError, Where
+from .store import Version, hash_bytes
+from .store.conflicts import parse_conflict, render_conflict
+from .store.objects import OID_RE
+
+DRIVER = "pressroom-ref"
+ATTRIBUTES = (
+    f"/.press/refs/** merge={DRIVER}",
+    f"/.press/schedules/** merge={DRIVER}",
+    "/.press/logs/** merge=union",
+    "/.press/pruned/** merge=union",
+)
+_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press merge-driver install)"
+_NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
+
+
+# identity
 
 
 def git_identity(root: Path) -> str | None:
     """``user.name <user.email>`` from the git config of the work tree holding ``root``."""
-    try:
-        import git
-    except ImportError:
-        return None
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError):
+    repo = open_repo(root)
+    if repo is None:
         return None
     try:
         reader = repo.config_reader()
@@ -44,3 +80,371 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def open_repo(root: Path) -> Any:
+    """The git repository whose work tree holds ``root``, or None (also when GitPython is missing)."""
+    try:
+        import git
+    except ImportError:
+        return None
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        repo.close()
+        return None
+    return repo
+
+
+# the git setting of pressroom.yaml
+
+
+def parse_git_setting(value: Any, label: str, line: int | None = None) -> dict[str, bool]:
+    """``git: {commit: true}`` as ``{"commit": bool}``; a BadContentError says what is wrong."""
+    if value is None:
+        return {"commit": False}
+    where = Where(file=label, line=line, path="git")
+    if not isinstance(value, dict):
+        raise BadContentError(f"git must be a mapping like {{commit: true}}, not {type(value).__name__}",
+                              where=where)
+    unknown = sorted(set(value) - {"commit"})
+    if unknown:
+        raise BadContentError(f"unknown git setting {unknown[0]!r}", where=Where(file=label, line=line,
+                                                                               path=f"git.{unknown[0]}"),
+                              hint="the git setting knows: commit (true: every command commits its files)")
+    commit = value.get("commit", False)
+    if not isinstance(commit, bool):
+        raise BadContentError(f"git.commit must be true or false, not {commit!r}",
+                              where=Where(file=label, line=line, path="git.commit"))
+    return {"commit": commit}
+
+
+# commits
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    """A commit ``--commit`` made: its id, message and the files in it (relative to the site root)."""
+
+    sha: str
+    message: str
+    files: list[str] = field(default_factory=list)
+
+
+def require_work_tree(root: Path) -> None:
+    """Refuse ``--commit`` before anything changes when there is no git work tree to commit to."""
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageError(f"--commit needs a git work tree, and {root} is not in one",
+                         hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)")
+    repo.close()
+
+
+def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
+                 versions: Iterable[str] = ()) -> GitCommit | None:
+    """Commit exactly ``paths`` (files written or removed), and nothing else the user changed.
+
+    ``versions`` are version ids the command's refs now name: those of them
+    (and their history) that git does not track yet are committed too, so
+    the commit never holds a ref to an object it lacks. Returns None when
+    none of the paths differ from HEAD.
+    """
+    import git
+
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageError(f"--commit needs a git work tree, and {root} is not in one")
+    try:
+        top = Path(repo.working_tree_dir).resolve()
+        wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
+        wanted |= _untracked_history(repo, top, root, versions)
+        rel = sorted(str(p.relative_to(top)) for p in wanted if _inside(p, top))
+        if not rel:
+            return None
+        existing = [r for r in rel if (top / r).exists()]
+        gone = [r for r in rel if not (top / r).exists()]
+        tracked_gone = _tracked(repo, gone)
+        chosen = existing + tracked_gone
+        if not chosen:
+            return None
+        try:
+            repo.git.add("--", *chosen)
+            changed = repo.git.diff("--cached", "--name-only", "-z", "--", *chosen)
+            changed_list = [c for c in changed.split("\0") if c]
+            if not changed_list and repo.head.is_valid():
+                return None
+            args = ["--only", "-m", message]
+            m = _NAME_EMAIL.match(author)
+            if m:
+                args.append(f"--author={author}")
+            repo.git.commit(*args, "--", *chosen, env=_identity_env(repo, m))
+            sha = repo.head.commit.hexsha
+        except git.GitCommandError as e:
+            raise RefusedError(
+                f"git commit failed: {(e.stderr or e.stdout or str(e)).strip()[-500:]}",
+                hint="the content change was made; commit its files by hand (git status shows them)",
+            ) from None
+        files = sorted(os.path.relpath(top / c, root) for c in chosen)
+        return GitCommit(sha=sha, message=message, files=files)
+    finally:
+        repo.close()
+
+
+def _inside(path: Path, top: Path) -> bool:
+    try:
+        path.relative_to(top)
+        return True
+    except ValueError:
+        return False
+
+
+def _tracked(repo: Any, rel: list[str]) -> list[str]:
+    if not rel:
+        return []
+    out = repo.git.ls_files("-z", "--", *rel)
+    return [p for p in out.split("\0") if p]
+
+
+def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | None:
+    """A committer identity from the press author when git has none (a bare CI runner)."""
+    reader = repo.config_reader()
+    if reader.get_value("user", "name", default="") or os.environ.get("GIT_COMMITTER_NAME"):
+        return None
+    if author is None:
+        return None
+    return {**os.environ, "GIT_COMMITTER_NAME": author.group("name"), "GIT_COMMITTER_EMAIL": author.group("email")}
+
+
+def _untracked_history(repo: Any, top: Path, root: Path, versions: Iterable[str]) -> set[Path]:
+    """Object files of ``versions`` and their ancestors that git does not track yet."""
+    from .store import Store
+
+    store = Store(root / ".press")
+    out: set[Path] = set()
+    todo = [v for v in dict.fromkeys(versions) if v and OID_RE.match(v)]
+    seen: set[str] = set()
+    while todo:
+        todo = [v for v in todo if v not in seen]
+        seen.update(todo)
+        paths = {v: store.objects.path(v).resolve() for v in todo}
+        known = set(_tracked(repo, [str(p.relative_to(top)) for p in paths.values() if _inside(p, top)]))
+        nxt = []
+        for oid, path in paths.items():
+            if not path.is_file() or str(path.relative_to(top)) in known:
+                continue
+            version = store.get_version(oid)
+            out.add(path)
+            out.add(store.objects.path(version.blob).resolve())
+            if version.parent:
+                nxt.append(version.parent)
+        todo = nxt
+    return out
+
+
+# the merge driver
+
+
+@dataclass(frozen=True)
+class DriverInstall:
+    """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config."""
+
+    attributes_file: str
+    added: list[str]
+    config: dict[str, str]
+    repository: str
+
+
+def driver_command() -> str:
+    """How git runs the driver: this Python, so it works without ``press`` on PATH."""
+    return f"{shlex.quote(sys.executable)} -m pressroom merge-driver run %O %A %B %P"
+
+
+def install_merge_driver(root: Path) -> DriverInstall:
+    """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config."""
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageError(f"{root} is not in a git work tree", hint="run `git init` first")
+    try:
+        attributes = root / ".gitattributes"
+        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+        present = {line.strip() for line in text.splitlines()}
+        added = [line for line in ATTRIBUTES if line not in present]
+        if added:
+            block = ("" if not text or text.endswith("\n") else "\n")
+            block += "".join(f"{line}\n" for line in ([_ATTR_HEADER] if _ATTR_HEADER not in present else []) + added)
+            with open(attributes, "a", encoding="utf-8") as f:
+                f.write(block)
+        config = {f"merge.{DRIVER}.name": "pressroom: take the descendant version, else leave a conflict",
+                  f"merge.{DRIVER}.driver": driver_command()}
+        with repo.config_writer() as writer:
+            for key, value in config.items():
+                section, option = key.rsplit(".", 1)
+                writer.set_value(section.replace(f"merge.{DRIVER}", f'merge "{DRIVER}"'), option, value)
+        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=added, config=config,
+                             repository=str(repo.working_tree_dir))
+    finally:
+        repo.close()
+
+
+@dataclass(frozen=True)
+class DriverOutcome:
+    """What the driver did with one file: ``merged`` (exit 0) or left a conflict (exit 1), and why."""
+
+    path: str
+    merged: bool
+    message: str
+
+
+def run_merge_driver(base: Path, ours: Path, theirs: Path, path: str, top: Path | None = None) -> DriverOutcome:
+    """Merge one store file for git: ``ours`` (git's %A) is rewritten with the result."""
+    top = top or Path.cwd()
+    parts = PurePosixPath(path).parts
+    if ".press" not in parts:
+        return DriverOutcome(path, False, f"{path} is not in a pressroom store; left as a conflict")
+    at = len(parts) - 1 - parts[::-1].index(".press")
+    store_dir = top.joinpath(*parts[:at + 1])
+    sub = parts[at + 1:]
+    reader = _Objects(store_dir, top)
+    try:
+        if len(sub) == 4 and sub[0] == "refs":
+            return _merge_ref(reader, base, ours, theirs, path, sub[1], f"{sub[2]}/{sub[3]}")
+        if len(sub) == 2 and sub[0] == "schedules":
+            return _merge_schedule(ours, theirs, path)
+    finally:
+        reader.close()
+    return DriverOutcome(path, False, f"{path}: not a ref or schedule file; left as a conflict")
+
+
+def _read_oid(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if OID_RE.match(text) else None
+
+
+def _merge_ref(reader: _Objects, base: Path, ours: Path, theirs: Path, path: str, kind: str,
+               record: str) -> DriverOutcome:
+    a, b, o = _read_oid(ours), _read_oid(theirs), _read_oid(base)
+    label = f"{record} {kind}"
+    if a is None or b is None:
+        already = parse_conflict(ours.read_text(encoding="ascii", errors="replace"), kind, record)
+        why = "already in conflict" if already else "a side does not hold a version id"
+        return DriverOutcome(path, False, f"{label}: {why}; resolve with press resolve {record}")
+    if a == b:
+        return DriverOutcome(path, True, f"{label}: both sides hold {a[:7]}")
+    try:
+        if reader.descends(b, a, record):
+            ours.write_bytes(b.encode() + b"\n")
+            return DriverOutcome(path, True, f"{label}: took theirs {b[:7]}, which descends from ours {a[:7]}")
+        if reader.descends(a, b, record):
+            return DriverOutcome(path, True, f"{label}: kept ours {a[:7]}, which descends from theirs {b[:7]}")
+        why = "diverged"
+    except PressError as e:
+        why = f"cannot tell which descends ({e.message})"
+    ours.write_bytes(render_conflict(a, b, o))
+    return DriverOutcome(path, False, f"{label}: {why} (ours {a[:7]}, theirs {b[:7]}); "
+                                      f"pick one: press resolve {record} --ours | --theirs | --version V")
+
+
+_STATE_RANK = {"pending": 0, "failed": 1, "cancelled": 1, "done": 2}
+
+
+def _merge_schedule(ours: Path, theirs: Path, path: str) -> DriverOutcome:
+    """A schedule only moves forward (pending, then done, failed or cancelled): keep the side further on."""
+    try:
+        a = json.loads(ours.read_bytes())
+        b = json.loads(theirs.read_bytes())
+        ra, rb = _STATE_RANK[a["state"]], _STATE_RANK[b["state"]]
+    except (ValueError, KeyError, TypeError, OSError):
+        return DriverOutcome(path, False, f"{path}: unreadable schedule; left as a conflict")
+    if rb > ra:
+        ours.write_bytes(theirs.read_bytes())
+        return DriverOutcome(path, True, f"{path}: took theirs ({b['state']})")
+    return DriverOutcome(path, True, f"{path}: kept ours ({a['state']})")
+
+
+class _Objects:
+    """Version objects for the driver: from the store on disk, else from the commits being merged."""
+
+    def __init__(self, store_dir: Path, top: Path):
+        self.store_dir = store_dir
+        self.top = top
+        self.prefix = PurePosixPath(*store_dir.relative_to(top).parts) if store_dir != top else PurePosixPath()
+        self._repo: Any = None
+        self._commits: list[str] | None = None
+        self._cache: dict[str, Version] = {}
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+
+    def version(self, oid: str) -> Version:
+        if oid not in self._cache:
+            self._cache[oid] = Version.decode(oid, self._bytes(oid))
+        return self._cache[oid]
+
+    def descends(self, child: str, ancestor: str, record: str) -> bool:
+        """Whether ``ancestor`` is in ``child``'s parent chain."""
+        for oid in self._chain(child):
+            if oid == ancestor:
+                return True
+            if self.version(oid).record != record:
+                raise BadContentError(f"version {oid[:7]} belongs to another record")
+        return False
+
+    def _chain(self, oid: str | None) -> Iterator[str]:
+        seen: set[str] = set()
+        while oid is not None and oid not in seen:
+            seen.add(oid)
+            yield oid
+            try:
+                oid = self.version(oid).parent
+            except PressError:
+                # History cut by gc (max_versions) or never fetched: the walk ends here.
+                return
+
+    def _bytes(self, oid: str) -> bytes:
+        local = self.store_dir / "objects" / oid[:2] / oid[2:]
+        try:
+            data = local.read_bytes()
+            if hash_bytes(data) == oid:
+                return data
+        except OSError:
+            pass
+        rel = str(self.prefix / "objects" / oid[:2] / oid[2:])
+        for commit in self._candidates():
+            try:
+                data = self._git().git.cat_file("blob", f"{commit}:{rel}", stdout_as_string=False,
+                                                strip_newline_in_stdout=False)
+            except Exception:  # noqa: BLE001 - not in this commit: try the next
+                continue
+            if hash_bytes(data) == oid:
+                return data
+        raise BadContentError(f"version {oid[:7]} is neither on disk nor in the commits being merged")
+
+    def _git(self) -> Any:
+        if self._repo is None:
+            import git
+
+            self._repo = git.Repo(self.top)
+        return self._repo
+
+    def _candidates(self) -> list[str]:
+        """The commits being merged first (git names them), then every branch and tag."""
+        if self._commits is None:
+            found = [name[len("GITHEAD_"):] for name in os.environ if name.startswith("GITHEAD_")]
+            git_dir = Path(self._git().git_dir)
+            for head in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REBASE_HEAD", "FETCH_HEAD", "ORIG_HEAD"):
+                try:
+                    found += [line.split()[0] for line in (git_dir / head).read_text().splitlines() if line.strip()]
+                except OSError:
+                    pass
+            try:
+                found += self._git().git.for_each_ref("--format=%(objectname)").split()
+            except Exception:  # noqa: BLE001 - a repository without refs yet
+                pass
+            self._commits = [c for c in dict.fromkeys(found) if re.fullmatch(r"[0-9a-f]{40,64}", c)]
+        return self._commits

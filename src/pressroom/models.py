@@ -56,6 +56,12 @@ def _diff_keys(value: Any) -> str | None:
     return None if ok else "must map a list's field path to the field naming its items, e.g. {sections: id}"
 
 
+def _stage_list(value: Any) -> str | None:
+    ok = (isinstance(value, list) and all(isinstance(v, str) and ID_RE.match(v) for v in value)
+          and len(set(value)) == len(value))
+    return None if ok else "must be a list of distinct stage names, e.g. [draft, in_review, ready]"
+
+
 def _schema_shape(value: Any) -> str | None:
     return None if isinstance(value, dict) else "must be a JSON Schema mapping (type: object, properties: ...)"
 
@@ -70,6 +76,8 @@ MODEL_OPTIONS: dict[str, Option] = {
     "max_versions": Option(0, _count, "versions kept per record (0 = all); older ones pruned by gc"),
     "body_field": Option("body", _text, "the text field `press export --format markdown` writes after the front matter"),
     "diff_keys": Option({}, _diff_keys, "lists that diff matches by a key field, e.g. {sections: id}"),
+    "stages": Option([], _stage_list, "review stages in order, e.g. [draft, in_review, ready]; a save resets to the first"),
+    "publish_requires": Option(None, _text, "publish only versions at this stage (from stages) or a later one"),
 }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadContentError, NotFoundError, UsageError, Where
+from .gitio import parse_git_setting
+from .hooks import parse_hooks
 from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
 from .store import Store
 
@@ -98,6 +100,9 @@ def load_config(root: Path) -> Config:
             hint=f"known settings: {', '.join(sorted(CONFIG_KEYS))}",
         )
     size = parse_size(data["max_file_size"], label) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
+    # Checked when the config loads, so a bad hook is reported before a command changes anything.
+    parse_hooks(data.get("hooks"), label, _key_line(raw, "hooks"))
+    parse_git_setting(data.get("git"), label, _key_line(raw, "git"))
     return Config(max_file_size=size, raw=data)
 
 

@@ -53,6 +53,7 @@ def _register() -> None:
     from . import cmd_history  # noqa: F401
     from . import cmd_delivery  # noqa: F401
     from . import cmd_publish  # noqa: F401
+    from . import cmd_automation  # noqa: F401
 
 
 _register()

@@ -12,7 +12,8 @@ from ..diffing import Change
 from ..errors import UsageError
 from ..history import DiffResult, LogEntry, LogResult
 from .app import app
-from .common import AuthorOpt, JsonOpt, MessageOpt, open_site, short
+from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
+                     render_after, short)
 from .output import EXIT_DAMAGED, EXIT_REFUSED, command, stderr, stdout
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
@@ -185,6 +186,8 @@ def revert(
     message: MessageOpt = "",
     author: AuthorOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite unsaved changes in the working file.")] = False,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Make a new version with the exact content of an older one; history is never rewritten.
@@ -194,7 +197,8 @@ def revert(
     with draft_published: false the revert is published (and validated) at once.
     """
     with command("revert", json_) as out:
-        result = open_site(ctx).revert(ref, to=to, message=message, author=author, force=force)
+        result = open_site(ctx).revert(ref, to=to, message=message, author=author, force=force,
+                                       hooks=not no_hooks, commit=commit)
         out.warn(result.warnings)
 
         def render() -> None:
@@ -207,8 +211,10 @@ def revert(
                          f"{short(result.version)}{public}")
             if result.warnings:
                 stderr.print("saved as a draft; fix the problems above before publishing", style="yellow")
+            render_after(result)
 
-        out.done(result, render)
+        errors = after_problems(result)
+        out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 
 @app.command()

@@ -15,7 +15,8 @@ from ..errors import Problem, Where
 from ..models import Model, require_model
 from ..workflow.publishing import ActionResult
 from .app import app
-from .common import AllOpt, AuthorOpt, JsonOpt, MessageOpt, ModelOpt, open_site, short
+from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
+                     open_site, render_after, short)
 from .output import Output, command, is_tty, stderr, stdout
 
 # A bar only where it helps: a long batch, in a terminal.
@@ -90,8 +91,9 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
             stdout.print(f"dry run: {len(result.moves)} record(s) would be {verb}; nothing changed", style="dim")
         else:
             stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
+        render_after(result)
 
-    errors = list(result.problems)
+    errors = list(result.problems) + after_problems(result)
     if not result.moves and named and not errors:
         # Asked for these records and none of them can move: say so, exit 1.
         errors = [Problem(f"nothing to {result.action}: {s.why}", code="nothing_to_do",
@@ -110,8 +112,13 @@ def publish(
     cascade: CascadeOpt = False,
     depth: DepthOpt = None,
     dry_run: DryRunOpt = False,
+    stage: Annotated[Optional[str], typer.Option("--stage", help="Every record whose current version is at this "
+                                                                 "review stage (with --model: of that model).",
+                                                 show_default=False)] = None,
     message: MessageOpt = "",
     author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Validate records and publish their current version, in one transaction.
@@ -126,18 +133,19 @@ def publish(
     with command("publish", json_) as out:
         with _bar("validating", json_) as bar:
             result = open_site(ctx).publish(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
-                                            dry_run=dry_run, message=message, author=author, progress=bar)
+                                            dry_run=dry_run, message=message, author=author, progress=bar,
+                                            stage=stage, hooks=not no_hooks, commit=commit)
         _finish(out, result, named=bool(refs))
 
 
 def _withdraw(action: str, ctx: typer.Context, refs: list[str] | None, model: str | None, all_: bool,
               cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
-              json_: bool) -> None:
+              json_: bool, no_hooks: bool = False, commit: bool | None = None) -> None:
     with command(action, json_) as out:
         with _bar("reading links", json_) as bar:
             method = getattr(open_site(ctx), action)
             result = method(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth, dry_run=dry_run,
-                            message=message, author=author, progress=bar)
+                            message=message, author=author, progress=bar, hooks=not no_hooks, commit=commit)
         _finish(out, result, named=bool(refs))
 
 
@@ -152,6 +160,8 @@ def unpublish(
     dry_run: DryRunOpt = False,
     message: MessageOpt = "",
     author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Take records out of the published view: they become drafts.
@@ -161,7 +171,8 @@ def unpublish(
     --cascade also unpublishes the records they link to that no other
     published record still needs.
     """
-    _withdraw("unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_)
+    _withdraw("unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_, no_hooks,
+              commit)
 
 
 @app.command()
@@ -175,6 +186,8 @@ def archive(
     dry_run: DryRunOpt = False,
     message: MessageOpt = "",
     author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Withdraw records from the published view, keeping the public version in the archived ref.
@@ -183,7 +196,8 @@ def archive(
     archived records alone. Refused while a record that stays published links
     to one of them, like unpublish; --cascade works as for unpublish.
     """
-    _withdraw("archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_)
+    _withdraw("archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_, no_hooks,
+              commit)
 
 
 @app.command()
@@ -195,6 +209,8 @@ def delete(
     = False,
     message: MessageOpt = "",
     author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Delete records: their refs go and the working file is removed.
@@ -204,7 +220,8 @@ def delete(
     and when a working file has unsaved changes (unless --force).
     """
     with command("delete", json_) as out:
-        result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force)
+        result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
+                                       hooks=not no_hooks, commit=commit)
         _finish(out, result, named=True)
 
 

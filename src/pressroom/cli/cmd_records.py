@@ -13,10 +13,12 @@ from ..api import Site
 from ..errors import UsageError
 from ..records import parse_scalar
 from .app import app
-from .common import AllOpt, AuthorOpt, JsonOpt, MessageOpt, ModelOpt, open_site, short
+from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
+                     open_site, render_after, short)
 from .output import command, stderr, stdout
 
-STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim"}
+STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
+                "conflict": "red"}
 
 
 @app.command()
@@ -70,6 +72,8 @@ def save(
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
@@ -90,7 +94,8 @@ def save(
             except OSError as e:
                 raise UsageError(f"cannot read -f {file}: {e.strerror}") from None
         result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,
-                           content=content, set=_parse_sets(sets or []), force=force)
+                           content=content, set=_parse_sets(sets or []), force=force, hooks=not no_hooks,
+                           commit=commit)
 
         def render() -> None:
             for s in result.saved:
@@ -100,9 +105,11 @@ def save(
                 stdout.print("nothing to save: content unchanged")
             elif result.unchanged:
                 stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
+            render_after(result)
 
         out.warn(result.warnings)
-        out.done(result, render)
+        errors = after_problems(result)
+        out.done(result, render, exit_code=1 if errors else 0, errors=errors)
 
 
 @app.command()
@@ -123,10 +130,15 @@ def status(
                 stdout.print("no records yet: write content/<model>/<id>.yaml, then press save")
                 return
             table = Table(box=None, pad_edge=False)
-            for col in ("record", "status", "changes", "current", "published", "last change"):
+            staged = any(r.stage for r in result.records)
+            for col in ("record", "status", *(["stage"] if staged else []), "changes", "current", "published",
+                        "last change"):
                 table.add_column(col)
             for r in result.records:
-                table.add_row(r.record, r.status, r.changes or "", short(r.current), short(r.published),
+                # A ref in merge conflict shows both sides: ours/theirs.
+                sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
+                table.add_row(r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
+                              sides.get("current", short(r.current)), sides.get("published", short(r.published)),
                               f"{r.updated_at or ''} {_name(r.updated_by)}".strip(),
                               style=STATUS_STYLE.get(r.status))
             stdout.print(table)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Optional
 
 import typer
 
 from ..api import Site
+from ..errors import Problem
+from .output import stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", help="Say why, like a commit message.")]
@@ -17,6 +19,30 @@ AuthorOpt = Annotated[
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Every record of this model.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
+CommitOpt = Annotated[
+    Optional[bool],
+    typer.Option("--commit/--no-commit", help="Commit the files this command changed to git, and nothing else "
+                 "(default: git.commit in pressroom.yaml).", show_default=False),
+]
+NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
+
+
+def after_problems(result: Any) -> list[Problem]:
+    """A failed git commit or hook after the change: reported as errors, exit 1 (the change stays)."""
+    after = getattr(result, "after", None)
+    return list(after.problems) if after is not None else []
+
+
+def render_after(result: Any) -> None:
+    """Say what was committed and which hooks ran (a failing hook's output comes with its error)."""
+    after = getattr(result, "after", None)
+    if after is None:
+        return
+    if after.commit is not None:
+        stdout.print(f"committed {after.commit.sha[:7]}: {after.commit.message.splitlines()[0]}", style="dim")
+    for run in after.hooks:
+        if run.ok:
+            stderr.print(f"hook {run.event}: {run.command} (ok)", style="dim")
 
 
 def open_site(ctx: typer.Context) -> Site:

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
+from .conflicts import RefConflict, RefConflictError
 from .events import EventLogs
 from .fsck import FsckReport, fsck
 from .fsio import fsync_dir, write_atomic
 from .gc import DEFAULT_GRACE, GcReport, gc
-from .journal import Event, Journal, RefUpdate
+from .journal import Event, FileUpdate, Journal, RefUpdate, check_file_path
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
@@ -29,10 +30,13 @@ from .versions import Version
 __all__ = [
     "DEFAULT_GRACE",
     "Event",
+    "FileUpdate",
     "FsckReport",
     "GcReport",
     "OID_RE",
     "REF_KINDS",
+    "RefConflict",
+    "RefConflictError",
     "RefUpdate",
     "Snapshot",
     "Store",
@@ -52,6 +56,8 @@ class Snapshot:
     current: dict[str, str] = field(default_factory=dict)
     published: dict[str, str] = field(default_factory=dict)
     archived: dict[str, str] = field(default_factory=dict)
+    # Refs a git merge left in conflict (only with ``snapshot(conflicts_ok=True)``).
+    conflicts: list[RefConflict] = field(default_factory=list)
 
     def get(self, kind: str, record: str) -> str | None:
         return getattr(self, kind).get(record)
@@ -71,6 +77,10 @@ class Store:
         self.journal = Journal(root, self.refs, self.logs)
         self.pruned = PrunedMarks(root / "pruned")
         self.lock_path = root / "lock"
+        # Paths written or removed, for `--commit` (see ``tracking``); file
+        # updates waiting to join the next transaction (see ``joining``).
+        self._trackers: list[set[Path]] = []
+        self._joined: list[_Joined] = []
 
     @classmethod
     def init(cls, root: Path) -> Store:
@@ -111,13 +121,17 @@ class Store:
     # objects
 
     def put_blob(self, data: bytes) -> str:
-        return self.objects.put(data)
+        oid = self.objects.put(data)
+        self._touch(self.objects.path(oid))
+        return oid
 
     def get_blob(self, oid: str) -> bytes:
         return self.objects.get(oid)
 
     def put_version(self, version: Version) -> str:
-        return self.objects.put(version.encode())
+        oid = self.objects.put(version.encode())
+        self._touch(self.objects.path(oid))
+        return oid
 
     def get_version(self, oid: str) -> Version:
         return Version.decode(oid, self.objects.get(oid))
@@ -159,9 +173,55 @@ class Store:
         with self.reading():
             return self.refs.read(kind, record)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, *, conflicts_ok: bool = False) -> Snapshot:
+        """Every ref at one instant. A ref in merge conflict raises RefConflictError,
+        unless ``conflicts_ok``: then it is left out and listed in ``conflicts``.
+        """
+        conflicts: list[RefConflict] = []
         with self.reading():
-            return Snapshot(**{kind: self.refs.read_all(kind) for kind in REF_KINDS})
+            refs = {kind: self.refs.read_all(kind, conflicts) for kind in REF_KINDS}
+        if conflicts and not conflicts_ok:
+            raise RefConflictError(conflicts)
+        return Snapshot(**refs, conflicts=conflicts)
+
+    def read_file(self, path: str) -> bytes | None:
+        """A small store file that transactions replace (``schedules/<id>``), or None."""
+        try:
+            return (self.root / check_file_path(path)).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    # what a command touched, for `--commit`
+
+    @contextmanager
+    def tracking(self) -> Iterator[set[Path]]:
+        """Collect the path of every store file written or removed in this block
+        (objects put, refs moved, logs appended, store files replaced)."""
+        touched: set[Path] = set()
+        self._trackers.append(touched)
+        try:
+            yield touched
+        finally:
+            self._trackers.remove(touched)
+
+    def _touch(self, *paths: Path) -> None:
+        for touched in self._trackers:
+            touched.update(paths)
+
+    @contextmanager
+    def joining(self, files: list[FileUpdate]) -> Iterator[_Joined]:
+        """File updates that join the next transaction committed in this block.
+
+        They commit with it, all or nothing, and their ``old`` is checked like
+        a ref's: a workflow command (publish) can carry a schedule's new state
+        without knowing of schedules. ``joined.committed`` says whether they were.
+        """
+        joined = _Joined(list(files))
+        self._joined.append(joined)
+        try:
+            yield joined
+        finally:
+            self._joined.remove(joined)
 
     def record_refs(self, record: str) -> dict[str, str | None]:
         """The three refs of one record, read together."""
@@ -192,7 +252,8 @@ class Store:
     def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
                expect: Iterable[tuple[str, str, str | None]] = (),
                unchanged: Mapping[str, Mapping[str, str]] | None = None,
-               then: Callable[[], None] | None = None) -> str:
+               then: Callable[[], None] | None = None, files: Iterable[FileUpdate] = (),
+               resolving: Iterable[RefConflict] = ()) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
 
         Every update's ``old`` must still hold under the lock; otherwise a
@@ -204,6 +265,10 @@ class Store:
         ``then`` runs once the refs have moved, still under the lock: files
         that must agree with the new refs (a save's working files) are written
         there, so that no other writer reads the new refs with the old files.
+
+        ``files`` replace small store files (``FileUpdate``), with the file
+        updates of any ``joining`` block. ``resolving`` names refs that must
+        still hold exactly that merge conflict: their updates resolve it.
         """
         # Time first, then randomness: ids sort in commit order, so the site-wide
         # activity feed can order transactions that share a second.
@@ -221,7 +286,25 @@ class Store:
                 if now != u.old:
                     stale.append(Problem(f"{u.kind} changed to {_short(now)} while this command relied on "
                                          f"{_short(u.old)}", code="conflict", where=Where(record=u.record)))
+            pending = [j for j in self._joined if not j.committed]
+            all_files = [*files, *(f for j in pending for f in j.files)]
+            for f in all_files:
+                data = self.read_file(f.path)
+                if (hash_bytes(data) if data is not None else None) != f.old:
+                    stale.append(Problem(f"{f.path} changed while this command relied on it", code="conflict",
+                                         where=Where(file=f".press/{f.path}")))
+            conflicted = {(c.kind, c.record): c for c in resolving}
             for u in updates:
+                if (u.kind, u.record) in conflicted:
+                    try:
+                        self.refs.read(u.kind, u.record)
+                        still = False
+                    except RefConflictError as e:
+                        still = e.conflicts == [conflicted[(u.kind, u.record)]]
+                    if not still:
+                        stale.append(Problem(f"{u.kind} changed while this command resolved its merge conflict",
+                                             code="conflict", where=Where(record=u.record)))
+                    continue
                 now = self.refs.read(u.kind, u.record)
                 if now != u.old:
                     stale.append(
@@ -236,10 +319,22 @@ class Store:
                     raise StoreDamagedError(f"refusing to point {u.record} at missing object {u.new[:12]}")
             if stale:
                 raise _conflict(stale)
-            self.journal.commit(txn, list(updates), list(events))
+            self.journal.commit(txn, list(updates), list(events), all_files)
+            for j in pending:
+                j.committed = True
+            self._touch(*(self.refs.path(u.kind, u.record) for u in updates),
+                        *(self.logs.path(e.record) for e in events), *(self.root / f.path for f in all_files))
             if then is not None:
                 then()
         return txn
+
+
+class _Joined:
+    """File updates waiting for the next transaction (see ``Store.joining``)."""
+
+    def __init__(self, files: list[FileUpdate]):
+        self.files = files
+        self.committed = False
 
 
 def _short(oid: str | None) -> str:

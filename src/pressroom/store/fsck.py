@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Problem, StoreDamagedError, Where
+from .conflicts import parse_conflict
 from .lock import locked
 from .objects import OID_RE
 from .refs import REF_KINDS, check_record_key
@@ -170,6 +171,12 @@ class _Checker:
             text = "<unreadable>"
         if OID_RE.match(text):
             return text
+        conflict = parse_conflict(text, kind, record)
+        if conflict is not None:
+            # A merge state, not damage: status and resolve deal with it.
+            p = conflict.problem()
+            self.warnings.append(Problem(p.message, p.code, Where(file=self.rel(path), record=record), p.hint))
+            return None
         shown = "an empty file" if not text else f"{text[:20]!r}"
         self.problem(
             "ref_unreadable", f"{kind} ref holds {shown}, not a version id", path,

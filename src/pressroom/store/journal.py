@@ -6,7 +6,8 @@ The protocol, under the exclusive store lock:
    nothing is written;
 2. the whole transaction is written to ``journal`` (temp file, fsync,
    rename, fsync of the folder): this rename is the commit point;
-3. the refs are moved and the events appended, then flushed to disk;
+3. the refs are moved, the small store files replaced (a schedule's state,
+   see ``FileUpdate``) and the events appended, then flushed to disk;
 4. ``journal`` is removed.
 
 After a crash before (2) there is no journal and nothing happened; after it,
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,33 @@ class RefUpdate:
         check_record_key(self.record)
 
 
+# The store files other than refs that a transaction may replace: one folder
+# per feature, flat names (the schedules of ``press schedule``).
+_FILE_PATH = re.compile(r"^schedules/[A-Za-z0-9_-]{1,64}\Z")
+
+
+def check_file_path(path: str) -> str:
+    if not _FILE_PATH.match(path):
+        raise ValueError(f"not a store file a transaction may write: {path!r}")
+    return path
+
+
+@dataclass(frozen=True)
+class FileUpdate:
+    """Replace the store file ``path`` (e.g. ``schedules/<id>``) with ``new`` text (None removes it).
+
+    ``old`` is the sha256 of the bytes expected there now, None for no file:
+    checked under the lock like a ref's old value.
+    """
+
+    path: str
+    old: str | None
+    new: str | None
+
+    def __post_init__(self) -> None:
+        check_file_path(self.path)
+
+
 @dataclass(frozen=True)
 class Event:
     """One line for a record's event log; ``txn`` is filled in at commit."""
@@ -63,12 +92,15 @@ class Journal:
     def pending(self) -> bool:
         return self.path.exists()
 
-    def commit(self, txn: str, updates: list[RefUpdate], events: list[Event]) -> None:
+    def commit(self, txn: str, updates: list[RefUpdate], events: list[Event],
+               files: list[FileUpdate] = ()) -> None:
         doc = {
             "txn": txn,
             "updates": [[u.kind, u.record, u.old, u.new] for u in updates],
             "events": [[e.record, {**e.data, "txn": txn}] for e in events],
         }
+        if files:
+            doc["files"] = [[f.path, f.new] for f in files]
         write_atomic(self.path, json.dumps(doc, sort_keys=True).encode())
         fsync_dir(self.press_dir)
         self._apply(doc)
@@ -85,6 +117,10 @@ class Journal:
             for kind, record, _old, _new in doc["updates"]:
                 check_kind(kind)
                 check_record_key(record)
+            for path, new in doc.get("files", []):
+                check_file_path(path)
+                if new is not None and not isinstance(new, str):
+                    raise TypeError("file content must be text")
         except (ValueError, KeyError, TypeError):
             raise StoreDamagedError(
                 "the transaction journal is unreadable",
@@ -102,6 +138,17 @@ class Journal:
             touched.update((path.parent, path.parent.parent))
             if new is not None:
                 touched.add(path)
+        for rel, new in doc.get("files", []):
+            path = self.press_dir / rel
+            if new is None:
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+            else:
+                write_atomic(path, new.encode("utf-8"), durable=False)
+                touched.add(path)
+            touched.update((path.parent, path.parent.parent))
         by_record: dict[str, list[dict[str, Any]]] = {}
         for record, event in doc["events"]:
             by_record.setdefault(record, []).append(event)

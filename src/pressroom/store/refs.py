@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
+from .conflicts import RefConflict, RefConflictError, parse_conflict
 from .objects import OID_RE
 
 REF_KINDS = ("current", "published", "archived")
@@ -50,6 +51,9 @@ class RefFiles:
         except (UnicodeDecodeError, IsADirectoryError):
             text = "<unreadable>"
         if not OID_RE.match(text):
+            conflict = parse_conflict(text, kind, record)
+            if conflict is not None:
+                raise RefConflictError([conflict])
             raise StoreDamagedError(
                 f"ref {kind} of {record} does not hold a version id",
                 where=Where(file=str(path), record=record),
@@ -57,8 +61,12 @@ class RefFiles:
             )
         return text
 
-    def read_all(self, kind: str) -> dict[str, str]:
-        """Every ref of one kind, as ``{record: version id}``."""
+    def read_all(self, kind: str, conflicts: list[RefConflict] | None = None) -> dict[str, str]:
+        """Every ref of one kind, as ``{record: version id}``.
+
+        A ref left in conflict by a git merge raises RefConflictError, or, when
+        a ``conflicts`` list is given, is added to it and left out.
+        """
         out: dict[str, str] = {}
         base = self.root / check_kind(kind)
         if not base.is_dir():
@@ -72,7 +80,13 @@ class RefFiles:
                         if entry.name.startswith("."):
                             continue
                         record = f"{model.name}/{entry.name}"
-                        value = self.read(kind, record)
+                        try:
+                            value = self.read(kind, record)
+                        except RefConflictError as e:
+                            if conflicts is None:
+                                raise
+                            conflicts.extend(e.conflicts)
+                            continue
                         if value is not None:
                             out[record] = value
         return out

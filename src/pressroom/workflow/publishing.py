@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
@@ -22,6 +23,7 @@ from ..records import RecordKey, parse_ref
 from ..site import SiteCore
 from ..store import Event, RefUpdate, Snapshot, hash_bytes
 from .common import event, now_iso, refusal
+from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
 
@@ -75,6 +77,7 @@ class ActionResult:
     referrers: list[Referrer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
     @property
     def ok(self) -> bool:
@@ -243,6 +246,8 @@ def _check_publish(reader: Reader, plan: dict[str, Move], cascade: bool,
                                     where=Where(record=record, path=path), hint=hint))
         if progress:
             progress(i + 1, len(plan))
+    # A model's publish_requires: every planned version, cascaded ones too, has been reviewed.
+    problems.extend(publish_stage_problems(reader.site, reader.models, {r: m.version for r, m in plan.items()}))
     return problems
 
 

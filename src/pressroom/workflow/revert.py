@@ -10,6 +10,7 @@ warning per link: publishing it then fails validation, naming the links.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
 from ..naming import resolve_version
@@ -40,6 +41,7 @@ class RevertResult:
     message: str
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",

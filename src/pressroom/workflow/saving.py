@@ -34,6 +34,7 @@ class SaveResult:
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
     published: list[str] = field(default_factory=list)  # saved and published at once (draft_published: false)
+    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 @dataclass(frozen=True)

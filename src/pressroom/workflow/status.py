@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..errors import PressError, Problem
 from ..records import RecordKey, list_working, parse_key
 from ..site import SiteCore
 from ..store import Snapshot, hash_bytes
+from .stages import stage_of_version, stage_view
 
-STATUSES = ("new", "draft", "published", "updated", "archived")
+STATUSES = ("new", "draft", "published", "updated", "archived", "conflict")
 
 
 def derive_status(snapshot: Snapshot, record: str) -> str:
@@ -37,6 +38,9 @@ class RecordStatus:
     updated_by: str | None
     published_at: str | None = None
     published_by: str | None = None
+    stage: str | None = None  # the current version's review stage, for models with stages
+    # Refs a git merge left in conflict: kind, ours, theirs, base (status is then "conflict").
+    conflicts: list[dict[str, str | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,19 +59,33 @@ class StatusResult:
 
 def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -> StatusResult:
     """The status of the named records, of a model's, or of every record in the site."""
-    snapshot = site.store.snapshot()
+    snapshot = site.store.snapshot(conflicts_ok=True)
+    in_conflict: dict[str, list] = {}
+    for c in snapshot.conflicts:
+        in_conflict.setdefault(c.record, []).append(c)
+    stages, stage_warning = stage_view(site)
     if names:
         keys = sorted({parse_key(n) for n in names})
     else:
         if model:
             site.require_model_dir(model)
-        known = {parse_key(r) for r in snapshot.records()}
+        known = {parse_key(r) for r in [*snapshot.records(), *in_conflict]}
         keys = sorted(known | set(list_working(site.root, model)))
         if model:
             keys = [k for k in keys if k.model == model]
-    rows, warnings = [], []
+    rows, warnings = [], [stage_warning] if stage_warning else []
     for key in keys:
         row, warning = _status_of(site, snapshot, key)
+        if key.model in stages and row.current:
+            row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[key.model]))
+        if row.record in in_conflict:
+            # A merge state, reported as such: which refs, both sides, and how to pick one.
+            conflicts = in_conflict[row.record]
+            row = replace(row, status="conflict", changes=None if any(c.kind == "current" for c in conflicts)
+                          else row.changes,
+                          conflicts=[{"kind": c.kind, "ours": c.ours, "theirs": c.theirs, "base": c.base}
+                                     for c in conflicts])
+            warnings.extend(c.problem() for c in conflicts)
         rows.append(row)
         if warning:
             warnings.append(warning)

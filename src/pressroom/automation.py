@@ -1,0 +1,214 @@
+"""After a command changed the store: the git commit (``--commit``) and the hooks.
+
+Every store-changing ``Site`` method runs its work inside ``Automation``:
+
+1. before anything changes, ``--commit`` (or ``git: {commit: true}``) checks
+   that there is a git work tree, so a command never changes content it
+   then cannot commit;
+2. the store records every file the command writes (``Store.tracking``);
+3. after the change, the command's files are committed, alone (``gitio``),
+   with a message saying what happened: ``publish post/hello (+2 by cascade)``;
+4. then the hooks of each event run (``hooks``), with the commit id in their
+   document, so a hook may push or deploy what was committed.
+
+A failing commit or hook never undoes the content change: it is reported in
+``result.after.problems`` and the command exits 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PressError, Problem, Where
+from .gitio import GitCommit, commit_paths, parse_git_setting, require_work_tree
+from .hooks import HookRun, parse_hooks, run_hooks
+from .records import RecordKey
+from .site import CONFIG_NAME, SiteCore
+from .store import hash_bytes
+from .workflow.common import now_iso
+
+DOCUMENT_VERSION = 1
+# The hook event fired by each action that changes the published view.
+EVENT_OF = {"publish": "after_publish", "unpublish": "after_unpublish", "archive": "after_archive",
+            "delete": "after_delete"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing a command did to one record, as commit messages and hooks see it."""
+
+    action: str  # save, revert, publish, unpublish, archive, delete, stage, schedule, unschedule, resolve
+    record: str
+    version: str | None
+    old: str | None = None
+    reason: str = "named"  # named, cascade (then ``via``), save, schedule (then ``schedule``)
+    via: str | None = None
+    schedule: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class AfterResult:
+    """What ran after the change: the git commit (None: not asked, or nothing to commit) and the hooks."""
+
+    commit: GitCommit | None = None
+    hooks: list[HookRun] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Automation:
+    """One command's after-steps; see the module docstring."""
+
+    def __init__(self, site: SiteCore, command: str, *, hooks: bool, commit: bool | None, author: str,
+                 message: str = ""):
+        self.site = site
+        self.command = command
+        self.run_hooks = hooks
+        label = str(site.root / CONFIG_NAME)
+        self.hooks = parse_hooks(site.config.raw.get("hooks"), label)
+        self.commit = parse_git_setting(site.config.raw.get("git"), label)["commit"] if commit is None else commit
+        self.author = author
+        self.message = message
+        self.touched: set[Path] = set()
+
+    def finish(self, result: Any, changes: list[Change], *, extra: dict[str, Any] | None = None,
+               events: list[str] | None = None) -> Any:
+        """``result`` with ``after`` filled in: commit the command's files, then run its hooks."""
+        if not changes:
+            return result
+        problems: list[Problem] = []
+        commit = None
+        if self.commit:
+            try:
+                commit = commit_paths(self.site.root, self._paths(changes), commit_message(self.command, changes,
+                                                                                        self.message),
+                                      self.author, versions=[c.version for c in changes if c.version])
+            except PressError as e:
+                problems.extend(Problem(p.message, "git_commit", p.where, p.hint) for p in e.problems)
+        runs: list[HookRun] = []
+        if self.run_hooks:
+            for event in events if events is not None else _events(changes):
+                commands = self.hooks.get(event)
+                if not commands:
+                    continue
+                chosen = [c for c in changes if event == "after_schedule_run" or EVENT_OF.get(c.action) == event]
+                document = self.document(event, chosen, commit, extra)
+                event_runs = run_hooks(self.site.root, event, commands, document)
+                runs.extend(event_runs)
+                problems.extend(_hook_problem(r) for r in event_runs if not r.ok)
+        after = AfterResult(commit=commit, hooks=runs, problems=problems)
+        return dataclasses.replace(result, after=after)
+
+    def document(self, event: str, changes: list[Change], commit: GitCommit | None,
+                 extra: dict[str, Any] | None) -> dict[str, Any]:
+        """The JSON a hook reads on stdin."""
+        return {
+            "version": DOCUMENT_VERSION,
+            "event": event,
+            "command": self.command,
+            "site": str(self.site.root),
+            "time": now_iso(),
+            "author": self.author,
+            "message": self.message,
+            "records": list(dict.fromkeys(c.record for c in changes)),
+            "changes": [dataclasses.asdict(c) for c in changes],
+            "commit": commit.sha if commit else None,
+            **(extra or {}),
+        }
+
+    def _paths(self, changes: list[Change]) -> list[Path]:
+        """The store files the command wrote, and the working files it wrote or removed."""
+        paths = set(self.touched)
+        for c in changes:
+            if c.action not in ("save", "revert", "delete"):
+                continue
+            path = self.site.working_path(RecordKey(*c.record.split("/", 1)))
+            if c.action == "delete":
+                if not path.exists():
+                    paths.add(path)
+            elif c.version and path.is_file():
+                blob = self.site.store.get_version(c.version).blob
+                if hash_bytes(path.read_bytes()) == blob:
+                    paths.add(path)
+        return sorted(paths)
+
+
+@contextmanager
+def automation(site: SiteCore, command: str, *, hooks: bool = True, commit: bool | None = None, author: str = "",
+               message: str = "") -> Iterator[Automation]:
+    """Run a store-changing command inside this block, then ``auto.finish(result, changes)``."""
+    auto = Automation(site, command, hooks=hooks, commit=commit, author=author, message=message)
+    if auto.commit:
+        require_work_tree(site.root)
+    with site.store.tracking() as touched:
+        auto.touched = touched
+        yield auto
+
+
+def _events(changes: list[Change]) -> list[str]:
+    return list(dict.fromkeys(EVENT_OF[c.action] for c in changes if c.action in EVENT_OF))
+
+
+def _hook_problem(run: HookRun) -> Problem:
+    tail = run.output.strip().splitlines()[-20:]
+    shown = ("\n    " + "\n    ".join(tail)) if tail else " (no output)"
+    return Problem(f"hook {run.event} `{run.command}` failed with exit code {run.exit_code}:{shown}",
+                   code="hook_failed", where=Where(file=CONFIG_NAME, path=f"hooks.{run.event}"),
+                   hint="the content change was made and stays; fix the hook and run it by hand, "
+                        "or use --no-hooks")
+
+
+def commit_message(command: str, changes: list[Change], message: str = "") -> str:
+    """``publish post/hello (+2 by cascade)``, then the user's message, then one line per change."""
+    named = [c for c in changes if c.reason != "cascade"]
+    cascade = [c for c in changes if c.reason == "cascade"]
+    actions = list(dict.fromkeys(c.action for c in named))
+    if command == "schedule run":
+        parts = [f"{a} {_names([c.record for c in named if c.action == a])}" for a in actions]
+        subject = "schedule run: " + "; ".join(parts)
+    elif command == "stage":
+        subject = f"stage {_names([c.record for c in named])} {named[0].stage}"
+    elif command == "save" and any(c.action == "publish" for c in changes):
+        subject = f"save and publish {_names([c.record for c in named if c.action == 'save'])}"
+    else:
+        subject = f"{command} {_names(list(dict.fromkeys(c.record for c in named)))}"
+    if cascade:
+        subject += f" (+{len(cascade)} by cascade)"
+    body = [f"{c.action} {c.record} {(c.version or c.old or '-')[:12]}"
+            + (f" (cascade via {c.via})" if c.reason == "cascade" and c.via else "") for c in changes]
+    return subject + ("\n\n" + message if message else "") + "\n\n" + "\n".join(body) + "\n"
+
+
+def _names(records: list[str], shown: int = 3) -> str:
+    if len(records) <= shown:
+        return ", ".join(records)
+    return f"{', '.join(records[:shown])} and {len(records) - shown} more"
+
+
+# changes of each result
+
+
+def changes_of_action(result: Any) -> list[Change]:
+    """A publish/unpublish/archive/delete result's moves (none for a dry run)."""
+    if result.dry_run or not result.txn:
+        return []
+    return [Change(action=m.action, record=m.record, version=m.version, old=m.old, reason=m.reason, via=m.via)
+            for m in result.moves]
+
+
+def changes_of_save(result: Any, action: str = "save") -> list[Change]:
+    """A save's new versions, and the records it published at once (``draft_published: false``)."""
+    out = [Change(action=action, record=s.record, version=s.version, old=s.parent) for s in result.saved]
+    saved = {s.record: s for s in result.saved}
+    out += [Change(action="publish", record=r, version=saved[r].version if r in saved else None, reason=action)
+            for r in result.published]
+    return out

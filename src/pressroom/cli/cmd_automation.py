@@ -1,0 +1,301 @@
+"""Commands for CI and teams: stage, schedule (publish, unpublish, list, cancel, next, run),
+resolve, merge-driver (install, run)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..api import Site
+from ..errors import Problem
+from ..workflow.schedule import RunResult, Schedule, ScheduleResult
+from .app import app
+from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
+                     short)
+from .output import EXIT_REFUSED, command, stderr, stdout
+
+STATE_STYLE = {"pending": "cyan", "done": "green", "failed": "red", "cancelled": "dim"}
+AtOpt = Annotated[str, typer.Option("--at", help="When: ISO 8601 with an offset (2025-06-01T09:00:00+02:00, "
+                                                 "...Z), or +30m, +2h, +3d, +1w from now.", show_default=False)]
+NowOpt = Annotated[Optional[str], typer.Option("--now", help="Act as if it were this time (ISO 8601 with an "
+                                                             "offset, or +2h): for tests and catch-up runs.",
+                                               show_default=False)]
+
+
+@app.command()
+def stage(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    stage_: Annotated[str, typer.Argument(metavar="STAGE", help="A stage its model declares (stages: [...]).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Record the review stage of a record's current version (an event with author and time).
+
+    The stage belongs to that version: a new save puts the record back at the
+    first stage. A model with publish_requires: S publishes only versions at
+    S or a later stage; press publish --stage S publishes every record at S.
+    Setting the stage a record already has exits 1 (nothing to do).
+    """
+    with command("stage", json_) as out:
+        result = open_site(ctx).stage(ref, stage_, message=message, author=author, commit=commit)
+
+        def render() -> None:
+            if result.changed:
+                stdout.print(f"{result.record} {short(result.version)}: {result.previous} -> {result.stage}")
+            render_after(result)
+
+        errors = after_problems(result)
+        if not result.changed:
+            errors = [Problem(f"nothing to do: {result.record} is already at stage {result.stage}",
+                              code="nothing_to_do")]
+        out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
+
+
+schedule_app = typer.Typer(name="schedule", no_args_is_help=True, rich_markup_mode=None,
+                           help="Publish and unpublish at a set time; `schedule run` (from cron or CI) carries "
+                                "out what is due, once.")
+app.add_typer(schedule_app)
+
+
+def _describe(s: Schedule) -> str:
+    version = "latest" if s.latest else short(s.version) if s.version else ""
+    return f"{s.id}  {s.action} {s.record}{' ' + version if version else ''} at {s.at}"
+
+
+def _render_scheduled(result: ScheduleResult, verb: str) -> None:
+    stdout.print(f"{verb} {_describe(result.schedule)}")
+    render_after(result)
+
+
+@schedule_app.command("publish")
+def schedule_publish(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    at: AtOpt,
+    latest: Annotated[bool, typer.Option("--latest", help="Publish the version current at that time, not the one "
+                                                          "current now.")] = False,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Schedule a publish. It pins the version current now: what was reviewed is what goes live.
+
+    With --latest, whatever is current at that time is published. Problems a
+    publish would have now are shown as warnings; at run time the publish is
+    validated like press publish (links, publish_requires).
+    """
+    with command("schedule publish", json_) as out:
+        result = open_site(ctx).schedule("publish", ref, at=at, latest=latest, message=message, author=author,
+                                         commit=commit)
+        out.warn(result.warnings)
+        errors = after_problems(result)
+        out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
+                 errors=errors)
+
+
+@schedule_app.command("unpublish")
+def schedule_unpublish(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    at: AtOpt,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Schedule an unpublish (the record goes back to draft at that time)."""
+    with command("schedule unpublish", json_) as out:
+        result = open_site(ctx).schedule("unpublish", ref, at=at, message=message, author=author, commit=commit)
+        errors = after_problems(result)
+        out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
+                 errors=errors)
+
+
+@schedule_app.command("list")
+def schedule_list(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Also list done and cancelled schedules.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """List pending and failed schedules in time order (failed ones with their errors)."""
+    with command("schedule list", json_) as out:
+        result = open_site(ctx).schedules(all=all_)
+        out.warn(result.warnings)
+
+        def render() -> None:
+            if not result.schedules:
+                stdout.print("nothing scheduled")
+                return
+            table = Table(box=None, pad_edge=False)
+            for col in ("id", "action", "record", "version", "at", "state", "by"):
+                table.add_column(col)
+            for s in result.schedules:
+                table.add_row(s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
+                              s.author.split(" <")[0], style=STATE_STYLE.get(s.state))
+            stdout.print(table)
+            for s in result.schedules:
+                for e in s.errors:
+                    stderr.print(f"{s.id} failed: {e.get('record', s.record)}: {e.get('message')}", style="red")
+
+        out.done(result, render)
+
+
+@schedule_app.command("cancel")
+def schedule_cancel(
+    ctx: typer.Context,
+    id_: Annotated[str, typer.Argument(metavar="ID", help="The schedule's id (press schedule list).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Cancel a pending schedule, or dismiss a failed one. A done schedule cannot be cancelled."""
+    with command("schedule cancel", json_) as out:
+        result = open_site(ctx).cancel_schedule(id_, message=message, author=author, commit=commit)
+        errors = after_problems(result)
+        out.done(result, lambda: _render_scheduled(result, "cancelled"), exit_code=EXIT_REFUSED if errors else 0,
+                 errors=errors)
+
+
+@schedule_app.command("next")
+def schedule_next(ctx: typer.Context, now: NowOpt = None, json_: JsonOpt = False) -> None:
+    """Print the time of the next pending action (nothing when none is pending), so a pipeline can plan."""
+    with command("schedule next", json_) as out:
+        result = open_site(ctx).next_schedule(now=now)
+
+        def render() -> None:
+            if result.next is None:
+                stderr.print("nothing scheduled", style="dim")
+                return
+            stdout.print(result.at)
+            stderr.print(f"{_describe(result.next)}{' (due now)' if result.due else ''}; "
+                         f"{result.pending} pending in all", style="dim")
+
+        out.done(result, render)
+
+
+@schedule_app.command("run")
+def schedule_run(
+    ctx: typer.Context,
+    now: NowOpt = None,
+    author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Carry out every due action, in time order, each exactly once (run it from cron or CI).
+
+    Each action is checked like the command itself (validation, links,
+    publish_requires). One that fails is marked failed with its errors and
+    stays listed; the others still run, and the run exits 1. Two runs at
+    once, or a run killed halfway, never carry out an action twice: the
+    schedule's state is committed with the publish it causes. Hooks:
+    after_publish / after_unpublish for what was done, then after_schedule_run.
+    """
+    with command("schedule run", json_) as out:
+        result = open_site(ctx).run_schedule(now=now, author=author, hooks=not no_hooks, commit=commit)
+        out.warn(result.warnings)
+        errors = result.problems + after_problems(result)
+        out.done(result, lambda: _render_run(result), exit_code=EXIT_REFUSED if errors or not result.ok else 0,
+                 errors=errors)
+
+
+def _render_run(result: RunResult) -> None:
+    for a in result.actions:
+        label = f"{a.schedule}  {a.action} {a.record}"
+        if a.outcome == "done":
+            moved = ", ".join(f"{m.record} {short(m.version)}" for m in a.moves)
+            stdout.print(f"{label}: done" + (f" ({moved})" if moved else f" ({a.note})" if a.note else ""),
+                         style="green")
+        elif a.outcome == "failed":
+            stdout.print(f"{label}: failed", style="red")
+        else:
+            stdout.print(f"{label}: {a.outcome}: {a.note}", style="dim")
+    done = sum(a.outcome == "done" for a in result.actions)
+    failed = sum(a.outcome == "failed" for a in result.actions)
+    tail = f"; next at {result.next_at}" if result.next_at else ""
+    stdout.print(f"{done} done, {failed} failed, {result.not_due} not due yet (now {result.now}){tail}", style="dim")
+    render_after(result)
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The record in conflict (model/id).")],
+    ours: Annotated[bool, typer.Option("--ours", help="Take this branch's version.")] = False,
+    theirs: Annotated[bool, typer.Option("--theirs", help="Take the merged branch's version.")] = False,
+    version: Annotated[Optional[str], typer.Option("--version", help="Take this version (id or 7+ characters) "
+                                                                      "from either side's history.",
+                                                   show_default=False)] = None,
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """End a git merge conflict in a record's refs (press status shows them) by picking a side.
+
+    Every conflicted ref of the record (current, published, archived) takes
+    that side, in one transaction logged as resolve events. Then commit the
+    merge with git as usual.
+    """
+    with command("resolve", json_) as out:
+        result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, message=message,
+                                        author=author, commit=commit)
+        out.warn(result.warnings)
+
+        def render() -> None:
+            for r in result.resolved:
+                stdout.print(f"{result.record} {r.kind}: {short(r.chosen)} ({result.side}; ours {short(r.ours)}, "
+                             f"theirs {short(r.theirs)})")
+            render_after(result)
+
+        errors = after_problems(result)
+        out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
+
+
+driver_app = typer.Typer(name="merge-driver", no_args_is_help=True, rich_markup_mode=None,
+                         help="A git merge driver for .press/: when one side's version descends from the other's, "
+                              "take it; else leave a conflict for press resolve.")
+app.add_typer(driver_app)
+
+
+@driver_app.command("install")
+def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Set up the driver in this repository: .gitattributes in the site, and merge.pressroom-ref in .git/config.
+
+    The attributes are committed with the site; git config is not, so run
+    this once in each clone that merges (CI included). Event logs merge with
+    git's union driver.
+    """
+    with command("merge-driver install", json_) as out:
+        result = open_site(ctx).install_merge_driver()
+
+        def render() -> None:
+            what = f"added {len(result.added)} line(s) to" if result.added else "already set up in"
+            stdout.print(f"{what} {result.attributes_file}; git config merge.pressroom-ref.driver set in "
+                         f"{result.repository}")
+
+        out.done(result, render)
+
+
+@driver_app.command("run")
+def driver_run(
+    base: Annotated[str, typer.Argument(help="%O: the merge base's file.")],
+    ours: Annotated[str, typer.Argument(help="%A: this branch's file; the result is written here.")],
+    theirs: Annotated[str, typer.Argument(help="%B: the other branch's file.")],
+    path: Annotated[str, typer.Argument(help="%P: the file's path in the repository.")],
+    json_: JsonOpt = False,
+) -> None:
+    """What git runs for each conflicting .press/ file (set up by install); exit 1 leaves a conflict."""
+    with command("merge-driver run", json_) as out:
+        outcome = Site.merge_driver(base, ours, theirs, path)
+        errors = [] if outcome.merged else [Problem(outcome.message, code="merge_conflict")]
+        # git shows the driver's stderr during the merge: say what was taken, or why not.
+        out.done(outcome, lambda: stderr.print(f"pressroom: {outcome.message}") if outcome.merged else None,
+                 exit_code=0 if outcome.merged else EXIT_REFUSED, errors=errors)

@@ -1,0 +1,227 @@
+"""Review stages: ``press stage REF STAGE``, and publishing gated on a stage.
+
+A model may declare its stages in order, and the stage publishing needs::
+
+    stages: [draft, in_review, ready]
+    publish_requires: ready
+
+A stage belongs to a version, not to a record: ``press stage`` logs a
+``stage`` event naming the current version. A record's stage is the stage of
+its current version, so a new save (a new version) is back at the first
+stage without anything being written: what was reviewed is exactly what is
+marked. ``publish_requires: S`` refuses to publish a version whose stage is
+before S in the list (S or any later stage passes), including records a
+cascade would take along.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BadContentError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..models import MODEL_OPTIONS, Model
+from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
+from ..site import CONFIG_MAX_SIZE, SiteCore
+from ..store import Event
+from .common import event, now_iso
+
+
+@dataclass(frozen=True)
+class Stages:
+    """A model's stages in order and the stage publishing requires (None: any)."""
+
+    model: str
+    names: tuple[str, ...]
+    requires: str | None = None
+
+    @property
+    def first(self) -> str:
+        return self.names[0]
+
+    def rank(self, stage: str) -> int:
+        return self.names.index(stage)
+
+
+def stages_of(model: Model) -> Stages | None:
+    """The stages a model declares, checked against each other; None when it has none."""
+    return _checked(model.name, model.file, model.options.get("stages") or [], model.options.get("publish_requires"),
+                    model.draft_published)
+
+
+def _checked(name: str, file: str | None, names: list[str], requires: str | None,
+             draft_published: bool) -> Stages | None:
+    if requires is not None and requires not in names:
+        raise BadContentError(
+            f"publish_requires names the stage {requires!r}, which is not in stages",
+            where=Where(file=file, path="publish_requires"),
+            hint=f"use one of: {', '.join(names)}" if names else "declare stages: [draft, in_review, ready] first",
+        )
+    if requires is not None and not draft_published:
+        raise BadContentError(
+            "publish_requires needs drafts, but this model publishes every save (draft_published: false)",
+            where=Where(file=file, path="publish_requires"),
+            hint="remove publish_requires, or set draft_published: true",
+        )
+    return Stages(name, tuple(names), requires) if names else None
+
+
+def declared_stages(site: SiteCore) -> dict[str, Stages]:
+    """Stages of every model that declares them, reading only those two options.
+
+    ``press status`` uses this, so that showing stages never compiles a schema.
+    """
+    folder = site.models_dir
+    out: dict[str, Stages] = {}
+    if not folder.is_dir():
+        return out
+    for entry in sorted(os.listdir(folder)):
+        name, ext = os.path.splitext(entry)
+        if ext != ".yaml" or not MODEL_RE.match(name):
+            continue
+        path = folder / entry
+        label = site.rel(path)
+        check_inside(site.root, path)
+        data = read_limited(path, CONFIG_MAX_SIZE, label=label)
+        key = (label, hashlib.sha256(data).hexdigest())
+        if key not in _DECLARED:
+            raw = load_record(data, label, allow_empty=True)
+            options = {}
+            for option in ("stages", "publish_requires", "draft_published"):
+                value = raw.get(option, MODEL_OPTIONS[option].default)
+                error = MODEL_OPTIONS[option].check(value) if option in raw else None
+                if error:
+                    raise BadContentError(f"{option} {error}, not {value!r}", where=Where(file=label, path=option))
+                options[option] = value
+            _DECLARED[key] = _checked(name, label, options["stages"], options["publish_requires"],
+                                      options["draft_published"])
+        if _DECLARED[key] is not None:
+            out[name] = _DECLARED[key]
+    return out
+
+
+_DECLARED: dict[tuple[str, str], Stages | None] = {}
+
+
+def stage_of_version(events: Iterable[Mapping[str, Any]], version: str | None, stages: Stages) -> str:
+    """The last stage recorded for ``version``; the first stage when none was (or it was renamed away)."""
+    found = stages.first
+    for ev in events:
+        if ev.get("action") == "stage" and ev.get("new") == version and ev.get("stage") in stages.names:
+            found = ev["stage"]
+    return found
+
+
+# press stage
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """What ``press stage`` recorded: the record's version and its stage before and after."""
+
+    record: str
+    version: str
+    stage: str
+    previous: str
+    stages: list[str]
+    changed: bool
+    txn: str | None = None
+    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
+
+
+def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Model], author: str,
+              message: str = "") -> StageResult:
+    """Record that the current version of ``ref`` is at ``stage`` (an event with author and time)."""
+    key, spec = parse_ref(ref)
+    record = str(key)
+    if spec is not None:
+        raise UsageError("a stage is recorded for the current version only",
+                         hint=f"press stage {key} {stage}")
+    model = models.get(key.model) or Model.implicit(key.model)
+    stages = stages_of(model)
+    if stages is None:
+        raise UsageError(f"model {key.model!r} has no review stages",
+                         where=Where(file=model.file or f"models/{key.model}.yaml", path="stages"),
+                         hint="declare them in the model file, e.g. stages: [draft, in_review, ready]")
+    if stage not in stages.names:
+        raise UsageError(f"{stage!r} is not a stage of {key.model}",
+                         hint=f"the stages of {key.model}: {', '.join(stages.names)}")
+    current = site.store.record_refs(record)["current"]
+    if current is None:
+        raise NotFoundError(f"{record} has no current version (never saved, or deleted)",
+                            where=Where(record=record), hint=f"save it first: press save {record}")
+    previous = stage_of_version(site.store.read_log(record), current, stages)
+    base = StageResult(record=record, version=current, stage=stage, previous=previous, stages=list(stages.names),
+                       changed=previous != stage)
+    if not base.changed:
+        return base
+    text = f"{previous} -> {stage}" + (f": {message}" if message else "")
+    ev = event("stage", author=author, time=now_iso(), old=current, new=current, message=text, stage=stage,
+               previous=previous)
+    # The stage is of the version the user looked at: a save meanwhile is a conflict.
+    txn = site.store.commit([], [Event(record, ev)], expect=[("current", record, current)])
+    return StageResult(**{**base.__dict__, "txn": txn})
+
+
+# the publish gate, and publish --stage
+
+
+def publish_stage_problems(site: SiteCore, models: Mapping[str, Model], plan: Mapping[str, str]) -> list[Problem]:
+    """A problem for each planned ``{record: version}`` whose model requires a stage it has not reached."""
+    problems = []
+    for record, version in sorted(plan.items()):
+        model = models.get(record.partition("/")[0])
+        stages = stages_of(model) if model is not None else None
+        if stages is None or stages.requires is None:
+            continue
+        stage = stage_of_version(site.store.read_log(record), version, stages)
+        if stages.rank(stage) < stages.rank(stages.requires):
+            problems.append(Problem(
+                f"is at stage {stage}; publishing {record.partition('/')[0]} needs {stages.requires}",
+                code="stage", where=Where(record=record),
+                hint=f"review it, then: press stage {record} {stages.requires}"))
+    return problems
+
+
+def records_at_stage(site: SiteCore, models: Mapping[str, Model], stage: str,
+                     model: str | None = None) -> list[str]:
+    """``record@version`` for each record whose current version is at ``stage`` and not yet published."""
+    staged = {name: s for name, m in models.items() if (s := stages_of(m)) is not None
+              and (model is None or name == model)}
+    if model is not None and model not in staged:
+        raise UsageError(f"model {model!r} has no review stages",
+                         hint="declare them in the model file, e.g. stages: [draft, in_review, ready]")
+    if not any(stage in s.names for s in staged.values()):
+        known = sorted({n for s in staged.values() for n in s.names})
+        raise UsageError(f"no model has a stage {stage!r}",
+                         hint=f"stages: {', '.join(known)}" if known else "no model declares stages")
+    snap = site.store.snapshot()
+    out = []
+    for record, current in sorted(snap.current.items()):
+        stages = staged.get(record.partition("/")[0])
+        if stages is None or stage not in stages.names or snap.published.get(record) == current:
+            continue
+        if record in snap.archived:
+            continue  # withdrawn on purpose: only naming it brings it back
+        if stage_of_version(site.store.read_log(record), current, stages) == stage:
+            out.append(f"{record}@{current}")
+    return out
+
+
+def stage_view(site: SiteCore) -> tuple[dict[str, Stages], Problem | None]:
+    """Stages for ``press status``: a bad model file is a warning there, not a failure."""
+    try:
+        return declared_stages(site), None
+    except PressError as e:
+        return {}, e.problems[0]
+
+
+def refuse_stage_problems(problems: list[Problem]) -> None:
+    if problems:
+        raise RefusedError(problems[0].message if len(problems) == 1 else
+                           f"{len(problems)} record(s) have not reached the stage publishing needs",
+                           where=problems[0].where if len(problems) == 1 else None,
+                           hint=problems[0].hint, problems=problems)
