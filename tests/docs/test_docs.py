@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,44 @@ def test_docs_index_links_every_page() -> None:
     for page in sorted(DOCS.glob("*.md")):
         if page.name != "README.md":
             assert f"({page.name})" in index, f"docs/README.md does not link {page.name}"
+
+
+_INVOCATION = re.compile(r"(?<![\w.-])press ((?:[^;&|)#\n\"'`]|\"[^\"]*\"|'[^']*')*)")
+
+
+def _press_invocations() -> list[tuple[str, list[str]]]:
+    """Every `press ...` in the shell and YAML blocks of the docs and the README: (page, arguments)."""
+    found = []
+    for page in [*sorted(DOCS.glob("*.md")), DOCS.parent / "README.md"]:
+        for block in re.findall(r"```(?:sh|yaml)\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            for line in block.splitlines():
+                # comments and YAML step names are prose
+                line = re.sub(r"(^|\s)#.*$|^\s*(- )?name:.*$", "", line)
+                for m in _INVOCATION.finditer(line):
+                    found.append((page.name, shlex.split(m.group(1).rstrip("\\ "))))
+    return found
+
+
+def test_docs_use_only_commands_and_options_that_exist() -> None:
+    import typer.main
+
+    from pressroom.cli.app import app
+
+    root = typer.main.get_command(app)
+    invocations = _press_invocations()
+    assert len(invocations) > 30
+    for page, args in invocations:
+        where = f"{page}: press {' '.join(args)}"
+        args = list(args)
+        while args and args[0] in ("-C", "--directory"):
+            args = args[2:]
+        cmd = root
+        while args and hasattr(cmd, "commands") and not args[0].startswith("-"):
+            assert args[0] in cmd.commands, f"{where}: no command {args[0]!r}"
+            cmd = cmd.commands[args.pop(0)]
+        known = {"--help", "-h"} | {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        if cmd is root:
+            known.add("--version")
+        for arg in args:
+            if arg.startswith("-") and arg != "-":
+                assert arg.split("=", 1)[0] in known, f"{where}: no option {arg}"
