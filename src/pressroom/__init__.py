@@ -4,6 +4,7 @@
 """
 
 from .api import Site
+from .delivery import Record
 from .errors import (
     BadContentError,
     ConflictError,
@@ -25,6 +26,7 @@ __all__ = [
     "NotFoundError",
     "PressError",
     "Problem",
+    "Record",
     "RefusedError",
     "Site",
     "StoreDamagedError",

@@ -4,8 +4,9 @@ Every read takes ONE snapshot of the refs (a transaction is in it whole or
 not at all) and afterwards reads only objects, which never change; so a
 reader sees each ``press publish`` whole or not at all, even while another
 process writes. Iteration loads one record at a time: memory does not grow
-with the number of records (only the snapshot of refs, a few dozen bytes a
-record, is held).
+with the number of records (only the snapshot of refs, about 200 bytes a
+record, is held). Objects a snapshot names stay readable while it is used:
+``press gc`` removes only objects unreachable for longer than its grace period.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from .store import Snapshot
 from .workflow.status import derive_status
 
 VIEWS = ("published", "current")
-# Parsed blobs and versions read for links: authors and tags are linked from
-# many posts. Bounded, so a long iteration does not accumulate them.
+# Linked records' documents, by version and depth: authors and tags are linked
+# from many posts. Bounded, so a long iteration does not accumulate them.
 _CACHE_SIZE = 512
 
 

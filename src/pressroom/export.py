@@ -214,7 +214,6 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     new = _Manifest()
     written: list[str] = []
     unchanged = 0
-    listing: dict[str, list[dict[str, Any]]] = {m: [] for m in index_models}
     for record in keys:
         rel = targets[record]
         model = record.partition("/")[0]
@@ -241,13 +240,9 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         entry["updated_at"] = updated_at
         new.files[rel] = sha
         new.records[record] = entry
-        listing.setdefault(model, []).append({
-            "record": record, "id": record.partition("/")[2], "version": oid,
-            "published_at": entry["published_at"], "updated_at": updated_at, "file": rel,
-        })
 
     for model, rel in indexes.items():
-        data = _json_bytes({"model": model, "records": listing.get(model, [])})
+        data = _json_bytes({"model": model, "records": _listing(new, model)})
         if _read_bytes(out / rel) != data:
             write_atomic(out / rel, data, durable=False)
             written.append(rel)
@@ -264,6 +259,16 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         out=str(out), format=format, preview=preview, records=len(keys), written=sorted(written),
         unchanged=unchanged, removed=removed, foreign=_foreign(out, new),
     )
+
+
+def _listing(manifest: _Manifest, model: str) -> list[dict[str, Any]]:
+    """A model's index.json entries, from what the manifest says was written."""
+    prefix = f"{model}/"
+    return [
+        {"record": record, "id": record[len(prefix):], "version": e["version"], "published_at": e["published_at"],
+         "updated_at": e["updated_at"], "file": e["file"]}
+        for record, e in manifest.records.items() if record.startswith(prefix)
+    ]
 
 
 def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
