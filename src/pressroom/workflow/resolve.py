@@ -8,6 +8,9 @@ either side's history). One transaction, logged as ``resolve`` events. The
 versions chosen must be in the store (after the merge, both sides' objects
 are). A published version whose links point at unpublished records is
 reported as a warning: the side chosen was already public on its branch.
+When ``current`` is resolved and git left conflict markers in the working
+file too, the file gets the chosen version's content (a working file without
+markers is the user's, and is left alone).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
 from ..naming import MIN_PREFIX
 from ..records import parse_ref
+from ..store.fsio import write_atomic
 from ..site import SiteCore
 from ..store import Event, RefConflict, RefUpdate, StoreDamagedError
 from .common import event, now_iso
@@ -81,8 +85,21 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
                                   message=f"{r.kind}: took {side} {r.chosen[:7]}" + (f": {message}" if message else ""),
                                   kind=r.kind, ours=r.ours, theirs=r.theirs)) for r in resolved]
     warnings = _dangling(site, snapshot, record, resolved)
-    txn = site.store.commit(updates, events, resolving=conflicts)
+    current = next((r.chosen for r in resolved if r.kind == "current"), None)
+    path = site.working_path(key)
+
+    def reset_working() -> None:
+        if current is not None and path.is_file() and not path.is_symlink() and _has_markers(path.read_bytes()):
+            write_atomic(path, site.store.get_blob(site.store.get_version(current).blob), durable=False)
+
+    txn = site.store.commit(updates, events, resolving=conflicts, then=reset_working)
     return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn)
+
+
+def _has_markers(data: bytes) -> bool:
+    lines = data.splitlines()
+    return any(line.startswith(b"<<<<<<< ") for line in lines) and any(line.startswith(b">>>>>>> ")
+                                                                        for line in lines)
 
 
 def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict], snapshot: Any) -> str:
