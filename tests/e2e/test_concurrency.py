@@ -187,6 +187,65 @@ def test_readers_see_a_batch_whole_or_not_at_all(site_dir: Path) -> None:
     assert all(site.store.snapshot().current[r] != old[r] for r in records)
 
 
+_READ_LOOP = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from pressroom import Site
+    site, stop = Site.open(sys.argv[1]), Path(sys.argv[2])
+    while not stop.exists():
+        site.store.snapshot()
+""")
+
+
+def test_readers_reading_without_pause_do_not_starve_a_writer(tmp_path: Path, site_dir: Path) -> None:
+    """Three processes hold the shared lock in turn, never all letting go; a save still gets in."""
+    for i in range(50):
+        write(site_dir, f"post/r{i:02d}", f"title: {i}\n")
+    Site.open(site_dir).save(all=True)
+    stop = tmp_path / "stop"
+    readers = [subprocess.Popen([sys.executable, "-c", _READ_LOOP, str(site_dir), str(stop)]) for _ in range(3)]
+    try:
+        time.sleep(0.5)  # let them load press and start reading
+        write(site_dir, "post/r00", "title: new\n")
+        saved = run_press(site_dir, "save", "post/r00", env={"PRESSROOM_LOCK_TIMEOUT": "15"})
+    finally:
+        stop.touch()
+        for reader in readers:
+            reader.wait(timeout=60)
+    assert saved.returncode == 0, saved.stderr.decode()
+    assert all(reader.returncode == 0 for reader in readers)
+
+
+def test_a_nested_read_does_not_wait_for_a_writer_that_waits_for_it(site_dir: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers queue behind a waiting writer, except a reader that already holds the lock."""
+    write(site_dir, "post/a", "title: A\n")
+    site = Site.open(site_dir)
+    site.save("post/a")
+    write(site_dir, "post/a", "title: B\n")
+    monkeypatch.setenv("PRESSROOM_LOCK_TIMEOUT", "5")
+    with site.store.reading():
+        writer = subprocess.Popen([str(PRESS), "-C", str(site_dir), "save", "post/a"], stderr=subprocess.PIPE)
+        # Wait until the writer holds the turnstile (the .press folder) and waits for the lock.
+        gate = os.open(site_dir / ".press", os.O_RDONLY)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    fcntl.flock(gate, fcntl.LOCK_UN)
+                    time.sleep(0.01)
+                except BlockingIOError:
+                    break
+            else:
+                pytest.fail("the writer never queued at the turnstile")
+        finally:
+            os.close(gate)
+        assert writer.poll() is None
+        assert site.store.snapshot().current["post/a"] == site.status("post/a").records[0].current
+    assert writer.wait(timeout=60) == 0, writer.stderr.read().decode()
+
+
 _SLOW_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
