@@ -183,13 +183,21 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
             sha = repo.head.commit.hexsha
         except git.GitCommandError as e:
             raise RefusedError(
-                f"git commit failed: {(e.stderr or e.stdout or str(e)).strip()[-500:]}",
+                f"git {e.command[1] if len(e.command) > 1 else ''} failed: {_git_said(e)}",
                 hint="the content change was made; commit its files by hand (git status shows them)",
             ) from None
         files = sorted(os.path.relpath(top / c, root) for c in chosen)
         return GitCommit(sha=sha, message=message, files=files)
     finally:
         repo.close()
+
+
+def _git_said(error: Any) -> str:
+    """The end of what git printed, without GitPython's ``stderr: '...'`` wrapping."""
+    text = str(error.stderr or error.stdout or error).strip()
+    m = re.match(r"^(?:stderr|stdout): '(.*)'$", text, re.S)
+    lines = [line.strip() for line in (m.group(1) if m else text).splitlines() if line.strip()]
+    return " / ".join(lines[-2:])[-400:]
 
 
 def _inside(path: Path, top: Path) -> bool:
@@ -214,7 +222,8 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
         return None
     if author is None:
         return None
-    return {**os.environ, "GIT_COMMITTER_NAME": author.group("name"), "GIT_COMMITTER_EMAIL": author.group("email")}
+    ident = {"NAME": author.group("name"), "EMAIL": author.group("email")}
+    return {**os.environ, **{f"GIT_COMMITTER_{k}": v for k, v in ident.items()}}
 
 
 def _untracked_history(repo: Any, top: Path, root: Path, versions: Iterable[str]) -> set[Path]:

@@ -152,3 +152,24 @@ def test_a_commit_whose_earlier_objects_were_never_committed_brings_them(repo: P
     # The published ref names a version: the commit holds it, so a checkout of it is whole.
     assert f"site/.press/objects/{saved.version[:2]}/{saved.version[2:]}" in files
     assert f"site/.press/objects/{saved.blob[:2]}/{saved.blob[2:]}" in files
+
+
+def test_a_commit_git_refuses_is_reported_and_the_change_stays(tmp_path: Path, git_home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "bare-runner"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")  # no user.name / user.email anywhere
+    Site.init(root)
+    write(root, "post/a", "title: A\n")
+    monkeypatch.setenv("PRESSROOM_AUTHOR", "runner")
+    code, env = Cli(root).json("save", "post/a", "--commit")
+    assert code == 1
+    assert env["errors"][0]["code"] == "git_commit" and "git commit failed" in env["errors"][0]["message"]
+    assert env["data"]["saved"][0]["record"] == "post/a"
+    assert Site.open(root).status("post/a").records[0].status == "draft"
+    # A press author with an e-mail stands in for git's missing identity.
+    write(root, "post/a", "title: A2\n")
+    code, env = Cli(root).json("save", "post/a", "--commit", "--author", "CI Bot <ci@example.com>")
+    assert code == 0 and env["data"]["after"]["commit"]["sha"]
+    assert git(root, "log", "-1", "--format=%an <%ae>|%cn <%ce>").stdout.strip() == (
+        "CI Bot <ci@example.com>|CI Bot <ci@example.com>")

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadContentError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
 from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
 from ..site import CONFIG_MAX_SIZE, SiteCore
@@ -218,10 +218,3 @@ def stage_view(site: SiteCore) -> tuple[dict[str, Stages], Problem | None]:
     except PressError as e:
         return {}, e.problems[0]
 
-
-def refuse_stage_problems(problems: list[Problem]) -> None:
-    if problems:
-        raise RefusedError(problems[0].message if len(problems) == 1 else
-                           f"{len(problems)} record(s) have not reached the stage publishing needs",
-                           where=problems[0].where if len(problems) == 1 else None,
-                           hint=problems[0].hint, problems=problems)
