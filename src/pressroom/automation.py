@@ -129,7 +129,8 @@ class Automation:
         """The store files the command wrote, and the working files it wrote or removed."""
         paths = set(self.touched)
         for c in changes:
-            if c.action not in ("save", "revert", "delete"):
+            # resolve: the working file it reset when git had left markers in it.
+            if c.action not in ("save", "revert", "delete") and (c.action, c.reason) != ("resolve", "current"):
                 continue
             path = self.site.working_path(RecordKey(*c.record.split("/", 1)))
             if c.action == "delete":

@@ -145,3 +145,22 @@ def test_resolve_refuses_what_it_cannot_do(repo: Path) -> None:
     assert run_press(repo, "resolve", "post/x", "--ours", "--theirs").returncode == 2
     missing = run_press(repo, "resolve", "post/x", "--version", "0000000", "--json")
     assert missing.returncode == 2 and json.loads(missing.stdout)["errors"][0]["code"] == "not_found"
+
+
+def _schedule_file(path: Path, state: str) -> Path:
+    doc = {"type": "pressroom.schedule/1", "id": "abc", "action": "publish", "record": "post/x", "version": None,
+           "at": "2030-01-01T00:00:00Z", "created": "2029-01-01T00:00:00Z", "author": "A", "message": "",
+           "state": state, "finished": None, "finished_by": None, "note": None, "errors": []}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(("ours", "theirs", "kept"), [("pending", "done", "done"), ("done", "pending", "done"),
+                                                      ("failed", "pending", "failed"), ("done", "cancelled", "done")])
+def test_a_schedule_merges_to_the_side_further_on(tmp_path: Path, ours: str, theirs: str, kept: str) -> None:
+    a = _schedule_file(tmp_path / "ours", ours)
+    b = _schedule_file(tmp_path / "theirs", theirs)
+    base = _schedule_file(tmp_path / "base", "pending")
+    result = run_press(tmp_path, "merge-driver", "run", str(base), str(a), str(b), ".press/schedules/abc", "--json")
+    assert result.returncode == 0, result.stdout.decode()
+    assert json.loads(a.read_text())["state"] == kept
