@@ -117,6 +117,8 @@ def _git_init(bench: Bench, root: Path) -> None:
     bench.run(["git", "init", "-q"], root)
     bench.run(["git", "config", "user.name", "Bench Mark"], root)
     bench.run(["git", "config", "user.email", "bench@example.org"], root)
+    # A detached auto-gc would run on while press is being timed: it is switched off.
+    bench.run(["git", "config", "gc.auto", "0"], root)
     # The store is press's own copy; git's baseline is the working files alone.
     (root / ".git" / "info" / "exclude").write_text(".press/\n")
 
@@ -154,7 +156,7 @@ def site_rows(bench: Bench, n: int, versions: int) -> list[Row]:
     shutil.copytree(site / "content", scratch / "content")
     _git_init(bench, scratch)
     git = bench.run(GIT_COMMIT, scratch)
-    shutil.rmtree(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
     press = bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "publish"), site)
     rows.append(Row("publish --all --cascade", label, press, "git add -A && git commit", git, 1.5,
                     memory_capped=True))
