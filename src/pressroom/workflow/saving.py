@@ -179,9 +179,10 @@ def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
         data, write = working, False
     if assignments:
         data, write = set_fields(data, label, assignments), True
-    parsed = load_record(data, label)
+    # Unchanged bytes parsed when they were saved: no need to read them again.
     if current_blob is not None and _same_blob(data, current_blob):
         return None
+    parsed = load_record(data, label)
     return _Planned(key=key, data=data, parsed=parsed, parent=current, write_working=write)
 
 
