@@ -314,12 +314,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--versions, --log-versions and --repeat must be 1 or more, and --n at least 10")
 
     work = Path(tempfile.mkdtemp(prefix="press-bench-", dir=args.workdir))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRESSROOM_", "GIT_"))}
+    # PYTHONDONTWRITEBYTECODE would make every press run compile its own modules again, as no
+    # installed package does (pip compiles them); the first run below writes the bytecode.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PRESSROOM_", "GIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(GIT_AUTHOR_NAME="Bench Mark", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="Bench Mark",
                GIT_COMMITTER_EMAIL="bench@example.org", GIT_PAGER="cat", COLUMNS="120")
     bench = Bench(press=args.press or find_press(), python=sys.executable, work=work, repeat=args.repeat,
                   env=env, verbose=not args.quiet)
     info = {**machine(), "disk": disk(work)}
+    bench.run([bench.press, "--version"], work)
     started = time.perf_counter()
     rows: list[Row] = []
     try:
