@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from ..api import Site
 from ..errors import UsageError
@@ -15,7 +14,7 @@ from ..records import parse_scalar
 from .app import app
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
-from .output import command, stderr, stdout
+from .output import command, print_columns, stderr, stdout
 
 STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
                 "conflict": "red"}
@@ -129,19 +128,16 @@ def status(
             if not result.records:
                 stdout.print("no records yet: write content/<model>/<id>.yaml, then press save")
                 return
-            table = Table(box=None, pad_edge=False)
             staged = any(r.stage for r in result.records)
-            for col in ("record", "status", *(["stage"] if staged else []), "changes", "current", "published",
-                        "last change"):
-                table.add_column(col)
+            rows = []
             for r in result.records:
                 # A ref in merge conflict shows both sides: ours/theirs.
                 sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
-                table.add_row(r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
+                rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
                               sides.get("current", short(r.current)), sides.get("published", short(r.published)),
-                              f"{r.updated_at or ''} {_name(r.updated_by)}".strip(),
-                              style=STATUS_STYLE.get(r.status))
-            stdout.print(table)
+                              f"{r.updated_at or ''} {_name(r.updated_by)}".strip()], STATUS_STYLE.get(r.status)))
+            print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current", "published",
+                           "last change"], rows)
             counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n)
             stdout.print(f"{len(result.records)} record(s): {counts}", style="dim")
 
