@@ -6,8 +6,9 @@ final state of the whole transaction, then commits once. Any problem, and
 nothing moves; every problem of the batch is reported.
 
 The checks read refs the command does not move (a link target, a possible
-referrer), so the commit guards them: a concurrent command that changed
-them makes this one a conflict instead of breaking the invariant.
+referrer, the current and archived refs of a record it moves), so the commit
+guards them: a concurrent command that changed them makes this one a
+conflict instead of breaking the invariant.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, 
     if cascade:
         _cascade_publish(reader, plan, depth)
     problems = _check_publish(reader, plan, cascade, progress)
+    reader.checks.flush()
     result = ActionResult("publish", dry_run, moves=sorted(plan.values(), key=_order), skipped=skipped,
                           problems=problems if dry_run else [])
     if problems and not dry_run:
@@ -183,12 +185,16 @@ def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, 
             updates.append(RefUpdate("archived", m.record, snap.archived[m.record], None))
     extra = {m.record: {"archived": snap.archived[m.record]} for m in result.moves if m.record in snap.archived}
     events = _events(result.moves, action="publish", author=author, time=time, message=message, extra=extra)
-    expect = {}
+    # The plan read each record's current and archived refs too: a delete or an
+    # archive that got there first must make this a conflict, not leave a record
+    # published with no current, or published and archived at once.
+    expect = {(kind, m.record): (kind, m.record, snap.get(kind, m.record))
+              for m in result.moves for kind in ("current", "archived")}
     for m in result.moves:
         for _path, key in reader.links(m.record, m.version):
             t = str(key)
             if t not in plan and t in snap.published:
-                expect[t] = ("published", t, snap.published[t])
+                expect[("published", t)] = ("published", t, snap.published[t])
     txn = site.store.commit(updates, events, expect=list(expect.values()))
     return ActionResult("publish", False, moves=result.moves, skipped=skipped, txn=txn)
 
@@ -325,7 +331,12 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
                 updates.append(RefUpdate("archived", r, snap.archived[r], None))
             extra[r] = {"published": snap.published.get(r), "archived": snap.archived.get(r)}
     events = _events(moves, action=action, author=author, time=time, message=message, extra=extra)
-    txn = site.store.commit(updates, events, unchanged={"published": snap.published})
+    # Archive and delete read current and archived (the version to keep, whether
+    # there is anything to do): an archive and a delete of one record racing
+    # would otherwise leave an archived ref with no current.
+    expect = [(kind, m.record, snap.get(kind, m.record))
+              for m in moves if action in ("archive", "delete") for kind in ("current", "archived")]
+    txn = site.store.commit(updates, events, expect=expect, unchanged={"published": snap.published})
     if action == "delete":
         for m in moves:
             path = site.working_path(RecordKey(*m.record.split("/", 1)))
