@@ -14,7 +14,6 @@ from ..errors import Problem
 
 app = typer.Typer(
     name="press",
-    help="Draft/published content workflow for a file-based site, on a git-style store in .press/.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -40,10 +39,11 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Draft/published content workflow for a file-based site.
+    """Draft/published content workflow for a file-based site, on a git-style store in .press/.
 
-    Exit codes: 0 ok, 1 refused (validation, link closure, nothing to do),
-    2 usage, 3 conflict (concurrent change, lock timeout), 4 store damaged.
+    Exit codes: 0 ok, 1 refused (validation, link closure, nothing to do, or
+    an OS error: the message names the path), 2 usage, 3 conflict (concurrent
+    change, lock timeout), 4 store damaged.
     """
     ctx.obj = {"directory": directory}
 

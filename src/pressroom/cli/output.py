@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from ..errors import ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError
+from ..errors import ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 
 ENVELOPE_VERSION = 1
 
@@ -126,6 +126,28 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
                     stderr.print(f"  hint: {e.hint}", style="dim")
             print_problems(problems)
         raise typer.Exit(code) from None
+    except OSError as e:
+        # The system said no (a read-only folder, /proc, a full disk): the user's to fix,
+        # so a message naming the path, not a traceback. Any other exception is a bug
+        # and keeps its traceback (without local variables: a record may hold secrets).
+        problem = os_problem(e)
+        if as_json:
+            typer.echo(envelope(name, errors=[problem], warnings=out.warnings, exit_code=EXIT_REFUSED))
+        else:
+            print_problems([problem])
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+def os_problem(error: OSError) -> Problem:
+    """An OS error as a problem: the path it names and what the system said."""
+    message = error.strerror or str(error)
+    if error.filename2 is not None:
+        message += f" (-> {error.filename2})"
+    path = error.filename
+    if path is None:
+        return Problem(message, code="os_error")
+    return Problem(message, code="os_error",
+                   where=Where(file=os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)))
 
 
 def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]]) -> None:
