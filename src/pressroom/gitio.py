@@ -5,8 +5,8 @@ GitPython is imported only when it is needed: it is slow to import, and most
 commands never ask git anything.
 
 **Commits.** ``commit_paths`` commits exactly the files given (``git add``
-then ``git commit --only -- <paths>``): whatever else the user staged stays
-staged and uncommitted, unstaged changes stay unstaged.
+then ``git commit --only``, the paths on stdin): whatever else the user
+staged stays staged and uncommitted, unstaged changes stay unstaged.
 
 **Merging refs.** A ref file holds one version id, so two branches that moved
 the same ref conflict in git. The driver (``press merge-driver install``)
@@ -27,7 +27,9 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -151,53 +153,65 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
     the commit never holds a ref to an object it lacks. Returns None when
     none of the paths differ from HEAD.
     """
-    import git
-
     repo = open_repo(root)
     if repo is None:
         raise UsageError(f"--commit needs a git work tree, and {root} is not in one")
     try:
         top = Path(repo.working_tree_dir).resolve()
         wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
-        wanted |= _untracked_history(repo, top, root, versions)
-        rel = sorted(str(p.relative_to(top)) for p in wanted if _inside(p, top))
+        wanted |= _untracked_history(top, root, versions)
+        rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
         if not rel:
             return None
         existing = [r for r in rel if (top / r).exists()]
         gone = [r for r in rel if not (top / r).exists()]
-        tracked_gone = _tracked(repo, gone)
-        chosen = existing + tracked_gone
+        chosen = existing + sorted(_tracked(top, gone))
         if not chosen:
             return None
-        try:
-            repo.git.add("--", *chosen)
-            changed = repo.git.diff("--cached", "--name-only", "-z", "--", *chosen)
-            changed_list = [c for c in changed.split("\0") if c]
-            if not changed_list and repo.head.is_valid():
-                return None
-            args = ["--only", "-m", message]
-            m = _NAME_EMAIL.match(author)
-            if m:
-                args.append(f"--author={author}")
-            repo.git.commit(*args, "--", *chosen, env=_identity_env(repo, m))
-            sha = repo.head.commit.hexsha
-        except git.GitCommandError as e:
-            raise RefusedError(
-                f"git {e.command[1] if len(e.command) > 1 else ''} failed: {_git_said(e)}",
-                hint="the content change was made; commit its files by hand (git status shows them)",
-            ) from None
+        # Paths go to git on stdin and the message in a file: a batch of
+        # thousands of records outgrows the kernel's cap on argv (ARG_MAX), and
+        # its message the cap on one argument (128 KiB).
+        pathspec = b"".join(p.encode() + b"\0" for p in chosen)
+        _git(top, "add", "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec)
+        staged = set(_git(top, "diff", "--cached", "--name-only", "-z", "--", *_scope(chosen)).decode().split("\0"))
+        has_head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) != b""
+        if has_head and staged.isdisjoint(chosen):
+            return None
+        m = _NAME_EMAIL.match(author)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="pressroom-commit-", suffix=".txt") as f:
+            f.write(message)
+            f.flush()
+            _git(top, "commit", "--only", "-F", f.name, *([f"--author={author}"] if m else []),
+                 "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec, env=_identity_env(repo, m))
+        sha = _git(top, "rev-parse", "HEAD").decode().strip()
         files = sorted(os.path.relpath(top / c, root) for c in chosen)
         return GitCommit(sha=sha, message=message, files=files)
     finally:
         repo.close()
 
 
-def _git_said(error: Any) -> str:
-    """The end of what git printed, without GitPython's ``stderr: '...'`` wrapping."""
-    text = str(error.stderr or error.stdout or error).strip()
-    m = re.match(r"^(?:stderr|stdout): '(.*)'$", text, re.S)
-    lines = [line.strip() for line in (m.group(1) if m else text).splitlines() if line.strip()]
-    return " / ".join(lines[-2:])[-400:]
+def _git(top: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
+         check: bool = True) -> bytes:
+    """Run git in ``top`` with literal pathspecs (a path is never a glob); a failure as a RefusedError."""
+    try:
+        proc = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input, env=env,
+                              capture_output=True, check=False)
+    except OSError as e:
+        raise RefusedError(f"git {args[0]} could not run: {e.strerror or e}",
+                           hint="the content change was made; commit its files by hand (git status shows them)",
+                           ) from None
+    if check and proc.returncode != 0:
+        said = proc.stderr.decode("utf-8", "replace") or proc.stdout.decode("utf-8", "replace")
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        raise RefusedError(f"git {args[0]} failed: {' / '.join(lines[-2:])[-400:]}",
+                           hint="the content change was made; commit its files by hand (git status shows them)")
+    return proc.stdout
+
+
+def _scope(rel: list[str]) -> list[str]:
+    """One pathspec covering every path of ``rel`` (their common folder), to filter git's answer by."""
+    common = os.path.commonpath(rel) if len(rel) > 1 else os.path.dirname(rel[0])
+    return [common] if common else []
 
 
 def _inside(path: Path, top: Path) -> bool:
@@ -208,11 +222,12 @@ def _inside(path: Path, top: Path) -> bool:
         return False
 
 
-def _tracked(repo: Any, rel: list[str]) -> list[str]:
+def _tracked(top: Path, rel: list[str]) -> set[str]:
+    """Those of ``rel`` that git tracks; asked for their common folder, so no argv grows with ``rel``."""
     if not rel:
-        return []
-    out = repo.git.ls_files("-z", "--", *rel)
-    return [p for p in out.split("\0") if p]
+        return set()
+    out = _git(top, "ls-files", "-z", "--", *_scope(rel)).decode()
+    return set(out.split("\0")) & set(rel)
 
 
 def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | None:
@@ -226,7 +241,7 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
     return {**os.environ, **{f"GIT_COMMITTER_{k}": v for k, v in ident.items()}}
 
 
-def _untracked_history(repo: Any, top: Path, root: Path, versions: Iterable[str]) -> set[Path]:
+def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Path]:
     """Object files of ``versions`` and their ancestors that git does not track yet."""
     from .store import Store
 
@@ -238,10 +253,10 @@ def _untracked_history(repo: Any, top: Path, root: Path, versions: Iterable[str]
         todo = [v for v in todo if v not in seen]
         seen.update(todo)
         paths = {v: store.objects.path(v).resolve() for v in todo}
-        known = set(_tracked(repo, [str(p.relative_to(top)) for p in paths.values() if _inside(p, top)]))
+        known = _tracked(top, [p.relative_to(top).as_posix() for p in paths.values() if _inside(p, top)])
         nxt = []
         for oid, path in paths.items():
-            if not path.is_file() or str(path.relative_to(top)) in known:
+            if not path.is_file() or path.relative_to(top).as_posix() in known:
                 continue
             version = store.get_version(oid)
             out.add(path)

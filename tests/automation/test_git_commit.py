@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from pressroom import Site
 from tests.automation.conftest import AUTHOR, POST, committed_files, git, init_repo, set_config, write_models
-from tests.conftest import Cli, run_press, write
+from tests.conftest import PRESS, Cli, run_press, write
 
 
 @pytest.fixture
@@ -173,3 +174,31 @@ def test_a_commit_git_refuses_is_reported_and_the_change_stays(tmp_path: Path, g
     assert code == 0 and env["data"]["after"]["commit"]["sha"]
     assert git(root, "log", "-1", "--format=%an <%ae>|%cn <%ce>").stdout.strip() == (
         "CI Bot <ci@example.com>|CI Bot <ci@example.com>")
+
+
+def test_a_large_batch_is_committed_whole(repo: Path) -> None:
+    """Thousands of paths and a long commit message pass through git's stdin and a file, not its argv.
+
+    The kernel caps the argument list (ARG_MAX, a quarter of the stack limit)
+    and each argument (128 KiB). The stack limit is lowered for this run, so
+    1,000 records with long ids exceed the first cap (as 8,000 records do
+    with the usual limit); their commit message alone exceeds the second.
+    """
+    root = repo.parent
+    content = repo / "content" / "post"
+    content.mkdir(parents=True)
+    ids = [f"p{i:04d}-" + "x" * 120 for i in range(1000)]
+    for rid in ids:
+        (content / f"{rid}.yaml").write_text(f"title: {rid[:5]}\n")
+    command = f'ulimit -s 2048 && exec "$0" -C "$1" save --all --commit --json'
+    result = subprocess.run(["sh", "-c", command, str(PRESS), str(repo)], capture_output=True, timeout=300)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    env = json.loads(result.stdout)
+    assert len(env["data"]["saved"]) == 1000
+    assert env["data"]["after"]["commit"]["sha"] == git(root, "rev-parse", "HEAD").stdout.strip()
+    files = committed_files(root)
+    assert len(files) == 5 * 1000  # working file, ref, log, version and blob of each
+    assert {f"site/content/post/{rid}.yaml" for rid in ids} <= files
+    assert git(root, "log", "-1", "--format=%s").stdout.strip() == f"save post/{ids[0]}, post/{ids[1]}, " \
+                                                                    f"post/{ids[2]} and 997 more"
+    assert git(root, "status", "--porcelain").stdout == ""
