@@ -24,7 +24,7 @@ from tests.conftest import Cli, run_press, store_files, write
 
 ENVELOPE_KEYS = {"command", "data", "errors", "exit_code", "status", "version", "warnings"}
 ERROR_KEYS = {"code", "message", "file", "line", "column", "record", "path", "hint"}
-STATUS_OF = {0: "ok", 1: "refused", 2: "usage", 3: "conflict", 4: "damaged"}
+STATUS_OF = {0: "ok", 1: "refused", 2: "usage", 3: "conflict", 4: "damaged", 130: "interrupted"}
 
 
 def check_envelope(env: dict, command: str, exit_code: int) -> None:
@@ -175,6 +175,20 @@ def test_damaged_store(cli: Cli) -> None:
     assert set(error) == {"code", "message", "file", "record", "hint"}
     assert (error["code"], error["file"], error["record"]) == ("store_damaged", str(ref), "post/a")
     assert store_files(cli.root) == before
+
+
+def test_interrupted(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C: the same keys, exit_code 130 and status "interrupted"."""
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Site, "status", interrupt)
+    result = cli("status", "--json")
+    assert result.exit_code == 130
+    env = _json_output(result)
+    check_envelope(env, "status", 130)
+    (error,) = env["errors"]
+    assert set(error) == {"code", "message"} and error["code"] == "interrupted"
 
 
 def test_missing_site_is_reported_in_the_envelope(tmp_path: Path) -> None:

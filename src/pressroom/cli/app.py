@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
-from .output import EXIT_USAGE, envelope, stderr
+from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
 from ..errors import Problem
 
 app = typer.Typer(
@@ -43,7 +43,7 @@ def root(
 
     Exit codes: 0 ok, 1 refused (validation, link closure, nothing to do, or
     an OS error: the message names the path), 2 usage, 3 conflict (concurrent
-    change, lock timeout), 4 store damaged.
+    change, lock timeout), 4 store damaged, 130 interrupted (Ctrl-C).
     """
     ctx.obj = {"directory": directory}
 
@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="press", standalone_mode=False)
-    except typer.Abort:
-        stderr.print("aborted")
-        sys.exit(130)
+    except KeyboardInterrupt:
+        # While typer builds the commands, before its own handler is in place.
+        code = EXIT_INTERRUPTED
     except typer.TyperException as e:
         # Option parsing failed before any command ran (click's UsageError).
         if "--json" in args:
@@ -79,4 +79,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             e.show()
         sys.exit(e.exit_code)
+    if code == EXIT_INTERRUPTED:
+        # typer turns a Ctrl-C into exit 130; one inside a command was reported there
+        # (and left by SystemExit), so this one came while the options were read.
+        stderr.print("interrupted", style="red")
     sys.exit(code if isinstance(code, int) else 0)

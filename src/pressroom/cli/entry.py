@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"press {__version__}")
         sys.exit(0)
-    from .app import main as run
-
+    try:
+        from .app import main as run
+    except KeyboardInterrupt:
+        # Ctrl-C while press is still loading: nothing has run yet.
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     run(args)

@@ -21,6 +21,7 @@ from ..errors import ConflictError, PressError, Problem, RefusedError, StoreDama
 ENVELOPE_VERSION = 1
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_DAMAGED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 # Order matters: the first class an error is an instance of gives its code.
 _EXIT_CODES: list[tuple[type[PressError], int, str]] = [
     (StoreDamagedError, EXIT_DAMAGED, "damaged"),
@@ -30,7 +31,10 @@ _EXIT_CODES: list[tuple[type[PressError], int, str]] = [
     (PressError, EXIT_REFUSED, "refused"),
 ]
 STATUS_OF_CODE = {EXIT_OK: "ok", EXIT_REFUSED: "refused", EXIT_USAGE: "usage", EXIT_CONFLICT: "conflict",
-                  EXIT_DAMAGED: "damaged"}
+                  EXIT_DAMAGED: "damaged", EXIT_INTERRUPTED: "interrupted"}
+# Every change goes through the journal, so an interrupted command either made its
+# change whole or not at all; only the user can tell which they are looking for.
+INTERRUPTED = "interrupted: the store is consistent; run `press status` to see whether the change was made"
 
 # markup and highlighting off: record text is printed as text, never as markup.
 # Piped output is not wrapped at 80 columns: scripts read lines, not a screen.
@@ -136,6 +140,15 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
         else:
             print_problems([problem])
         raise typer.Exit(EXIT_REFUSED) from None
+    except KeyboardInterrupt:
+        if as_json:
+            typer.echo(envelope(name, errors=[Problem(INTERRUPTED, code="interrupted")], warnings=out.warnings,
+                                exit_code=EXIT_INTERRUPTED))
+        else:
+            stderr.print(INTERRUPTED, style="red")
+        # SystemExit, not typer.Exit: the entry point tells this reported interrupt
+        # from one that came before any command ran.
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 def os_problem(error: OSError) -> Problem:
