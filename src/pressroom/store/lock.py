@@ -7,6 +7,7 @@ file stays, the lock does not.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import threading
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import LockTimeoutError, Where
+from ..errors import ConflictError, LockTimeoutError, RefusedError, Where
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -30,6 +31,24 @@ def lock_timeout() -> float:
 
 # Shared holds of this process, per lock file and thread: (fd, depth).
 _reading: dict[tuple[str, int], tuple[int, int]] = {}
+
+# What the system says when a folder cannot be written: a read-only mount, or
+# a checkout owned by someone else.
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def is_read_only(error: OSError) -> bool:
+    """Whether ``error`` says the store's folder cannot be written."""
+    return error.errno in _READ_ONLY
+
+
+def read_only_error(folder: Path, error: OSError) -> RefusedError:
+    """The error for a command that must write to a store it cannot write."""
+    return RefusedError(
+        f"the store {folder} is read-only ({error.strerror}): this command changes it",
+        where=Where(file=str(folder)),
+        hint="run it where the store can be written; reading commands (status, show, log, export) work here",
+    )
 
 
 def _take(fd: int, mode: int, deadline: float, timeout: float, path: Path) -> None:
@@ -72,7 +91,18 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
             _reading[key] = (fd, depth)
         return
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        if not is_read_only(e):
+            raise
+        if exclusive:
+            raise read_only_error(path.parent, e) from None
+        fd = _open_read_only(path)
+        if fd is None:
+            with _without_lock(path):
+                yield -1
+            return
     try:
         gate = os.open(path.parent, os.O_RDONLY)
         try:
@@ -89,3 +119,34 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
                 del _reading[key]
     finally:
         os.close(fd)
+
+
+# A reader on a store it cannot write (a read-only mount, another user's
+# checkout; the lock file is gitignored, so a fresh checkout has none).
+# flock needs no write access, so an existing lock file is opened read-only
+# and locked as usual: a writer on another mount of the same files uses the
+# same file and is waited for. Without a lock file nothing can be locked; but
+# then no writer is running either, because every writer creates the lock file
+# before it writes a ref, a log or a journal. So the read goes ahead unlocked,
+# and if the lock file exists once it is done, a writer may have started
+# meanwhile and the read is refused as a conflict, to be run again (it then
+# finds the file and locks it).
+
+
+def _open_read_only(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+
+
+@contextmanager
+def _without_lock(path: Path) -> Iterator[None]:
+    yield
+    if os.path.lexists(path):
+        raise ConflictError(
+            "a press process started writing to the store while this command read it without a lock "
+            "(the store is read-only here); try again",
+            where=Where(file=str(path)),
+            hint="run the command again",
+        )

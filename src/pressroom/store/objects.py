@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
 from .fsio import can_sync_all, fsync_dir, write_atomic
+from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
 OID_RE = re.compile(r"^[0-9a-f]{64}\Z")
@@ -58,11 +59,17 @@ class ObjectStore:
                 pass
             except OSError:
                 return oid
-        if can_sync_all():
-            write_atomic(path, data, durable=False)
-            return oid
-        fresh_dir = not path.parent.exists()
-        write_atomic(path, data)
+        try:
+            if can_sync_all():
+                write_atomic(path, data, durable=False)
+                return oid
+            fresh_dir = not path.parent.exists()
+            write_atomic(path, data)
+        except OSError as e:
+            # The first write of most commands: say the store is read-only, not which temp file failed.
+            if is_read_only(e):
+                raise read_only_error(self.root.parent, e) from None
+            raise
         if fresh_dir:
             fsync_dir(self.root)
         fsync_dir(path.parent)
