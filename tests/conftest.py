@@ -55,10 +55,10 @@ def write(root: Path, record: str, text: str | bytes) -> Path:
 
 
 def store_files(root: Path) -> dict[str, bytes]:
-    """Every file of the store except the lock: to assert that nothing changed."""
+    """Every file of the store except the lock and the local cache: to assert that nothing changed."""
     out = {}
     for p in sorted((root / ".press").rglob("*")):
-        if p.is_file() and p.name != "lock":
+        if p.is_file() and p.name != "lock" and "cache" not in p.relative_to(root / ".press").parts[:1]:
             out[str(p.relative_to(root))] = p.read_bytes()
     return out
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
+from .cache import DerivedCache
 from .conflicts import RefConflict, RefConflictError
 from .events import EventLogs
 from .fsck import FsckReport, fsck
@@ -77,6 +78,8 @@ class Store:
         self.journal = Journal(root, self.refs, self.logs)
         self.pruned = PrunedMarks(root / "pruned")
         self.lock_path = root / "lock"
+        # Data derived from objects (validation results), local to this machine.
+        self.cache = DerivedCache(root / "cache")
         # Paths written or removed, for `--commit` (see ``tracking``); file
         # updates waiting to join the next transaction (see ``joining``).
         self._trackers: list[set[Path]] = []

@@ -7,7 +7,8 @@ checks through ``Reader``, which parses each blob once per command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..naming import resolve_version
 from ..records import RecordKey, list_working, load_record, parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Snapshot, Version
+from .checks import CheckCache
 from .common import refusal
 
 Progress = Callable[[int, int], None]
@@ -61,15 +63,26 @@ def link_problems(links: list[tuple[str, RecordKey]], existing: RecordSet, *, re
 
 
 class Reader:
-    """One command's view of the store: versions and data read once, models loaded once."""
+    """One command's view of the store: versions read once, models loaded once.
+
+    A blob's links and schema problems are worked out once; a blob that
+    passes its schema is looked up in the check cache (``checks``), filled by
+    the save that stored it, instead of being parsed again. Parsed data is
+    kept for the last ``_DATA_KEPT`` blobs only, so memory does not grow with
+    the number of records a command reads.
+    """
+
+    _DATA_KEPT = 256
 
     def __init__(self, site: SiteCore, snapshot: Snapshot | None = None,
                  models: dict[str, Model] | None = None):
         self.site = site
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
         self.models = models if models is not None else load_models(site)
+        self.checks = CheckCache(site.store)
         self._versions: dict[str, Version] = {}
-        self._data: dict[str, Any] = {}
+        self._data: OrderedDict[str, Any] = OrderedDict()
+        self._links: dict[tuple[str, str], list[tuple[str, RecordKey]]] = {}
         self._schema: dict[tuple[str, str], list[Problem]] = {}
 
     def model(self, name: str) -> Model:
@@ -91,6 +104,8 @@ class Reader:
             except BadContentError as e:
                 data = e
             self._data[version.blob] = data
+            if len(self._data) > self._DATA_KEPT:
+                self._data.popitem(last=False)
         if isinstance(data, BadContentError):
             raise data
         return data
@@ -100,24 +115,37 @@ class Reader:
         model = self.model(record.partition("/")[0])
         if not model.link_fields:
             return []
-        try:
-            return model.links(self.data(oid))
-        except BadContentError:
-            return []
+        blob = self.version(oid).blob
+        key = (model.name, blob)
+        links = self._links.get(key)
+        if links is None:
+            links = self.checks.links(model, blob)
+            if links is None:
+                try:
+                    links = model.links(self.data(oid))
+                except BadContentError:
+                    links = []
+            self._links[key] = links
+        return links
 
     def problems(self, record: str, oid: str, existing: RecordSet) -> list[Problem]:
         """Schema errors of version ``oid`` (each blob validated once) and its broken links."""
         model = self.model(record.partition("/")[0])
         blob = self.version(oid).blob
-        try:
-            data = self.data(oid)
-        except BadContentError as e:
-            return [Problem(e.message, code=e.code, where=Where(record=record), hint=e.hint)]
         # Problems name their record, and two records may share a blob.
         key = (record, blob)
         if key not in self._schema:
-            self._schema[key] = model.validate(data, record=record)
-        return self._schema[key] + link_problems(model.links(data), existing, record=record)
+            if self.checks.links(model, blob) is not None:
+                self._schema[key] = []
+            else:
+                try:
+                    data = self.data(oid)
+                except BadContentError as e:
+                    return [Problem(e.message, code=e.code, where=Where(record=record), hint=e.hint)]
+                self._schema[key] = model.validate(data, record=record)
+                if not self._schema[key]:
+                    self.checks.remember(model, blob, model.links(data))
+        return self._schema[key] + link_problems(self.links(record, oid), existing, record=record)
 
 
 # press validate
@@ -179,6 +207,7 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
         problems.extend(found)
         if progress:
             progress(i + 1, len(targets))
+    reader.checks.flush()
     return ValidateResult(records=checks, problems=problems)
 
 
@@ -221,7 +250,7 @@ class SaveGate:
 
 
 def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey, Any, str]], *,
-                lenient_links: bool = False) -> SaveGate:
+                lenient_links: bool = False, blobs: Mapping[str, str] | None = None) -> SaveGate:
     """Validate records about to be saved, each ``(key, data, file label)``.
 
     A model with ``allow_invalid_drafts: false`` refuses an invalid save (all
@@ -230,6 +259,8 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
     it is always validated and its links must be published once the save is done.
     ``lenient_links``: a link to a missing record only warns on a draft (revert
     restores content whose linked records may have gone since).
+    ``blobs`` (record -> blob id): each record that passes its schema is
+    noted in the check cache, so that publishing it need not validate it again.
     """
     models = load_models(site)
     if not any(m.file for m in models.values()):
@@ -242,6 +273,7 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
     warnings: list[Problem] = []
     errors: list[Problem] = []
     expect: dict[str, tuple[str, str, str | None]] = {}
+    checks = CheckCache(site.store)
     for key, data, label in saves:
         record = str(key)
         model = models.get(key.model) or Model.implicit(key.model)
@@ -250,7 +282,10 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
         if lenient_links and record not in publish:
             warnings.extend(missing)
             missing = []
-        found = model.validate(data, record=record, file=label) + missing
+        schema_problems = model.validate(data, record=record, file=label)
+        if not schema_problems and blobs and record in blobs:
+            checks.remember(model, blobs[record], links)
+        found = schema_problems + missing
         if record in publish:
             for path, target in links:
                 t = str(target)
@@ -269,6 +304,7 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
             warnings.extend(found)
         else:
             errors.extend(found)
+    checks.flush()
     if errors:
         raise refusal(errors, "cannot be saved; nothing was saved")
     return SaveGate(warnings=warnings, publish=publish, expect=list(expect.values()))

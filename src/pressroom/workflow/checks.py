@@ -1,0 +1,71 @@
+"""Validation results by content: a blob valid under a model's schema stays valid under it.
+
+Saving validates every record it stores; publishing, ``press validate`` and
+the checks of unpublish and archive look the result up by blob id instead of
+parsing and validating the blob again. An entry says "this blob passes this
+schema" and lists its links; it is keyed by the blob id and by a digest of
+the schema, of this pressroom's version and of the formats jsonschema can
+check here (installing a format checker changes what is valid). Only valid
+blobs are kept: an invalid one is validated again, to report its problems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .. import __version__
+from ..models import Model
+from ..records import RecordKey
+from ..store import Store
+
+Links = list[tuple[str, RecordKey]]
+# Entries waiting to be written are flushed in batches of this many, keeping memory flat.
+BATCH = 5000
+
+
+class CheckCache:
+    """Look up and remember which blobs pass which model's schema, with their links."""
+
+    def __init__(self, store: Store):
+        self.cache = store.cache
+        self._kinds: dict[int, str] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._count = 0
+
+    def _kind(self, model: Model) -> str:
+        kind = self._kinds.get(id(model))
+        if kind is None:
+            checker = getattr(model.validator, "format_checker", None)
+            basis = {"pressroom": __version__, "schema": model.schema, "model": model.name,
+                     "formats": sorted(getattr(checker, "checkers", {}))}
+            digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+            kind = self._kinds[id(model)] = f"valid/{digest[:32]}"
+        return kind
+
+    def links(self, model: Model, blob: str) -> Links | None:
+        """The links of ``blob`` if it is known to pass ``model``'s schema, else None."""
+        kind = self._kind(model)
+        pending = self._pending.get(kind, {}).get(blob)
+        entry = pending if pending is not None else self.cache.get_many(kind, [blob]).get(blob)
+        if not isinstance(entry, list):
+            return None
+        try:
+            return [(path, RecordKey(target, rid)) for path, target, rid in entry]
+        except (TypeError, ValueError):
+            return None
+
+    def remember(self, model: Model, blob: str, links: Links) -> None:
+        """Note that ``blob`` passes ``model``'s schema (written by ``flush``)."""
+        self._pending.setdefault(self._kind(model), {})[blob] = [[p, k.model, k.id] for p, k in links]
+        self._count += 1
+        if self._count >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what was remembered (best effort: a busy cache keeps nothing)."""
+        for kind, entries in self._pending.items():
+            self.cache.put_many(kind, entries)
+        self._pending.clear()
+        self._count = 0
