@@ -8,7 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import Cli, run_press
+import pytest
+
+from tests.conftest import PRESS, Cli, run_press, write
 
 
 def test_an_os_error_names_the_path_and_exits_1(cli: Cli) -> None:
@@ -56,3 +58,17 @@ def test_a_bug_keeps_its_traceback_without_local_variables(site_dir: Path) -> No
 def test_exit_codes_are_listed_in_press_help(cli: Cli) -> None:
     text = " ".join(cli("--help").stdout.split())
     assert "an OS error: the message names the path" in text
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"], ["show", "post/a"], ["log"], ["model", "list"]])
+def test_a_reader_that_goes_away_ends_press_quietly_with_141(site_dir: Path, args: list[str]) -> None:
+    """press status | head: like git, as if killed by SIGPIPE (128 + 13), with nothing on stderr."""
+    for i in range(50):
+        write(site_dir, f"post/{'a' if i == 0 else i}", "title: A\n")
+    assert run_press(site_dir, "save", "--all").returncode == 0
+    proc = subprocess.Popen([str(PRESS), "-C", str(site_dir), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # before press can write a byte: every write meets a closed pipe
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert err == b""

@@ -123,7 +123,7 @@ def test_status_shows_statuses_and_unsaved_changes(cli: Cli) -> None:
     assert rows["post/saved"]["updated_by"] == "Test Author <test@example.com>"
     text = cli("status").stdout
     assert text.splitlines()[0].split() == ["record", "status", "changes", "current", "published", "last",
-                                            "change"]
+                                            "change", "by"]
     assert "post/edited  draft   modified" in text
     assert "4 record(s): 1 new, 3 draft" in text
     assert [r["record"] for r in cli.json("status", "post/saved")[1]["data"]["records"]] == ["post/saved"]

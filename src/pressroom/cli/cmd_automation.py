@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from ..api import Site
 from ..errors import Problem
@@ -14,7 +13,7 @@ from ..workflow.schedule import RunResult, Schedule, ScheduleResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      short)
-from .output import EXIT_REFUSED, command, stderr, stdout
+from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
 
 STATE_STYLE = {"pending": "cyan", "done": "green", "failed": "red", "cancelled": "dim"}
 AtOpt = Annotated[str, typer.Option("--at", help="When: ISO 8601 with an offset (2025-06-01T09:00:00+02:00, "
@@ -132,13 +131,10 @@ def schedule_list(
             if not result.schedules:
                 stdout.print("nothing scheduled")
                 return
-            table = Table(box=None, pad_edge=False)
-            for col in ("id", "action", "record", "version", "at", "state", "by"):
-                table.add_column(col)
-            for s in result.schedules:
-                table.add_row(s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
-                              s.author.split(" <")[0], style=STATE_STYLE.get(s.state))
-            stdout.print(table)
+            print_columns(["id", "action", "record", "version", "at", "state", "by"],
+                          [([s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
+                             s.author.split(" <")[0]], STATE_STYLE.get(s.state)) for s in result.schedules],
+                          drop=["by"])
             for s in result.schedules:
                 for e in s.errors:
                     stderr.print(f"{s.id} failed: {e.get('record', s.record)}: {e.get('message')}", style="red")

@@ -9,7 +9,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from ..errors import Problem, Where
 from ..models import Model, require_model
@@ -17,7 +16,7 @@ from ..workflow.publishing import ActionResult
 from .app import app
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
-from .output import Output, command, is_tty, stderr, stdout
+from .output import Output, command, is_tty, print_columns, stderr, stdout
 
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
@@ -300,15 +299,10 @@ def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
             if not models:
                 stdout.print("no models yet: write models/<model>.yaml (see docs/publishing.md)")
                 return
-            table = Table(box=None, pad_edge=False)
-            for col in ("model", "file", "drafts", "links", "description"):
-                table.add_column(col)
-            for m in models.values():
-                links = ", ".join(f"{lf.field} -> {lf.target}" for lf in m.link_fields)
-                table.add_row(m.name, m.file or "(none: schema-less)",
-                              "yes" if m.draft_published else "no (publish on save)", links,
-                              m.options.get("description") or "")
-            stdout.print(table)
+            rows = [([m.name, m.file or "(none: schema-less)", "yes" if m.draft_published else "no (publish on save)",
+                      ", ".join(f"{lf.field} -> {lf.target}" for lf in m.link_fields),
+                      " ".join(str(m.options.get("description") or "").split())], None) for m in models.values()]
+            print_columns(["model", "file", "drafts", "links", "description"], rows)
 
         out.done([_model_doc(m) for m in models.values()], render)
 

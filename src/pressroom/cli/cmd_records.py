@@ -135,11 +135,13 @@ def status(
                 sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
                 rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
                               sides.get("current", short(r.current)), sides.get("published", short(r.published)),
-                              f"{r.updated_at or ''} {_name(r.updated_by)}".strip()], STATUS_STYLE.get(r.status)))
-            print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current", "published",
-                           "last change"], rows)
+                              r.updated_at or "", _name(r.updated_by)], STATUS_STYLE.get(r.status)))
+            # A narrow terminal loses the author first, then the version ids: never a cut-off time.
+            hidden = print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current",
+                                    "published", "last change", "by"], rows, drop=["by", "published", "current"])
             counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n)
-            stdout.print(f"{len(result.records)} record(s): {counts}", style="dim")
+            note = f" (left out to fit the terminal: {', '.join(hidden)}; see --json)" if hidden else ""
+            stdout.print(f"{len(result.records)} record(s): {counts}{note}", style="dim")
 
         out.warn(result.warnings)
         out.done({"records": result.records, "counts": result.counts()}, render)

@@ -9,9 +9,9 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -36,11 +36,32 @@ STATUS_OF_CODE = {EXIT_OK: "ok", EXIT_REFUSED: "refused", EXIT_USAGE: "usage", E
 # change whole or not at all; only the user can tell which they are looking for.
 INTERRUPTED = "interrupted: the store is consistent; run `press status` to see whether the change was made"
 
+# press status | head: the reader went away. Stop quietly with what a shell reports
+# for git, killed by SIGPIPE (128 + 13), so that pipefail still sees a cut-off output.
+EXIT_PIPE_CLOSED = 141
+
+
+def pipe_closed(fd: int = 1) -> NoReturn:
+    """Leave quietly because the reader of ``fd`` (stdout) closed it."""
+    try:
+        # Python flushes stdout at exit: into the closed pipe, that is one more error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+    except OSError:
+        pass
+    raise SystemExit(EXIT_PIPE_CLOSED)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich's own handling exits 1, as if press had failed.
+        self.quiet = True
+        pipe_closed(self.file.fileno())
+
+
 # markup and highlighting off: record text is printed as text, never as markup.
-# Piped output is not wrapped at 80 columns: scripts read lines, not a screen.
-_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
-stdout = Console(markup=False, highlight=False, soft_wrap=True, width=_PIPE_WIDTH)
-stderr = Console(markup=False, highlight=False, stderr=True, soft_wrap=True)
+# soft_wrap: a long line is left for the terminal to wrap, and written whole to a pipe.
+stdout = _Console(markup=False, highlight=False, soft_wrap=True)
+stderr = _Console(markup=False, highlight=False, stderr=True, soft_wrap=True)
 
 
 def exit_code_for(error: PressError) -> int:
@@ -108,6 +129,8 @@ class Output:
             if render is not None:
                 render()
             print_problems(list(errors))
+        # A closed pipe shows at the flush: here, inside command(), not at exit.
+        sys.stdout.flush()
         if exit_code:
             raise typer.Exit(exit_code)
 
@@ -130,6 +153,8 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
                     stderr.print(f"  hint: {e.hint}", style="dim")
             print_problems(problems)
         raise typer.Exit(code) from None
+    except BrokenPipeError:
+        pipe_closed()
     except OSError as e:
         # The system said no (a read-only folder, /proc, a full disk): the user's to fix,
         # so a message naming the path, not a traceback. Any other exception is a bug
@@ -163,29 +188,43 @@ def os_problem(error: OSError) -> Problem:
                    where=Where(file=os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)))
 
 
-def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]]) -> None:
-    """Rows of cells (each with a style or None) in columns, as a borderless rich Table lays them out.
+def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], *,
+                  drop: Sequence[str] = ()) -> list[str]:
+    """Rows of cells (each with a style or None) in columns two spaces apart; returns the headers left out.
 
-    Built as lines of text: a rich Table measures and renders every cell, which
-    took most of ``press status`` on a large site (10 s for 10,000 rows).
+    A line ends at its last cell: no padding to a width, no trailing spaces, no
+    wrapping, so piped output is plain text lines. On a terminal too narrow for
+    the lines, the columns named in ``drop`` are left out, in that order, until
+    they fit: a cell is never cut short. Built as lines of text: a rich Table
+    measures and renders every cell, which took most of ``press status`` on a
+    large site (10 s for 10,000 rows).
     """
     from rich.cells import cell_len
     from rich.text import Text
 
     widths = [max([cell_len(h), *(cell_len(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
+    keep = list(range(len(headers)))
+    hidden: list[str] = []
+    if stdout.is_terminal:
+        for name in drop:
+            if sum(widths[i] + 2 for i in keep) - 2 <= stdout.width:
+                break
+            keep.remove(headers.index(name))
+            hidden.append(name)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths)) + "\n"
+        return "  ".join(cells[i] + " " * (widths[i] - cell_len(cells[i])) for i in keep).rstrip() + "\n"
 
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
         stdout.file.write(line(headers) + "".join(line(cells) for cells, _ in rows))
-        return
+        return hidden
     text = Text()
     text.append(line(headers), style="bold")
     for cells, style in rows:
         text.append(line(cells), style=style)
     stdout.print(text, end="")
+    return hidden
 
 
 def is_tty() -> bool:
