@@ -107,7 +107,7 @@ def test_not_found_names_the_record(cli: Cli) -> None:
 
 @pytest.mark.parametrize(("args", "command", "message"), [
     (["save", "--bogus"], "save", "No such option: --bogus"),
-    (["show"], "show", "Missing argument 'ref'."),
+    (["show"], "show", "Missing argument 'REF'."),
     (["bogus"], "press", "No such command 'bogus'."),
 ])
 def test_usage_error_before_the_command_runs(site_dir: Path, args: list[str], command: str,

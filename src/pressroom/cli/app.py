@@ -9,10 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
+from .helptext import PressTyper
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
 from ..errors import Problem
 
-app = typer.Typer(
+app = PressTyper(
     name="press",
     no_args_is_help=True,
     add_completion=False,
@@ -33,7 +34,8 @@ def root(
     ctx: typer.Context,
     directory: Annotated[
         Optional[Path],
-        typer.Option("-C", "--directory", help="Run in this site root (also PRESSROOM_DIR).", show_default=False),
+        typer.Option("-C", "--directory", metavar="DIR",
+                     help="Run in this site root (also PRESSROOM_DIR).", show_default=False),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")

@@ -11,22 +11,25 @@ from ..api import Site
 from ..errors import Problem
 from ..workflow.schedule import RunResult, Schedule, ScheduleResult
 from .app import app
+from .helptext import PressTyper
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      short)
 from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
 
 STATE_STYLE = {"pending": "cyan", "done": "green", "failed": "red", "cancelled": "dim"}
-AtOpt = Annotated[str, typer.Option("--at", help="When: ISO 8601 with an offset (2025-06-01T09:00:00+02:00, "
-                                                 "...Z), or +30m, +2h, +3d, +1w from now.", show_default=False)]
-NowOpt = Annotated[Optional[str], typer.Option("--now", help="Act as if it were this time (ISO 8601 with an "
-                                                             "offset, or +2h): for tests and catch-up runs.",
+AtOpt = Annotated[str, typer.Option("--at", metavar="TIME",
+                                    help="When: ISO 8601 with an offset (2025-06-01T09:00:00+02:00, "
+                                         "...Z), or +30m, +2h, +3d, +1w from now.", show_default=False)]
+NowOpt = Annotated[Optional[str], typer.Option("--now", metavar="TIME",
+                                               help="Act as if it were this time (ISO 8601 with an "
+                                                    "offset, or +2h): for tests and catch-up runs.",
                                                show_default=False)]
 
 
 @app.command()
 def stage(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
     stage_: Annotated[str, typer.Argument(metavar="STAGE", help="A stage its model declares (stages: [...]).")],
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -55,7 +58,7 @@ def stage(
         out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 
-schedule_app = typer.Typer(name="schedule", no_args_is_help=True, rich_markup_mode=None,
+schedule_app = PressTyper(name="schedule", no_args_is_help=True, rich_markup_mode=None,
                            help="Publish and unpublish at a set time; `schedule run` (from cron or CI) carries "
                                 "out what is due, once.")
 app.add_typer(schedule_app)
@@ -74,7 +77,7 @@ def _render_scheduled(result: ScheduleResult, verb: str) -> None:
 @schedule_app.command("publish")
 def schedule_publish(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
     at: AtOpt,
     latest: Annotated[bool, typer.Option("--latest", help="Publish the version current at that time, not the one "
                                                           "current now.")] = False,
@@ -101,7 +104,7 @@ def schedule_publish(
 @schedule_app.command("unpublish")
 def schedule_unpublish(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
     at: AtOpt,
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -223,11 +226,12 @@ def _render_run(result: RunResult) -> None:
 @app.command()
 def resolve(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The record in conflict (model/id).")],
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The record in conflict (model/id).")],
     ours: Annotated[bool, typer.Option("--ours", help="Take this branch's version.")] = False,
     theirs: Annotated[bool, typer.Option("--theirs", help="Take the merged branch's version.")] = False,
-    version: Annotated[Optional[str], typer.Option("--version", help="Take this version (id or 7+ characters) "
-                                                                      "from either side's history.",
+    version: Annotated[Optional[str], typer.Option("--version", metavar="VERSION",
+                                                   help="Take this version (id or 7+ characters) "
+                                                        "from either side's history.",
                                                    show_default=False)] = None,
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -237,8 +241,9 @@ def resolve(
     """End a git merge conflict in a record's refs (press status shows them) by picking a side.
 
     Every conflicted ref of the record (current, published, archived) takes
-    that side, in one transaction logged as resolve events. Then commit the
-    merge with git as usual.
+    that side, in one transaction logged as resolve events; a side that
+    deleted the ref (git's modify/delete) removes it. Their files are marked
+    resolved in git. Then commit the merge with git as usual.
     """
     with command("resolve", json_) as out:
         result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, message=message,
@@ -246,16 +251,19 @@ def resolve(
         out.warn(result.warnings)
 
         def render() -> None:
+            def side(oid: str | None) -> str:
+                return short(oid) if oid else "deleted"
+
             for r in result.resolved:
-                stdout.print(f"{result.record} {r.kind}: {short(r.chosen)} ({result.side}; ours {short(r.ours)}, "
-                             f"theirs {short(r.theirs)})")
+                stdout.print(f"{result.record} {r.kind}: {side(r.chosen)} ({result.side}; ours {side(r.ours)}, "
+                             f"theirs {side(r.theirs)})")
             render_after(result)
 
         errors = after_problems(result)
         out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 
-driver_app = typer.Typer(name="merge-driver", no_args_is_help=True, rich_markup_mode=None,
+driver_app = PressTyper(name="merge-driver", no_args_is_help=True, rich_markup_mode=None,
                          help="A git merge driver for .press/: when one side's version descends from the other's, "
                               "take it; else leave a conflict for press resolve.")
 app.add_typer(driver_app)
@@ -282,10 +290,10 @@ def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 @driver_app.command("run")
 def driver_run(
-    base: Annotated[str, typer.Argument(help="%O: the merge base's file.")],
-    ours: Annotated[str, typer.Argument(help="%A: this branch's file; the result is written here.")],
-    theirs: Annotated[str, typer.Argument(help="%B: the other branch's file.")],
-    path: Annotated[str, typer.Argument(help="%P: the file's path in the repository.")],
+    base: Annotated[str, typer.Argument(metavar="BASE", help="%O: the merge base's file.")],
+    ours: Annotated[str, typer.Argument(metavar="OURS", help="%A: this branch's file; the result is written here.")],
+    theirs: Annotated[str, typer.Argument(metavar="THEIRS", help="%B: the other branch's file.")],
+    path: Annotated[str, typer.Argument(metavar="PATH", help="%P: the file's path in the repository.")],
     json_: JsonOpt = False,
 ) -> None:
     """What git runs for each conflicting .press/ file (set up by install); exit 1 leaves a conflict."""

@@ -22,9 +22,10 @@ class ExportFormat(str, Enum):
 @app.command()
 def export(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("-o", "--out", help="Folder to write to (created if missing).",
+    out: Annotated[Path, typer.Option("-o", "--out", metavar="DIR", help="Folder to write to (created if missing).",
                                       show_default=False)],
-    format_: Annotated[ExportFormat, typer.Option("--format", help="json, yaml, or markdown (front matter + body).",
+    format_: Annotated[ExportFormat, typer.Option("--format", metavar="FORMAT",
+                                                  help="json, yaml, or markdown (front matter + body).",
                                                   case_sensitive=False)] = ExportFormat.json,
     preview: Annotated[bool, typer.Option("--preview", help="Export current versions, drafts included "
                                                             "(for a preview deploy).")] = False,

@@ -27,9 +27,9 @@ _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def log(
     ctx: typer.Context,
     ref: Annotated[Optional[str], typer.Argument(
-        help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
+        metavar="REF", help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
         show_default=False)] = None,
-    limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, help="Show at most N entries.",
+    limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, metavar="N", help="Show at most N entries.",
                                                  show_default=False)] = None,
     patch: Annotated[bool, typer.Option("-p", "--patch", help="Show each version's changes to its parent.")] = False,
     json_: JsonOpt = False,
@@ -128,10 +128,11 @@ def _line_style(line: str) -> str | None:
 @app.command()
 def diff(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="model/id, or model/id@V for V against the working file.")],
-    a: Annotated[Optional[str], typer.Argument(help="A version (id, ~N, @published, working, or model/id@V).",
+    ref: Annotated[str, typer.Argument(metavar="REF", help="model/id, or model/id@V for V against the working file.")],
+    a: Annotated[Optional[str], typer.Argument(metavar="A",
+                                               help="A version (id, ~N, @published, working, or model/id@V).",
                                                show_default=False)] = None,
-    b: Annotated[Optional[str], typer.Argument(help="A second version: compare A with it.",
+    b: Annotated[Optional[str], typer.Argument(metavar="B", help="A second version: compare A with it.",
                                                show_default=False)] = None,
     published: Annotated[bool, typer.Option("--published", help="Compare published with current "
                                                                  "(what a publish would change).")] = False,
@@ -180,8 +181,9 @@ def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
 @app.command()
 def revert(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The record to revert (model/id).")],
-    to: Annotated[str, typer.Option("--to", help="The version to go back to: id, ~N, published, archived.",
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The record to revert (model/id).")],
+    to: Annotated[str, typer.Option("--to", metavar="VERSION",
+                                    help="The version to go back to: id, ~N, published, archived.",
                                     show_default=False)],
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -251,8 +253,9 @@ def gc(
     ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed, with sizes; "
                                                              "change nothing.")] = False,
-    grace: Annotated[Optional[str], typer.Option("--grace", help="Spare unreachable objects younger than this "
-                                                                   "(default 1h): 0, 15m, 2h, 7d.",
+    grace: Annotated[Optional[str], typer.Option("--grace", metavar="DURATION",
+                                                 help="Spare unreachable objects younger than this "
+                                                      "(default 1h): 0, 15m, 2h, 7d.",
                                                  show_default=False)] = None,
     prune_now: Annotated[bool, typer.Option("--prune-now", help="No grace period (same as --grace 0); only "
                                                                  "when no other press is running.")] = False,

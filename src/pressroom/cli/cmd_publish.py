@@ -14,6 +14,7 @@ from ..errors import Problem, Where
 from ..models import Model, require_model
 from ..workflow.publishing import ActionResult
 from .app import app
+from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, stderr, stdout
@@ -21,12 +22,14 @@ from .output import Output, command, is_tty, print_columns, stderr, stdout
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
 
-RefsArg = Annotated[Optional[list[str]], typer.Argument(help="Records (model/id).", show_default=False)]
+RefsArg = Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
-DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, help="With --cascade: follow links N levels.",
+DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
+                                                 help="With --cascade: follow links N levels.",
                                                  show_default=False)]
-PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", help="Every published or updated record "
-                                                                        "of this model.", show_default=False)]
+PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+                                                          help="Every published or updated record "
+                                                               "of this model.", show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
 
 PAST = {"publish": "published", "unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
@@ -104,15 +107,18 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
 def publish(
     ctx: typer.Context,
     refs: Annotated[Optional[list[str]], typer.Argument(
-        help="Records (model/id), or model/id@VERSION to publish that version.", show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="Every draft or updated record of this model.",
+        metavar="REF", help="Records (model/id), or model/id@VERSION to publish that version.",
+        show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+                                                 help="Every draft or updated record of this model.",
                                                  show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every draft or updated record (not archived ones).")] = False,
     cascade: CascadeOpt = False,
     depth: DepthOpt = None,
     dry_run: DryRunOpt = False,
-    stage: Annotated[Optional[str], typer.Option("--stage", help="Every record whose current version is at this "
-                                                                 "review stage (with --model: of that model).",
+    stage: Annotated[Optional[str], typer.Option("--stage", metavar="STAGE",
+                                                 help="Every record whose current version is at this "
+                                                      "review stage (with --model: of that model).",
                                                  show_default=False)] = None,
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -202,7 +208,7 @@ def archive(
 @app.command()
 def delete(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(help="Records (model/id).")],
+    refs: Annotated[list[str], typer.Argument(metavar="REF", help="Records (model/id).")],
     dry_run: DryRunOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
     = False,
@@ -228,7 +234,8 @@ def delete(
 def validate(
     ctx: typer.Context,
     refs: Annotated[Optional[list[str]], typer.Argument(
-        help="Records (model/id), or model/id@VERSION to check a saved version.", show_default=False)] = None,
+        metavar="REF", help="Records (model/id), or model/id@VERSION to check a saved version.",
+        show_default=False)] = None,
     model: ModelOpt = None,
     all_: AllOpt = False,
     json_: JsonOpt = False,
@@ -256,7 +263,7 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(help="The model (models/<model>.yaml).")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="The model (models/<model>.yaml).")],
     id_: Annotated[str, typer.Argument(metavar="ID", help="The new record's id (lowercase slug).")],
     json_: JsonOpt = False,
 ) -> None:
@@ -274,7 +281,7 @@ def new(
         out.done(result, render)
 
 
-model_app = typer.Typer(name="model", help="List and show the site's models (models/<model>.yaml).",
+model_app = PressTyper(name="model", help="List and show the site's models (models/<model>.yaml).",
                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(model_app)
 

@@ -23,7 +23,8 @@ STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated
 @app.command()
 def init(
     ctx: typer.Context,
-    directory: Annotated[Optional[Path], typer.Argument(help="Folder to make a site (default: -C or .).")] = None,
+    directory: Annotated[Optional[Path], typer.Argument(metavar="DIR", help="Folder to make a site (default: -C or .).",
+                                                        show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Make a folder a pressroom site: pressroom.yaml, models/, content/ and .press/.
@@ -56,18 +57,20 @@ def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
 @app.command()
 def save(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(help="Records to save (model/id).", show_default=False)] = None,
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to save (model/id).",
+                                                        show_default=False)] = None,
     all_: AllOpt = False,
     model: ModelOpt = None,
     message: MessageOpt = "",
     author: AuthorOpt = None,
     file: Annotated[
-        Optional[str], typer.Option("-f", "--file", help="Take the content from FILE, or - for stdin.",
+        Optional[str], typer.Option("-f", "--file", metavar="FILE", help="Take the content from FILE, or - for stdin.",
                                     show_default=False)
     ] = None,
     sets: Annotated[
         Optional[list[str]],
-        typer.Option("--set", help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news.",
+        typer.Option("--set", metavar="PATH=VALUE",
+                     help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news.",
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
@@ -114,7 +117,7 @@ def save(
 @app.command()
 def status(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(help="Records to show (default: all).",
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to show (default: all).",
                                                         show_default=False)] = None,
     model: ModelOpt = None,
     json_: JsonOpt = False,
@@ -155,7 +158,8 @@ def _name(author: str | None) -> str:
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="model/id[@version]; version: id, @current, @published, ~N.")],
+    ref: Annotated[str, typer.Argument(metavar="REF",
+                                       help="model/id[@version]; version: id, @current, @published, ~N.")],
     json_: JsonOpt = False,
 ) -> None:
     """Print a version's content exactly as it was saved (default: current)."""

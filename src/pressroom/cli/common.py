@@ -11,13 +11,15 @@ from ..errors import Problem
 from .output import stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
-MessageOpt = Annotated[str, typer.Option("-m", "--message", help="Say why, like a commit message.")]
+MessageOpt = Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Say why, like a commit message.")]
 AuthorOpt = Annotated[
     str | None,
-    typer.Option("--author", help="Who acts (default: git user, then PRESSROOM_AUTHOR, then the OS user).",
+    typer.Option("--author", metavar="NAME",
+                 help="Who acts (default: git user, then PRESSROOM_AUTHOR, then the OS user).",
                  show_default=False),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Every record of this model.", show_default=False)]
+ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL",
+                                              help="Every record of this model.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
 CommitOpt = Annotated[
     Optional[bool],
