@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import run_press, write
+import pytest
+
+from tests.conftest import Cli, run_press, write
 
 BEFORE = """\
 title: A
@@ -169,3 +171,14 @@ def test_end_to_end_with_the_real_press(site_dir) -> None:
     assert (site_dir / "content/post/x.yaml").read_text() == "title: One\n"
     proc = run_press(site_dir, "fsck")
     assert proc.returncode == 0 and b"no problems" in proc.stdout
+
+
+@pytest.mark.parametrize(("size", "shown"), [(1023, "1023 B"), (1024, "1.0 KiB"), (3 * 1024 * 1024 + 1, "3.0 MiB")])
+def test_gc_shows_sizes_in_the_largest_unit_that_fits(cli: Cli, size: int, shown: str) -> None:
+    body = "title: " + "x" * (size - len("title: \n")) + "\n"
+    write(cli.root, "post/gone", body)
+    assert cli("save", "post/gone").exit_code == 0
+    assert cli("delete", "post/gone").exit_code == 0
+    lines = cli("gc", "--dry-run", "--prune-now").stdout.splitlines()
+    (blob,) = [line for line in lines if line.endswith("  blob")]
+    assert " ".join(blob.split()[3:5]) == shown

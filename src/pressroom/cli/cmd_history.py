@@ -294,11 +294,12 @@ def gc(
 
 
 def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if n < 1024 or unit == "MiB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
+    """Bytes in the largest unit (up to GiB) that keeps the number at 1 or more."""
+    units = ("B", "KiB", "MiB", "GiB")
+    size, unit = float(n), 0
+    while size >= 1024 and unit < len(units) - 1:
+        size, unit = size / 1024, unit + 1
+    return f"{n} B" if unit == 0 else f"{size:.1f} {units[unit]}"
 
 
 def _duration(seconds: float) -> str:
