@@ -43,9 +43,13 @@ class RefFiles:
         return self.root / check_kind(kind) / model / rid
 
     def read(self, kind: str, record: str) -> str | None:
-        path = self.path(kind, record)
+        return self._read(self.path(kind, record), kind, record)
+
+    @staticmethod
+    def _read(path: Path | str, kind: str, record: str) -> str | None:
         try:
-            text = path.read_text(encoding="ascii").strip()
+            with open(path, "rb") as f:
+                text = f.read().decode("ascii").strip()
         except FileNotFoundError:
             return None
         except (UnicodeDecodeError, IsADirectoryError):
@@ -80,8 +84,10 @@ class RefFiles:
                         if entry.name.startswith("."):
                             continue
                         record = f"{model.name}/{entry.name}"
+                        check_record_key(record)
                         try:
-                            value = self.read(kind, record)
+                            # The entry's own path: building it again from the key is most of the cost.
+                            value = self._read(entry.path, kind, record)
                         except RefConflictError as e:
                             if conflicts is None:
                                 raise

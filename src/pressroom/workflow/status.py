@@ -7,8 +7,9 @@ from dataclasses import dataclass, field, replace
 from ..errors import PressError, Problem
 from ..records import RecordKey, list_working, parse_key
 from ..site import SiteCore
-from ..store import Snapshot, hash_bytes
+from ..store import Snapshot
 from .stages import stage_of_version, stage_view
+from .statcache import StatCache
 
 STATUSES = ("new", "draft", "published", "updated", "archived", "conflict")
 
@@ -74,8 +75,9 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         if model:
             keys = [k for k in keys if k.model == model]
     rows, warnings = [], [stage_warning] if stage_warning else []
+    cache = StatCache(site)
     for key in keys:
-        row, warning = _status_of(site, snapshot, key)
+        row, warning = _status_of(site, snapshot, key, cache)
         if key.model in stages and row.current:
             row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[key.model]))
         if row.record in in_conflict:
@@ -89,31 +91,31 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         rows.append(row)
         if warning:
             warnings.append(warning)
+    # Records no longer anywhere are forgotten only by a status of the whole site.
+    cache.save(keep=None if names or model else {str(k) for k in keys})
     return StatusResult(records=rows, warnings=warnings)
 
 
-def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey) -> tuple[RecordStatus, Problem | None]:
+def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
+               cache: StatCache) -> tuple[RecordStatus, Problem | None]:
     record = str(key)
     current = snapshot.current.get(record)
-    version = site.store.get_version(current) if current else None
+    version = cache.version(record, current) if current else None
     warning = None
     try:
-        working = site.read_working(key)
+        working = cache.working_blob(key)
     except PressError as e:
-        working, warning = b"", e.problems[0]
+        working, warning = "", e.problems[0]
     if working is None:
         changes = "missing" if current else None
     elif version is None:
         changes = "untracked"
     else:
-        changes = None if hash_bytes(working) == version.blob else "modified"
+        changes = None if working == version.blob else "modified"
     published_at = published_by = None
     published = snapshot.published.get(record)
     if published:
-        for ev in reversed(site.store.read_log(record)):
-            if ev.get("action") == "publish" and ev.get("new") == published:
-                published_at, published_by = ev.get("time"), ev.get("author")
-                break
+        published_at, published_by = cache.published(record, published)
     return RecordStatus(
         record=record,
         status=derive_status(snapshot, record),

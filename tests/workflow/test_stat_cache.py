@@ -1,0 +1,91 @@
+"""The stat cache of status: an answer from it is always the answer reading the files gives.
+
+Entries are trusted only for files whose ctime is older than RACY_NS; the
+tests shorten that window instead of waiting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pressroom import Site
+from pressroom.workflow import statcache
+from tests.conftest import write
+
+
+@pytest.fixture(autouse=True)
+def _no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)
+
+
+def _changes(root: Path) -> dict[str, str | None]:
+    return {r.record: r.changes for r in Site.open(root).status().records}
+
+
+def _cache_file(root: Path) -> Path:
+    return root / ".press" / "cache" / statcache.FILE
+
+
+def test_status_remembers_and_still_sees_every_edit(site_dir: Path) -> None:
+    path = write(site_dir, "post/a", "title: one\n")
+    Site.open(site_dir).save("post/a")
+    assert _changes(site_dir) == {"post/a": None}
+    assert _cache_file(site_dir).is_file()
+    before = path.stat()
+    # Same size, and the old mtime put back: only the ctime tells.
+    path.write_text("title: two\n")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert _changes(site_dir) == {"post/a": "modified"}
+    path.write_text("title: one\n")
+    assert _changes(site_dir) == {"post/a": None}
+
+
+def test_a_file_replaced_by_a_link_is_refused_as_without_the_cache(site_dir: Path) -> None:
+    path = write(site_dir, "post/a", "title: one\n")
+    Site.open(site_dir).save("post/a")
+    assert _changes(site_dir) == {"post/a": None}
+    target = site_dir / "elsewhere.yaml"
+    target.write_text("title: one\n")
+    path.unlink()
+    path.symlink_to(target)
+    result = Site.open(site_dir).status()
+    assert [w.message for w in result.warnings] == [
+        "is a symbolic link; press reads only regular files inside the site"]
+
+
+def test_publication_facts_follow_the_log(site_dir: Path) -> None:
+    write(site_dir, "post/a", "title: one\n")
+    site = Site.open(site_dir)
+    site.save("post/a")
+    site.publish("post/a", author="First <f@example.org>")
+    assert Site.open(site_dir).status().records[0].published_by == "First <f@example.org>"
+    site.unpublish("post/a")
+    site.publish("post/a", author="Second <s@example.org>")
+    row = Site.open(site_dir).status().records[0]
+    assert (row.status, row.published_by) == ("published", "Second <s@example.org>")
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(site_dir: Path) -> None:
+    write(site_dir, "post/a", "title: one\n")
+    Site.open(site_dir).save("post/a")
+    _cache_file(site_dir).parent.mkdir(parents=True, exist_ok=True)
+    for junk in (b"\x00garbage", b"[]", b'{"format": 99, "records": {}}',
+                 b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}'):
+        _cache_file(site_dir).write_bytes(junk)
+        assert _changes(site_dir) == {"post/a": None}
+    write(site_dir, "post/a", "title: two\n")
+    assert _changes(site_dir) == {"post/a": "modified"}
+
+
+def test_records_gone_are_forgotten(site_dir: Path) -> None:
+    write(site_dir, "post/a", "title: one\n")
+    write(site_dir, "post/b", "title: two\n")
+    site = Site.open(site_dir)
+    site.save(all=True)
+    site.status()
+    site.delete("post/b")
+    site.status()
+    assert "post/b" not in _cache_file(site_dir).read_text()
