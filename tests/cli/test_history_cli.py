@@ -182,3 +182,14 @@ def test_gc_shows_sizes_in_the_largest_unit_that_fits(cli: Cli, size: int, shown
     lines = cli("gc", "--dry-run", "--prune-now").stdout.splitlines()
     (blob,) = [line for line in lines if line.endswith("  blob")]
     assert " ".join(blob.split()[3:5]) == shown
+
+
+def test_diff_text_without_differences_says_so_on_stderr(cli: Cli) -> None:
+    write(cli.root, "post/a", "title: A\n")
+    cli("save", "post/a")
+    same = cli("diff", "post/a", "--text")
+    assert (same.exit_code, same.stdout, same.stderr) == (0, "", "no differences\n")
+    write(cli.root, "post/a", "title: B\n")
+    changed = cli("diff", "post/a", "--text")
+    assert changed.exit_code == 0 and changed.stderr == ""
+    assert "-title: A" in changed.stdout.splitlines() and "+title: B" in changed.stdout.splitlines()

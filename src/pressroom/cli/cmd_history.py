@@ -163,6 +163,9 @@ def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
     if text:
         for line in result.text or []:
             stdout.print(line, style=_line_style(line))
+        if not result.text:
+            # stdout stays empty, as git diff leaves it, for scripts; a person is told.
+            stderr.print("no differences", style="dim")
         return
     if stat:
         counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in result.stat.items() if n)
