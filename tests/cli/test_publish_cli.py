@@ -86,6 +86,20 @@ def test_a_refused_dry_run_shows_the_referrers(cli) -> None:
     assert code == 0 and len(doc["data"]["moves"]) == 2
 
 
+def test_a_dry_run_that_would_be_refused_says_so_instead_of_a_plan(cli) -> None:
+    blog(cli)
+    for args, verb in ((["publish", "post/hello"], "published"), (["unpublish", "author/ada"], "unpublished")):
+        if verb == "unpublished":
+            cli("publish", "post/hello", "--cascade")
+        result = cli(*args, "--dry-run")
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert lines[0] == f"refused: nothing would be {verb}"
+        assert lines[1].startswith("error: ") and len(lines) >= 2
+        assert "would be" not in "\n".join(lines[1:])
+
+
 def test_exit_codes(cli) -> None:
     blog(cli)
     cli("publish", "--all")

@@ -79,11 +79,14 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
     verb = PAST[result.action]
 
     def render() -> None:
+        if result.dry_run and result.problems:
+            # The real command would refuse the lot: a plan of moves would read as a success.
+            stderr.print(f"refused: nothing would be {verb}", style="red")
+            return
         prefix = "would be " if result.dry_run else ""
-        for m in result.moves:
-            why = "named" if m.reason == "named" else f"{m.reason}, linked from {m.via}"
-            stdout.print(f"{prefix}{verb} {m.record} {short(m.version)} ({why}): {m.status_before} -> "
-                         f"{m.status_after}")
+        print_lines([f"{prefix}{verb} {m.record} {short(m.version)} "
+                     f"({'named' if m.reason == 'named' else f'{m.reason}, linked from {m.via}'}): "
+                     f"{m.status_before} -> {m.status_after}" for m in result.moves])
         if result.moves or not named:
             for s in result.skipped:
                 stderr.print(f"skipped {s.record}: {s.why}", style="dim")
