@@ -364,3 +364,20 @@ def test_set_on_nested_and_list_paths_keeps_comments(cli: Cli) -> None:
     assert text.startswith("# top\ntitle: OK  # keep me\ntags:\n- z  # first\n- b\nseo:\n  title: New\n")
     assert "meta:\n  draft: true\n" in text and "count: 3\n" in text
     assert cli("show", "post/ok").stdout == text
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "-1", "30s"])
+def test_a_lock_timeout_that_is_not_seconds_is_a_usage_error(cli: Cli, monkeypatch: pytest.MonkeyPatch,
+                                                            value: str) -> None:
+    """It was ignored in silence: a typo then waited 30 s, or forever for nan."""
+    write(cli.root, "post/a", "title: A\n")
+    monkeypatch.setenv("PRESSROOM_LOCK_TIMEOUT", value)
+    before = store_files(cli.root)
+    code, env = cli.json("save", "post/a")
+    assert code == 2
+    (error,) = env["errors"]
+    assert error["code"] == "usage"
+    assert error["message"] == f"PRESSROOM_LOCK_TIMEOUT={value!r} is not a number of seconds"
+    assert store_files(cli.root) == before
+    monkeypatch.setenv("PRESSROOM_LOCK_TIMEOUT", "2.5")
+    assert cli("save", "post/a").exit_code == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import math
 import os
 import threading
 import time
@@ -16,17 +17,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ConflictError, LockTimeoutError, RefusedError, Where
+from ..errors import ConflictError, LockTimeoutError, RefusedError, UsageError, Where
 
 DEFAULT_TIMEOUT = 30.0
 
 
 def lock_timeout() -> float:
-    """Seconds to wait for the lock: ``PRESSROOM_LOCK_TIMEOUT`` or 30."""
-    try:
-        return float(os.environ.get("PRESSROOM_LOCK_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
+    """Seconds to wait for the lock: ``PRESSROOM_LOCK_TIMEOUT`` or 30; a value that is not one is a usage error."""
+    text = os.environ.get("PRESSROOM_LOCK_TIMEOUT")
+    if text is None or not text.strip():
         return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    # NaN would never time out, and a negative wait makes no sense: both are typos, not wishes.
+    if math.isnan(seconds) or seconds < 0:
+        raise UsageError(f"PRESSROOM_LOCK_TIMEOUT={text!r} is not a number of seconds",
+                         hint="e.g. PRESSROOM_LOCK_TIMEOUT=60, or unset it for the default (30)")
+    return seconds
 
 
 # Shared holds of this process, per lock file and thread: (fd, depth).
