@@ -54,6 +54,12 @@ def find_root(start: Path | None = None) -> Path:
         return start.absolute()
     here = (start or Path.cwd()).absolute()
     if start is not None:
+        if here.exists() and not here.is_dir():
+            # -C pressroom.yaml, or any file: suggesting `press -C FILE init` would fail too.
+            raise UsageError(
+                f"{here} is a file, not a folder: give the site's folder (the one holding {CONFIG_NAME})",
+                hint=f"use its folder: press -C {here.parent}" if here.name == CONFIG_NAME else None,
+            )
         if not (here / CONFIG_NAME).is_file():
             raise UsageError(
                 f"{here} is not a pressroom site (no {CONFIG_NAME})",

@@ -381,3 +381,17 @@ def test_a_lock_timeout_that_is_not_seconds_is_a_usage_error(cli: Cli, monkeypat
     assert store_files(cli.root) == before
     monkeypatch.setenv("PRESSROOM_LOCK_TIMEOUT", "2.5")
     assert cli("save", "post/a").exit_code == 0
+
+
+def test_minus_c_naming_a_file_says_it_is_a_file(cli: Cli, tmp_path: Path) -> None:
+    """It suggested `press -C FILE init`, which cannot work."""
+    file = tmp_path / "notes.txt"
+    file.write_text("x\n")
+    result = CliRunner().invoke(app, ["-C", str(file), "status"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {file} is a file, not a folder: give the site's folder (the one holding "
+                             "pressroom.yaml)\n")
+    config = cli.root / "pressroom.yaml"
+    result = CliRunner().invoke(app, ["-C", str(config), "status", "--json"], catch_exceptions=False)
+    (error,) = json.loads(result.stdout)["errors"]
+    assert (result.exit_code, error["hint"]) == (2, f"use its folder: press -C {cli.root}")
