@@ -17,7 +17,7 @@ from .app import app
 from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
-from .output import Output, command, is_tty, print_columns, stderr, stdout
+from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
 
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300

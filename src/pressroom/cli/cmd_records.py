@@ -14,7 +14,7 @@ from ..records import parse_scalar
 from .app import app
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
-from .output import command, print_columns, stderr, stdout
+from .output import command, print_columns, print_lines, stderr, stdout
 
 STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
                 "conflict": "red"}
@@ -100,9 +100,9 @@ def save(
                            commit=commit)
 
         def render() -> None:
-            for s in result.saved:
-                stdout.print(f"saved {s.record} {short(s.version)}" + (f" (parent {short(s.parent)})" if s.parent
-                                                                       else " (first version)"))
+            print_lines([f"saved {s.record} {short(s.version)}" + (f" (parent {short(s.parent)})" if s.parent
+                                                                    else " (first version)")
+                         for s in result.saved])
             if not result.saved:
                 stdout.print("nothing to save: content unchanged")
             elif result.unchanged:

@@ -227,5 +227,17 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     return hidden
 
 
+def print_lines(lines: list[str], style: str | None = None) -> None:
+    """Many lines at once (a batch of 10,000 records): one write, not a rich print per line."""
+    if not lines:
+        return
+    if stdout.color_system is None:
+        stdout.file.write("\n".join(lines) + "\n")
+        return
+    from rich.text import Text
+
+    stdout.print(Text("\n".join(lines), style=style or ""))
+
+
 def is_tty() -> bool:
     return sys.stdout.isatty()
