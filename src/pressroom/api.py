@@ -6,6 +6,7 @@ the sample site's generator are all clients of this class.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from .workflow.stages import StageResult, records_at_stage, set_stage
 from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
+from .workflow.unmerged import git_conflicts
 
 
 class Site(SiteCore):
@@ -171,8 +173,14 @@ class Site(SiteCore):
             return auto.finish(result, changes)
 
     def fsck(self) -> FsckReport:
-        """Check the whole store; ``report.ok`` when nothing is damaged. Changes nothing."""
-        return self.store.fsck()
+        """Check the whole store; ``report.ok`` when nothing is damaged. Changes nothing.
+
+        Refs in merge conflict are warnings, also those only git's index shows
+        (one branch deleted the ref).
+        """
+        report = self.store.fsck()
+        refs, others = git_conflicts(self)
+        return dataclasses.replace(report, warnings=[*report.warnings, *(c.problem() for c in refs), *others])
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each

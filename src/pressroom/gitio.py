@@ -267,6 +267,87 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
     return out
 
 
+# unmerged paths
+
+
+@dataclass(frozen=True)
+class Unmerged:
+    """A path git lists as unmerged, and what each side of the merge holds there (None: that side deleted it)."""
+
+    path: str  # relative to the folder asked about
+    base: bytes | None
+    ours: bytes | None
+    theirs: bytes | None
+
+
+def unmerged(root: Path, under: str) -> list[Unmerged]:
+    """The paths under ``root/under`` a git merge left unmerged; none outside a git work tree.
+
+    Asked of git's index (``git ls-files -u``): a path one branch deleted and
+    the other changed is unmerged there while its file looks whole.
+    """
+    if not _maybe_in_git(root):
+        return []
+    try:
+        proc = subprocess.run(["git", "--literal-pathspecs", "ls-files", "-u", "-z", "--", under], cwd=root,
+                              capture_output=True, check=False)
+    except OSError:
+        return []
+    stages: dict[str, dict[int, str]] = {}
+    if proc.returncode == 0:
+        for item in proc.stdout.split(b"\0"):
+            meta, tab, path = item.partition(b"\t")
+            if tab:
+                _mode, sha, stage = meta.decode().split()
+                stages.setdefault(path.decode("utf-8", "surrogateescape"), {})[int(stage)] = sha
+    if not stages:
+        return []
+    blobs = _blobs(root, sorted({sha for by_stage in stages.values() for sha in by_stage.values()}))
+    return [Unmerged(path, *(blobs.get(by_stage[n]) if n in by_stage else None for n in (1, 2, 3)))
+            for path, by_stage in sorted(stages.items())]
+
+
+def mark_resolved(root: Path, paths: Iterable[Path]) -> None:
+    """Tell git's index that ``paths`` are resolved, as ``git add`` (or ``git rm`` when gone) would.
+
+    Only paths git lists as unmerged are touched: anything else stays as the user staged it.
+    """
+    rel = {os.path.relpath(p, root).replace(os.sep, "/") for p in paths}
+    mine = sorted(rel & {u.path for u in unmerged(root, ".")})
+    if mine:
+        _git(root, "update-index", "--add", "--remove", "-z", "--stdin",
+             input=b"".join(p.encode() + b"\0" for p in mine))
+
+
+def _maybe_in_git(root: Path) -> bool:
+    """Whether git may see a work tree here: no git process is started for a site outside one."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
+def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
+    """The content of git blobs, read in one ``git cat-file --batch``."""
+    out: dict[str, bytes] = {}
+    try:
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="".join(f"{s}\n" for s in shas).encode(),
+                              capture_output=True, check=False)
+    except OSError:
+        return out
+    data, at = proc.stdout, 0
+    for sha in shas:
+        end = data.find(b"\n", at)
+        if end < 0:
+            break
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) == 3:
+            size = int(header[2])
+            out[sha] = data[at:at + size]
+            at += size + 1
+    return out
+
+
 # the merge driver
 
 

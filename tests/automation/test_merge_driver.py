@@ -164,3 +164,62 @@ def test_a_schedule_merges_to_the_side_further_on(tmp_path: Path, ours: str, the
     result = run_press(tmp_path, "merge-driver", "run", str(base), str(a), str(b), ".press/schedules/abc", "--json")
     assert result.returncode == 0, result.stdout.decode()
     assert json.loads(a.read_text())["state"] == kept
+
+
+def _modify_delete(repo: Path, deleted_by: str) -> tuple[str, str]:
+    """post/x published v1; one branch unpublishes it, the other saves and publishes v2; ``git merge``.
+
+    ``deleted_by`` is the side (``ours``: main, ``theirs``: feature) whose
+    unpublish deleted the published ref. Returns (v1, v2).
+    """
+    site = Site.open(repo)
+    v1 = site.status("post/x").records[0].current
+    site.publish("post/x")
+    _commit(repo, "publish v1")
+    git(repo, "checkout", "-q", "-b", "feature")
+    if deleted_by == "theirs":
+        Site.open(repo).unpublish("post/x")
+    else:
+        v2 = _save(repo, "title: two\n", publish=True)
+    _commit(repo, "feature")
+    git(repo, "checkout", "-q", "main")
+    if deleted_by == "ours":
+        Site.open(repo).unpublish("post/x")
+    else:
+        v2 = _save(repo, "title: two\n", publish=True)
+    _commit(repo, "main")
+    merged = git(repo, "merge", "--no-edit", "feature", check=False)
+    assert merged.returncode != 0
+    assert "CONFLICT (modify/delete): .press/refs/published/post/x" in merged.stdout
+    return v1, v2
+
+
+@pytest.mark.parametrize("deleted_by", ["ours", "theirs"])
+@pytest.mark.parametrize("side", ["--ours", "--theirs"])
+def test_a_ref_one_branch_deleted_is_a_conflict_too(repo: Path, deleted_by: str, side: str) -> None:
+    v1, v2 = _modify_delete(repo, deleted_by)
+    ours, theirs = (None, v2) if deleted_by == "ours" else (v2, None)
+
+    env = _status(repo)
+    (row,) = env["data"]["records"]
+    assert row["status"] == "conflict"
+    assert row["conflicts"] == [{"kind": "published", "ours": ours, "theirs": theirs, "base": v1}]
+    (warning,) = env["warnings"]
+    assert warning["code"] == "merge_conflict" and "deleted" in warning["message"]
+    assert warning["hint"] == "press resolve post/x --ours | --theirs | --version V"
+    fsck = json.loads(run_press(repo, "fsck", "--json").stdout)
+    assert fsck["exit_code"] == 0 and [w["code"] for w in fsck["warnings"]] == ["merge_conflict"]
+
+    result = run_press(repo, "resolve", "post/x", side, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    chosen = ours if side == "--ours" else theirs
+    assert [(r["kind"], r["chosen"]) for r in json.loads(result.stdout)["data"]["resolved"]] == [
+        ("published", chosen)]
+    # press resolve marked the path resolved in git, as `git add` / `git rm` would.
+    assert git(repo, "ls-files", "-u").stdout == ""
+    (row,) = _status(repo)["data"]["records"]
+    assert (row["status"], row["current"], row["published"]) == (
+        ("published", v2, v2) if chosen else ("draft", v2, None))
+    _commit(repo, "merge feature")
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert Site.open(repo).fsck().ok and not Site.open(repo).fsck().warnings

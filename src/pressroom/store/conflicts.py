@@ -35,8 +35,8 @@ class RefConflict:
 
     kind: str
     record: str
-    ours: str
-    theirs: str
+    ours: str | None  # None: that side deleted the ref (git reports it, the file cannot show it)
+    theirs: str | None
     base: str | None = None
 
     def hint(self) -> str:
@@ -44,9 +44,13 @@ class RefConflict:
 
     def problem(self) -> Problem:
         return Problem(
-            f"{self.kind} ref has an unresolved merge conflict: ours {self.ours[:7]}, theirs {self.theirs[:7]}",
+            f"{self.kind} ref has an unresolved merge conflict: ours {_side(self.ours)}, theirs {_side(self.theirs)}",
             code="merge_conflict", where=Where(record=self.record), hint=self.hint(),
         )
+
+
+def _side(oid: str | None) -> str:
+    return oid[:7] if oid else "deleted"
 
 
 class RefConflictError(ConflictError):

@@ -18,13 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
+from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..naming import MIN_PREFIX
+from ..gitio import mark_resolved
 from ..records import parse_ref
 from ..store.fsio import write_atomic
 from ..site import SiteCore
 from ..store import Event, RefConflict, RefUpdate, StoreDamagedError
 from .common import event, now_iso
+from .unmerged import git_conflicts
 from .validation import Reader
 
 SIDES = ("ours", "theirs", "version")
@@ -35,10 +37,10 @@ class Resolved:
     """One ref that was in conflict, and the version it now holds."""
 
     kind: str
-    ours: str
-    theirs: str
+    ours: str | None  # None: that side deleted the ref
+    theirs: str | None
     base: str | None
-    chosen: str
+    chosen: str | None  # None: the ref is removed (the side chosen had deleted it)
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,19 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
         raise UsageError("name the record alone; give the version with --version", hint=f"press resolve {key} ...")
     snapshot = site.store.snapshot(conflicts_ok=True)
     conflicts = [c for c in snapshot.conflicts if c.record == record]
-    if not conflicts:
+    # A ref one branch deleted: the conflict is in git's index, the file reads as an ordinary ref.
+    in_git = [c for c in git_conflicts(site)[0] if c.record == record]
+    if not conflicts and not in_git:
         raise RefusedError(f"{record} has no merge conflict", where=Where(record=record),
                            hint="press status lists the records in conflict")
-    chosen = _version(site, record, version, conflicts, snapshot) if version else None
+    chosen = _version(site, record, version, [*conflicts, *in_git], snapshot) if version else None
     resolved = [Resolved(kind=c.kind, ours=c.ours, theirs=c.theirs, base=c.base,
-                         chosen=chosen or (c.ours if side == "ours" else c.theirs)) for c in conflicts]
+                         chosen=chosen if version else (c.ours if side == "ours" else c.theirs))
+                for c in [*conflicts, *in_git]]
+    _check_final_state(snapshot, record, side, resolved)
     for r in resolved:
+        if r.chosen is None:
+            continue
         if not site.store.objects.exists(r.chosen):
             raise RefusedError(f"version {r.chosen[:7]} ({r.kind}, {side}) is not in the store",
                                where=Where(record=record),
@@ -80,9 +88,11 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
         if site.store.get_version(r.chosen).record != record:
             raise StoreDamagedError(f"version {r.chosen[:7]} belongs to another record", where=Where(record=record))
     time = now_iso()
-    updates = [RefUpdate(r.kind, record, None, r.chosen) for r in resolved]
+    # A ref in conflict in git's index only holds a version on disk: it moves by compare-and-swap like any other.
+    olds = {c.kind: snapshot.get(c.kind, record) for c in in_git}
+    updates = [RefUpdate(r.kind, record, olds.get(r.kind), r.chosen) for r in resolved]
     events = [Event(record, event("resolve", author=author, time=time, old=None, new=r.chosen,
-                                  message=f"{r.kind}: took {side} {r.chosen[:7]}" + (f": {message}" if message else ""),
+                                  message=f"{r.kind}: took {side} {(r.chosen or 'deleted')[:7]}" + (f": {message}" if message else ""),
                                   kind=r.kind, ours=r.ours, theirs=r.theirs)) for r in resolved]
     warnings = _dangling(site, snapshot, record, resolved)
     current = next((r.chosen for r in resolved if r.kind == "current"), None)
@@ -93,7 +103,31 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
             write_atomic(path, site.store.get_blob(site.store.get_version(current).blob), durable=False)
 
     txn = site.store.commit(updates, events, resolving=conflicts, then=reset_working)
+    ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
+    merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
+    try:
+        # As `git add` / `git rm` after a manual fix: git no longer lists these paths as unmerged.
+        mark_resolved(site.root, [*ref_paths, *([path] if merged_text else [])])
+    except PressError as e:
+        warnings.extend(Problem(p.message, "git_index", p.where, "the refs are resolved; `git add` (or "
+                                "`git rm`) their files to tell git") for p in e.problems)
     return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn)
+
+
+def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Resolved]) -> None:
+    """Refuse a choice that leaves refs no press command makes: published or archived without current,
+    or published and archived at once (one branch withdrew the record, the other kept it public)."""
+    after = {kind: snapshot.get(kind, record) for kind in ("current", "published", "archived")}
+    after.update({r.kind: r.chosen for r in resolved})
+    if after["current"] is None and (after["published"] or after["archived"]):
+        why = f"{record} would be {'published' if after['published'] else 'archived'} without a current version"
+    elif after["published"] and after["archived"]:
+        why = f"{record} would be published and archived at once"
+    else:
+        return
+    raise RefusedError(f"taking {side} for every ref in conflict: {why}", where=Where(record=record),
+                       hint="take the other side (then publish or archive again if that is what should stay), "
+                            "or --version V")
 
 
 def _has_markers(data: bytes) -> bool:
@@ -120,7 +154,7 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
     found = sorted(oid for oid in seen if oid.startswith(spec))
     if not found:
         raise NotFoundError(f"{record} has no version {spec} on either side", where=Where(record=record),
-                            hint=f"the sides: {', '.join(sorted({c.ours[:7] for c in conflicts} | {c.theirs[:7] for c in conflicts}))}")
+                            hint=f"the sides: {', '.join(sorted({oid[:7] for c in conflicts for oid in (c.ours, c.theirs) if oid}))}")
     if len(found) > 1:
         raise UsageError(f"version prefix {spec} is ambiguous in {record}", hint="give more characters")
     return found[0]

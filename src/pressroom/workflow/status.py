@@ -10,6 +10,7 @@ from ..site import SiteCore
 from ..store import Snapshot
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
+from .unmerged import git_conflicts
 
 STATUSES = ("new", "draft", "published", "updated", "archived", "conflict")
 
@@ -61,8 +62,10 @@ class StatusResult:
 def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -> StatusResult:
     """The status of the named records, of a model's, or of every record in the site."""
     snapshot = site.store.snapshot(conflicts_ok=True)
+    # A ref one branch deleted is in conflict in git's index only: git is asked.
+    git_refs, git_warnings = git_conflicts(site)
     in_conflict: dict[str, list] = {}
-    for c in snapshot.conflicts:
+    for c in [*snapshot.conflicts, *git_refs]:
         in_conflict.setdefault(c.record, []).append(c)
     stages, stage_warning = stage_view(site)
     if names:
@@ -75,6 +78,7 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         if model:
             keys = [k for k in keys if k.model == model]
     rows, warnings = [], [stage_warning] if stage_warning else []
+    warnings.extend(git_warnings)
     cache = StatCache(site)
     for key in keys:
         row, warning = _status_of(site, snapshot, key, cache)

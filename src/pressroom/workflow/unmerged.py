@@ -1,0 +1,55 @@
+"""Merge conflicts only git can see: a ref one branch deleted and the other moved.
+
+A conflict between two versions is written into the ref file, where the
+store finds it (``store/conflicts.py``). A modify/delete conflict is not:
+git leaves the surviving side's file in the work tree, which reads as an
+ordinary ref, and records the conflict in its index alone. So ``status``,
+``fsck`` and ``resolve`` ask git (``gitio.unmerged``) for the unmerged paths
+of the store, and report a ref among them as a conflict whose deleted side
+is None. The store itself knows nothing of git.
+"""
+
+from __future__ import annotations
+
+from ..errors import Problem, Where
+from ..gitio import unmerged
+from ..site import STORE_NAME, SiteCore
+from ..store import REF_KINDS, RefConflict
+from ..store.objects import OID_RE
+
+
+def git_conflicts(site: SiteCore) -> tuple[list[RefConflict], list[Problem]]:
+    """Refs git left unmerged with one side deleted, and warnings for other unmerged store files.
+
+    A ref both sides changed is left out: the conflict is in its file (the
+    store reports it), or, without markers there, it was resolved and only
+    waits for ``git add``.
+    """
+    conflicts: list[RefConflict] = []
+    warnings: list[Problem] = []
+    for u in unmerged(site.root, STORE_NAME):
+        parts = u.path.split("/")
+        ref = len(parts) == 5 and parts[1] == "refs" and parts[2] in REF_KINDS
+        if ref and u.ours is not None and u.theirs is not None:
+            continue
+        try:
+            ours, theirs, base = (_oid(side) for side in (u.ours, u.theirs, u.base))
+        except ValueError:
+            ref = False
+        if ref:
+            conflicts.append(RefConflict(kind=parts[2], record=f"{parts[3]}/{parts[4]}", ours=ours, theirs=theirs,
+                                         base=base))
+        else:
+            warnings.append(Problem(f"git lists {u.path} as unmerged", code="merge_conflict", where=Where(file=u.path),
+                                    hint=f"look at it (git diff -- {u.path}), then git add or git rm it"))
+    return conflicts, warnings
+
+
+def _oid(data: bytes | None) -> str | None:
+    """The version id one side's ref file holds (None: that side deleted it); ValueError when it holds none."""
+    if data is None:
+        return None
+    text = data.decode("ascii", "replace").strip()
+    if not OID_RE.match(text):
+        raise ValueError(text)
+    return text
