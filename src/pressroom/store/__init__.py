@@ -21,7 +21,7 @@ from .events import EventLogs
 from .fsck import FsckReport, fsck
 from .fsio import fsync_dir, write_atomic
 from .gc import DEFAULT_GRACE, GcReport, gc
-from .journal import Event, FileUpdate, Journal, RefUpdate, check_file_path
+from .journal import Event, FileUpdate, Journal, RefUpdate, SiteFile, check_file_path
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
@@ -39,6 +39,7 @@ __all__ = [
     "RefConflict",
     "RefConflictError",
     "RefUpdate",
+    "SiteFile",
     "Snapshot",
     "Store",
     "Version",
@@ -256,7 +257,7 @@ class Store:
                expect: Iterable[tuple[str, str, str | None]] = (),
                unchanged: Mapping[str, Mapping[str, str]] | None = None,
                then: Callable[[], None] | None = None, files: Iterable[FileUpdate] = (),
-               resolving: Iterable[RefConflict] = ()) -> str:
+               site_files: Iterable[SiteFile] = (), resolving: Iterable[RefConflict] = ()) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
 
         Every update's ``old`` must still hold under the lock; otherwise a
@@ -265,9 +266,11 @@ class Store:
         names single refs ``(kind, record, value)``; ``unchanged`` maps a kind
         to all its refs as read (the whole kind must still be exactly that).
 
-        ``then`` runs once the refs have moved, still under the lock: files
-        that must agree with the new refs (a save's working files) are written
-        there, so that no other writer reads the new refs with the old files.
+        ``site_files`` are working files that must agree with the new refs (a
+        save's ``--set``, a delete's removal): part of the transaction, so
+        no other writer reads the new refs with the old files, and a crash
+        after the commit point never leaves them behind (``SiteFile``).
+        ``then`` runs once the refs have moved, still under the lock.
 
         ``files`` replace small store files (``FileUpdate``), with the file
         updates of any ``joining`` block. ``resolving`` names refs that must
@@ -322,7 +325,7 @@ class Store:
                     raise StoreDamagedError(f"refusing to point {u.record} at missing object {u.new[:12]}")
             if stale:
                 raise _conflict(stale)
-            self.journal.commit(txn, list(updates), list(events), all_files)
+            self.journal.commit(txn, list(updates), list(events), all_files, list(site_files))
             for j in pending:
                 j.committed = True
             self._touch(*(self.refs.path(u.kind, u.record) for u in updates),

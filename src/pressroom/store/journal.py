@@ -7,7 +7,9 @@ The protocol, under the exclusive store lock:
 2. the whole transaction is written to ``journal`` (temp file, fsync,
    rename, fsync of the folder): this rename is the commit point;
 3. the refs are moved, the small store files replaced (a schedule's state,
-   see ``FileUpdate``) and the events appended, then flushed to disk;
+   see ``FileUpdate``), the site files written or removed (a working file a
+   save rewrites or a delete removes, see ``SiteFile``) and the events
+   appended, then flushed to disk;
 4. ``journal`` is removed.
 
 After a crash before (2) there is no journal and nothing happened; after it,
@@ -48,6 +50,7 @@ from typing import Any
 from ..errors import StoreDamagedError, Where
 from .events import EventLogs
 from .fsio import can_sync_all, fsync_dir, fsync_file, sync_all, write_atomic
+from .objects import OID_RE, ObjectStore, hash_bytes
 from .refs import RefFiles, check_kind, check_record_key
 
 
@@ -92,6 +95,38 @@ class FileUpdate:
         check_file_path(self.path)
 
 
+def check_site_path(path: str) -> str:
+    """A file of the site folder outside the store: relative, without ``.``/``..``, not in ``.press/``."""
+    parts = path.split("/")
+    if (not path or path.startswith("/") or "\\" in path or "\0" in path
+            or any(p in ("", ".", "..") for p in parts) or parts[0] == ".press"):
+        raise ValueError(f"not a site file a transaction may write: {path!r}")
+    return path
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """Make the site file ``path`` (relative to the site folder: a record's working
+    file) hold the bytes of object ``blob``; ``blob`` None removes it.
+
+    The journal names the blob, an object already on disk before the commit
+    point, so a replay after a crash writes the same bytes. ``old`` is the
+    sha256 of the bytes the command saw there (None: no file): the file is
+    changed only while it holds ``old`` (or already the new bytes), so an
+    edit made in between (after a crash, before the replay) is kept.
+    """
+
+    path: str
+    old: str | None
+    blob: str | None
+
+    def __post_init__(self) -> None:
+        check_site_path(self.path)
+        for oid in (self.old, self.blob):
+            if oid is not None and not OID_RE.match(oid):
+                raise ValueError(f"not an object id: {oid!r}")
+
+
 @dataclass(frozen=True)
 class Event:
     """One line for a record's event log; ``txn`` is filled in at commit."""
@@ -106,18 +141,19 @@ class Journal:
     def __init__(self, press_dir: Path, refs: RefFiles, logs: EventLogs):
         self.path = press_dir / "journal"
         self.press_dir = press_dir
+        self.objects = ObjectStore(press_dir / "objects")
         self.refs = refs
         self.logs = logs
 
-    def _sync_all(self) -> None:
+    def _sync_all(self, *more: Path) -> None:
         sync_all(self.press_dir, *(p for p in (self.refs.root, self.logs.root, self.press_dir / "objects")
-                                   if p.is_dir()))
+                                   if p.is_dir()), *more)
 
     def pending(self) -> bool:
         return self.path.exists()
 
     def commit(self, txn: str, updates: list[RefUpdate], events: list[Event],
-               files: list[FileUpdate] = ()) -> None:
+               files: list[FileUpdate] = (), site_files: list[SiteFile] = ()) -> None:
         doc = {
             "txn": txn,
             "updates": [[u.kind, u.record, u.old, u.new] for u in updates],
@@ -125,6 +161,8 @@ class Journal:
         }
         if files:
             doc["files"] = [[f.path, f.new] for f in files]
+        if site_files:
+            doc["site_files"] = [[f.path, f.old, f.blob] for f in site_files]
         data = json.dumps(doc, sort_keys=True).encode()
         if can_sync_all():
             # Objects and the journal's bytes on disk before the rename (the commit point).
@@ -150,6 +188,8 @@ class Journal:
                 check_file_path(path)
                 if new is not None and not isinstance(new, str):
                     raise TypeError("file content must be text")
+            for path, old, blob in doc.get("site_files", []):
+                SiteFile(path, old, blob)
         except (ValueError, KeyError, TypeError):
             raise StoreDamagedError(
                 "the transaction journal is unreadable",
@@ -178,6 +218,10 @@ class Journal:
                 write_atomic(path, new.encode("utf-8"), durable=False)
                 touched.add(path)
             touched.update((path.parent, path.parent.parent))
+        for rel, old, blob in doc.get("site_files", []):
+            path = self._apply_site_file(rel, old, blob)
+            if path is not None:
+                touched.update((path, path.parent))
         by_record: dict[str, list[dict[str, Any]]] = {}
         for record, event in doc["events"]:
             by_record.setdefault(record, []).append(event)
@@ -185,7 +229,8 @@ class Journal:
             path = self.logs.append(record, events)
             touched.update((path, path.parent, path.parent.parent))
         if can_sync_all():
-            self._sync_all()
+            # The site folder too, for working files (one syncfs when it is on the store's file system).
+            self._sync_all(*([self.press_dir.parent] if doc.get("site_files") else []))
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
                 if path.is_dir():
@@ -194,3 +239,28 @@ class Journal:
                     fsync_file(path)
         os.unlink(self.path)
         fsync_dir(self.press_dir)
+
+    def _apply_site_file(self, rel: str, old: str | None, blob: str | None) -> Path | None:
+        """Write or remove one site file, unless someone changed it since the command read it."""
+        site = self.press_dir.parent
+        path = site / rel
+        probe = site
+        for part in rel.split("/"):
+            probe = probe / part
+            if probe.is_symlink():
+                return None  # press never writes through a link (see records.check_inside)
+        try:
+            now = hash_bytes(path.read_bytes())
+        except FileNotFoundError:
+            now = None
+        except (IsADirectoryError, NotADirectoryError):
+            return None
+        if now == blob:
+            return None
+        if now != old:
+            return None  # changed since: the user's edit wins over finishing this one
+        if blob is None:
+            path.unlink()
+        else:
+            write_atomic(path, self.objects.get(blob), durable=False)
+        return path

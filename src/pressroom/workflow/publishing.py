@@ -22,7 +22,7 @@ from ..models import require_model
 from ..naming import resolve_version
 from ..records import RecordKey, parse_ref
 from ..site import SiteCore
-from ..store import Event, RefUpdate, Snapshot, hash_bytes
+from ..store import Event, RefUpdate, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso, refusal
 from .stages import publish_stage_problems
 from .status import derive_status
@@ -336,13 +336,19 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
     # would otherwise leave an archived ref with no current.
     expect = [(kind, m.record, snap.get(kind, m.record))
               for m in moves if action in ("archive", "delete") for kind in ("current", "archived")]
-    txn = site.store.commit(updates, events, expect=expect, unchanged={"published": snap.published})
-    if action == "delete":
-        for m in moves:
-            path = site.working_path(RecordKey(*m.record.split("/", 1)))
-            if path.is_file() and not path.is_symlink():
-                path.unlink()
+    # A deleted record's working file goes in the same transaction: left behind by a
+    # crash, the next save --all would bring the record back.
+    files = [f for m in moves if action == "delete" and (f := _removal(site, m.record))]
+    txn = site.store.commit(updates, events, expect=expect, unchanged={"published": snap.published},
+                            site_files=files)
     return ActionResult(action, False, moves=moves, skipped=skipped, txn=txn)
+
+
+def _removal(site: SiteCore, record: str) -> SiteFile | None:
+    path = site.working_path(RecordKey(*record.split("/", 1)))
+    if not path.is_file() or path.is_symlink():
+        return None
+    return SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(path.read_bytes()), None)
 
 
 def _past(action: str) -> str:

@@ -9,9 +9,9 @@ from ..errors import (BadContentError, ConflictError, NotFoundError, PressError,
                       UsageError, Where)
 from ..records import RecordKey, list_working, load_record, parse_key, set_fields
 from ..site import SiteCore
-from ..store import Event, RefUpdate, Snapshot, Version, hash_bytes
-from ..store.fsio import write_atomic
+from ..store import Event, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
+from .statcache import StatCache
 from .validation import check_saves
 
 
@@ -44,6 +44,7 @@ class _Planned:
     parsed: dict[str, Any]
     parent: str | None
     write_working: bool
+    working: str | None  # the hash of the working file as read (None: no file)
 
 
 def select_records(site: SiteCore, names: list[str], *, all_records: bool = False,
@@ -82,9 +83,10 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     planned: list[_Planned] = []
     unchanged: list[str] = []
     problems: list[Problem] = []
+    stats = StatCache(site)
     for key in keys:
         try:
-            plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force)
+            plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats)
         except PressError as e:
             if isinstance(e, ConflictError) or (isinstance(e, UsageError) and len(keys) == 1):
                 raise
@@ -94,6 +96,7 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
             unchanged.append(str(key))
         else:
             planned.append(plan)
+    stats.save()
     if problems:
         raise refusal(problems, "cannot be saved; nothing was saved")
     if not planned:
@@ -125,14 +128,13 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
                                               message=message, reason=action)))
             published.append(record)
 
-    def write_working() -> None:
-        for p in planned:
-            if p.write_working:
-                write_atomic(site.working_path(p.key), p.data, durable=False)
-
-    # Written under the lock: a save that reads the new current must read these files too,
-    # or its --set would build on the old file and undo this one.
-    txn = site.store.commit(updates, events, expect=gate.expect, then=write_working)
+    # The working files --set and -f rewrite are part of the transaction: written under the
+    # lock (a save that reads the new current must read them too, or its --set would build on
+    # the old file and undo this one), and finished after a crash (or the next save --all
+    # would save the old text again).
+    files = [SiteFile(site.working_path(p.key).relative_to(site.root).as_posix(), p.working, s.blob)
+             for p, s in zip(planned, saved) if p.write_working]
+    txn = site.store.commit(updates, events, expect=gate.expect, site_files=files)
     return SaveResult(saved=saved, unchanged=unchanged, warnings=gate.warnings, txn=txn, published=published)
 
 
@@ -143,7 +145,11 @@ def _is_published_blob(site: SiteCore, snapshot: Snapshot, record: str, blob: st
 
 
 def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
-              assignments: list[tuple[str, Any]], force: bool) -> _Planned | None:
+              assignments: list[tuple[str, Any]], force: bool, stats: StatCache) -> _Planned | None:
+    if current is not None and content is None and not assignments:
+        # A working file whose stat says it holds the current version's bytes is not read.
+        if stats.working_blob(key) == stats.version(str(key), current).blob:
+            return None
     path = site.working_path(key)
     label = site.rel(path)
     working = site.read_working(key)
@@ -183,7 +189,8 @@ def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
     if current_blob is not None and _same_blob(data, current_blob):
         return None
     parsed = load_record(data, label)
-    return _Planned(key=key, data=data, parsed=parsed, parent=current, write_working=write)
+    return _Planned(key=key, data=data, parsed=parsed, parent=current, write_working=write,
+                    working=hash_bytes(working) if working is not None else None)
 
 
 def _same_blob(data: bytes, blob: str | None) -> bool:
