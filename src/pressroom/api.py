@@ -212,9 +212,14 @@ class Site(SiteCore):
         """One record, ``model/id``: ``version`` is ``published``, ``current``, or a version id / ``~N``."""
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
-    def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False) -> ExportResult:
-        """Write the published view (``preview``: current versions) to ``out``, incrementally."""
-        return export_view(self, out, format=format, preview=preview)
+    def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
+               force: bool = False) -> ExportResult:
+        """Write the published view (``preview``: current versions) to ``out``, incrementally.
+
+        A file export wrote and someone edited since is refused (nothing is
+        written) and, when stale, kept; ``force`` overwrites or removes it.
+        """
+        return export_view(self, out, format=format, preview=preview, force=force)
 
     # review stages, schedules, merges
 

@@ -1,10 +1,15 @@
 """``press export``: the published view as files a static site generator reads.
 
 ``DIR/<model>/<id>.json|yaml|md``, ``DIR/<model>/index.json`` per model and
-``DIR/manifest.json``, which records every file export wrote and the version
-each record file holds. The manifest is what makes export incremental and
-safe: a file is rewritten only when what it holds changed, and only files the
-manifest names are ever removed; anything else in DIR belongs to the user.
+``DIR/manifest.json``, which records every file export wrote (with the
+sha256 of what it wrote) and the version each record file holds. The manifest
+is what makes export incremental and safe: a file is rewritten only when what
+it holds changed, and only files the manifest names are ever removed;
+anything else in DIR belongs to the user. A file export wrote and the user
+edited since (its bytes no longer match the manifest) is the user's too, as
+git will not clobber a local edit: it is never removed (it is left and
+reported as ``modified``), and export refuses to overwrite it unless
+``force``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ class ExportResult:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    # Files export wrote that are no longer in the view but were edited since: left alone (also in foreign).
+    modified: list[str] = field(default_factory=list)
 
 
 def _sha(data: bytes) -> str:
@@ -183,12 +190,14 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
-           preview: bool = False) -> ExportResult:
+           preview: bool = False, force: bool = False) -> ExportResult:
     """Write the published view (or with ``preview`` the current one) to ``out``.
 
     Incremental: a file is rewritten only when its content changed; files of
     records no longer in the view are removed; files export did not write are
-    left alone and reported as ``foreign``. Same store, same bytes.
+    left alone and reported as ``foreign``. Same store, same bytes. A file
+    edited since export wrote it is refused (nothing is written) unless
+    ``force``, and when stale it is kept, not removed, unless ``force``.
     """
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
@@ -204,15 +213,9 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     indexes = {m: f"{m}/{INDEX}" for m in index_models}
     _check_targets(out, old, targets, indexes)
 
-    new_paths = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
-    if new_paths:
-        # Claim the new paths before writing them: an export killed halfway
-        # then finds its own files in the manifest, not foreign ones in the way.
-        pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
-        write_atomic(out / MANIFEST, pending.to_bytes(format, preview))
-
     new = _Manifest()
-    written: list[str] = []
+    writes: list[tuple[str, bytes]] = []
+    edited: list[str] = []
     unchanged = 0
     for record in keys:
         rel = targets[record]
@@ -221,8 +224,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
         if format == "markdown":
             entry["body_field"] = _body_field(models, model)
-        path = out / rel
-        current = _read_bytes(path)
+        current = _read_bytes(out / rel)
         sha = _sha(current) if current is not None else None
         before = old.records.get(record) or {}
         if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
@@ -232,8 +234,9 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             rec = reader.read(record, oid)
             data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
             if data != current:
-                write_atomic(path, data, durable=False)
-                written.append(rel)
+                writes.append((rel, data))
+                if _edited(old, rel, sha):
+                    edited.append(rel)
             else:
                 unchanged += 1
             sha, updated_at = _sha(data), rec.updated_at
@@ -243,21 +246,57 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
 
     for model, rel in indexes.items():
         data = _json_bytes({"model": model, "records": _listing(new, model)})
-        if _read_bytes(out / rel) != data:
-            write_atomic(out / rel, data, durable=False)
-            written.append(rel)
+        current = _read_bytes(out / rel)
+        if current != data:
+            writes.append((rel, data))
+            if _edited(old, rel, _sha(current) if current is not None else None):
+                edited.append(rel)
         else:
             unchanged += 1
         new.files[rel] = _sha(data)
+    if edited and not force:
+        _refuse_edited(out, edited)
 
-    removed = _remove_stale(out, old, new)
+    new_paths = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
+    if new_paths:
+        # Claim the new paths before writing them: an export killed halfway
+        # then finds its own files in the manifest, not foreign ones in the way.
+        pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
+        write_atomic(out / MANIFEST, pending.to_bytes(format, preview))
+    for rel, data in writes:
+        write_atomic(out / rel, data, durable=False)
+
+    removed, modified = _remove_stale(out, old, new, force)
     out.mkdir(parents=True, exist_ok=True)
     manifest = new.to_bytes(format, preview)
     if _read_bytes(out / MANIFEST) != manifest:
         write_atomic(out / MANIFEST, manifest)
     return ExportResult(
-        out=str(out), format=format, preview=preview, records=len(keys), written=sorted(written),
-        unchanged=unchanged, removed=removed, foreign=_foreign(out, new),
+        out=str(out), format=format, preview=preview, records=len(keys), written=sorted(rel for rel, _ in writes),
+        unchanged=unchanged, removed=removed, foreign=_foreign(out, new), modified=modified,
+    )
+
+
+def _edited(old: _Manifest, rel: str, sha: str | None) -> bool:
+    """Whether export's file at ``rel`` was changed by someone else since export wrote it.
+
+    A missing file is not an edit (writing it back loses nothing), nor is one
+    the manifest claims without a hash (an export killed while writing it).
+    """
+    written = old.files.get(rel)
+    return sha is not None and written is not None and sha != written
+
+
+def _refuse_edited(out: Path, edited: list[str]) -> None:
+    problems = [Problem("was edited since press export wrote it; not overwritten", code="modified",
+                        where=Where(file=str(out / rel)),
+                        hint="keep your changes elsewhere (or in the site's records), then export again; "
+                             "or export --force to overwrite them")
+                for rel in sorted(edited)]
+    raise RefusedError(
+        problems[0].message if len(problems) == 1 else f"{len(problems)} exported file(s) were edited since; "
+                                                       "nothing was written",
+        where=problems[0].where, hint=problems[0].hint, problems=problems,
     )
 
 
@@ -313,18 +352,23 @@ def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: 
         )
 
 
-def _remove_stale(out: Path, old: _Manifest, new: _Manifest) -> list[str]:
-    removed = []
+def _remove_stale(out: Path, old: _Manifest, new: _Manifest, force: bool) -> tuple[list[str], list[str]]:
+    """Remove export's files that left the view; those edited since are kept (unless ``force``) and returned."""
+    removed, kept = [], []
     for rel in sorted(set(old.files) - set(new.files)):
         path = out / rel
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
-            removed.append(rel)
-            try:
-                path.parent.rmdir()  # only when export emptied it
-            except OSError:
-                pass
-    return removed
+        if not path.is_file() or path.is_symlink():
+            continue
+        if not force and _edited(old, rel, _sha(path.read_bytes())):
+            kept.append(rel)
+            continue
+        path.unlink()
+        removed.append(rel)
+        try:
+            path.parent.rmdir()  # only when export emptied it
+        except OSError:
+            pass
+    return removed, kept
 
 
 def _foreign(out: Path, new: _Manifest) -> list[str]:

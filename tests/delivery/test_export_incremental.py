@@ -143,3 +143,60 @@ def test_cli_summary_counts(blog: Site, cli, tmp_path: Path) -> None:
     code, env = cli.json("export", "--out", str(out))
     assert code == 0
     assert (env["data"]["written"], env["data"]["unchanged"], env["data"]["removed"]) == ([], 7, [])
+
+
+def test_a_stale_file_the_user_edited_is_kept(blog: Site, cli, tmp_path: Path) -> None:
+    """Only files export wrote are removed: a file edited since is the user's now."""
+    out = tmp_path / "out"
+    blog.publish("post/hello", "post/notes", cascade=True)
+    blog.export(out)
+    (out / "post/notes.json").write_text('{"my": "edit"}\n')
+    blog.unpublish("post/notes")
+    code, env = cli.json("export", "--out", str(out))
+    assert code == 0
+    assert env["data"]["removed"] == []
+    assert env["data"]["modified"] == ["post/notes.json"]
+    assert "post/notes.json" in env["data"]["foreign"]
+    assert (out / "post/notes.json").read_text() == '{"my": "edit"}\n'
+    assert "post/notes.json" not in json.loads((out / "manifest.json").read_text())["files"]
+    human = cli("export", "--out", str(out))
+    assert human.exit_code == 0 and "post/notes.json" in human.stderr
+
+
+def test_an_edited_file_is_not_overwritten_without_force(blog: Site, cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    blog.publish("post/hello", "post/notes", cascade=True)
+    blog.export(out)
+    (out / "post/notes.json").write_text('{"my": "edit"}\n')
+    write(blog.root, "post/notes", "title: Notes, v2\nauthor: grace\n")
+    blog.save("post/notes")
+    blog.publish("post/notes")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    code, env = cli.json("export", "--out", str(out))
+    assert code == 1
+    (error,) = env["errors"]
+    assert error["code"] == "modified" and error["file"] == str(out / "post/notes.json")
+    assert "--force" in error["hint"]
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # nothing written
+
+    code, env = cli.json("export", "--out", str(out), "--force")
+    assert code == 0 and "post/notes.json" in env["data"]["written"]
+    assert json.loads((out / "post/notes.json").read_text())["data"]["title"] == "Notes, v2"
+    assert_export_is_published_view(blog, out)
+
+
+def test_a_file_an_unfinished_export_rewrote_is_not_taken_for_an_edit(blog: Site, tmp_path: Path) -> None:
+    """A killed export may have written a record's new content before its manifest: the next one goes on."""
+    out = tmp_path / "out"
+    blog.publish("post/hello", "post/notes", cascade=True)
+    blog.export(out)
+    manifest = (out / "manifest.json").read_bytes()
+    write(blog.root, "post/notes", "title: Notes, v2\nauthor: grace\n")
+    blog.save("post/notes")
+    blog.publish("post/notes")
+    blog.export(out)
+    (out / "manifest.json").write_bytes(manifest)  # as if killed before the manifest was written
+    result = blog.export(out)
+    assert result.modified == [] and result.foreign == []
+    assert_export_is_published_view(blog, out)

@@ -29,6 +29,8 @@ def export(
                                                   case_sensitive=False)] = ExportFormat.json,
     preview: Annotated[bool, typer.Option("--preview", help="Export current versions, drafts included "
                                                             "(for a preview deploy).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite or remove files press wrote even if they "
+                                                        "were edited since.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Write the published view to a folder for a static site generator.
@@ -37,23 +39,29 @@ def export(
     each model's records, and OUT/manifest.json mapping every record to its
     version and published time. Incremental: a file is rewritten only when it
     changed, and files of records no longer published are removed. Files press
-    did not write are never touched: they are reported. Drafts are never
+    did not write are never touched: they are reported. A file press wrote and
+    someone edited since is not overwritten (exit 1, nothing written) nor
+    removed (it is kept and reported), unless --force. Drafts are never
     exported unless --preview is given.
     """
     with command("export", json_) as out_:
-        result = open_site(ctx).export(out, format=format_.value, preview=preview)
+        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force)
 
         def render() -> None:
             view = "current versions (preview)" if result.preview else "the published view"
             stdout.print(f"exported {result.records} record(s) of {view} to {result.out} as {result.format}")
             stdout.print(f"{len(result.written)} written, {result.unchanged} unchanged, "
                          f"{len(result.removed)} removed")
-            if result.foreign:
-                stderr.print(f"{len(result.foreign)} file(s) in {result.out} not written by press were left alone:",
+            for rel in result.modified:
+                stderr.print(f"kept {rel}: no longer in the view, but edited since press wrote it "
+                             "(export --force removes it)")
+            foreign = [rel for rel in result.foreign if rel not in result.modified]
+            if foreign:
+                stderr.print(f"{len(foreign)} file(s) in {result.out} not written by press were left alone:",
                              style="dim")
-                for rel in result.foreign[:20]:
+                for rel in foreign[:20]:
                     stderr.print(f"  {rel}", style="dim")
-                if len(result.foreign) > 20:
-                    stderr.print(f"  ... and {len(result.foreign) - 20} more", style="dim")
+                if len(foreign) > 20:
+                    stderr.print(f"  ... and {len(foreign) - 20} more", style="dim")
 
         out_.done(result, render)
