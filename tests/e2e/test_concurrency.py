@@ -250,15 +250,15 @@ _SLOW_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from pressroom import Site
-    from pressroom.workflow import saving
+    from pressroom.store.journal import Journal
 
     root, marker = sys.argv[1], Path(sys.argv[2])
-    real_write = saving.write_atomic
+    real_write = Journal._apply_site_file
     def slow_write(*args, **kwargs):
         marker.touch()       # current has moved; the working file is next
         time.sleep(1.0)      # a process preempted at that instant
         return real_write(*args, **kwargs)
-    saving.write_atomic = slow_write
+    Journal._apply_site_file = slow_write
     Site.open(root).save("post/shared", set={"p0": 1}, message="slow")
 """)
 
