@@ -89,3 +89,16 @@ def test_records_gone_are_forgotten(site_dir: Path) -> None:
     site.delete("post/b")
     site.status()
     assert "post/b" not in _cache_file(site_dir).read_text()
+
+
+def test_save_skips_unchanged_files_by_stat_and_still_sees_every_edit(site_dir: Path) -> None:
+    paths = [write(site_dir, f"post/p{i}", f"title: {i}\n") for i in range(5)]
+    site = Site.open(site_dir)
+    site.save(all=True)
+    assert Site.open(site_dir).save(all=True).unchanged == [f"post/p{i}" for i in range(5)]
+    before = paths[3].stat()
+    paths[3].write_text("title: X\n")
+    os.utime(paths[3], ns=(before.st_atime_ns, before.st_mtime_ns))
+    result = Site.open(site_dir).save(all=True)
+    assert [s.record for s in result.saved] == ["post/p3"]
+    assert Site.open(site_dir).show("post/p3").content == b"title: X\n"
