@@ -187,8 +187,13 @@ class Site(SiteCore):
         model's ``max_versions``. ``extra_roots``: more version ids to keep (schedules).
         """
         retention = {name: m.max_versions for name, m in load_models(self).items() if m.max_versions}
-        # Versions pending schedules will publish are roots too, whatever max_versions says.
-        roots = [*extra_roots, *_schedule.pinned_versions(self)]
+        extra = list(extra_roots)
+
+        def roots() -> list[str]:
+            # Versions pending schedules will publish are roots too, whatever max_versions says;
+            # read under gc's lock, so a schedule made while gc waited for it counts.
+            return [*extra, *_schedule.pinned_versions(self)]
+
         return self.store.gc(max_versions=retention, extra_roots=roots, dry_run=dry_run,
                              grace=DEFAULT_GRACE if grace is None else grace)
 

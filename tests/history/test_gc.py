@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import tempfile
 import time
@@ -231,3 +232,30 @@ def test_gc_never_removes_anything_reachable(rounds: list[tuple[list[tuple[str, 
             for r, kept in newest.items():
                 assert [e.version for e in site.log(r).entries][: len(kept)] == kept
         assert site.fsck().ok
+
+
+def test_a_schedule_made_while_gc_waits_for_the_lock_keeps_its_version(site: Site,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """gc reads the schedules' pins under its lock: one made just before it got the lock counts."""
+    (site.root / "models/post.yaml").write_text("max_versions: 1\n")
+    _save(site, "post/x", "title: one\n")
+    store_gc = importlib.import_module("pressroom.store.gc")  # the module; pressroom.store.gc is the function
+
+    real_locked = store_gc.locked
+    pinned: list[str] = []
+
+    def locked(*args, **kwargs):
+        if not pinned:
+            # Another press, while gc waits for the lock: schedule a publish of the current version,
+            # then save over it. With max_versions: 1, only the schedule keeps that version.
+            other = Site.open(site.root)
+            pinned.append(other.schedule("publish", "post/x", at="+1d").schedule.version)
+            _save(other, "post/x", "title: two\n")
+            _age(site.root)
+        return real_locked(*args, **kwargs)
+
+    monkeypatch.setattr(store_gc, "locked", locked)
+    report = site.gc()
+    assert pinned and pinned[0] not in {o.oid for o in report.removed}
+    assert site.show(f"post/x@{pinned[0]}").content == b"title: one\n"
+    assert site.fsck().ok

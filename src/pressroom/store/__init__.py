@@ -241,9 +241,13 @@ class Store:
         """Check every object, ref, parent chain, event log and the journal (changes nothing)."""
         return fsck(self)
 
-    def gc(self, *, max_versions: Mapping[str, int] | None = None, extra_roots: Iterable[str] = (),
-           grace: float = DEFAULT_GRACE, dry_run: bool = False) -> GcReport:
-        """Remove objects nothing reaches (older than ``grace`` seconds); apply ``max_versions`` by model."""
+    def gc(self, *, max_versions: Mapping[str, int] | None = None,
+           extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,
+           dry_run: bool = False) -> GcReport:
+        """Remove objects nothing reaches (older than ``grace`` seconds); apply ``max_versions`` by model.
+
+        ``extra_roots`` may be a function: gc calls it under its lock.
+        """
         return gc(self, max_versions=max_versions, extra_roots=extra_roots, grace=grace, dry_run=dry_run)
 
     # writing refs

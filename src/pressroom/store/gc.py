@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time as _time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,15 +78,21 @@ class GcReport:
     temp_files: list[str] = field(default_factory=list)
 
 
-def gc(store: Store, *, max_versions: Mapping[str, int] | None = None, extra_roots: Iterable[str] = (),
-       grace: float = DEFAULT_GRACE, dry_run: bool = False) -> GcReport:
-    """Remove unreachable objects older than ``grace`` seconds; apply ``max_versions`` (by model)."""
+def gc(store: Store, *, max_versions: Mapping[str, int] | None = None,
+       extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,
+       dry_run: bool = False) -> GcReport:
+    """Remove unreachable objects older than ``grace`` seconds; apply ``max_versions`` (by model).
+
+    ``extra_roots`` may be a function, called under gc's lock: roots read
+    before it (schedules) could miss one made while gc waited for the lock.
+    """
     retention = dict(max_versions or {})
     with locked(store.lock_path, exclusive=True):
         store.journal.replay()
         now = _time.time()
         _restore_set_aside(store)
-        reachable, cuts = _mark(store, retention, list(extra_roots))
+        roots = list(extra_roots() if callable(extra_roots) else extra_roots)
+        reachable, cuts = _mark(store, retention, roots)
         pruned = _plan_cuts(store, cuts, retention)
         if not dry_run:
             # Cut points are durable before any object goes, so a crash in

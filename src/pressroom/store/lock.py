@@ -40,6 +40,8 @@ def lock_timeout() -> float:
 
 # Shared holds of this process, per lock file and thread: (fd, depth).
 _reading: dict[tuple[str, int], tuple[int, int]] = {}
+# Exclusive holds of this process, per lock file and thread: their fd.
+_writing: dict[tuple[str, int], int] = {}
 
 # What the system says when a folder cannot be written: a read-only mount, or
 # a checkout owned by someone else.
@@ -86,11 +88,16 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
     turnstile: a writer holds it exclusively while it waits for the lock, and
     a reader passes it shared, queueing behind a waiting writer. A thread that
     already reads reads on under its hold: waiting at the turnstile then would
-    wait for a writer that waits for this very hold.
+    wait for a writer that waits for this very hold. A thread that holds the
+    lock exclusively has whatever it asks for under that hold (gc reads the
+    schedules under its own lock); a second flock would wait for itself.
     """
     timeout = lock_timeout() if timeout is None else timeout
     deadline = time.monotonic() + timeout
     key = (os.path.abspath(path), threading.get_ident())
+    if key in _writing:
+        yield _writing[key]
+        return
     if not exclusive and key in _reading:
         fd, depth = _reading[key]
         _reading[key] = (fd, depth + 1)
@@ -119,13 +126,12 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
             _take(fd, mode, deadline, timeout, path)
         finally:
             os.close(gate)
-        if not exclusive:
-            _reading[key] = (fd, 1)
+        holds: dict = _writing if exclusive else _reading
+        holds[key] = fd if exclusive else (fd, 1)
         try:
             yield fd
         finally:
-            if not exclusive:
-                del _reading[key]
+            del holds[key]
     finally:
         os.close(fd)
 
