@@ -91,6 +91,8 @@ class Reader:
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache = _Lru()
+        # The last answer of published_at: export asks it twice for each record in a row.
+        self._published_at: tuple[str, str | None] | None = None
 
     @property
     def models(self) -> dict[str, Model]:
@@ -140,6 +142,8 @@ class Reader:
         oid = self.snapshot.published.get(record)
         if oid is None:
             return None
+        if self._published_at is not None and self._published_at[0] == record:
+            return self._published_at[1]
         found = None
         for ev in self.site.store.read_log(record):
             if ev.get("new") == oid and ev.get("action") == "publish":
@@ -147,6 +151,7 @@ class Reader:
         if found is None:
             # A model without draft/published publishes as it saves.
             found = self.site.store.get_version(oid).time
+        self._published_at = (record, found)
         return found
 
     def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
