@@ -260,8 +260,8 @@ class Store:
     def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
                expect: Iterable[tuple[str, str, str | None]] = (),
                unchanged: Mapping[str, Mapping[str, str]] | None = None,
-               then: Callable[[], None] | None = None, files: Iterable[FileUpdate] = (),
-               site_files: Iterable[SiteFile] = (), resolving: Iterable[RefConflict] = ()) -> str:
+               files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = (),
+               resolving: Iterable[RefConflict] = ()) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
 
         Every update's ``old`` must still hold under the lock; otherwise a
@@ -274,7 +274,6 @@ class Store:
         save's ``--set``, a delete's removal): part of the transaction, so
         no other writer reads the new refs with the old files, and a crash
         after the commit point never leaves them behind (``SiteFile``).
-        ``then`` runs once the refs have moved, still under the lock.
 
         ``files`` replace small store files (``FileUpdate``), with the file
         updates of any ``joining`` block. ``resolving`` names refs that must
@@ -334,8 +333,6 @@ class Store:
                 j.committed = True
             self._touch(*(self.refs.path(u.kind, u.record) for u in updates),
                         *(self.logs.path(e.record) for e in events), *(self.root / f.path for f in all_files))
-            if then is not None:
-                then()
         return txn
 
 

@@ -22,9 +22,8 @@ from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageErro
 from ..naming import MIN_PREFIX
 from ..gitio import mark_resolved
 from ..records import parse_ref
-from ..store.fsio import write_atomic
 from ..site import SiteCore
-from ..store import Event, RefConflict, RefUpdate, StoreDamagedError
+from ..store import Event, RefConflict, RefUpdate, SiteFile, StoreDamagedError, hash_bytes
 from .common import event, now_iso
 from .unmerged import git_conflicts
 from .validation import Reader
@@ -97,12 +96,14 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     warnings = _dangling(site, snapshot, record, resolved)
     current = next((r.chosen for r in resolved if r.kind == "current"), None)
     path = site.working_path(key)
-
-    def reset_working() -> None:
-        if current is not None and path.is_file() and not path.is_symlink() and _has_markers(path.read_bytes()):
-            write_atomic(path, site.store.get_blob(site.store.get_version(current).blob), durable=False)
-
-    txn = site.store.commit(updates, events, resolving=conflicts, then=reset_working)
+    files = []
+    if current is not None and path.is_file() and not path.is_symlink():
+        data = path.read_bytes()
+        if _has_markers(data):
+            # In the transaction: a crash after the refs moved must not leave the markers behind.
+            files.append(SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(data),
+                                  site.store.get_version(current).blob))
+    txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
     ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
     merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
     try:
