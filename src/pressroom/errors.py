@@ -7,6 +7,8 @@ code in one place (``pressroom.cli.app``). Subclasses build their message in
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,3 +136,13 @@ class StoreFormatError(StoreDamagedError):
     """The store was written by a newer pressroom, or has no readable format."""
 
     code = "store_format"
+
+
+def close_names(name: str, known: Iterable[str]) -> list[str]:
+    """The known names most like a mistyped one (up to three), best first."""
+    return difflib.get_close_matches(name, sorted(set(known)), n=3, cutoff=0.6)
+
+
+def did_you_mean(names: list[str]) -> str | None:
+    """A hint offering ``names`` ("did you mean post/kernel?"), or None when there are none."""
+    return f"did you mean {' or '.join(names)}?" if names else None

@@ -10,7 +10,7 @@ from typing import Any
 from .diffing import Change, diff_data, stat, text_diff
 from .errors import BadContentError, NotFoundError, Problem, UsageError
 from .models import load_models
-from .naming import resolve_version
+from .naming import require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
 from .store import REF_KINDS, Version
@@ -107,6 +107,7 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
     if spec is None:
         heads = list(dict.fromkeys(oid for kind in REF_KINDS if (oid := refs[kind])))
         if not heads and not events:
+            require_records(site, [key])
             raise NotFoundError(f"{record} has no versions", hint=f"save it first: press save {record}")
     else:
         heads = [resolve_version(site, key, spec)]
@@ -284,6 +285,7 @@ def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *
     old_side, old_bytes, old_key = _side(site, key, named[0], absent_ok=not spec and not a and not published)
     new_side, new_bytes, _ = _side(site, key, named[1], absent_ok=True)
     if old_bytes is None and new_bytes is None:
+        require_records(site, [key])
         raise NotFoundError(f"{key} has neither a saved version nor a working file", hint="nothing to compare")
     schema, keys, warning = _model_view(site, old_key.model)
     warnings = [warning] if warning else []

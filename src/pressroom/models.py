@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BadContentError, NotFoundError, Problem, Where
+from .errors import BadContentError, NotFoundError, Problem, Where, close_names, did_you_mean
 from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read_limited
 from .site import CONFIG_MAX_SIZE, SiteCore
 
@@ -326,12 +326,14 @@ def require_model(site: SiteCore, models: Mapping[str, Model], name: str, *, nee
     """The model ``name``; a NotFoundError naming the known models when there is none."""
     model = models.get(name)
     if model is None or (need_file and model.file is None):
-        known = ", ".join(sorted(m.name for m in models.values() if m.file or not need_file)) or "none yet"
+        names = sorted(m.name for m in models.values() if m.file or not need_file)
         what = f"model {name!r} has no model file" if model else f"unknown model {name!r}"
+        known = ", ".join(names) or "none yet"
         raise NotFoundError(
             what,
             where=Where(file=f"models/{name}.yaml"),
-            hint=f"create models/{name}.yaml (see docs/publishing.md); known models: {known}",
+            hint=(model is None and did_you_mean(close_names(name, names)))
+            or f"create models/{name}.yaml (see docs/publishing.md); known models: {known}",
         )
     return model
 

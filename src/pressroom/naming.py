@@ -6,9 +6,10 @@ before current).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 
-from .errors import NotFoundError, UsageError
-from .records import RecordKey
+from .errors import NotFoundError, Problem, UsageError, Where, close_names, did_you_mean
+from .records import RecordKey, list_working
 from .site import SiteCore
 
 MIN_PREFIX = 7
@@ -20,6 +21,8 @@ def resolve_version(site: SiteCore, key: RecordKey, spec: str | None) -> str:
     """The version id that ``spec`` names for record ``key`` (None means current)."""
     record = str(key)
     refs = site.store.record_refs(record)
+    if not any(refs.values()):
+        require_records(site, [key])
     name = (spec or "current").lstrip("@")
     if name in refs:
         oid = refs[name]
@@ -81,3 +84,36 @@ def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix:
             hint="give more characters of the id",
         )
     return found[0]
+
+
+def require_records(site: SiteCore, keys: Iterable[RecordKey], with_refs: Collection[str] = ()) -> None:
+    """Refuse records that do not exist at all: no ref, no working file, no event log.
+
+    A typo (post/kernl) must not pass for a new record: each one is reported
+    with the closest names the site has. ``with_refs`` are records the caller
+    knows to have refs; any other key is taken to have none.
+    """
+    missing = [k for k in keys if str(k) not in with_refs and not _on_disk(site, k)]
+    if not missing:
+        return
+    snapshot = site.store.snapshot(conflicts_ok=True)
+    known = {*snapshot.records(), *(c.record for c in snapshot.conflicts), *map(str, list_working(site.root))}
+    problems = [Problem("no such record", code="not_found", where=Where(record=str(k)),
+                        hint=did_you_mean(_close_records(k, known))
+                        or f"to make it: write {site.rel(site.working_path(k))}, then press save {k}")
+                for k in missing]
+    if len(problems) == 1:
+        raise NotFoundError(problems[0].message, where=problems[0].where, hint=problems[0].hint)
+    raise NotFoundError(f"{len(problems)} records do not exist", problems=problems)
+
+
+def _close_records(key: RecordKey, known: set[str]) -> list[str]:
+    # Ids are compared within the model (the shared "post/" would make any two posts look
+    # alike); whole names only across models, for a mistyped model (psot/hello).
+    ids = {r.partition("/")[2]: r for r in known if r.partition("/")[0] == key.model}
+    return [ids[i] for i in close_names(key.id, ids)] or close_names(str(key), set(known) - set(ids.values()))
+
+
+def _on_disk(site: SiteCore, key: RecordKey) -> bool:
+    path = site.working_path(key)
+    return path.exists() or path.is_symlink() or bool(site.store.read_log(str(key)))

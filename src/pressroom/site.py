@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BadContentError, NotFoundError, UsageError, Where
+from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
 from .gitio import parse_git_setting
 from .hooks import parse_hooks
 from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
@@ -165,5 +165,16 @@ class SiteCore:
         if not (self.content_dir / model).is_dir() and not (self.models_dir / f"{model}.yaml").is_file():
             raise NotFoundError(
                 f"unknown model {model!r}",
-                hint=f"create models/{model}.yaml or content/{model}/ first",
+            models = [n[:-len(".yaml")] for n in _names(self.models_dir) if n.endswith(".yaml")]
+            known = [*_names(self.content_dir, dirs=True), *models]
+                hint=did_you_mean(close_names(model, known))
+                or f"create models/{model}.yaml or content/{model}/ first",
             )
+
+
+def _names(folder: Path, *, dirs: bool = False) -> list[str]:
+    """The entries of ``folder`` (only folders, with ``dirs``); none when it is missing."""
+    try:
+        return [e.name for e in os.scandir(folder) if not dirs or e.is_dir()]
+    except OSError:
+        return []

@@ -151,8 +151,8 @@ def test_the_longest_id_is_accepted(cli: Cli) -> None:
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["save", "post/nope"], "content/post/nope.yaml does not exist"),
-    (["show", "post/nope"], "post/nope has no current version"),
-    (["log", "post/nope"], "post/nope has no"),
+    (["show", "post/nope"], "post/nope: no such record"),
+    (["log", "post/nope"], "post/nope: no such record"),
     (["show", "post/ok@published"], "post/ok has no published version"),
     (["show", "post/ok@~3"], "post/ok has fewer than 4 versions"),
     (["show", "post/ok@0000000"], "post/ok has no version 0000000"),

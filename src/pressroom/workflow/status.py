@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..errors import PressError, Problem
+from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key
 from ..site import SiteCore
 from ..store import Snapshot
@@ -70,6 +71,8 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
     stages, stage_warning = stage_view(site)
     if names:
         keys = sorted({parse_key(n) for n in names})
+        # A typo is not a new record: a name with no ref, no working file and no log is not found.
+        require_records(site, keys, with_refs={*snapshot.records(), *in_conflict})
     else:
         if model:
             site.require_model_dir(model)
