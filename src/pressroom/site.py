@@ -163,10 +163,10 @@ class SiteCore:
 
     def require_model_dir(self, model: str) -> None:
         if not (self.content_dir / model).is_dir() and not (self.models_dir / f"{model}.yaml").is_file():
-            raise NotFoundError(
-                f"unknown model {model!r}",
             models = [n[:-len(".yaml")] for n in _names(self.models_dir) if n.endswith(".yaml")]
             known = [*_names(self.content_dir, dirs=True), *models]
+            raise NotFoundError(
+                f"unknown model {model!r}",
                 hint=did_you_mean(close_names(model, known))
                 or f"create models/{model}.yaml or content/{model}/ first",
             )
