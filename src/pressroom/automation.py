@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import PressError, Problem, Where
 from .gitio import GitCommit, commit_paths, parse_git_setting, require_work_tree
-from .hooks import HookRun, parse_hooks, run_hooks
+from .hooks import DEFAULT_TIMEOUT, HookRun, parse_hooks, parse_timeout, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
 from .store import hash_bytes
@@ -74,7 +74,10 @@ class Automation:
         self.command = command
         self.run_hooks = hooks
         label = str(site.root / CONFIG_NAME)
-        self.hooks = parse_hooks(site.config.raw.get("hooks"), label)
+        raw = site.config.raw
+        timeout = (parse_timeout(raw["hooks_timeout"], label, "hooks_timeout") if "hooks_timeout" in raw
+                   else DEFAULT_TIMEOUT)
+        self.hooks = parse_hooks(raw.get("hooks"), label, timeout=timeout)
         self.commit = parse_git_setting(site.config.raw.get("git"), label)["commit"] if commit is None else commit
         self.author = author
         self.message = message
@@ -162,10 +165,13 @@ def _events(changes: list[Change]) -> list[str]:
 def _hook_problem(run: HookRun) -> Problem:
     tail = run.output.strip().splitlines()[-20:]
     shown = ("\n    " + "\n    ".join(tail)) if tail else " (no output)"
-    return Problem(f"hook {run.event} `{run.command}` failed with exit code {run.exit_code}:{shown}",
+    how = (f"timed out after {run.timeout:g} s and was stopped (its process group got SIGTERM)" if run.timed_out
+           else f"failed with exit code {run.exit_code}")
+    return Problem(f"hook {run.event} `{run.command}` {how}:{shown}",
                    code="hook_failed", where=Where(file=CONFIG_NAME, path=f"hooks.{run.event}"),
                    hint="the content change was made and stays; fix the hook and run it by hand, "
-                        "or use --no-hooks")
+                        "or use --no-hooks" + ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout "
+                                               "on the hook, gives it more time" if run.timed_out else ""))
 
 
 def commit_message(command: str, changes: list[Change], message: str = "") -> str:

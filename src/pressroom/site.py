@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
 from .gitio import parse_git_setting
-from .hooks import parse_hooks
+from .hooks import DEFAULT_TIMEOUT, parse_hooks, parse_timeout
 from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
 from .store import Store
 
@@ -25,7 +25,7 @@ CONFIG_MAX_SIZE = 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$")
 _UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 # Keys of pressroom.yaml this version knows; a typo is refused, not ignored.
-CONFIG_KEYS = {"max_file_size", "hooks", "git"}
+CONFIG_KEYS = {"max_file_size", "hooks", "hooks_timeout", "git"}
 
 DEFAULT_CONFIG = b"""\
 # pressroom site settings
@@ -107,7 +107,9 @@ def load_config(root: Path) -> Config:
         )
     size = parse_size(data["max_file_size"], label) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
     # Checked when the config loads, so a bad hook is reported before a command changes anything.
-    parse_hooks(data.get("hooks"), label, _key_line(raw, "hooks"))
+    timeout = (parse_timeout(data["hooks_timeout"], label, "hooks_timeout", _key_line(raw, "hooks_timeout"))
+               if "hooks_timeout" in data else DEFAULT_TIMEOUT)
+    parse_hooks(data.get("hooks"), label, _key_line(raw, "hooks"), timeout)
     parse_git_setting(data.get("git"), label, _key_line(raw, "git"))
     return Config(max_file_size=size, raw=data)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -67,7 +69,7 @@ def test_a_hook_gets_the_change_as_json_and_environment(news: Site, recorder, cl
                                                         f"author/ada@{versions['author/ada']}"]
     assert run["env"]["PRESSROOM_COUNT"] == "2"
     (ran,) = env["data"]["after"]["hooks"]
-    assert (ran["event"], ran["exit_code"], ran["shell"]) == ("after_publish", 0, False)
+    assert (ran["event"], ran["exit_code"], ran["timed_out"], ran["timeout"]) == ("after_publish", 0, False, 600)
 
 
 def test_each_event_runs_its_own_hooks(news: Site, recorder) -> None:
@@ -87,13 +89,63 @@ def test_each_event_runs_its_own_hooks(news: Site, recorder) -> None:
                                                        "after_archive", "after_delete"]
 
 
-def test_a_shell_hook_runs_with_sh_and_a_plain_one_without(news: Site) -> None:
+def test_every_hook_runs_with_sh(news: Site) -> None:
+    (news.root / "web").mkdir()
     set_config(news.root, 'hooks:\n  after_publish:\n    - echo "$PRESSROOM_RECORDS" > published.txt\n'
-                          '    - touch "second hook ran"\n')
+                          '    - touch "second hook ran"\n'
+                          '    - cd web && touch built\n'
+                          '  after_unpublish: ["exit 3"]\n')
     result = Site.open(news.root).publish("author/ada")
-    assert [r.shell for r in result.after.hooks] == [True, False]
+    assert [r.exit_code for r in result.after.hooks] == [0, 0, 0]
     assert (news.root / "published.txt").read_text() == "author/ada\n"
     assert (news.root / "second hook ran").exists()
+    assert (news.root / "web" / "built").exists()
+    (run,) = Site.open(news.root).unpublish("author/ada").after.hooks
+    assert (run.command, run.exit_code) == ("exit 3", 3)  # the shell's builtin, not "command not found"
+
+
+def test_a_hooks_output_is_shown_and_kept(news: Site, cli) -> None:
+    set_config(news.root, 'hooks:\n  after_publish: ["echo built 3 pages; echo warning: slow >&2"]\n')
+    code, env = cli.json("publish", "author/ada")
+    assert code == 0
+    (run,) = env["data"]["after"]["hooks"]
+    assert run["output"] == "built 3 pages\nwarning: slow\n"
+    cli.json("unpublish", "author/ada")
+    human = cli("publish", "author/ada")
+    assert human.exit_code == 0
+    assert "built 3 pages\nwarning: slow\n" in human.stderr and "built" not in human.stdout
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (waiting a little: an orphan is reaped by init, not at once)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return True  # a zombie has ended; only its exit status waits to be read
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("setting", [
+    "hooks_timeout: 1\nhooks:\n  after_publish: ['{hook}']\n",
+    "hooks:\n  after_publish:\n    - {{run: '{hook}', timeout: 0.5}}\n",
+])
+def test_a_hook_that_runs_too_long_is_stopped_with_what_it_started(news: Site, cli, setting: str) -> None:
+    hook = "sleep 60 & echo $! > child.pid; echo started; wait"
+    set_config(news.root, setting.format(hook=hook))
+    code, env = cli.json("publish", "author/ada")
+    assert code == 1
+    (error,) = env["errors"]
+    assert error["code"] == "hook_failed" and "timed out after" in error["message"] and "started" in error["message"]
+    assert "hooks_timeout" in error["hint"]
+    (run,) = env["data"]["after"]["hooks"]
+    assert (run["timed_out"], run["exit_code"]) == (True, 124)
+    assert _gone(int((news.root / "child.pid").read_text()))  # the background child went with the hook
+    assert Site.open(news.root).status("author/ada").records[0].status == "published"
 
 
 def test_a_failing_hook_is_reported_and_the_change_stays(news: Site, tmp_path: Path, cli) -> None:
@@ -162,7 +214,9 @@ def test_schedule_run_hooks(news: Site, recorder) -> None:
     ("hooks: {after_lunch: [make]}", "unknown hook event 'after_lunch'"),
     ("hooks: {after_publish: []}", "a command or a list"),
     ("hooks: {after_publish: [3]}", "command line"),
-    ("hooks: {after_publish: ['make \"build']}", "cannot be read as a command line"),
+    ("hooks: {after_publish: [{run: make, when: always}]}", "unknown key 'when'"),
+    ("hooks: {after_publish: [{run: make, timeout: 0}]}", "hooks.after_publish[0].timeout must be a positive"),
+    ("hooks_timeout: soon", "hooks_timeout must be a positive number of seconds"),
     ("git: {commit: yes please}", "git.commit must be true or false"),
     ("git: {push: true}", "unknown git setting"),
 ])

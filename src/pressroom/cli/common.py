@@ -36,7 +36,7 @@ def after_problems(result: Any) -> list[Problem]:
 
 
 def render_after(result: Any) -> None:
-    """Say what was committed and which hooks ran (a failing hook's output comes with its error)."""
+    """Say what was committed and which hooks ran, with their output (a failing hook's comes with its error)."""
     after = getattr(result, "after", None)
     if after is None:
         return
@@ -45,6 +45,9 @@ def render_after(result: Any) -> None:
     for run in after.hooks:
         if run.ok:
             stderr.print(f"hook {run.event}: {run.command} (ok)", style="dim")
+            if run.output:
+                # Verbatim, as the hook wrote it: no wrapping, no markup.
+                stderr.out(run.output, end="" if run.output.endswith("\n") else "\n", highlight=False)
 
 
 def open_site(ctx: typer.Context) -> Site:
