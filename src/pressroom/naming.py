@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from .errors import NotFoundError, Problem, UsageError, Where, close_names, did_you_mean
 from .records import RecordKey, list_working
 from .site import SiteCore
+from .store import OID_RE, StoreDamagedError
 
 MIN_PREFIX = 7
 _TILDE = re.compile(r"^(current|@current)?~(\d+)$")
@@ -69,13 +70,10 @@ def _nth_parent(site: SiteCore, record: str, current: str | None, n: int) -> str
 
 
 def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix: str) -> str:
-    seen: set[str] = set()
-    for head in refs.values():
-        for oid, _version in site.store.history(head):
-            if oid in seen:
-                break
-            seen.add(oid)
-    found = sorted(oid for oid in seen if oid.startswith(prefix))
+    found = versions_by_prefix(site, record, prefix, [oid for oid in refs.values() if oid])
+    if not found:
+        # Versions no ref reaches: a deleted record's (history stays until gc), named by its events.
+        found = versions_by_prefix(site, record, prefix, logged_versions(site, record), partial=True)
     if not found:
         raise NotFoundError(f"{record} has no version {prefix}", hint=f"see its versions with: press log {record}")
     if len(found) > 1:
@@ -84,6 +82,40 @@ def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix:
             hint="give more characters of the id",
         )
     return found[0]
+
+
+def versions_by_prefix(site: SiteCore, record: str, prefix: str, heads: Iterable[str], *,
+                       partial: bool = False) -> list[str]:
+    """The versions of ``record`` whose id starts with ``prefix``, in the history behind ``heads``.
+
+    A head that is not in the store is skipped (gc removed it, or a merge has
+    not brought it yet). ``partial``: a chain may end at a missing parent
+    (gc removes a deleted record's versions as each grows old): the walk
+    stops there instead of calling the store damaged.
+    """
+    seen: set[str] = set()
+    for head in heads:
+        if head in seen or not site.store.objects.exists(head):
+            continue
+        try:
+            for oid, version in site.store.history(head):
+                if oid in seen or version.record != record:
+                    break
+                seen.add(oid)
+        except StoreDamagedError:
+            if not partial:
+                raise
+    return sorted(oid for oid in seen if oid.startswith(prefix))
+
+
+def logged_versions(site: SiteCore, record: str) -> list[str]:
+    """Every version id the record's event log names, newest first."""
+    out: dict[str, None] = {}
+    for ev in reversed(site.store.read_log(record)):
+        for value in ev.values():
+            if isinstance(value, str) and OID_RE.match(value):
+                out[value] = None
+    return list(out)
 
 
 def require_records(site: SiteCore, keys: Iterable[RecordKey], with_refs: Collection[str] = ()) -> None:

@@ -65,7 +65,7 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
 def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
          content: bytes | None = None, assignments: list[tuple[str, Any]] = (),
          force: bool = False, action: str = "save", extra: dict[str, Any] | None = None,
-         lenient_links: bool = False, keep_published: bool = False) -> SaveResult:
+         lenient_links: bool = False, keep_published: bool = False, undeleting: str | None = None) -> SaveResult:
     """Save each record's working file (or ``content``) as a new version, in one transaction.
 
     Unchanged content makes no version. Every bad file is reported and nothing
@@ -76,6 +76,9 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     ``keep_published``: when the new content is byte for byte the published
     version's, ``published`` moves along (nothing public changes), so a
     revert to published leaves the record published, not updated.
+    ``undeleting``: the version a deleted record had as current, the new
+    version's parent (a revert that brings a deleted record back continues
+    its history).
     """
     if content is not None and len(keys) != 1:
         raise UsageError("-f/--file takes the content of exactly one record")
@@ -110,12 +113,13 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     for p in planned:
         record = str(p.key)
         blob = site.store.put_blob(p.data)
-        version = Version(record=record, blob=blob, parent=p.parent, author=author, time=time, message=message)
+        parent = p.parent if p.parent is not None else undeleting
+        version = Version(record=record, blob=blob, parent=parent, author=author, time=time, message=message)
         oid = site.store.put_version(version)
         updates.append(RefUpdate("current", record, p.parent, oid))
         events.append(Event(record, event(action, author=author, time=time, old=p.parent, new=oid,
                                           message=message, **(extra or {}))))
-        saved.append(SavedRecord(record=record, version=oid, parent=p.parent, blob=blob))
+        saved.append(SavedRecord(record=record, version=oid, parent=parent, blob=blob))
         if record in gate.publish:
             old = snapshot.published.get(record)
             updates.append(RefUpdate("published", record, old, oid))
