@@ -146,7 +146,7 @@ def _read_manifest(out: Path) -> _Manifest:
     if not path.exists():
         return _Manifest()
     not_ours = RefusedError(
-        f"{path} was not written by press export",
+        "was not written by press export",
         where=Where(file=str(path)),
         hint="export into an empty folder, or one a previous press export wrote",
     )

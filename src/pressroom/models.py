@@ -377,7 +377,7 @@ def _parse_model(name: str, label: str, data: bytes) -> Model:
             )
         error = option.check(value)
         if error:
-            raise BadContentError(f"{key} {error}, not {value!r}", where=Where(file=label, path=key))
+            raise BadContentError(f"{error}, not {value!r}", where=Where(file=label, path=key))
         options[key] = value
     for key, option in MODEL_OPTIONS.items():
         options.setdefault(key, option.default)

@@ -265,7 +265,7 @@ def test_usage_errors(site: Site) -> None:
         site.publish("post/hello", all=True)
     with pytest.raises(UsageError):
         site.unpublish("post/hello@current")
-    with pytest.raises(NotFoundError, match="post/nope does not exist"):
+    with pytest.raises(NotFoundError, match="post/nope: does not exist"):
         site.publish("post/nope")
     with pytest.raises(NotFoundError, match="unknown model"):
         site.publish(model="nope")

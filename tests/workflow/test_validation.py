@@ -65,5 +65,5 @@ def test_unknown_model_or_record_is_a_clear_error(site: Site) -> None:
         site.validate(model="nope")
     with pytest.raises(NotFoundError, match="unknown model 'nope'"):
         site.validate("nope/x")
-    with pytest.raises(NotFoundError, match="post/none does not exist"):
+    with pytest.raises(NotFoundError, match="post/none: does not exist"):
         site.validate("post/none")

@@ -56,7 +56,7 @@ def is_read_only(error: OSError) -> bool:
 def read_only_error(folder: Path, error: OSError) -> RefusedError:
     """The error for a command that must write to a store it cannot write."""
     return RefusedError(
-        f"the store {folder} is read-only ({error.strerror}): this command changes it",
+        f"the store is read-only ({error.strerror}): this command changes it",
         where=Where(file=str(folder)),
         hint="run it where the store can be written; reading commands (status, show, log, export) work here",
     )

@@ -39,10 +39,10 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
     path = site.working_path(key)
     label = site.rel(path)
     if path.exists() or path.is_symlink():
-        raise RefusedError(f"{label} already exists", where=Where(file=label, record=record),
+        raise RefusedError("already exists", where=Where(file=label, record=record),
                            hint=f"edit it and save it: press save {record}")
     if site.store.read_ref("current", record):
-        raise RefusedError(f"{record} already exists (saved; its working file is missing)",
+        raise RefusedError("already exists (saved; its working file is missing)",
                            where=Where(record=record),
                            hint=f"get its content back with: press show {record} > {label}")
     content = template(m, record).encode("utf-8")

@@ -106,7 +106,7 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
                 raise UsageError(f"{name}: this command takes records, not versions", hint=f"name it as {key}")
             record = str(key)
             if not any(record in getattr(snap, kind) for kind in ("current", "published", "archived")):
-                missing.append(Problem(f"{record} does not exist (never saved, or deleted)", code="not_found",
+                missing.append(Problem("does not exist (never saved, or deleted)", code="not_found",
                                        where=Where(record=record), hint=f"save it first: press save {record}"))
             out.append((record, spec))
         if missing:
@@ -288,7 +288,7 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
             continue
         if action == "unpublish" and not reader.model(record.partition("/")[0]).draft_published:
             problems.append(Problem(
-                f"{record} cannot be a draft: its model publishes every save (draft_published: false)",
+                "cannot be a draft: its model publishes every save (draft_published: false)",
                 code="refused", where=Where(record=record),
                 hint=f"archive it (press archive {record}) or delete it instead"))
             continue

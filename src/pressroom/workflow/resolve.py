@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
-from ..naming import MIN_PREFIX, versions_by_prefix
+from ..naming import MIN_PREFIX
 from ..gitio import mark_resolved
 from ..records import parse_ref
 from ..site import SiteCore
@@ -70,7 +70,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     # A ref one branch deleted: the conflict is in git's index, the file reads as an ordinary ref.
     in_git = [c for c in git_conflicts(site)[0] if c.record == record]
     if not conflicts and not in_git:
-        raise RefusedError(f"{record} has no merge conflict", where=Where(record=record),
+        raise RefusedError("has no merge conflict", where=Where(record=record),
                            hint="press status lists the records in conflict")
     chosen = _version(site, record, version, [*conflicts, *in_git], snapshot) if version else None
     resolved = [Resolved(kind=c.kind, ours=c.ours, theirs=c.theirs, base=c.base,
@@ -121,9 +121,9 @@ def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Res
     after = {kind: snapshot.get(kind, record) for kind in ("current", "published", "archived")}
     after.update({r.kind: r.chosen for r in resolved})
     if after["current"] is None and (after["published"] or after["archived"]):
-        why = f"{record} would be {'published' if after['published'] else 'archived'} without a current version"
+        why = f"it would be {'published' if after['published'] else 'archived'} without a current version"
     elif after["published"] and after["archived"]:
-        why = f"{record} would be published and archived at once"
+        why = "it would be published and archived at once"
     else:
         return
     raise RefusedError(f"taking {side} for every ref in conflict: {why}", where=Where(record=record),
@@ -144,9 +144,17 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
         raise UsageError(f"--version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it")
     heads = [oid for c in conflicts for oid in (c.ours, c.theirs, c.base) if oid]
     heads += [oid for kind in ("current", "published", "archived") if (oid := snapshot.get(kind, record))]
-    found = versions_by_prefix(site, record, spec, heads)
+    seen: set[str] = set()
+    for head in heads:
+        if not site.store.objects.exists(head):
+            continue
+        for oid, _v in site.store.history(head):
+            if oid in seen:
+                break
+            seen.add(oid)
+    found = sorted(oid for oid in seen if oid.startswith(spec))
     if not found:
-        raise NotFoundError(f"{record} has no version {spec} on either side", where=Where(record=record),
+        raise NotFoundError(f"has no version {spec} on either side", where=Where(record=record),
                             hint=f"the sides: {', '.join(sorted({oid[:7] for c in conflicts for oid in (c.ours, c.theirs) if oid}))}")
     if len(found) > 1:
         raise UsageError(f"version prefix {spec} is ambiguous in {record}", hint="give more characters")

@@ -214,10 +214,10 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
     when = iso(parse_time(at))
     refs = site.store.record_refs(record)
     if not any(refs.values()):
-        raise NotFoundError(f"{record} does not exist (never saved, or deleted)", where=Where(record=record),
+        raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
                             hint=f"save it first: press save {record}")
     if action == "publish" and refs["current"] is None:
-        raise NotFoundError(f"{record} has no current version to publish", where=Where(record=record))
+        raise NotFoundError("has no current version to publish", where=Where(record=record))
     version = refs["current"] if action == "publish" and not latest else None
     warnings: list[Problem] = []
     if action == "publish":

@@ -94,7 +94,7 @@ def declared_stages(site: SiteCore) -> dict[str, Stages]:
                 value = raw.get(option, MODEL_OPTIONS[option].default)
                 error = MODEL_OPTIONS[option].check(value) if option in raw else None
                 if error:
-                    raise BadContentError(f"{option} {error}, not {value!r}", where=Where(file=label, path=option))
+                    raise BadContentError(f"{error}, not {value!r}", where=Where(file=label, path=option))
                 options[option] = value
             _DECLARED[key] = _checked(name, label, options["stages"], options["publish_requires"],
                                       options["draft_published"])
@@ -151,7 +151,7 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
                          hint=f"the stages of {key.model}: {', '.join(stages.names)}")
     current = site.store.record_refs(record)["current"]
     if current is None:
-        raise NotFoundError(f"{record} has no current version (never saved, or deleted)",
+        raise NotFoundError("has no current version (never saved, or deleted)",
                             where=Where(record=record), hint=f"save it first: press save {record}")
     previous = stage_of_version(site.store.read_log(record), current, stages)
     base = StageResult(record=record, version=current, stage=stage, previous=previous, stages=list(stages.names),

@@ -40,7 +40,7 @@ def git_conflicts(site: SiteCore) -> tuple[list[RefConflict], list[Problem]]:
             conflicts.append(RefConflict(kind=parts[2], record=f"{parts[3]}/{parts[4]}", ours=ours, theirs=theirs,
                                          base=base))
         else:
-            warnings.append(Problem(f"git lists {u.path} as unmerged", code="merge_conflict", where=Where(file=u.path),
+            warnings.append(Problem("git lists it as unmerged", code="merge_conflict", where=Where(file=u.path),
                                     hint=f"look at it (git diff -- {u.path}), then git add or git rm it"))
     return conflicts, warnings
 

@@ -226,7 +226,7 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
     if raw is None:
         oid = reader.snapshot.current.get(record)
         if oid is None:
-            raise NotFoundError(f"{record} does not exist", where=Where(record=record),
+            raise NotFoundError("does not exist", where=Where(record=record),
                                 hint=f"write {label} and save it, or see press status")
         return oid, reader.problems(record, oid, existing)
     try:
