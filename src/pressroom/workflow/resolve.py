@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
-from ..naming import MIN_PREFIX
+from ..naming import MIN_PREFIX, versions_by_prefix
 from ..gitio import mark_resolved
 from ..records import parse_ref
 from ..site import SiteCore
@@ -144,15 +144,7 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
         raise UsageError(f"--version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it")
     heads = [oid for c in conflicts for oid in (c.ours, c.theirs, c.base) if oid]
     heads += [oid for kind in ("current", "published", "archived") if (oid := snapshot.get(kind, record))]
-    seen: set[str] = set()
-    for head in heads:
-        if not site.store.objects.exists(head):
-            continue
-        for oid, _v in site.store.history(head):
-            if oid in seen:
-                break
-            seen.add(oid)
-    found = sorted(oid for oid in seen if oid.startswith(spec))
+    found = versions_by_prefix(site, record, spec, heads)
     if not found:
         raise NotFoundError(f"has no version {spec} on either side", where=Where(record=record),
                             hint=f"the sides: {', '.join(sorted({oid[:7] for c in conflicts for oid in (c.ours, c.theirs) if oid}))}")
