@@ -33,6 +33,8 @@ class CheckCache:
         self._kinds: dict[int, str] = {}
         self._pending: dict[str, dict[str, Any]] = {}
         self._count = 0
+        # One RecordKey per linked record: thousands of posts link to the same few authors.
+        self._keys: dict[tuple[str, str], RecordKey] = {}
 
     def _kind(self, model: Model) -> str:
         kind = self._kinds.get(id(model))
@@ -52,9 +54,15 @@ class CheckCache:
         if not isinstance(entry, list):
             return None
         try:
-            return [(path, RecordKey(target, rid)) for path, target, rid in entry]
+            return [(path, self._key(target, rid)) for path, target, rid in entry]
         except (TypeError, ValueError):
             return None
+
+    def _key(self, model: str, rid: str) -> RecordKey:
+        key = self._keys.get((model, rid))
+        if key is None:
+            key = self._keys[(model, rid)] = RecordKey(model, rid)
+        return key
 
     def remember(self, model: Model, blob: str, links: Links) -> None:
         """Note that ``blob`` passes ``model``'s schema (written by ``flush``)."""

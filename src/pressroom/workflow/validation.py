@@ -80,7 +80,7 @@ class Reader:
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
         self.models = models if models is not None else load_models(site)
         self.checks = CheckCache(site.store)
-        self._versions: dict[str, Version] = {}
+        self._blobs: dict[str, str] = {}  # version id -> blob id: all a command needs of most versions
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._links: dict[tuple[str, str], list[tuple[str, RecordKey]]] = {}
         self._schema: dict[tuple[str, str], list[Problem]] = {}
@@ -89,16 +89,20 @@ class Reader:
         return self.models.get(name) or Model.implicit(name)
 
     def version(self, oid: str) -> Version:
-        version = self._versions.get(oid)
-        if version is None:
-            version = self._versions[oid] = self.site.store.get_version(oid)
+        version = self.site.store.get_version(oid)
+        self._blobs[oid] = version.blob
         return version
+
+    def blob(self, oid: str) -> str:
+        """The blob id of version ``oid`` (each version read once)."""
+        blob = self._blobs.get(oid)
+        return blob if blob is not None else self.version(oid).blob
 
     def data(self, oid: str) -> Any:
         """The parsed content of version ``oid`` (a BadContentError if it no longer parses)."""
-        version = self.version(oid)
-        data = self._data.get(version.blob)
+        data = self._data.get(self.blob(oid))
         if data is None:
+            version = self.version(oid)
             try:
                 data = load_record(self.site.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
             except BadContentError as e:
@@ -115,7 +119,7 @@ class Reader:
         model = self.model(record.partition("/")[0])
         if not model.link_fields:
             return []
-        blob = self.version(oid).blob
+        blob = self.blob(oid)
         key = (model.name, blob)
         links = self._links.get(key)
         if links is None:
@@ -131,7 +135,7 @@ class Reader:
     def problems(self, record: str, oid: str, existing: RecordSet) -> list[Problem]:
         """Schema errors of version ``oid`` (each blob validated once) and its broken links."""
         model = self.model(record.partition("/")[0])
-        blob = self.version(oid).blob
+        blob = self.blob(oid)
         # Problems name their record, and two records may share a blob.
         key = (record, blob)
         if key not in self._schema:
