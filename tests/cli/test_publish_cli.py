@@ -100,6 +100,28 @@ def test_a_dry_run_that_would_be_refused_says_so_instead_of_a_plan(cli) -> None:
         assert "would be" not in "\n".join(lines[1:])
 
 
+def test_a_referrer_without_drafts_is_not_offered_for_unpublish(cli) -> None:
+    """Naming a draft_published: false referrer would be refused: the hint says what does work."""
+    write_model(cli.root, "author", "schema: {type: object}\n")
+    write_model(cli.root, "page", "draft_published: false\n"
+                                  "schema: {type: object, properties: {author: {type: string, x-link: author}}}\n")
+    write(cli.root, "author/ada", "name: Ada\n")
+    write(cli.root, "page/about", "author: ada\n")
+    assert cli("save", "author/ada").exit_code == 0
+    assert cli("publish", "author/ada").exit_code == 0
+    assert cli("save", "page/about").exit_code == 0  # published at once
+    code, doc = cli.json("unpublish", "author/ada")
+    assert code == 1
+    (error,) = doc["errors"]
+    assert (error["code"], error["record"]) == ("referrer", "author/ada")
+    assert error["hint"] == ("page/about cannot be a draft (its model publishes every save): archive it first "
+                             "(press archive page/about), or remove the link from its field author and save it")
+    # The hint works; the one it replaced did not.
+    assert cli("unpublish", "author/ada", "page/about").exit_code == 1
+    assert cli("archive", "page/about").exit_code == 0
+    assert cli("unpublish", "author/ada").exit_code == 0
+
+
 def test_exit_codes(cli) -> None:
     blog(cli)
     cli("publish", "--all")

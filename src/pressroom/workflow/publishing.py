@@ -305,10 +305,14 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
             if referrer not in gone:
                 referrers.append(Referrer(referrer, path, target))
     for ref in referrers:
+        hint = f"name it in the same command: press {action} {ref.target} {ref.record}"
+        if action == "unpublish" and not reader.model(ref.record.partition("/")[0]).draft_published:
+            # Naming it would be refused too: a record of such a model cannot be a draft.
+            hint = (f"{ref.record} cannot be a draft (its model publishes every save): archive it first "
+                    f"(press archive {ref.record}), or remove the link from its field {ref.path} and save it")
         problems.append(Problem(
             f"is linked from {ref.record} (field {ref.path}), which stays published", code="referrer",
-            where=Where(record=ref.target),
-            hint=f"name it in the same command: press {action} {ref.target} {ref.record}"))
+            where=Where(record=ref.target), hint=hint))
     moves = sorted(plan.values(), key=_order)
     if problems and not dry_run:
         raise refusal(problems, f"nothing was {_past(action)}")
