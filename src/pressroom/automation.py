@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PressError, Problem, Where
-from .gitio import GitCommit, commit_paths, parse_git_setting, require_work_tree
-from .hooks import DEFAULT_TIMEOUT, HookRun, parse_hooks, parse_timeout, run_hooks
+from .gitio import GitCommit, commit_paths, require_work_tree
+from .hooks import HookRun, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
 from .store import hash_bytes
@@ -73,12 +73,8 @@ class Automation:
         self.site = site
         self.command = command
         self.run_hooks = hooks
-        label = str(site.root / CONFIG_NAME)
-        raw = site.config.raw
-        timeout = (parse_timeout(raw["hooks_timeout"], label, "hooks_timeout") if "hooks_timeout" in raw
-                   else DEFAULT_TIMEOUT)
-        self.hooks = parse_hooks(raw.get("hooks"), label, timeout=timeout)
-        self.commit = parse_git_setting(site.config.raw.get("git"), label)["commit"] if commit is None else commit
+        self.hooks = site.config.hooks
+        self.commit = site.config.git_commit if commit is None else commit
         self.author = author
         self.message = message
         self.touched: set[Path] = set()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import BadContentError, PressError, RefusedError, UsageError, Where
+from .errors import BadContentError, PressError, RefusedError, UsageError
 from .store import Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
@@ -98,29 +98,6 @@ def open_repo(root: Path) -> Any:
         repo.close()
         return None
     return repo
-
-
-# the git setting of pressroom.yaml
-
-
-def parse_git_setting(value: Any, label: str, line: int | None = None) -> dict[str, bool]:
-    """``git: {commit: true}`` as ``{"commit": bool}``; a BadContentError says what is wrong."""
-    if value is None:
-        return {"commit": False}
-    where = Where(file=label, line=line, path="git")
-    if not isinstance(value, dict):
-        raise BadContentError(f"git must be a mapping like {{commit: true}}, not {type(value).__name__}",
-                              where=where)
-    unknown = sorted(set(value) - {"commit"})
-    if unknown:
-        raise BadContentError(f"unknown git setting {unknown[0]!r}", where=Where(file=label, line=line,
-                                                                               path=f"git.{unknown[0]}"),
-                              hint="the git setting knows: commit (true: every command commits its files)")
-    commit = value.get("commit", False)
-    if not isinstance(commit, bool):
-        raise BadContentError(f"git.commit must be true or false, not {commit!r}",
-                              where=Where(file=label, line=line, path="git.commit"))
-    return {"commit": commit}
 
 
 # commits

@@ -24,7 +24,9 @@ A hook that runs longer than its timeout is stopped: its process group gets
 SIGTERM, then SIGKILL a few seconds later, so what it started goes too; it
 is reported as failed.
 
-This module knows nothing of the workflow: the caller builds the document.
+The settings are checked and parsed when the site opens (``settings``);
+this module runs what they name. It knows nothing of the workflow: the
+caller builds the document.
 """
 
 from __future__ import annotations
@@ -38,24 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BadContentError, Where
+from .settings import DEFAULT_HOOKS_TIMEOUT, Hook
 
-HOOK_EVENTS = ("after_publish", "after_unpublish", "after_archive", "after_delete", "after_schedule_run")
-DEFAULT_TIMEOUT = 600.0
 SHELL = "/bin/sh"
 # A hook's output is reported; its end is what says why.
 OUTPUT_LIMIT = 64 * 1024
 # After SIGTERM, how long a timed-out hook's processes have to end before SIGKILL.
 KILL_GRACE = 5.0
 TIMED_OUT = 124  # the exit code timeout(1) reports
-
-
-@dataclass(frozen=True)
-class Hook:
-    """One hook line of ``pressroom.yaml`` and the seconds it may run."""
-
-    command: str
-    timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -67,57 +59,11 @@ class HookRun:
     exit_code: int
     output: str
     timed_out: bool = False
-    timeout: float = DEFAULT_TIMEOUT  # the seconds it was allowed
+    timeout: float = DEFAULT_HOOKS_TIMEOUT  # the seconds it was allowed
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
-
-
-def parse_timeout(value: Any, label: str, path: str, line: int | None = None) -> float:
-    """A positive number of seconds; a BadContentError says what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise BadContentError(f"{path} must be a positive number of seconds, not {value!r}",
-                              where=Where(file=label, line=line, path=path), hint=f"e.g. {path}: 600")
-    return float(value)
-
-
-def parse_hooks(value: Any, label: str, line: int | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[Hook]]:
-    """The ``hooks`` setting as ``{event: [Hook, ...]}``; ``timeout`` is the default (``hooks_timeout``)."""
-    if value is None:
-        return {}
-
-    def bad(message: str, path: str = "hooks") -> BadContentError:
-        return BadContentError(message, where=Where(file=label, line=line, path=path),
-                               hint='e.g. hooks: {after_publish: ["make build"]}; events: ' + ", ".join(HOOK_EVENTS))
-
-    if not isinstance(value, dict):
-        raise bad(f"hooks must map an event to commands, not {type(value).__name__}")
-    out: dict[str, list[Hook]] = {}
-    for event, commands in value.items():
-        if event not in HOOK_EVENTS:
-            raise bad(f"unknown hook event {event!r}", f"hooks.{event}")
-        if isinstance(commands, (str, dict)):
-            commands = [commands]
-        if not isinstance(commands, list) or not commands:
-            raise bad(f"hooks.{event} must be a command or a list of commands", f"hooks.{event}")
-        hooks = []
-        for i, item in enumerate(commands):
-            at = f"hooks.{event}[{i}]"
-            seconds = timeout
-            if isinstance(item, dict):
-                unknown = sorted(set(item) - {"run", "timeout"})
-                if unknown:
-                    raise bad(f"{at} has an unknown key {unknown[0]!r} (it knows run and timeout)", at)
-                if "timeout" in item:
-                    seconds = parse_timeout(item["timeout"], label, f"{at}.timeout", line)
-                item = item.get("run")
-            if not isinstance(item, str) or not item.strip():
-                raise bad(f"{at} must be a command line (text), or {{run: command, timeout: seconds}}", at)
-            hooks.append(Hook(item, seconds))
-        out[event] = hooks
-    return out
 
 
 def environment(document: Mapping[str, Any]) -> dict[str, str]:

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
-from .gitio import parse_git_setting
-from .hooks import DEFAULT_TIMEOUT, parse_hooks, parse_timeout
 from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
+from .settings import DEFAULT_HOOKS_TIMEOUT, Hook, parse_git, parse_hooks, parse_timeout
 from .store import Store
 
 CONFIG_NAME = "pressroom.yaml"
@@ -39,6 +38,8 @@ class Config:
 
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     raw: dict[str, Any] = field(default_factory=dict)
+    hooks: dict[str, list[Hook]] = field(default_factory=dict)  # event -> hooks, in order
+    git_commit: bool = False  # git: {commit: true}
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -108,10 +109,10 @@ def load_config(root: Path) -> Config:
     size = parse_size(data["max_file_size"], label) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
     # Checked when the config loads, so a bad hook is reported before a command changes anything.
     timeout = (parse_timeout(data["hooks_timeout"], label, "hooks_timeout", _key_line(raw, "hooks_timeout"))
-               if "hooks_timeout" in data else DEFAULT_TIMEOUT)
-    parse_hooks(data.get("hooks"), label, _key_line(raw, "hooks"), timeout)
-    parse_git_setting(data.get("git"), label, _key_line(raw, "git"))
-    return Config(max_file_size=size, raw=data)
+               if "hooks_timeout" in data else DEFAULT_HOOKS_TIMEOUT)
+    hooks = parse_hooks(data.get("hooks"), label, _key_line(raw, "hooks"), timeout)
+    git_commit = parse_git(data.get("git"), label, _key_line(raw, "git"))
+    return Config(max_file_size=size, raw=data, hooks=hooks, git_commit=git_commit)
 
 
 class SiteCore:
