@@ -308,7 +308,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows and the machine as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--show", type=Path, default=None, help="print the table of a run saved with --json")
     args = parser.parse_args(argv)
+    if args.show:
+        saved = json.loads(args.show.read_text())
+        rows = [Row(**{**r, "press": Measure(**r["press"]), "base": Measure(**r["base"])})
+                for r in ({k: v for k, v in r.items() if k not in ("ratio", "met")} for r in saved["rows"])]
+        print(", ".join(f"{k}: {v}" for k, v in saved["machine"].items()))
+        print(table(rows, args.markdown))
+        return 0
     sizes = args.n or [1000, 10000]
     if args.versions < 1 or args.log_versions < 1 or args.repeat < 1 or min(sizes) < 10:
         parser.error("--versions, --log-versions and --repeat must be 1 or more, and --n at least 10")

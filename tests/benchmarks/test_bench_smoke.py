@@ -41,6 +41,10 @@ def test_a_small_run_prints_every_row(tmp_path: Path) -> None:
     # The sites are removed afterwards unless --keep is given.
     assert [p.name for p in tmp_path.iterdir()] == ["rows.json"]
 
+    shown = subprocess.run([sys.executable, str(SCRIPT), "--show", str(out)], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[1:] == lines[1:-1]
+
 
 def test_the_table_can_be_markdown(tmp_path: Path) -> None:
     result = subprocess.run(
