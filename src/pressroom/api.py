@@ -20,7 +20,7 @@ from .automation import Change, automation, changes_of_action, changes_of_save
 from .gitio import DriverInstall, DriverOutcome, default_author, install_merge_driver, run_merge_driver
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .errors import UsageError
-from .records import parse_scalar
+from .records import parse_scalar, skipped_working
 from .site import SiteCore
 from .models import Model, load_models
 from .store import DEFAULT_GRACE, FsckReport, GcReport
@@ -68,6 +68,10 @@ class Site(SiteCore):
         with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = save(self, keys, author=who, message=message, content=content, assignments=assignments,
                           force=force)
+            if all or model:
+                # What --all passes over (content/post/Hello.yaml) is named, not left out in silence.
+                result = dataclasses.replace(result, warnings=[*skipped_working(self.root, model),
+                                                               *result.warnings])
             return auto.finish(result, changes_of_save(result))
 
     def models(self) -> dict[str, Model]:

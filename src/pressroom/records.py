@@ -24,7 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import Resolver
 
-from .errors import BadContentError, UsageError, Where
+from .errors import BadContentError, Problem, UsageError, Where
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -362,3 +362,52 @@ def list_working(root: Path, model: str | None = None) -> list[RecordKey]:
             if ext == ".yaml" and ID_RE.match(stem) and ".." not in stem:
                 keys.append(RecordKey(m, stem))
     return keys
+
+
+def skipped_working(root: Path, model: str | None = None) -> list[Problem]:
+    """Warnings for what ``list_working`` passes over that looks meant as a record.
+
+    ``content/Post/``, ``content/post/Hello.yaml`` and ``content/post/x.yml`` are
+    not read; saying so (and the name to use) beats leaving them out in silence.
+    Hidden files and other extensions (README.md, x.yaml~) are left alone.
+    """
+    content = root / "content"
+    if not content.is_dir():
+        return []
+    out = []
+    for m in [model] if model else sorted(os.listdir(content)):
+        mdir = content / m
+        if m.startswith(".") or not mdir.is_dir():
+            continue
+        if not MODEL_RE.match(m):
+            fixed = _renamed(m, MODEL_RE)
+            out.append(_skipped(root, f"content/{m}/", "not a model name (lowercase letters, digits, - and _), so "
+                                "no file in it is read", fixed and f"content/{fixed}/"))
+            continue
+        for name in sorted(os.listdir(mdir)):
+            stem, ext = os.path.splitext(name)
+            if name.startswith(".") or ext not in (".yaml", ".yml"):
+                continue
+            if not ID_RE.match(stem) or ".." in stem:
+                fixed = _renamed(stem, ID_RE)
+                out.append(_skipped(root, f"content/{m}/{name}", "not a record name (ids are lowercase letters, "
+                                    "digits, -, _ and .), so press skips it", fixed and f"content/{m}/{fixed}.yaml"))
+            elif ext == ".yml":
+                out.append(_skipped(root, f"content/{m}/{name}", "not a record file (records end in .yaml), so "
+                                    "press skips it", f"content/{m}/{stem}.yaml"))
+    return out
+
+
+def _renamed(name: str, pattern: re.Pattern[str]) -> str | None:
+    fixed = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_.-]", "-", name.lower())).strip("-.")
+    return fixed if pattern.match(fixed) and ".." not in fixed else None
+
+
+def _skipped(root: Path, file: str, message: str, target: str | None) -> Problem:
+    if target is None:
+        hint = None
+    elif (root / target).exists():
+        hint = f"{target} exists too: merge the two, then remove {file}"
+    else:
+        hint = f"rename it to {target}"
+    return Problem(message, code="not_a_record", where=Where(file=file), hint=hint)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import PressError, Problem
 from ..naming import require_records
-from ..records import RecordKey, list_working, parse_key
+from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
 from ..store import Snapshot
 from .stages import stage_of_version, stage_view
@@ -81,6 +81,8 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         if model:
             keys = [k for k in keys if k.model == model]
     rows, warnings = [], [stage_warning] if stage_warning else []
+    if not names:
+        warnings.extend(skipped_working(site.root, model))
     warnings.extend(git_warnings)
     cache = StatCache(site)
     for key in keys:
