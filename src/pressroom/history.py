@@ -10,7 +10,7 @@ from typing import Any
 from .diffing import Change, diff_data, stat, text_diff
 from .errors import BadContentError, NotFoundError, Problem, UsageError
 from .models import load_models
-from .naming import require_records, resolve_version
+from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
 from .store import REF_KINDS, Version
@@ -277,7 +277,7 @@ def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *
         named = ["published", "current"]
     if len(named) > 2:
         raise UsageError("diff compares two versions; name at most two",
-                         hint=f"e.g. press diff {key} ~1 @current")
+                         hint=f"e.g. press diff {key} @~1 @current")
     if not named:
         named = ["current", WORKING]
     elif len(named) == 1:
@@ -303,6 +303,7 @@ def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *
 
 
 def _side(site: SiteCore, key: RecordKey, name: str, *, absent_ok: bool) -> tuple[DiffSide, bytes | None, RecordKey]:
+    check_not_a_path(name)
     if "/" in name:
         key, spec = parse_ref(name)
         name = spec or "current"

@@ -1,6 +1,7 @@
 """Naming versions: full id, a unique prefix of 7+ characters, ``@current``,
 ``@published``, ``@archived`` (the ``@`` is optional), and ``~N`` (N saves
-before current).
+before current; typed in a shell as ``@~N`` or ``current~N``, since bash
+expands a bare ``~0``, ``~1`` to a folder).
 """
 
 from __future__ import annotations
@@ -42,10 +43,20 @@ def resolve_version(site: SiteCore, key: RecordKey, spec: str | None) -> str:
                 f"version id {name!r} is too short", hint=f"give at least {MIN_PREFIX} characters of the id"
             )
         return _by_prefix(site, record, refs, name)
+    check_not_a_path(name)
     raise UsageError(
         f"cannot read {spec!r} as a version",
-        hint="name a version by id (7+ characters), @current, @published, @archived or ~N",
+        hint="name a version by id (7+ characters), @current, @published, @archived or @~N",
     )
+
+
+def check_not_a_path(spec: str) -> None:
+    """Refuse a version that arrived as an absolute path: the shell expanded a bare ``~N``."""
+    if spec.startswith("/"):
+        raise UsageError(
+            f"cannot read {spec!r} as a version: it is a path",
+            hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. --to @~1)",
+        )
 
 
 def _hint_for(name: str, record: str) -> str:

@@ -130,7 +130,7 @@ def diff(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="REF", help="model/id, or model/id@V for V against the working file.")],
     a: Annotated[Optional[str], typer.Argument(metavar="A",
-                                               help="A version (id, ~N, @published, working, or model/id@V).",
+                                               help="A version (id, @~N, @published, working, or model/id@V).",
                                                show_default=False)] = None,
     b: Annotated[Optional[str], typer.Argument(metavar="B", help="A second version: compare A with it.",
                                                show_default=False)] = None,
@@ -186,7 +186,7 @@ def revert(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="REF", help="The record to revert (model/id).")],
     to: Annotated[str, typer.Option("--to", metavar="VERSION",
-                                    help="The version to go back to: id, ~N, published, archived.",
+                                    help="The version to go back to: id, @~N, published, archived.",
                                     show_default=False)],
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -200,6 +200,7 @@ def revert(
     --to published throws away unpublished changes. The working file is
     updated; unsaved changes in it are refused unless --force. On a model
     with draft_published: false the revert is published (and validated) at once.
+    A deleted record reverted to one of its old version ids comes back (undelete).
     """
     with command("revert", json_) as out:
         result = open_site(ctx).revert(ref, to=to, message=message, author=author, force=force,
