@@ -29,8 +29,9 @@ from .gitio import GitCommit, commit_paths, require_work_tree
 from .hooks import HookRun, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import hash_bytes
+from .store import RefConflictError, hash_bytes
 from .workflow.common import now_iso
+from .workflow.unmerged import git_conflicts
 
 DOCUMENT_VERSION = 1
 # The hook event fired by each action that changes the published view.
@@ -147,6 +148,12 @@ def automation(site: SiteCore, command: str, *, hooks: bool = True, commit: bool
                message: str = "") -> Iterator[Automation]:
     """Run a store-changing command inside this block, then ``auto.finish(result, changes)``."""
     auto = Automation(site, command, hooks=hooks, commit=commit, author=author, message=message)
+    if command != "resolve":
+        # A ref git left unmerged (one branch deleted it) reads like any ref: refuse as for a conflict in
+        # a ref file, as git refuses to commit over unmerged paths.
+        unmerged, _ = git_conflicts(site)
+        if unmerged:
+            raise RefConflictError(unmerged)
     if auto.commit:
         require_work_tree(site.root)
     with site.store.tracking() as touched:

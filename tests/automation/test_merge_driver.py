@@ -209,6 +209,10 @@ def test_a_ref_one_branch_deleted_is_a_conflict_too(repo: Path, deleted_by: str,
     assert warning["hint"] == "press resolve post/x --ours | --theirs | --version V"
     fsck = json.loads(run_press(repo, "fsck", "--json").stdout)
     assert fsck["exit_code"] == 0 and [w["code"] for w in fsck["warnings"]] == ["merge_conflict"]
+    # As for a conflict in a ref file: commands that change the store refuse until it is resolved.
+    blocked = run_press(repo, "unpublish", "post/x", "--json")
+    assert blocked.returncode == 3
+    assert json.loads(blocked.stdout)["errors"][0]["code"] == "merge_conflict"
 
     result = run_press(repo, "resolve", "post/x", side, "--json")
     assert result.returncode == 0, result.stderr.decode()
