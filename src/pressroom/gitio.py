@@ -225,15 +225,19 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
     store = Store(root / ".press")
     out: set[Path] = set()
     todo = [v for v in dict.fromkeys(versions) if v and OID_RE.match(v)]
+    objects = store.objects.root.resolve()
+    if not todo or not _inside(objects, top):
+        return out
+    # Asked once: a long history never committed is walked without a git process per step.
+    known = set(_git(top, "ls-files", "-z", "--", objects.relative_to(top).as_posix()).decode().split("\0"))
     seen: set[str] = set()
     while todo:
         todo = [v for v in todo if v not in seen]
         seen.update(todo)
-        paths = {v: store.objects.path(v).resolve() for v in todo}
-        known = _tracked(top, [p.relative_to(top).as_posix() for p in paths.values() if _inside(p, top)])
         nxt = []
-        for oid, path in paths.items():
-            if not path.is_file() or path.relative_to(top).as_posix() in known:
+        for oid in todo:
+            path = store.objects.path(oid).resolve()
+            if not path.is_file() or not _inside(path, top) or path.relative_to(top).as_posix() in known:
                 continue
             version = store.get_version(oid)
             out.add(path)
