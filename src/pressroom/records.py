@@ -297,10 +297,19 @@ def parse_field_path(path: str) -> list[str | int]:
 
 
 def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> bytes:
-    """Set fields in a YAML document, keeping its comments, key order and quoting."""
-    load_record(data, label)
+    """Set fields in a YAML document, keeping its comments, key order and quoting.
+
+    A top-level field that is absent but has a commented-out line ``# field: ...``
+    (a placeholder ``press new`` writes) is set on that line, not added at the end.
+    """
+    parsed = load_record(data, label)
+    text = decode_text(data, label)
+    absent = {steps[0] for steps in (parse_field_path(p) for p, _v in assignments)
+              if isinstance(steps[0], str) and steps[0] not in parsed}
+    if absent:
+        text = _fill_placeholders(text, absent, empty=not parsed, label=label)
     yaml = _rt_yaml()
-    doc = yaml.load(decode_text(data, label))
+    doc = yaml.load(text)
     for path, value in assignments:
         steps = parse_field_path(path)
         node = doc
@@ -310,6 +319,37 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue().encode("utf-8")
+
+
+def _fill_placeholders(text: str, keys: set[str], *, empty: bool, label: str) -> str:
+    """``text`` with the ``# key: value`` line of each key uncommented (the value is then set)."""
+    lines = text.splitlines(keepends=True)
+    found = False
+    for i, line in enumerate(lines):
+        if line.startswith("# ") and ":" in line and _placeholder_key(line[2:]) in keys:
+            keys = keys - {_placeholder_key(line[2:])}
+            lines[i] = line[2:]
+            found = True
+    if not found:
+        return text
+    if empty:
+        # A template with every field commented out holds "{}" to be a mapping: it goes.
+        lines = [line for line in lines if line.strip() != "{}"]
+    filled = "".join(lines)
+    try:
+        load_record(filled.encode("utf-8"), label)
+    except BadContentError:
+        return text  # a comment that only looked like a placeholder: add the field at the end
+    return filled
+
+
+def _placeholder_key(line: str) -> str | None:
+    """The key of a one-line mapping (``summary: ""  # note``), or None when the line is not one."""
+    try:
+        data = load_record(line.encode("utf-8"), "placeholder")
+    except BadContentError:
+        return None
+    return next(iter(data)) if len(data) == 1 else None
 
 
 def _descend(node: Any, step: str | int, next_step: str | int, path: str) -> Any:

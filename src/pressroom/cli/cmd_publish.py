@@ -273,7 +273,8 @@ def new(
     """Write content/<model>/<id>.yaml for a new record, from the model's schema.
 
     Fields with a default get it, required fields an empty value, the others
-    are commented out. Nothing is saved: fill it in, then press save.
+    are commented out. Nothing is saved: fill it in, then press save (save
+    --set fills a field in place, a commented-out one included).
     """
     with command("new", json_) as out:
         result = open_site(ctx).new(model, id_)

@@ -70,7 +70,8 @@ def save(
     sets: Annotated[
         Optional[list[str]],
         typer.Option("--set", metavar="PATH=VALUE",
-                     help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news.",
+                     help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news; "
+                          "a commented-out '# field:' line (as press new writes) is filled in.",
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
