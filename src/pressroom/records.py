@@ -115,7 +115,12 @@ def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
             hint="split the record, or raise max_file_size in pressroom.yaml",
         )
     with open(path, "rb") as f:
-        data = f.read(limit + 1)
+        # Sized by the stat, not the limit: a buffer of the limit (5 MiB) shrunk to a 2 KB
+        # record keeps a memory mapping of its own, and a save of 100,000 records ran out
+        # of them (vm.max_map_count). A file that grew since the stat is read on to the limit.
+        data = f.read(size + 1)
+        if len(data) > size:
+            data += f.read(limit + 1 - len(data))
     if len(data) > limit:
         raise BadContentError(
             f"file is over the limit of {limit:,} bytes", where=Where(file=label or str(path))
