@@ -3,14 +3,15 @@
 Each operation runs as a real process, next to a baseline measured in the
 same run on the same files: wall time (median of ``--repeat`` runs for the
 operations that change nothing) and peak memory (the max RSS of the process
-and its children, from ``wait4``). The ratio is press / baseline, and the
+and its children). The ratio is press / baseline, and the
 target is the one the project set for it (docs/performance.md).
 
     python benchmarks/run.py                 # N = 1,000 and 10,000
     python benchmarks/run.py --n 100000      # the large run
     python benchmarks/run.py --n 200 --markdown
 
-Needs only ``press`` (next to this Python, or on PATH), ``git``, ``cp`` and ``sh``.
+Needs only ``press`` (next to this Python, or on PATH), ``git``, ``cp`` and ``sh``; peak
+memory is read with GNU time (``/usr/bin/time``) where it is installed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import gensite
 
 MEMORY_CEILING_MB = 300
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 # The rows whose peak memory the project caps (at N = 100,000).
 MEMORY_CAPPED = ("publish", "export", "fsck")
 
@@ -85,11 +87,19 @@ class Bench:
             print(f"  {text}", file=sys.stderr, flush=True)
 
     def run(self, args: list[str] | str, cwd: Path) -> Measure:
-        """Run one process to the end; fail loudly if it fails (a failed run measures nothing)."""
-        shell = isinstance(args, str)
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        """Run one process to the end; fail loudly if it fails (a failed run measures nothing).
+
+        Peak memory comes from GNU time (``/usr/bin/time -f %M``): a child forked
+        from this runner starts with the runner's own peak RSS in its rusage, so
+        wait4 alone over-counts; time's child is forked from time, which is small.
+        """
+        argv = ["sh", "-c", args] if isinstance(args, str) else list(args)
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+                tempfile.NamedTemporaryFile(mode="r") as peak:
+            if GNU_TIME:
+                argv = [GNU_TIME, "-f", "%M", "-o", peak.name, *argv]
             start = time.perf_counter()
-            proc = subprocess.Popen(args, cwd=cwd, env=self.env, stdout=out, stderr=err, shell=shell)
+            proc = subprocess.Popen(argv, cwd=cwd, env=self.env, stdout=out, stderr=err)
             # wait4, not wait: its rusage is this child's (and its own children's) alone.
             _pid, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -100,7 +110,8 @@ class Bench:
                 raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {args}\n"
                                  f"{out.read()[-2000:].decode(errors='replace')}"
                                  f"{err.read()[-2000:].decode(errors='replace')}")
-        return Measure(wall=wall, peak_mb=usage.ru_maxrss / 1024)
+            kb = int(peak.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
+        return Measure(wall=wall, peak_mb=kb / 1024)
 
     def median(self, args: list[str] | str, cwd: Path, times: int | None = None) -> Measure:
         runs = [self.run(args, cwd) for _ in range(times or self.repeat)]
