@@ -30,7 +30,7 @@ from .delivery import Reader, Record
 from .errors import Problem, RefusedError, UsageError, Where
 from .models import Model
 from .site import STORE_NAME, SiteCore
-from .store.fsio import write_atomic
+from .store.fsio import write_atomic, write_temp
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
 MANIFEST = "manifest.json"
@@ -214,48 +214,56 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     _check_targets(out, old, targets, indexes)
 
     new = _Manifest()
-    writes: list[tuple[str, bytes]] = []
+    # Each file to write goes to a temp file beside it at once, moved into place only
+    # once nothing is refused: memory does not hold every rendered record.
+    writes: list[tuple[str, str]] = []
     edited: list[str] = []
     unchanged = 0
-    for record in keys:
-        rel = targets[record]
-        model = record.partition("/")[0]
-        oid = reader.version_of(record)
-        entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
-        if format == "markdown":
-            entry["body_field"] = _body_field(models, model)
-        current = _read_bytes(out / rel)
-        sha = _sha(current) if current is not None else None
-        before = old.records.get(record) or {}
-        if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
-            unchanged += 1
-            updated_at = before.get("updated_at")
-        else:
-            rec = reader.read(record, oid)
-            data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
-            if data != current:
-                writes.append((rel, data))
-                if _edited(old, rel, sha):
+    try:
+        for record in keys:
+            rel = targets[record]
+            model = record.partition("/")[0]
+            oid = reader.version_of(record)
+            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
+            if format == "markdown":
+                entry["body_field"] = _body_field(models, model)
+            current = _read_bytes(out / rel)
+            sha = _sha(current) if current is not None else None
+            before = old.records.get(record) or {}
+            if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
+                unchanged += 1
+                updated_at = before.get("updated_at")
+            else:
+                rec = reader.read(record, oid)
+                data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
+                if data != current:
+                    writes.append((rel, write_temp(out / rel, data)))
+                    if _edited(old, rel, sha):
+                        edited.append(rel)
+                else:
+                    unchanged += 1
+                sha, updated_at = _sha(data), rec.updated_at
+            entry["updated_at"] = updated_at
+            new.files[rel] = sha
+            new.records[record] = entry
+
+        for model, rel in indexes.items():
+            data = _json_bytes({"model": model, "records": _listing(new, model)})
+            current = _read_bytes(out / rel)
+            if current != data:
+                writes.append((rel, write_temp(out / rel, data)))
+                if _edited(old, rel, _sha(current) if current is not None else None):
                     edited.append(rel)
             else:
                 unchanged += 1
-            sha, updated_at = _sha(data), rec.updated_at
-        entry["updated_at"] = updated_at
-        new.files[rel] = sha
-        new.records[record] = entry
-
-    for model, rel in indexes.items():
-        data = _json_bytes({"model": model, "records": _listing(new, model)})
-        current = _read_bytes(out / rel)
-        if current != data:
-            writes.append((rel, data))
-            if _edited(old, rel, _sha(current) if current is not None else None):
-                edited.append(rel)
-        else:
-            unchanged += 1
-        new.files[rel] = _sha(data)
-    if edited and not force:
-        _refuse_edited(out, edited)
+            new.files[rel] = _sha(data)
+        if edited and not force:
+            _refuse_edited(out, edited)
+    except BaseException:
+        # Refused, or failed halfway: the staged files go; no file of the export was touched.
+        for _rel, tmp in writes:
+            os.unlink(tmp)
+        raise
 
     new_paths = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
     if new_paths:
@@ -263,8 +271,8 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         # then finds its own files in the manifest, not foreign ones in the way.
         pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
         write_atomic(out / MANIFEST, pending.to_bytes(format, preview))
-    for rel, data in writes:
-        write_atomic(out / rel, data, durable=False)
+    for rel, tmp in writes:
+        os.replace(tmp, out / rel)
 
     removed, modified = _remove_stale(out, old, new, force)
     out.mkdir(parents=True, exist_ok=True)

@@ -37,12 +37,11 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True,
-                 flush: Callable[[], None] | None = None) -> None:
-    """Replace ``path`` with ``data`` so that no reader sees a torn file.
+def write_temp(path: Path, data: bytes, *, durable: bool = False) -> str:
+    """Write ``data`` to a new temp file beside ``path``, with the usual mode; return its name.
 
-    ``flush``, when given, runs between the write and the rename instead of
-    the fsync of this one file (``sync_all``: one flush for many files).
+    ``os.replace(name, path)`` then puts it in place: a caller may write many
+    files first and move them only once it knows it will keep them all.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="~")
@@ -50,18 +49,37 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True,
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            if durable and flush is None:
+            if durable:
                 f.flush()
                 os.fsync(f.fileno())
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = True,
+                 flush: Callable[[], None] | None = None) -> None:
+    """Replace ``path`` with ``data`` so that no reader sees a torn file.
+
+    ``flush``, when given, runs between the write and the rename instead of
+    the fsync of this one file (``sync_all``: one flush for many files).
+    """
+    tmp = write_temp(path, data, durable=durable and flush is None)
+    try:
         if flush is not None:
             flush()
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def fsync_file(path: Path) -> None:
