@@ -114,14 +114,17 @@ class Bench:
         return Measure(wall=wall, peak_mb=kb / 1024)
 
     def median(self, args: list[str] | str, cwd: Path, times: int | None = None) -> Measure:
-        runs = [self.run(args, cwd) for _ in range(times or self.repeat)]
-        return Measure(wall=statistics.median(m.wall for m in runs), peak_mb=max(m.peak_mb for m in runs))
+        return _median([self.run(args, cwd) for _ in range(times or self.repeat)])
 
     def press_cmd(self, root: Path, *args: str) -> list[str]:
         return [self.press, "-C", str(root), *args]
 
 
 GIT_COMMIT = "git add -A && git commit -q -m bench"
+
+
+def _median(runs: list[Measure]) -> Measure:
+    return Measure(wall=statistics.median(m.wall for m in runs), peak_mb=max(m.peak_mb for m in runs))
 
 
 def _git_init(bench: Bench, root: Path) -> None:
@@ -166,18 +169,23 @@ def site_rows(bench: Bench, n: int, versions: int) -> list[Row]:
     rows.append(Row("save --all (10% edited)", label, press, "git add -A && git commit", git, 1.5))
     bench.say(f"save --all of {n // 10} edits: {press.wall:.2f}s (git {git.wall:.2f}s)")
 
-    # A fresh repository of the same files: git's cost of committing N records, measured next to the publish.
-    scratch = base / "scratch"
-    shutil.copytree(site / "content", scratch / "content")
-    _git_init(bench, scratch)
-    git = bench.run(GIT_COMMIT, scratch)
-    shutil.rmtree(scratch, ignore_errors=True)
+    # Fresh repositories of the same files: git's cost of committing N records, measured next
+    # to the publish (median of --repeat, each in a new copy).
+    runs = []
+    for i in range(bench.repeat):
+        scratch = base / f"scratch{i}"
+        shutil.copytree(site / "content", scratch / "content")
+        _git_init(bench, scratch)
+        runs.append(bench.run(GIT_COMMIT, scratch))
+        shutil.rmtree(scratch, ignore_errors=True)
+    git = _median(runs)
     press = bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "publish"), site)
     rows.append(Row("publish --all --cascade", label, press, "git add -A && git commit", git, 1.5,
                     memory_capped=True))
     bench.say(f"publish --all --cascade: {press.wall:.2f}s (git {git.wall:.2f}s)")
 
-    cp = bench.run(["cp", "-r", str(site / "content") + "/", str(base / "cp-out") + "/"], base)
+    cp = _median([bench.run(["cp", "-r", str(site / "content") + "/", str(base / f"cp-out{i}") + "/"], base)
+                  for i in range(bench.repeat)])
     first = bench.run(bench.press_cmd(site, "export", "--out", str(base / "export")), site)
     rows.append(Row("export (first run)", label, first, "cp -r content/ out/", cp, 3.0, memory_capped=True))
     again = bench.median(bench.press_cmd(site, "export", "--out", str(base / "export")), site)
