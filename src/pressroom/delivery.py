@@ -144,10 +144,8 @@ class Reader:
             return None
         if self._published_at is not None and self._published_at[0] == record:
             return self._published_at[1]
-        found = None
-        for ev in self.site.store.read_log(record):
-            if ev.get("new") == oid and ev.get("action") == "publish":
-                found = ev.get("time")
+        event = self.site.store.logs.last(record, "publish", oid)
+        found = event.get("time") if event is not None else None
         if found is None:
             # A model without draft/published publishes as it saves.
             found = self.site.store.get_version(oid).time

@@ -147,11 +147,8 @@ class StatCache:
         remembered = self._entries.get(record, {}).get("pub")
         if log is not None and isinstance(remembered, list) and remembered[:3] == [oid, *log]:
             return remembered[3], remembered[4]
-        found: tuple[str | None, str | None] = (None, None)
-        for ev in reversed(self.site.store.read_log(record)):
-            if ev.get("action") == "publish" and ev.get("new") == oid:
-                found = (ev.get("time"), ev.get("author"))
-                break
+        event = self.site.store.logs.last(record, "publish", oid)
+        found = (event.get("time"), event.get("author")) if event is not None else (None, None)
         if log is not None:
             self._set(record, "pub", [oid, *log, *found])
         return found
