@@ -64,7 +64,8 @@ def _sha(data: bytes) -> str:
 
 
 def _json_bytes(doc: Any, indent: int | None = 2) -> bytes:
-    return (json.dumps(doc, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
+    # allow_nan=False: NaN and Infinity are not JSON, and JSON.parse refuses them.
+    return (json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 # Characters a YAML reader takes as a line break, or refuses, unless escaped in double quotes.
@@ -110,6 +111,12 @@ def _meta(rec: Record) -> dict[str, Any]:
 def markdown_bytes(rec: Record, body_field: str) -> bytes:
     """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body."""
     data = dict(rec.data)
+    if META_KEY in data:
+        raise RefusedError(
+            f"has a field named {META_KEY!r}, the key markdown export puts its metadata under",
+            where=Where(record=rec.record, path=META_KEY),
+            hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
+        )
     body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
     front = yaml_bytes({**data, META_KEY: _meta(rec)})
     text = body or ""
@@ -325,7 +332,14 @@ def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
 
 def _render(rec: Record, format: str, body_field: str) -> bytes:
     if format == "json":
-        return _json_bytes(rec.document())
+        try:
+            return _json_bytes(rec.document())
+        except ValueError:
+            # Validation refuses such numbers; only a draft saved invalid (--preview) still holds one.
+            raise RefusedError(
+                "holds .nan or .inf, which JSON cannot represent", where=Where(record=rec.record),
+                hint=f"run `press validate {rec.record}` to find the field, or export with --format yaml",
+            ) from None
     if format == "yaml":
         return yaml_bytes(rec.document())
     return markdown_bytes(rec, body_field)
@@ -383,6 +397,8 @@ def _foreign(out: Path, new: _Manifest) -> list[str]:
     """Files in ``out`` that export did not write (never touched, only reported)."""
     found = []
     for folder, dirs, files in os.walk(out):
+        if folder == str(out) and ".git" in dirs:
+            dirs.remove(".git")  # an export into a checkout (gh-pages): git's own files are not news
         dirs.sort()
         base = Path(folder).relative_to(out)
         for name in sorted(files):

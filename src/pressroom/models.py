@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -166,6 +167,7 @@ class Model:
         if self.validator is not None:
             for error in self.validator.iter_errors(data):
                 problems.extend(_schema_problems(error, record, file))
+        problems.extend(_non_json_numbers(data, record, file))
         for lf, path, value in self._link_values(data):
             if value is None or (isinstance(value, str) and _is_id(value)):
                 continue
@@ -193,6 +195,23 @@ class Model:
                         yield lf, f"{path}[{i}]", item
                 else:
                     yield lf, path, value
+
+
+def _non_json_numbers(data: Any, record: str | None, file: str | None) -> Iterator[Problem]:
+    """``.nan`` and ``.inf``: YAML numbers that JSON, and so every export and generator, cannot hold."""
+    stack: list[tuple[list[Any], Any]] = [([], data)]
+    while stack:
+        steps, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(([*steps, k], v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend(([*steps, i], v) for i, v in enumerate(node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            yield FieldProblem(
+                f"{node!r} is not a number JSON can hold", code="invalid",
+                where=Where(file=file, record=record, path=field_path(steps)), rule="json", value=str(node),
+                hint="write a finite number, null, or quote it as text ('.inf')",
+            )
 
 
 def _is_id(value: str) -> bool:

@@ -218,7 +218,7 @@ def _to_plain(doc: Any, label: str) -> dict[str, Any]:
     active: set[int] = set()
 
     def expanded(node: Any) -> int:
-        if not isinstance(node, (dict, list)):
+        if not isinstance(node, (dict, list, tuple)):
             return 1
         key = id(node)
         if key in sizes:
@@ -252,8 +252,11 @@ def _to_plain(doc: Any, label: str) -> dict[str, Any]:
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
         return {_plain_key(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
+    if isinstance(node, (list, tuple)):
         return [_plain(v) for v in node]
+    if isinstance(node, (set, frozenset)):
+        # A YAML !!set: a list, in an order that does not depend on the process's hash seed.
+        return sorted((_plain(v) for v in node), key=lambda v: (type(v).__name__, str(v)))
     if isinstance(node, (dt.date, dt.datetime)):
         return node.isoformat()
     if isinstance(node, bytes):

@@ -21,6 +21,8 @@ from ..records import RecordKey
 from ..store import Store
 
 Links = list[tuple[str, RecordKey]]
+# Part of every entry's key: raised when the checks press adds to the schema change.
+RULES = 2
 # Entries waiting to be written are flushed in batches of this many, keeping memory flat.
 BATCH = 5000
 
@@ -40,7 +42,7 @@ class CheckCache:
         kind = self._kinds.get(id(model))
         if kind is None:
             checker = getattr(model.validator, "format_checker", None)
-            basis = {"pressroom": __version__, "schema": model.schema, "model": model.name,
+            basis = {"pressroom": __version__, "rules": RULES, "schema": model.schema, "model": model.name,
                      "formats": sorted(getattr(checker, "checkers", {}))}
             digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
             kind = self._kinds[id(model)] = f"valid/{digest[:32]}"
