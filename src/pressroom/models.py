@@ -25,8 +25,24 @@ from .errors import BadContentError, NotFoundError, Problem, Where, close_names,
 from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read_limited
 from .site import CONFIG_MAX_SIZE, SiteCore
 
-# A link position: a property name, or ITEMS for every item of a list.
+# A link position: a property name, ITEMS for every item of a list, or
+# MapValues for the values of a mapping (additionalProperties, patternProperties).
 ITEMS = None
+
+
+@dataclass(frozen=True)
+class MapValues:
+    """The values of a mapping whose keys match ``pattern`` (None: any) and are
+    neither ``named`` nor matched by ``others`` (what additionalProperties leaves out)."""
+
+    pattern: str | None = None
+    named: frozenset[str] = frozenset()
+    others: tuple[str, ...] = ()
+
+    def takes(self, key: str) -> bool:
+        if key in self.named or any(re.search(p, key) for p in self.others):
+            return False
+        return self.pattern is None or re.search(self.pattern, key) is not None
 
 
 @dataclass(frozen=True)
@@ -101,16 +117,23 @@ class FieldProblem(Problem):
 class LinkField:
     """Where links sit in a record (``tags`` + ITEMS) and the model they name."""
 
-    steps: tuple[str | None, ...]
+    steps: tuple[Any, ...]
     target: str
     key: str  # where it is declared in the model file, for errors
+    # Whether the schema gives the position a type (or a choice of subschemas),
+    # so that it, not the link check, reports a value of the wrong type.
+    typed: bool = False
 
     @property
     def field(self) -> str:
-        """The field as a pattern: ``author``, ``tags[]``, ``seo.author``."""
+        """The field as a pattern: ``author``, ``tags[]``, ``seo.author``, ``names.*``."""
         out = ""
         for step in self.steps:
-            out += "[]" if step is ITEMS else (f".{step}" if out else step)
+            if step is ITEMS:
+                out += "[]"
+            else:
+                name = "*" if isinstance(step, MapValues) else step
+                out += f".{name}" if out else name
         return out
 
 
@@ -178,7 +201,7 @@ class Model:
                     code="link", where=Where(file=file, record=record, path=path), rule="x-link", value=_clip(value),
                     hint=f"write the id only, e.g. ada for {lf.target}/ada",
                 ))
-            elif not (self.validator is not None and _typed(self.schema, lf)):
+            elif not (self.validator is not None and lf.typed):
                 # An untyped link field: the schema said nothing, so say it here.
                 problems.append(FieldProblem(
                     f"a link to {lf.target} must be a record id (text), not {type(value).__name__}",
@@ -218,17 +241,7 @@ def _is_id(value: str) -> bool:
     return bool(ID_RE.match(value)) and ".." not in value
 
 
-def _typed(schema: Any, lf: LinkField) -> bool:
-    """Whether the schema gives the link position a ``type`` (so it reports wrong types)."""
-    node = schema
-    for step in lf.steps:
-        if not isinstance(node, dict):
-            return False
-        node = node.get("items") if step is ITEMS else node.get("properties", {}).get(step)
-    return isinstance(node, dict) and "type" in node
-
-
-def _walk(data: Any, steps: tuple[str | None, ...], path: str) -> Iterator[tuple[str, Any]]:
+def _walk(data: Any, steps: tuple[Any, ...], path: str) -> Iterator[tuple[str, Any]]:
     if not steps:
         yield path, data
         return
@@ -237,6 +250,11 @@ def _walk(data: Any, steps: tuple[str | None, ...], path: str) -> Iterator[tuple
         if isinstance(data, list):
             for i, item in enumerate(data):
                 yield from _walk(item, rest, f"{path}[{i}]")
+    elif isinstance(step, MapValues):
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is not None and step.takes(name):
+                    yield from _walk(value, rest, f"{path}.{name}" if path else name)
     elif isinstance(data, dict) and step in data and data[step] is not None:
         yield from _walk(data[step], rest, f"{path}.{step}" if path else step)
 
@@ -419,10 +437,7 @@ def _compile(schema: dict[str, Any], label: str) -> Any:
     # validate (status, show, log) start faster without it.
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
-    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
-    from referencing import Registry, Resource
     from referencing.exceptions import Unresolvable
-    from referencing.jsonschema import DRAFT202012
 
     digest = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()
     if digest in _COMPILED:
@@ -435,9 +450,7 @@ def _compile(schema: dict[str, Any], label: str) -> Any:
             where=Where(file=label, path=field_path(["schema", *e.absolute_path])),
             hint="see https://json-schema.org/understanding-json-schema/",
         ) from None
-    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
-    registry = (Registry(retrieve=_refuse).with_resources(SPECIFICATIONS.items())
-                .with_resource("urn:pressroom:model", resource).crawl())
+    registry, resource = _local_registry(schema)
     resolver = registry.resolver_with_root(resource)
     for path, ref in _refs(schema, ["schema"]):
         try:
@@ -454,6 +467,21 @@ def _compile(schema: dict[str, Any], label: str) -> Any:
     return validator
 
 
+def _local_registry(schema: dict[str, Any]) -> tuple[Any, Any]:
+    """The registry of the schema (and the specifications) and the schema's resource.
+
+    ``$ref`` resolves inside the file only; anything else is never fetched (``_refuse``).
+    """
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+    registry = (Registry(retrieve=_refuse).with_resources(SPECIFICATIONS.items())
+                .with_resource("urn:pressroom:model", resource).crawl())
+    return registry, resource
+
+
 def _refs(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], str]]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -466,35 +494,108 @@ def _refs(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], str]]:
             yield from _refs(value, [*path, i])
 
 
-def _find_links(schema: dict[str, Any], label: str) -> Iterator[LinkField]:
-    """Link positions: ``x-link`` under ``properties`` and ``items``, following local ``$ref``."""
+_CHOICES = ("anyOf", "oneOf", "allOf", "if", "then", "else")
+_FOLLOWED = "properties, items, additionalProperties, patternProperties, anyOf/oneOf/allOf, if/then/else or $ref"
 
-    def walk(node: Any, steps: tuple[str | None, ...], key: list[Any], seen: frozenset[str]) -> Iterator[LinkField]:
+
+def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
+    """Every link position the schema declares, following local ``$ref``.
+
+    An ``x-link`` the walk does not reach (under ``prefixItems``, ``not``, an
+    unused definition, a recursive ``$ref``...) is refused rather than left out:
+    a link press did not see could take a record to the published view with
+    a dangling link.
+    """
+    registry, resource = _local_registry(schema)
+    resolver = registry.resolver_with_root(resource)
+    found: dict[tuple[Any, ...], LinkField] = {}
+    reached: set[int] = set()
+
+    def walk(node: Any, steps: tuple[Any, ...], key: list[Any], seen: frozenset[str], choice: bool,
+             resolver: Any) -> None:
         if not isinstance(node, dict):
             return
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
-            target = _pointer(schema, ref)
-            yield from walk(target, steps, [*key, "$ref"], seen | {ref})
+        if isinstance(ref, str):
+            resolved = resolver.lookup(ref)
+            if ref in seen:
+                if _has_link(resolved.contents, resolved.resolver, set()):
+                    raise BadContentError(
+                        f"x-link inside a recursive $ref ({ref}) is not supported",
+                        where=Where(file=label, path=field_path([*key, "$ref"])),
+                        hint="spell out the levels that hold links, or keep links out of the recursive part",
+                    )
+            else:
+                walk(resolved.contents, steps, [*key, "$ref"], seen | {ref}, choice, resolved.resolver)
         if "x-link" in node:
-            yield _link_field(node, steps, [*key, "x-link"], label)
-        for name, sub in (node.get("properties") or {}).items():
-            yield from walk(sub, (*steps, name), [*key, "properties", name], seen)
+            reached.add(id(node))
+            lf = _link_field(node, steps, [*key, "x-link"], label, typed=choice or "type" in node)
+            other = found.get(lf.steps)
+            if other is not None and other.target != lf.target:
+                raise BadContentError(
+                    f"{lf.field} links to both {other.target} and {lf.target}",
+                    where=Where(file=label, path=lf.key),
+                    hint="a link field names one model; use two fields for two kinds of record",
+                )
+            if other is None or (lf.typed and not other.typed):
+                found[lf.steps] = lf
+        for name in _CHOICES:
+            subs = node.get(name)
+            for i, sub in (enumerate(subs) if isinstance(subs, list) else [(None, subs)]):
+                walk(sub, steps, [*key, name, *([] if i is None else [i])], seen, True, resolver)
+        properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        for name, sub in properties.items():
+            walk(sub, (*steps, name), [*key, "properties", name], seen, False, resolver)
+        patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
+        for pattern, sub in patterns.items():
+            walk(sub, (*steps, MapValues(pattern=pattern)), [*key, "patternProperties", pattern], seen, False,
+                 resolver)
+        if isinstance(node.get("additionalProperties"), dict):
+            rest = MapValues(named=frozenset(properties), others=tuple(patterns))
+            walk(node["additionalProperties"], (*steps, rest), [*key, "additionalProperties"], seen, False, resolver)
         if isinstance(node.get("items"), dict):
-            yield from walk(node["items"], (*steps, ITEMS), [*key, "items"], seen)
+            walk(node["items"], (*steps, ITEMS), [*key, "items"], seen, False, resolver)
 
-    yield from walk(schema, (), ["schema"], frozenset())
+    walk(schema, (), ["schema"], frozenset(), False, resolver)
+    for path, node in _link_nodes(schema, ["schema"]):
+        if id(node) not in reached:
+            raise BadContentError(
+                "press does not follow this x-link, so it would not check these links",
+                where=Where(file=label, path=field_path([*path, "x-link"])),
+                hint=f"declare links under {_FOLLOWED}; remove x-link from unused definitions",
+            )
+    return list(found.values())
 
 
-def _pointer(schema: dict[str, Any], ref: str) -> Any:
-    node: Any = schema
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
+def _has_link(node: Any, resolver: Any, visited: set[int]) -> bool:
+    """Whether ``node`` or anything it refers to declares an ``x-link``."""
+    if isinstance(node, list):
+        return any(_has_link(v, resolver, visited) for v in node)
+    if not isinstance(node, dict) or id(node) in visited:
+        return False
+    visited.add(id(node))
+    if "x-link" in node:
+        return True
+    if isinstance(node.get("$ref"), str):
+        resolved = resolver.lookup(node["$ref"])
+        if _has_link(resolved.contents, resolved.resolver, visited):
+            return True
+    return any(_has_link(v, resolver, visited) for k, v in node.items() if k != "$ref")
 
 
-def _link_field(node: dict[str, Any], steps: tuple[str | None, ...], key: list[Any], label: str) -> LinkField:
+def _link_nodes(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+    if isinstance(node, dict):
+        if "x-link" in node:
+            yield path, node
+        for key, value in node.items():
+            yield from _link_nodes(value, [*path, key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _link_nodes(value, [*path, i])
+
+
+def _link_field(node: dict[str, Any], steps: tuple[Any, ...], key: list[Any], label: str, *,
+                typed: bool) -> LinkField:
     target = node["x-link"]
     where = Where(file=label, path=field_path(key))
     if not isinstance(target, str) or not MODEL_RE.match(target):
@@ -508,4 +609,4 @@ def _link_field(node: dict[str, Any], steps: tuple[str | None, ...], key: list[A
         )
     if not steps:
         raise BadContentError("x-link goes on a property, not on the whole record", where=where)
-    return LinkField(steps=steps, target=target, key=where.path or "")
+    return LinkField(steps=steps, target=target, key=where.path or "", typed=typed)

@@ -161,3 +161,71 @@ def test_new_refuses_to_overwrite_and_unknown_models(blog_site: Site) -> None:
     write(blog_site.root, "note/a", "x: 1\n")
     with pytest.raises(NotFoundError, match="has no model file"):
         blog_site.new("note", "b")
+
+
+CHOICES = """\
+schema:
+  type: object
+  $defs:
+    reviewer: {$id: "urn:example:reviewer", type: string, x-link: author}
+  properties:
+    editor: {anyOf: [{type: string, x-link: author}, {type: "null"}]}
+    credits: {type: object, properties: {note: {type: string}}, additionalProperties: {type: string, x-link: author}}
+    by_lang: {type: object, patternProperties: {"^[a-z]{2}$": {type: string, x-link: author}}}
+    reviewer: {$ref: "urn:example:reviewer"}
+    lead: {allOf: [{type: string}, {x-link: author}]}
+"""
+
+
+def test_links_under_choices_maps_and_refs_by_id_are_followed(site: Site) -> None:
+    write_model(site.root, "author", AUTHOR)
+    write_model(site.root, "page", CHOICES)
+    page = site.models()["page"]
+    assert sorted(lf.field for lf in page.link_fields) == ["by_lang.*", "credits.*", "editor", "lead", "reviewer"]
+    data = {"editor": "ada", "credits": {"note": "not a link", "photo": "bob"}, "by_lang": {"en": "eve", "xx1": "no"},
+            "reviewer": "kim", "lead": "lee"}
+    assert sorted(page.links(data)) == [
+        ("by_lang.en", RecordKey("author", "eve")),
+        ("credits.photo", RecordKey("author", "bob")),
+        ("editor", RecordKey("author", "ada")),
+        ("lead", RecordKey("author", "lee")),
+        ("reviewer", RecordKey("author", "kim")),
+    ]
+    assert page.validate({"editor": None}) == []
+
+
+def test_a_link_under_a_choice_is_validated_and_blocks_publish(site: Site) -> None:
+    write_model(site.root, "author", AUTHOR)
+    write_model(site.root, "page", CHOICES)
+    write(site.root, "page/home", "editor: ghost\ncredits: {photo: ghost2}\n")
+    with pytest.raises(RefusedError) as err:
+        site.save("page/home")
+    assert sorted(p.where.path for p in err.value.problems) == ["credits.photo", "editor"]
+
+
+@pytest.mark.parametrize("text, path, message", [
+    ("schema: {properties: {p: {type: array, prefixItems: [{type: string, x-link: author}]}}}\n",
+     "schema.properties.p.prefixItems[0].x-link", "does not follow this x-link"),
+    ("schema: {$defs: {unused: {type: string, x-link: author}}, properties: {a: {type: string}}}\n",
+     "schema.$defs.unused.x-link", "does not follow this x-link"),
+    ("schema: {properties: {a: {not: {type: string, x-link: author}}}}\n",
+     "schema.properties.a.not.x-link", "does not follow this x-link"),
+    ("schema:\n  $defs:\n    node: {type: object, properties: {who: {type: string, x-link: author},"
+     " kids: {type: array, items: {$ref: '#/$defs/node'}}}}\n  properties:\n    tree: {$ref: '#/$defs/node'}\n",
+     "schema.properties.tree.$ref.properties.kids.items.$ref", "recursive"),
+    ("schema: {properties: {a: {anyOf: [{type: string, x-link: author}, {type: string, x-link: post}]}}}\n",
+     "schema.properties.a.anyOf[1].x-link", "links to both author and post"),
+])
+def test_a_link_press_would_not_check_is_refused(site: Site, text: str, path: str, message: str) -> None:
+    """A link press did not see could put a dangling link into the published view."""
+    write_model(site.root, "author", AUTHOR)
+    write_model(site.root, "post", text)
+    with pytest.raises(BadContentError, match=message) as err:
+        site.models()
+    assert (err.value.where.file, err.value.where.path) == ("models/post.yaml", path)
+
+
+def test_a_recursive_schema_without_links_is_fine(site: Site) -> None:
+    write_model(site.root, "doc", "schema:\n  $defs:\n    node: {type: object, properties: {title: {type: string},"
+                " kids: {type: array, items: {$ref: '#/$defs/node'}}}}\n  $ref: '#/$defs/node'\n")
+    assert site.models()["doc"].link_fields == ()
