@@ -82,10 +82,14 @@ class Site(SiteCore):
         """Write a working file for a new record from the model's defaults and required fields."""
         return new_record(self, model, id)
 
-    def validate(self, *refs: str, model: str | None = None, all: bool = False,
+    def validate(self, *refs: str, model: str | None = None, all: bool = False, published: bool = False,
                  progress: Progress | None = None) -> ValidateResult:
-        """Schema and link errors of working files (or ``REF@V`` versions); ``ok`` when there are none."""
-        return validate(self, list(refs), model=model, all_records=all, progress=progress)
+        """Schema and link errors of working files (or ``REF@V`` versions); ``ok`` when there are none.
+
+        ``published``: check the published view against today's models instead
+        (schemas, and every link naming a published record).
+        """
+        return validate(self, list(refs), model=model, all_records=all, published=published, progress=progress)
 
     def publish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pressroom import NotFoundError, Site
-from tests.conftest import write
-from tests.workflow.test_publish import blog
+from tests.conftest import Cli, write
+from tests.workflow.test_publish import POST, TAG, blog, write_model
 
 
 def test_valid_site_is_ok(site: Site) -> None:
@@ -67,3 +67,31 @@ def test_unknown_model_or_record_is_a_clear_error(site: Site) -> None:
         site.validate("nope/x")
     with pytest.raises(NotFoundError, match="post/none: does not exist"):
         site.validate("post/none")
+
+
+def test_validate_published_finds_what_a_model_edit_broke(site: Site) -> None:
+    """Commands keep the published view closed; a model file edited since can break it, and this says how."""
+    blog(site)
+    write(site.root, "tag/history", "name: History\neditor: grace\n")
+    site.save("tag/history")
+    site.publish("post/hello", cascade=True)
+    assert site.validate(published=True).ok
+    # The tag model learns that `editor` is a link, and titles get shorter.
+    write_model(site.root, "tag", TAG + "    editor: {type: string, x-link: author}\n")
+    write_model(site.root, "post", POST.replace("maxLength: 40", "maxLength: 3"))
+    result = site.validate(published=True)
+    assert sorted((p.where.record, p.where.path, p.code) for p in result.problems) == [
+        ("post/hello", "title", "invalid"),
+        ("tag/history", "editor", "unpublished_link"),
+    ]
+    assert [r.record for r in result.records] == ["author/ada", "post/hello", "tag/history"]
+    code, doc = Cli(site.root).json("validate", "--published", "--model", "tag")
+    assert code == 1
+    assert [(e["record"], e["path"], e["code"]) for e in doc["errors"]] == [
+        ("tag/history", "editor", "unpublished_link")]
+
+
+def test_validate_published_names_a_record_that_is_not_published(site: Site) -> None:
+    blog(site)
+    result = site.validate("author/grace", published=True)
+    assert [(p.where.record, p.code) for p in result.problems] == [("author/grace", "not_published")]

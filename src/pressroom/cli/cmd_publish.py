@@ -241,17 +241,22 @@ def validate(
         show_default=False)] = None,
     model: ModelOpt = None,
     all_: AllOpt = False,
+    published: Annotated[bool, typer.Option(
+        "--published", help="Check the published view against today's models instead: each published "
+        "version's schema, and every link naming a published record (every one, unless REF or --model).")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Check records against their model: schema errors and broken links, every one of them.
 
     Reads the working file (what the next save would store), else the current
     version. Each error names the record, the field path (tags[2]), the rule
-    and the value. Exits 1 when any record is invalid.
+    and the value. Exits 1 when any record is invalid. After editing a model
+    file, validate --published tells whether what is public still passes.
     """
     with command("validate", json_) as out:
         with _bar("validating", json_) as bar:
-            result = open_site(ctx).validate(*(refs or []), model=model, all=all_, progress=bar)
+            result = open_site(ctx).validate(*(refs or []), model=model, all=all_, published=published,
+                                             progress=bar)
 
         def render() -> None:
             if result.ok:

@@ -181,14 +181,17 @@ class ValidateResult:
 
 
 def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
-             progress: Progress | None = None) -> ValidateResult:
+             published: bool = False, progress: Progress | None = None) -> ValidateResult:
     """Validate working files (or ``REF@V`` versions): schema errors and broken links, all of them.
 
     A link may name any record that is saved or has a working file, since that
-    is what a ``save --all`` would leave.
+    is what a ``save --all`` would leave. ``published`` checks the published
+    view instead (see ``validate_published``).
     """
     if names and (all_records or model):
         raise UsageError("name records, or use --all / --model, not both")
+    if published:
+        return validate_published(site, names, model=model, progress=progress)
     reader = Reader(site)
     working = list_working(site.root)
     existing = RecordSet([*reader.snapshot.current, *(str(k) for k in working)])
@@ -208,6 +211,45 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     for i, (key, spec) in enumerate(targets):
         source, found = _validate_one(site, reader, key, spec, existing)
         checks.append(RecordCheck(record=str(key), source=source, errors=len(found)))
+        problems.extend(found)
+        if progress:
+            progress(i + 1, len(targets))
+    reader.checks.flush()
+    return ValidateResult(records=checks, problems=problems)
+
+
+def validate_published(site: SiteCore, names: list[str] = (), *, model: str | None = None,
+                       progress: Progress | None = None) -> ValidateResult:
+    """Check the published view against today's models: each published version's
+    schema, and that every link it holds names a published record.
+
+    Every command keeps the view closed under links, but a model file edited
+    since (a new ``x-link``, a stricter schema) can make what was published
+    fail: this is how CI finds out. With no names, every published record.
+    """
+    reader = Reader(site)
+    snap = reader.snapshot
+    if model:
+        require_model(site, reader.models, model)
+    keys = [parse_key(n) for n in names] if names else [parse_key(r) for r in snap.published]
+    for key in keys:
+        require_model(site, reader.models, key.model)
+    targets = sorted(str(k) for k in keys if model is None or k.model == model)
+    existing = RecordSet(snap.current)
+    checks, problems = [], []
+    for i, record in enumerate(targets):
+        oid = snap.published.get(record)
+        if oid is None:
+            found: list[Problem] = [Problem("is not published", code="not_published", where=Where(record=record),
+                                            hint="name published records, or leave out names to check them all")]
+        else:
+            found = reader.problems(record, oid, existing)
+            found += [Problem(f"links to {key}, which is not published", code="unpublished_link",
+                              where=Where(record=record, path=path),
+                              hint=f"publish it (press publish {key}), or unpublish {record}")
+                      for path, key in reader.links(record, oid)
+                      if str(key) in existing and str(key) not in snap.published]
+        checks.append(RecordCheck(record=record, source=oid or "published", errors=len(found)))
         problems.extend(found)
         if progress:
             progress(i + 1, len(targets))
