@@ -213,7 +213,7 @@ def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[s
     return _to_plain(doc, label)
 
 
-def _to_plain(doc: Any, label: str) -> dict[str, Any]:
+def _to_plain(doc: Any, label: str) -> Any:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
@@ -276,12 +276,20 @@ def _plain_key(key: Any) -> str:
 
 
 def parse_scalar(text: str) -> Any:
-    """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text."""
+    """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text.
+
+    Bounded as a record file is: a recursive alias, an alias bomb or a value
+    nested too deeply is a BadContentError, not a crash.
+    """
     try:
         value = _safe_load(text)
     except (YAMLError, ValueError):
         return text
-    return text if value is None and text.strip() not in ("null", "~") else _plain(value)
+    except RecursionError:
+        raise BadContentError("is nested too deeply", where=Where(file="the --set value")) from None
+    if value is None and text.strip() not in ("null", "~"):
+        return text
+    return _to_plain(value, "the --set value")
 
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

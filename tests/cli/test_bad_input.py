@@ -286,12 +286,44 @@ def test_a_damaged_version(cli: Cli) -> None:
     for command in ("show", "log"):
         refused(cli, [command, "post/ok"], 4, f"object {version[:12]} is damaged")
     refused(cli, ["status"], 4, f"object {version[:12]} is damaged")
+    (cli.root / "content" / "post" / "ok.yaml").write_text("title: edited\n")
+    for args in (["save", "post/ok"], ["save", "--all"]):
+        refused(cli, args, 4, f"object {version[:12]} is damaged")
 
 
 def test_a_missing_object(cli: Cli) -> None:
     blob = _blob_of(cli.root, _current(cli.root, "post/ok"))
     _object_path(cli.root, blob).unlink()
     refused(cli, ["show", "post/ok"], 4, f"object {blob[:12]} is missing")
+
+
+@pytest.mark.parametrize("value", ["&a [*a]", "[" * 3000 + "]" * 3000,
+                                   "[&a0 [x, x, x, x, x, x, x, x, x, x], " + ", ".join(
+                                       f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)) + "]"],
+                         ids=["recursive", "deep", "alias-bomb"])
+def test_a_set_value_is_bounded_like_a_file(cli: Cli, value: str) -> None:
+    before = store_files(cli.root)
+    working = (cli.root / "content" / "post" / "ok.yaml").read_bytes()
+    code, doc = cli.json("save", "post/ok", "--set", f"title={value}")
+    assert (code, doc["errors"][0]["file"]) == (1, "the --set value")
+    assert store_files(cli.root) == before
+    assert (cli.root / "content" / "post" / "ok.yaml").read_bytes() == working
+
+
+def test_init_completes_an_empty_store_folder(tmp_path: Path) -> None:
+    """A .press/ made by hand, or by an init cut short (its format file is written last)."""
+    root = tmp_path / "s"
+    (root / ".press" / "objects").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["-C", str(root), "init", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert ".press/" in json.loads(result.stdout)["data"]["created"]
+    assert (root / ".press" / "format").read_text() == "1\n"
+    (root / ".press" / "format").unlink()
+    (root / ".press" / "objects" / "ab").mkdir()
+    (root / ".press" / "objects" / "ab" / "cd").write_bytes(b"data")
+    result = CliRunner().invoke(app, ["-C", str(root), "init", "--json"], catch_exceptions=False)
+    assert ".press/" not in json.loads(result.stdout)["data"]["created"]
+    assert (root / ".press" / "objects" / "ab" / "cd").read_bytes() == b"data"
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage\n", b"0123456789abcdef\n", b"\xff\xfe\n"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,17 @@ def init_site(path: Path) -> InitResult:
         if not (root / folder).exists():
             (root / folder).mkdir()
             created.append(f"{folder}/")
-    if not (root / STORE_NAME).exists():
-        Store.init(root / STORE_NAME)
+    store = root / STORE_NAME
+    if not store.exists() or _unfinished(store):
+        Store.init(store)
         created.append(f"{STORE_NAME}/")
     return InitResult(root=str(root), created=created)
+
+
+def _unfinished(store: Path) -> bool:
+    """A ``.press/`` without its format file and with nothing in it yet: an init cut
+    short (the format is written last) or a folder made by hand; init completes it.
+    One that holds data is left alone for ``Store.open`` to report."""
+    if not store.is_dir() or (store / "format").exists():
+        return False
+    return all(not files or files == [".gitignore"] for _dir, _dirs, files in os.walk(store))

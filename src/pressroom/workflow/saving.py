@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
-                      UsageError, Where)
+                      StoreDamagedError, UsageError, Where)
 from ..records import RecordKey, list_working, load_record, parse_key, set_fields
 from ..site import SiteCore
 from ..store import Event, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
@@ -91,7 +91,8 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
         try:
             plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats)
         except PressError as e:
-            if isinstance(e, ConflictError) or (isinstance(e, UsageError) and len(keys) == 1):
+            # A damaged store or a conflict stops the whole save with its own exit code (4, 3).
+            if isinstance(e, (ConflictError, StoreDamagedError)) or (isinstance(e, UsageError) and len(keys) == 1):
                 raise
             problems.extend(e.problems)
             continue
