@@ -116,6 +116,19 @@ def test_a_record_without_drafts_cannot_become_a_draft(site: Site) -> None:
     assert site.status("tag/news").records[0].status == "published"
 
 
+def test_unpublish_all_leaves_records_without_drafts_published(site: Site) -> None:
+    write_model(site.root, "author", STRICT)
+    write_model(site.root, "tag", NO_DRAFTS)
+    write(site.root, "author/ada", "name: Ada\n")
+    write(site.root, "tag/news", "name: News\n")
+    site.save(all=True)
+    site.publish("author/ada")
+    result = site.unpublish(all=True)
+    assert [m.record for m in result.moves] == ["author/ada"]
+    assert [(s.record, "draft_published: false" in s.why) for s in result.skipped] == [("tag/news", True)]
+    assert site.status("tag/news").records[0].status == "published"
+
+
 def test_records_of_a_model_without_a_model_file_still_save_and_publish(site: Site) -> None:
     write(site.root, "note/a", "anything: [goes]\n")
     site.save("note/a")

@@ -47,7 +47,7 @@ class Move:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A named record the command leaves alone, and why (e.g. already published)."""
+    """A record the command leaves alone, and why (e.g. already published)."""
 
     record: str
     why: str
@@ -287,6 +287,10 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
             skipped.append(Skipped(record, why))
             continue
         if action == "unpublish" and not reader.model(record.partition("/")[0]).draft_published:
+            if not names:
+                # --all / --model: as publish --all leaves archived records, leave these be.
+                skipped.append(Skipped(record, "its model has no drafts (draft_published: false)"))
+                continue
             problems.append(Problem(
                 "cannot be a draft: its model publishes every save (draft_published: false)",
                 code="refused", where=Where(record=record),
