@@ -184,11 +184,14 @@ class Site(SiteCore):
         """Check the whole store; ``report.ok`` when nothing is damaged. Changes nothing.
 
         Refs in merge conflict are warnings, also those only git's index shows
-        (one branch deleted the ref).
+        (one branch deleted the ref). A version a pending schedule pins must exist.
         """
         report = self.store.fsck()
         refs, others = git_conflicts(self)
-        return dataclasses.replace(report, warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+        # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
+        pinned = [] if self.store.journal.pending() else _schedule.pinned_problems(self)
+        return dataclasses.replace(report, problems=[*report.problems, *pinned],
+                                   warnings=[*report.warnings, *(c.problem() for c in refs), *others])
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each

@@ -147,3 +147,19 @@ def test_leftover_temp_files_warn_but_do_not_fail(cli, site_dir) -> None:
     code, errors, env = _fsck(cli)
     assert (code, errors) == (0, [])
     assert [(w["code"], w["file"]) for w in env["warnings"]] == [("temp_file", ".press/objects/.tmp-abc~")]
+
+
+def test_a_version_a_schedule_pins_that_is_gone(cli, site_dir) -> None:
+    """gc keeps what schedules pin; one gone is damage, found by fsck before the schedule runs."""
+    site, versions = _site_with_history(site_dir)
+    sid = site.schedule("publish", "post/x", at="+1d").schedule.id
+    write(site_dir, "post/x", "title: four\n")
+    site.save("post/x")
+    assert _fsck(cli)[:2] == (0, [])
+    _obj(site_dir, versions[-1]).unlink()
+    code, errors, env = _fsck(cli)
+    assert code == 4 and ("schedule_version", f".press/schedules/{sid}") in errors
+    problem = next(e for e in env["errors"] if e["code"] == "schedule_version")
+    assert problem["record"] == "post/x" and f"press schedule cancel {sid}" in problem["hint"]
+    code, env = cli.json("gc", "--prune-now", "--dry-run")
+    assert code == 4 and "a schedule pins it" in env["errors"][0]["message"]

@@ -117,8 +117,10 @@ def _mark(store: Store, retention: dict[str, int],
         for record, oid in sorted(store.refs.read_all(kind).items()):
             heads.setdefault(record, []).append((kind, oid))
     for oid in extra_roots:
-        if OID_RE.match(oid) and store.objects.exists(oid):
-            heads.setdefault(store.get_version(oid).record, []).append(("extra", oid))
+        if not (OID_RE.match(oid) and store.objects.exists(oid)):
+            raise StoreDamagedError(f"version {oid[:12]}, which gc was asked to keep (a schedule pins it), is missing",
+                                    hint="run `press fsck`; gc removes nothing from a damaged store")
+        heads.setdefault(store.get_version(oid).record, []).append(("extra", oid))
     reachable: set[bytes] = set()
     cuts: dict[str, set[str]] = {}
     for record in sorted(heads):

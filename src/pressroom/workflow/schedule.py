@@ -37,7 +37,8 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import (ConflictError, NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
+                      Where)
 from ..records import parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
@@ -174,6 +175,30 @@ def list_schedules(site: SiteCore, *, all_states: bool = False) -> ScheduleList:
 def pinned_versions(site: SiteCore) -> list[str]:
     """Versions that pending schedules will publish: gc must keep them."""
     return [s.version for s in _read_all(site)[0] if s.state == "pending" and s.version]
+
+
+def pinned_problems(site: SiteCore) -> list[Problem]:
+    """A pending schedule whose pinned version, or its content, is gone or damaged (for fsck).
+
+    gc keeps these versions, so this is outside damage; found now, not when
+    the schedule runs.
+    """
+    problems = []
+    for s in _read_all(site)[0]:
+        if s.state != "pending" or not s.version:
+            continue
+        try:
+            version = site.store.get_version(s.version)
+            site.store.get_blob(version.blob)
+            if version.record != s.record:
+                raise StoreDamagedError(f"names version {s.version[:12]}, which is a version of {version.record}")
+        except StoreDamagedError as e:
+            problems.append(Problem(
+                f"schedule {s.id} ({s.action} {s.record} at {s.at}) pins version {s.version[:12]}: {e.message}",
+                code="schedule_version", where=Where(file=f".press/{s.path}", record=s.record),
+                hint=f"restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {s.id}",
+            ))
+    return problems
 
 
 def _read_one(site: SiteCore, sid: str) -> tuple[Schedule, str]:
