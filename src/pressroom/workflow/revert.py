@@ -62,7 +62,7 @@ def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",
     record = str(key)
     if spec is not None:
         raise UsageError("name the version to go back to with --to, not with @",
-                         hint=f"press revert {key} --to {spec}")
+                         hint=f"press revert {key} --to @{spec}")  # @~1, not ~1, which a shell expands
     if not to:
         raise UsageError("--to names the version to go back to", hint=f"e.g. press revert {key} --to published")
     refs = site.store.record_refs(record)
