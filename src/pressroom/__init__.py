@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     BadContentError,
     ConflictError,
+    HistoryBrokenError,
     LockTimeoutError,
     NotFoundError,
     PressError,
@@ -40,6 +41,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BadContentError",
     "ConflictError",
+    "HistoryBrokenError",
     "LockTimeoutError",
     "NotFoundError",
     "PressError",

@@ -132,6 +132,19 @@ class StoreDamagedError(PressError):
     code = "store_damaged"
 
 
+class HistoryBrokenError(StoreDamagedError):
+    """A record's history breaks at a missing or damaged version; ``partial`` holds the
+    log up to the break (what ``git log`` prints before its error)."""
+
+    code = "history_broken"
+
+    def __init__(self, cause: StoreDamagedError, partial: Any):
+        super().__init__(cause.message, where=cause.where,
+                         hint="the versions above are intact; run `press fsck` for the whole list of damage, "
+                              "and restore .press/ from git (`git checkout -- .press`)")
+        self.partial = partial
+
+
 class StoreFormatError(StoreDamagedError):
     """The store was written by a newer pressroom, or has no readable format."""
 

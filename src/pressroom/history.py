@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .diffing import Change, diff_data, stat, text_diff
-from .errors import BadContentError, NotFoundError, Problem, UsageError
+from .errors import BadContentError, HistoryBrokenError, NotFoundError, Problem, StoreDamagedError, UsageError
 from .models import load_models
 from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
@@ -113,21 +113,30 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
         heads = [resolve_version(site, key, spec)]
     chain: dict[str, Version] = {}
     pruned = False
+    broken: StoreDamagedError | None = None
     for head in heads:
         last: Version | None = None
-        for oid, version in site.store.history(head):
-            if oid in chain:
-                break
-            chain[oid] = version
-            last = version
-        else:
-            pruned = pruned or (last is not None and last.parent is not None)
+        try:
+            for oid, version in site.store.history(head):
+                if oid in chain:
+                    break
+                chain[oid] = version
+                last = version
+            else:
+                pruned = pruned or (last is not None and last.parent is not None)
+        except StoreDamagedError as e:
+            broken = broken or e
     items = _interleave(record, chain, events, refs, spec is not None)
     more = limit is not None and len(items) > limit
     items = items[:limit] if limit is not None else items
     if patch:
         items = _with_patches(site, key, items, chain)
-    return LogResult(record=record, items=items, refs=refs, pruned=pruned and not more, more=more)
+    result = LogResult(record=record, items=items, refs=refs, pruned=pruned and not more, more=more)
+    if broken is not None:
+        if not chain:
+            raise broken
+        raise HistoryBrokenError(broken, result)
+    return result
 
 
 def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, Any]],

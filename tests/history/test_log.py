@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pressroom import NotFoundError, Site, UsageError
-from tests.conftest import write
+from pressroom import HistoryBrokenError, NotFoundError, Site, UsageError
+from tests.conftest import Cli, write
 
 
 def _save(site: Site, record: str, text: str, message: str = "", author: str | None = None) -> str:
@@ -83,3 +83,20 @@ def test_feed_spans_records_newest_first(site: Site) -> None:
     assert [(e.record, e.action) for e in feed.items] == [("post/a", "publish"), ("post/b", "save"),
                                                           ("post/a", "save")]
     assert [e.record for e in site.log(limit=2).items] == ["post/a", "post/b"]
+
+
+def test_a_broken_history_shows_the_versions_before_the_break(site: Site) -> None:
+    """Like git log: what can be read, then the damage (exit 4), not nothing at all."""
+    v1 = _save(site, "post/x", "title: 1\n")
+    v2 = _save(site, "post/x", "title: 2\n")
+    v3 = _save(site, "post/x", "title: 3\n")
+    (site.root / ".press" / "objects" / v2[:2] / v2[2:]).unlink()
+    with pytest.raises(HistoryBrokenError) as err:
+        site.log("post/x")
+    assert [e.version for e in err.value.partial.entries] == [v3]
+    assert f"object {v2[:12]} is missing" in err.value.message
+    code, doc = Cli(site.root).json("log", "post/x")
+    assert (code, doc["status"]) == (4, "damaged")
+    assert [i["version"] for i in doc["data"]["items"] if i["type"] == "version"] == [v3]
+    assert doc["errors"][0]["code"] == "history_broken" and "press fsck" in doc["errors"][0]["hint"]
+    assert v1 not in str(doc["data"])

@@ -9,12 +9,12 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..diffing import Change
-from ..errors import UsageError
+from ..errors import HistoryBrokenError, UsageError
 from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
-from .output import EXIT_DAMAGED, EXIT_REFUSED, command, stderr, stdout
+from .output import EXIT_DAMAGED, EXIT_REFUSED, command, exit_code_for, stderr, stdout
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
@@ -42,7 +42,11 @@ def log(
     """
     with command("log", json_) as out:
         site = open_site(ctx)
-        result = site.log(ref, limit=limit if limit or ref else 50, patch=patch)
+        try:
+            result = site.log(ref, limit=limit if limit or ref else 50, patch=patch)
+        except HistoryBrokenError as e:
+            # The versions before the break, then the error, as git log does.
+            out.done(e.partial, lambda: _render_log(e.partial), exit_code=exit_code_for(e), errors=e.problems)
         out.done(result, lambda: _render_log(result))
 
 
