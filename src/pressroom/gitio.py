@@ -105,11 +105,17 @@ def open_repo(root: Path) -> Any:
 
 @dataclass(frozen=True)
 class GitCommit:
-    """A commit ``--commit`` made: its id, message and the files in it (relative to the site root)."""
+    """A commit ``--commit`` made: its id, message and the files in it (relative to the site root).
+
+    ``staged_only``: a merge was in progress, where git refuses to commit some
+    paths alone; the files are staged for the merge commit instead (``sha`` is
+    the HEAD before it).
+    """
 
     sha: str
     message: str
     files: list[str] = field(default_factory=list)
+    staged_only: bool = False
 
 
 def require_work_tree(root: Path) -> None:
@@ -137,6 +143,7 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
         top = Path(repo.working_tree_dir).resolve()
         wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
         wanted |= _untracked_history(top, root, versions)
+        wanted |= _untracked_store_files(top, root)
         rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
         if not rel:
             return None
@@ -154,6 +161,12 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
         has_head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) != b""
         if has_head and staged.isdisjoint(chosen):
             return None
+        files = sorted(os.path.relpath(top / c, root) for c in chosen)
+        if _git(top, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) != b"":
+            # `git commit --only` is refused during a merge ("cannot do a partial
+            # commit"): the files join the merge commit the user is making.
+            sha = _git(top, "rev-parse", "HEAD").decode().strip()
+            return GitCommit(sha=sha, message=message, files=files, staged_only=True)
         m = _NAME_EMAIL.match(author)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="pressroom-commit-", suffix=".txt") as f:
             f.write(message)
@@ -161,7 +174,6 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
             _git(top, "commit", "--only", "-F", f.name, *([f"--author={author}"] if m else []),
                  "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec, env=_identity_env(repo, m))
         sha = _git(top, "rev-parse", "HEAD").decode().strip()
-        files = sorted(os.path.relpath(top / c, root) for c in chosen)
         return GitCommit(sha=sha, message=message, files=files)
     finally:
         repo.close()
@@ -216,6 +228,14 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
         return None
     ident = {"NAME": author.group("name"), "EMAIL": author.group("email")}
     return {**os.environ, **{f"GIT_COMMITTER_{k}": v for k, v in ident.items()}}
+
+
+def _untracked_store_files(top: Path, root: Path) -> set[Path]:
+    """The store's format and .gitignore while git does not track them: the first
+    commit after `press init` must check out as a store, not one with no format."""
+    files = {p.resolve() for p in (root / ".press" / "format", root / ".press" / ".gitignore") if p.is_file()}
+    rel = {p.relative_to(top).as_posix(): p for p in files if _inside(p, top)}
+    return {p for r, p in rel.items() if r not in _tracked(top, sorted(rel))}
 
 
 def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Path]:

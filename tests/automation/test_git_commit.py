@@ -92,6 +92,25 @@ def test_commit_takes_only_the_commands_files(repo: Path) -> None:
     assert git(root, "status", "--porcelain", "--", "site/.press", "site/content/author").stdout == ""
 
 
+def test_the_first_commit_after_init_holds_the_store_format(tmp_path: Path, git_home: Path) -> None:
+    """Without .press/format, a checkout of the commit would be a store no command opens."""
+    root = tmp_path / "fresh"
+    init_repo(root)
+    Site.init(root)
+    write(root, "note/a", "title: A\n")
+    result = run_press(root, "save", "note/a", "--commit", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    files = set(json.loads(result.stdout)["data"]["after"]["commit"]["files"])
+    assert {".press/format", ".press/.gitignore"} <= files
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(root), str(clone))
+    (clone / "pressroom.yaml").write_bytes((root / "pressroom.yaml").read_bytes())
+    assert run_press(clone, "status", "note/a").returncode == 0
+    write(root, "note/a", "title: B\n")
+    again = json.loads(run_press(root, "save", "note/a", "--commit", "--json").stdout)
+    assert ".press/format" not in again["data"]["after"]["commit"]["files"]
+
+
 def test_publish_commit_message_says_what_happened(repo: Path) -> None:
     root = repo.parent
     site = Site.open(repo)

@@ -138,6 +138,23 @@ def test_resolve_picks_a_side(repo: Path, side: str) -> None:
     assert [e["action"] for e in site.store.read_log("post/x")][-2:] == ["resolve", "resolve"]
 
 
+def test_resolve_commit_during_the_merge_stages_for_the_merge_commit(repo: Path) -> None:
+    """git refuses a commit of some paths alone during a merge: --commit stages them for it."""
+    ours, _theirs = _diverge(repo)
+    result = run_press(repo, "resolve", "post/x", "--ours", "--commit", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    after = json.loads(result.stdout)["data"]["after"]["commit"]
+    assert after["staged_only"] is True
+    assert ".press/refs/published/post/x" in after["files"]
+    unmerged = git(repo, "diff", "--name-only", "--diff-filter=U").stdout
+    assert ".press/refs" not in unmerged
+    git(repo, "commit", "-q", "--no-edit")
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert _status(repo)["data"]["records"][0]["published"] == ours
+    human = run_press(repo, "save", "post/x", "--commit")
+    assert human.returncode == 0
+
+
 def test_resolve_refuses_what_it_cannot_do(repo: Path) -> None:
     assert run_press(repo, "resolve", "post/x", "--ours").returncode == 1  # no conflict
     _diverge(repo)

@@ -40,7 +40,10 @@ def render_after(result: Any) -> None:
     after = getattr(result, "after", None)
     if after is None:
         return
-    if after.commit is not None:
+    if after.commit is not None and after.commit.staged_only:
+        stdout.print(f"a git merge is in progress: staged {len(after.commit.files)} file(s) for it; "
+                     "finish the merge with git commit", style="dim")
+    elif after.commit is not None:
         stdout.print(f"committed {after.commit.sha[:7]}: {after.commit.message.splitlines()[0]}", style="dim")
     for run in after.hooks:
         if run.ok:
