@@ -127,6 +127,11 @@ def test_times_are_checked(news: Site, cli) -> None:
     assert code == 2 and "offset" in env["errors"][0]["message"]
     code, env = cli.json("schedule", "publish", "post/a", "--at", "tomorrow")
     assert code == 2
+    for far in ("+99999999d", "+999999999999999999999d", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"):
+        code, env = cli.json("schedule", "publish", "post/a", "--at", far)
+        assert (code, env["errors"][0]["message"]) == (2, f"{far!r} is out of range")
+    code, env = cli.json("schedule", "run", "--now", "+99999999d")
+    assert code == 2 and "out of range" in env["errors"][0]["message"]
     code, env = cli.json("schedule", "publish", "post/a", "--at", "+2h")
     assert code == 0 and env["data"]["schedule"]["at"] > env["data"]["schedule"]["created"]
     with pytest.raises(NotFoundError):

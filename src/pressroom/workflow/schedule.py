@@ -110,6 +110,13 @@ class Schedule:
 def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
     """ISO 8601 with an offset (``2025-06-01T09:00:00+02:00``, ``...Z``) or ``+30m``/``+2h``/``+3d``/``+1w``."""
     text = text.strip()
+    try:
+        return _parse_time(text, now)
+    except OverflowError:
+        raise UsageError(f"{text!r} is out of range", hint="a time between the years 1 and 9999 (UTC)") from None
+
+
+def _parse_time(text: str, now: dt.datetime | None) -> dt.datetime:
     m = _RELATIVE.match(text)
     if m:
         base = now or dt.datetime.now(dt.timezone.utc)
