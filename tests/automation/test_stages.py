@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pressroom import BadContentError, RefusedError, Site
@@ -145,3 +147,17 @@ def test_stage_settings_are_checked(site: Site) -> None:
     write_models(site.root, post="stages: [draft, draft]\n")
     with pytest.raises(BadContentError):
         site.models()
+
+
+def test_after_a_merge_the_latest_stage_by_time_wins(reviewed: Site) -> None:
+    """git's union merge puts the other branch's log lines last, whatever their time."""
+    reviewed.stage("post/a", "in_review")
+    log = reviewed.root / ".press" / "logs" / "post" / "a"
+    lines = log.read_text().splitlines()
+    sent_back = json.loads(lines[-1])
+    # Another branch marked it ready earlier; the merge appended that line after ours.
+    theirs = {**sent_back, "stage": "ready", "previous": "draft", "time": "2000-01-01T00:00:00Z", "txn": "f" * 32}
+    log.write_text("\n".join([*lines, json.dumps(theirs)]) + "\n")
+    assert _stage(reviewed, "post/a") == "in_review"
+    with pytest.raises(RefusedError, match="ready"):
+        reviewed.publish("post/a")

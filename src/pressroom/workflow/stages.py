@@ -107,11 +107,18 @@ _DECLARED: dict[tuple[str, str], Stages | None] = {}
 
 
 def stage_of_version(events: Iterable[Mapping[str, Any]], version: str | None, stages: Stages) -> str:
-    """The last stage recorded for ``version``; the first stage when none was (or it was renamed away)."""
-    found = stages.first
-    for ev in events:
+    """The latest stage recorded for ``version``; the first stage when none was (or it was renamed away).
+
+    Latest by time, then by place in the log: a git merge joins two branches'
+    logs line by line (union), so the other branch's lines come last whatever
+    their time, and a later "sent back to in_review" must not lose to them.
+    """
+    found, latest = stages.first, ("", -1)
+    for i, ev in enumerate(events):
         if ev.get("action") == "stage" and ev.get("new") == version and ev.get("stage") in stages.names:
-            found = ev["stage"]
+            when = (str(ev.get("time") or ""), i)
+            if when >= latest:
+                found, latest = ev["stage"], when
     return found
 
 
