@@ -75,6 +75,8 @@ def environment(document: Mapping[str, Any]) -> dict[str, str]:
         "PRESSROOM_SITE": str(document.get("site", "")),
         "PRESSROOM_RECORDS": " ".join(document.get("records", [])),
         "PRESSROOM_VERSIONS": " ".join(f"{c['record']}@{c['version']}" for c in changes if c.get("version")),
+        # What happened to each record, for a run that both publishes and unpublishes.
+        "PRESSROOM_ACTIONS": " ".join(f"{c['action']}:{c['record']}" for c in changes),
         "PRESSROOM_COUNT": str(len(document.get("records", []))),
         "PRESSROOM_COMMIT": str(document.get("commit") or ""),
         "PRESSROOM_AUTHOR": str(document.get("author", "")),

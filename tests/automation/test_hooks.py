@@ -68,6 +68,7 @@ def test_a_hook_gets_the_change_as_json_and_environment(news: Site, recorder, cl
     assert run["env"]["PRESSROOM_VERSIONS"].split() == [f"post/hello@{versions['post/hello']}",
                                                         f"author/ada@{versions['author/ada']}"]
     assert run["env"]["PRESSROOM_COUNT"] == "2"
+    assert run["env"]["PRESSROOM_ACTIONS"] == "publish:post/hello publish:author/ada"
     (ran,) = env["data"]["after"]["hooks"]
     assert (ran["event"], ran["exit_code"], ran["timed_out"], ran["timeout"]) == ("after_publish", 0, False, 600)
 
