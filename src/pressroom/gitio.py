@@ -55,21 +55,28 @@ _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
 
 def git_identity(root: Path) -> str | None:
-    """``user.name <user.email>`` from the git config of the work tree holding ``root``."""
+    """``user.name <user.email>`` as git would sign a commit in the work tree holding ``root``.
+
+    git itself is asked (``git config``), not GitPython's config parser, so
+    that what git reads and press records agree: ``GIT_CONFIG_GLOBAL``,
+    ``GIT_CONFIG_NOSYSTEM``, includes; and ``GIT_AUTHOR_NAME``/``EMAIL`` first,
+    as for a commit.
+    """
     repo = open_repo(root)
     if repo is None:
         return None
     try:
-        reader = repo.config_reader()
-        name = reader.get_value("user", "name", default="")
-        email = reader.get_value("user", "email", default="")
+        found = dict(line.split(" ", 1) for line in repo.git.config(
+            "--get-regexp", r"^user\.(name|email)$", with_exceptions=False).splitlines() if " " in line)
     except Exception:  # noqa: BLE001 - a broken git config must not stop a save
         return None
     finally:
         repo.close()
+    name = os.environ.get("GIT_AUTHOR_NAME") or found.get("user.name", "")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or found.get("user.email", "")
     if not name:
         return None
-    return f"{name} <{email}>" if email else str(name)
+    return f"{name} <{email}>" if email else name
 
 
 def default_author(root: Path) -> str:

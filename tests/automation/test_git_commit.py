@@ -46,6 +46,22 @@ def test_the_author_is_the_repositorys_identity(repo: Path) -> None:
     assert Site.open(repo).store.read_log("author/ada")[-1]["author"] == "Guest <guest@example.com>"
 
 
+def test_the_author_is_whom_git_would_sign_a_commit_as(repo: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's own reading of its config (GIT_CONFIG_GLOBAL) and GIT_AUTHOR_*, as for the --commit commit."""
+    git(repo, "config", "--unset", "user.name")
+    git(repo, "config", "--unset", "user.email")
+    (tmp_path / "gitconfig").write_text("[user]\n\tname = Global G\n\temail = g@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    write(repo, "author/ada", "name: Ada\n")
+    version = Site.open(repo).save("author/ada").saved[0].version
+    assert Site.open(repo).store.get_version(version).author == "Global G <g@example.com>"
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Env Author")
+    write(repo, "author/ada", "name: Ada L.\n")
+    version = Site.open(repo).save("author/ada").saved[0].version
+    assert Site.open(repo).store.get_version(version).author == "Env Author <g@example.com>"
+
+
 def test_outside_git_the_author_comes_from_the_environment(site: Site, git_home: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     write(site.root, "post/a", "title: A\n")
