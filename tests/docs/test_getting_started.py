@@ -65,6 +65,8 @@ def test_a_site_of_your_own_as_the_page_shows_it(tmp_path: Path) -> None:
     assert hello["data"]["title"] == "Hello again"
 
     (python,) = blocks(text, "python")
-    ran = subprocess.run([sys.executable, "-c", python], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    # Where the shell steps end: inside the new site.
+    ran = subprocess.run([sys.executable, "-c", python], cwd=tmp_path / "mysite", capture_output=True, text=True,
+                         timeout=60)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "hello Hello again by Ada Lovelace\n"
