@@ -337,6 +337,30 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
     return out.getvalue().encode("utf-8")
 
 
+def field_position(data: bytes, path: str) -> tuple[int, int] | None:
+    """The line and column (from 1) where field ``path`` (``seo.title``, ``tags[2]``)
+    is written in a record's YAML; for a missing field, where its mapping is
+    (not for the record itself). None when it cannot be placed.
+
+    Used on error paths only: a round-trip parse keeps every node's position.
+    """
+    try:
+        steps = parse_field_path(path)
+        node = _rt_yaml().load(data.decode("utf-8"))
+    except (UsageError, YAMLError, ValueError, RecursionError):
+        return None
+    position = None
+    for step in steps:
+        if isinstance(node, dict) and not isinstance(step, int) and step in node:
+            line, column = node.lc.key(step)
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            line, column = node.lc.item(step)
+        else:
+            return position
+        position, node = (line + 1, column + 1), node[step]
+    return position
+
+
 def _fill_placeholders(text: str, keys: set[str], *, empty: bool, label: str) -> str:
     """``text`` with the ``# key: value`` line of each key uncommented (the value is then set)."""
     lines = text.splitlines(keepends=True)

@@ -95,3 +95,21 @@ def test_validate_published_names_a_record_that_is_not_published(site: Site) -> 
     blog(site)
     result = site.validate("author/grace", published=True)
     assert [(p.where.record, p.code) for p in result.problems] == [("author/grace", "not_published")]
+
+
+def test_problems_in_a_working_file_name_the_line_and_column_of_their_field(site: Site) -> None:
+    blog(site)
+    write(site.root, "post/a", "# a comment first\ntitle: " + "x" * 41 + "\nauthor: ada\ntags:\n  - history\n"
+          "  - missing\n")
+    code, doc = Cli(site.root).json("validate", "post/a")
+    assert code == 1
+    assert sorted((e["path"], e["line"], e["column"]) for e in doc["errors"]) == [
+        ("tags[1]", 6, 5), ("title", 2, 1)]
+    # The save reports the same places (as warnings: post allows invalid drafts).
+    code, doc = Cli(site.root).json("save", "post/a")
+    assert code == 0
+    assert sorted((w["path"], w["line"]) for w in doc["warnings"]) == [("tags[1]", 6), ("title", 2)]
+    # A missing field has no line of its own: the record's file is the place.
+    write(site.root, "post/b", "author: ada\n")
+    code, doc = Cli(site.root).json("validate", "post/b")
+    assert [(e["path"], "line" in e) for e in doc["errors"]] == [("title", False)]

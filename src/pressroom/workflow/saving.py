@@ -107,6 +107,7 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
         return SaveResult(unchanged=unchanged)
     # Validation per model (refuses, or warns), and the records this save publishes.
     gate = check_saves(site, snapshot, [(p.key, p.parsed, site.rel(site.working_path(p.key))) for p in planned],
+                       sources={str(p.key): p.data for p in planned},
                        lenient_links=lenient_links, blobs={str(p.key): hash_bytes(p.data) for p in planned})
     time = now_iso()
     updates, events, saved = [], [], []

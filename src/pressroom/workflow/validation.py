@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import FieldProblem, Model, load_models, require_model
 from ..naming import resolve_version
-from ..records import RecordKey, list_working, load_record, parse_key, parse_ref
+from ..records import RecordKey, field_position, list_working, load_record, parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Snapshot, Version
 from .checks import CheckCache
@@ -41,6 +41,18 @@ class RecordSet:
                 model, _, other = record.partition("/")
                 self._by_id.setdefault(other, []).append(model)
         return self._by_id.get(rid, [])
+
+
+def placed(problems: list[Problem], source: bytes) -> list[Problem]:
+    """``problems`` of one working file with the line and column of their field in ``source``."""
+    out = []
+    for p in problems:
+        if p.where.path and p.where.line is None:
+            pos = field_position(source, p.where.path)
+            if pos is not None:
+                p = replace(p, where=replace(p.where, line=pos[0], column=pos[1]))
+        out.append(p)
+    return out
 
 
 def link_problems(links: list[tuple[str, RecordKey]], existing: RecordSet, *, record: str,
@@ -280,7 +292,7 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
     except BadContentError as e:
         return "working", e.problems
     found = model.validate(data, record=record, file=label)
-    return "working", found + link_problems(model.links(data), existing, record=record, file=label)
+    return "working", placed(found + link_problems(model.links(data), existing, record=record, file=label), raw)
 
 
 # saving
@@ -296,7 +308,8 @@ class SaveGate:
 
 
 def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey, Any, str]], *,
-                lenient_links: bool = False, blobs: Mapping[str, str] | None = None) -> SaveGate:
+                lenient_links: bool = False, blobs: Mapping[str, str] | None = None,
+                sources: Mapping[str, bytes] | None = None) -> SaveGate:
     """Validate records about to be saved, each ``(key, data, file label)``.
 
     A model with ``allow_invalid_drafts: false`` refuses an invalid save (all
@@ -307,6 +320,7 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
     restores content whose linked records may have gone since).
     ``blobs`` (record -> blob id): each record that passes its schema is
     noted in the check cache, so that publishing it need not validate it again.
+    ``sources`` (record -> the bytes being saved): problems get their field's line.
     """
     models = load_models(site)
     if not any(m.file for m in models.values()):
@@ -346,6 +360,8 @@ def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey,
                     expect[t] = ("published", t, snapshot.published[t])
         if not found:
             continue
+        if sources and record in sources:
+            found = placed(found, sources[record])
         if model.allow_invalid_drafts and record not in publish:
             warnings.extend(found)
         else:
