@@ -65,7 +65,7 @@ def test_records_that_exist_in_any_way_are_not_refused(cli: Cli, site: Site) -> 
     code, env = cli.json("status", "post/fresh", "author/ada", "post/kernel")
     assert code == 0
     assert {r["record"]: r["status"] for r in env["data"]["records"]} == {
-        "post/fresh": "new", "author/ada": "new", "post/kernel": "draft"}
+        "post/fresh": "new", "author/ada": "deleted", "post/kernel": "draft"}
     # A record that exists but was never saved: show says so, as before.
     error = _error(cli, "show", "post/fresh")
     assert (error["code"], error["hint"]) == ("not_found", "save it first: press save post/fresh")

@@ -17,7 +17,7 @@ from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt
 from .output import command, print_columns, print_lines, stderr, stdout
 
 STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
-                "conflict": "red"}
+                "deleted": "dim", "conflict": "red"}
 
 
 @app.command()

@@ -13,7 +13,7 @@ from .stages import stage_of_version, stage_view
 from .statcache import StatCache
 from .unmerged import git_conflicts
 
-STATUSES = ("new", "draft", "published", "updated", "archived", "conflict")
+STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
 
 
 def derive_status(snapshot: Snapshot, record: str) -> str:
@@ -125,15 +125,22 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
     published = snapshot.published.get(record)
     if published:
         published_at, published_by = cache.published(record, published)
+    state = derive_status(snapshot, record)
+    updated_at, updated_by = (version.time, version.author) if version else (None, None)
+    if state == "new" and working is None:
+        # No refs and no working file: known from its event log only, a deleted record.
+        state = "deleted"
+        last = site.store.read_log(record)[-1:]
+        updated_at, updated_by = (last[0].get("time"), last[0].get("author")) if last else (None, None)
     return RecordStatus(
         record=record,
-        status=derive_status(snapshot, record),
+        status=state,
         changes=changes,
         current=current,
         published=published,
         archived=snapshot.archived.get(record),
-        updated_at=version.time if version else None,
-        updated_by=version.author if version else None,
+        updated_at=updated_at,
+        updated_by=updated_by,
         published_at=published_at,
         published_by=published_by,
     ), warning
