@@ -63,7 +63,12 @@ def parse_key(text: str) -> RecordKey:
     """Parse ``model/id``; refuse anything that could escape the site or confuse a path."""
     model, sep, rid = text.partition("/")
     if not sep or not MODEL_RE.match(model) or not ID_RE.match(rid) or ".." in rid:
-        raise UsageError(f"invalid record name {text!r}", hint=REF_HINT)
+        reason = ""
+        if len(rid) > 128:
+            reason = f" (the id is {len(rid)} characters; at most 128)"
+        elif len(model) > 64:
+            reason = f" (the model is {len(model)} characters; at most 64)"
+        raise UsageError(f"invalid record name {text!r}{reason}", hint=REF_HINT)
     return RecordKey(model, rid)
 
 

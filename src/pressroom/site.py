@@ -61,6 +61,9 @@ def find_root(start: Path | None = None) -> Path:
                 f"{here} is a file, not a folder: give the site's folder (the one holding {CONFIG_NAME})",
                 hint=f"use its folder: press -C {here.parent}" if here.name == CONFIG_NAME else None,
             )
+        if not here.exists():
+            raise UsageError(f"{here} does not exist",
+                             hint=f"check the path given to -C, or make a site there: press init {start}")
         if not (here / CONFIG_NAME).is_file():
             raise UsageError(
                 f"{here} is not a pressroom site (no {CONFIG_NAME})",

@@ -427,3 +427,22 @@ def test_minus_c_naming_a_file_says_it_is_a_file(cli: Cli, tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["-C", str(config), "status", "--json"], catch_exceptions=False)
     (error,) = json.loads(result.stdout)["errors"]
     assert (result.exit_code, error["hint"]) == (2, f"use its folder: press -C {cli.root}")
+
+
+def test_messages_say_what_is_wrong_with_a_name_or_path(cli: Cli, tmp_path: Path) -> None:
+    error = refused(cli, ["save", "post/" + "a" * 129], 2, "the id is 129 characters; at most 128")
+    assert "lowercase" in error["hint"]
+    refused(cli, ["save", "post/ok", "-f", str(tmp_path / "nope.yaml")], 2, "No such file or directory")
+    result = CliRunner().invoke(app, ["-C", str(tmp_path / "nowhere"), "status", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["errors"][0]["message"] == f"{tmp_path / 'nowhere'} does not exist"
+
+
+def test_new_takes_model_and_id_or_model_slash_id(cli: Cli) -> None:
+    (cli.root / "models" / "note.yaml").write_text("schema: {type: object, required: [title]}\n")
+    assert cli.json("new", "note/a")[0] == 0
+    assert cli.json("new", "note", "b")[0] == 0
+    assert (cli.root / "content" / "note" / "a.yaml").read_bytes() == (cli.root / "content" / "note" / "b.yaml"
+                                                                       ).read_bytes().replace(b"note/b", b"note/a")
+    code, doc = cli.json("new", "note")
+    assert code == 2 and "id" in doc["errors"][0]["message"]

@@ -48,7 +48,7 @@ def test_usage_lines_read_like_a_man_page(cli: Cli) -> None:
     assert usage("show") == "Usage: press show [OPTIONS] REF"
     assert usage("delete") == "Usage: press delete [OPTIONS] REF..."
     assert usage("diff") == "Usage: press diff [OPTIONS] REF [A] [B]"
-    assert usage("new") == "Usage: press new [OPTIONS] MODEL ID"
+    assert usage("new") == "Usage: press new [OPTIONS] MODEL [ID]"
     text = cli("save", "--help").stdout
     assert "  REF...  Records to save (model/id)." in text
     for shown in ("--model MODEL", "-m, --message TEXT", "--author NAME", "-f, --file FILE", "--set PATH=VALUE"):

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..errors import Problem, Where
+from ..errors import Problem, UsageError, Where
 from ..models import Model, require_model
 from ..workflow.publishing import ActionResult
 from .app import app
@@ -271,17 +271,23 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="The model (models/<model>.yaml).")],
-    id_: Annotated[str, typer.Argument(metavar="ID", help="The new record's id (lowercase slug).")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", help="The model (models/<model>.yaml), or model/id.")],
+    id_: Annotated[Optional[str], typer.Argument(metavar="ID", help="The new record's id (lowercase slug).",
+                                                 show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write content/<model>/<id>.yaml for a new record, from the model's schema.
 
-    Fields with a default get it, required fields an empty value, the others
-    are commented out. Nothing is saved: fill it in, then press save (save
-    --set fills a field in place, a commented-out one included).
+    press new post hello and press new post/hello are the same. Fields with a
+    default get it, required fields an empty value, the others are commented
+    out. Nothing is saved: fill it in, then press save (save --set fills a
+    field in place, a commented-out one included).
     """
     with command("new", json_) as out:
+        if id_ is None and "/" in model:
+            model, id_ = model.split("/", 1)
+        if id_ is None:
+            raise UsageError("name the new record's id", hint=f"e.g. press new {model} hello, or {model}/hello")
         result = open_site(ctx).new(model, id_)
 
         def render() -> None:

@@ -95,7 +95,8 @@ def save(
                 with open(file, "rb") as f:
                     content = f.read(site.config.max_file_size + 1)
             except OSError as e:
-                raise UsageError(f"cannot read -f {file}: {e.strerror}") from None
+                raise UsageError(f"cannot read -f {file}: {e.strerror}",
+                                 hint="give the path of a YAML file, or - to read the content from stdin") from None
         result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,
                            content=content, set=_parse_sets(sets or []), force=force, hooks=not no_hooks,
                            commit=commit)

@@ -65,7 +65,8 @@ def link_problems(links: list[tuple[str, RecordKey]], existing: RecordSet, *, re
         others = [m for m in existing.models_with_id(key.id) if m != key.model]
         if others:
             message = f"links to {key}, which does not exist (wrong model? there is {others[0]}/{key.id})"
-            hint = f"this field links to {key.model} records; name a {key.model} id"
+            article = "an" if key.model[:1] in "aeiou" else "a"
+            hint = f"this field links to {key.model} records; name {article} {key.model} id"
         else:
             message = f"links to {key}, which does not exist"
             hint = f"create and save {key} first, or fix the id"
