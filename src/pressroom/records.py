@@ -331,6 +331,7 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
         text = _fill_placeholders(text, absent, empty=not parsed, label=label)
     yaml = _rt_yaml()
     doc = yaml.load(text)
+    yaml.indent(**_indents(doc))
     for path, value in assignments:
         steps = parse_field_path(path)
         node = doc
@@ -364,6 +365,29 @@ def field_position(data: bytes, path: str) -> tuple[int, int] | None:
             return position
         position, node = (line + 1, column + 1), node[step]
     return position
+
+
+def _indents(doc: Any) -> dict[str, int]:
+    """The file's own block indentation (ruamel's ``indent``), read off where its first
+    nested mapping and list are, so that a dump does not re-indent the lines not set
+    (ruamel dumps every block with one indentation, 2 by default)."""
+    found: dict[str, int] = {}
+    todo = [doc]
+    while todo and len(found) < 3:
+        node = todo.pop(0)
+        if not isinstance(node, CommentedMap):
+            continue
+        for key, child in node.items():
+            if isinstance(child, CommentedMap) and child and not child.fa.flow_style():
+                found.setdefault("mapping", child.lc.col - node.lc.col)
+            elif isinstance(child, CommentedSeq) and child and not child.fa.flow_style():
+                found.setdefault("offset", child.lc.col - node.lc.col)
+                found.setdefault("sequence", child.lc.item(0)[1] - node.lc.col)
+            todo.extend(child if isinstance(child, CommentedSeq) else [child])
+    mapping = found.get("mapping", 2) if found.get("mapping", 2) > 0 else 2
+    offset = max(found.get("offset", 0), 0)
+    sequence = max(found.get("sequence", offset + 2), offset + 2)
+    return {"mapping": mapping, "sequence": sequence, "offset": offset}
 
 
 def _fill_placeholders(text: str, keys: set[str], *, empty: bool, label: str) -> str:

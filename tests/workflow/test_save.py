@@ -51,6 +51,18 @@ def test_set_edits_in_place_keeping_comments(site: Site) -> None:
     assert site.show("post/a").content.decode() == text
 
 
+@pytest.mark.parametrize("text", [
+    "title: A\nlist:\n  - id: 1  # indented dashes\n    x: 2\n  - id: 3\nseo:\n    desc: wide\n",
+    "title: A\nlist:\n- id: 1\n  x: 2\nseo:\n  desc: narrow\n",
+    "title: A\nnested:\n  deeper:\n      - a\n      - b\n",
+])
+def test_set_keeps_the_files_own_indentation(site: Site, text: str) -> None:
+    """Only the line set changes: ruamel would otherwise re-indent every block its own way."""
+    write(site.root, "post/a", text)
+    site.save("post/a", set={"title": "B"})
+    assert (site.root / "content/post/a.yaml").read_text() == text.replace("title: A", "title: B")
+
+
 def test_save_all_is_one_transaction_and_refuses_whole_batch(site: Site) -> None:
     write(site.root, "post/a", "title: A\n")
     write(site.root, "post/b", "title: [unclosed\n")
