@@ -39,7 +39,7 @@ EVENT_OF = {"publish": "after_publish", "unpublish": "after_unpublish", "archive
             "delete": "after_delete"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One thing a command did to one record, as commit messages and hooks see it."""
 

@@ -38,7 +38,7 @@ DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 REF_HINT = "a record is named model/id, lowercase: letters, digits, '-', '_', '.' (e.g. post/hello-world)"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class RecordKey:
     """A record's address, ``model/id``."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -84,6 +85,52 @@ def test_an_unreadable_journal_is_reported_as_damage(site: Site) -> None:
     assert result.returncode == 4
     assert b"journal is unreadable" in result.stderr and str(journal).encode() in result.stderr
     assert b"Traceback" not in result.stderr
+    assert store_files(site.root) == before
+
+
+def _journal_of_a_save(site: Site, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """The journal a save of post/a and post/b writes (its apply stopped, so it stays)."""
+    from pressroom.store import journal as journal_module
+
+    kept = {}
+
+    def keep(self, t):
+        kept["raw"] = self.path.read_bytes()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal_module.Journal, "_apply", keep)
+    write(site.root, "post/a", "title: A2\n")
+    write(site.root, "post/b", "title: B\n")
+    with pytest.raises(KeyboardInterrupt):
+        site.save(all=True)
+    monkeypatch.undo()
+    return kept["raw"]
+
+
+def test_a_journal_is_a_header_and_a_line_per_item_and_replays(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved(site, "post/a", "title: A\n")
+    raw = _journal_of_a_save(site, monkeypatch)
+    lines = [json.loads(line) for line in raw.splitlines()]
+    assert lines[0]["journal"] == 2 and (lines[0]["updates"], lines[0]["events"]) == (2, 2)
+    assert sorted(line[0] for line in lines[1:]) == ["e", "e", "u", "u"]
+    rows = {r["record"]: r for r in json.loads(run_press(site.root, "status", "--json").stdout)["data"]["records"]}
+    assert not (site.root / ".press" / "journal").exists()
+    assert rows["post/a"]["changes"] is None and rows["post/b"]["status"] == "draft"
+
+
+@pytest.mark.parametrize("cut", ["last line", "a line of no known kind"])
+def test_a_journal_that_is_not_whole_is_damage_and_nothing_moves(site: Site, monkeypatch: pytest.MonkeyPatch,
+                                                                 cut: str) -> None:
+    """The header's counts tell a whole journal: replay never applies part of a transaction."""
+    _saved(site, "post/a", "title: A\n")
+    raw = _journal_of_a_save(site, monkeypatch)
+    lines = raw.splitlines(keepends=True)
+    damaged = b"".join(lines[:-1]) if cut == "last line" else raw + b'["x", 1]\n'
+    journal = site.root / ".press" / "journal"
+    journal.write_bytes(damaged)
+    before = store_files(site.root)
+    result = run_press(site.root, "status")
+    assert result.returncode == 4 and b"journal is unreadable" in result.stderr
     assert store_files(site.root) == before
 
 

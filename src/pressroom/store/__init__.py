@@ -285,16 +285,18 @@ class Store:
         with locked(self.lock_path, exclusive=True):
             self.journal.replay()
             stale = []
-            guards = [RefUpdate(kind, record, value, value) for kind, record, value in expect]
+            for kind, record, value in expect:
+                now = self.refs.read(kind, record)
+                if now != value:
+                    stale.append(Problem(f"{kind} changed to {_short(now)} while this command relied on "
+                                         f"{_short(value)}", code="conflict", where=Where(record=record)))
             for kind, seen in (unchanged or {}).items():
                 now_all = self.refs.read_all(kind)
-                guards.extend(RefUpdate(kind, r, seen.get(r), seen.get(r))
-                              for r in sorted(set(now_all) | set(seen)) if now_all.get(r) != seen.get(r))
-            for u in guards:
-                now = self.refs.read(u.kind, u.record)
-                if now != u.old:
-                    stale.append(Problem(f"{u.kind} changed to {_short(now)} while this command relied on "
-                                         f"{_short(u.old)}", code="conflict", where=Where(record=u.record)))
+                for record in sorted(set(now_all) | set(seen)):
+                    if now_all.get(record) != seen.get(record):
+                        stale.append(Problem(f"{kind} changed to {_short(now_all.get(record))} while this command "
+                                             f"relied on {_short(seen.get(record))}", code="conflict",
+                                             where=Where(record=record)))
             pending = [j for j in self._joined if not j.committed]
             all_files = [*files, *(f for j in pending for f in j.files)]
             for f in all_files:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem, StoreDamagedError, Where
 from .conflicts import parse_conflict
+from .journal import parse_journal
 from .lock import locked
 from .objects import OID_RE
 from .refs import REF_KINDS, check_record_key
@@ -307,11 +308,11 @@ class _Checker:
         except FileNotFoundError:
             return
         try:
-            doc = json.loads(raw)
-            detail = f" (transaction {doc['txn'][:12]}: {len(doc['updates'])} ref move(s))"
+            t = parse_journal(raw)
+            detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
             hint = ("run any press command that reads the store (e.g. `press status`): it finishes the "
                     "transaction; then run `press fsck` again")
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError):
             detail = ", and it is unreadable"
             hint = "inspect it, then remove it to drop that transaction (refs keep their old values)"
         self.problem("journal_pending", f"a transaction was left half-done by a crash{detail}", path, hint)

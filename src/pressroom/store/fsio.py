@@ -13,7 +13,7 @@ import errno
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,9 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_temp(path: Path, data: bytes, *, durable: bool = False) -> str:
-    """Write ``data`` to a new temp file beside ``path``, with the usual mode; return its name.
+def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> str:
+    """Write ``data`` (bytes, or chunks of them) to a new temp file beside ``path``, with the
+    usual mode; return its name.
 
     ``os.replace(name, path)`` then puts it in place: a caller may write many
     files first and move them only once it knows it will keep them all.
@@ -48,7 +49,7 @@ def write_temp(path: Path, data: bytes, *, durable: bool = False) -> str:
     try:
         os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.writelines([data] if isinstance(data, bytes) else data)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
@@ -58,7 +59,7 @@ def write_temp(path: Path, data: bytes, *, durable: bool = False) -> str:
     return tmp
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True,
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, durable: bool = True,
                  flush: Callable[[], None] | None = None) -> None:
     """Replace ``path`` with ``data`` so that no reader sees a torn file.
 

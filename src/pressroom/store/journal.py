@@ -5,7 +5,9 @@ The protocol, under the exclusive store lock:
 1. every expected old value is checked; one mismatch is a conflict and
    nothing is written;
 2. the whole transaction is written to ``journal`` (temp file, fsync,
-   rename, fsync of the folder): this rename is the commit point;
+   rename, fsync of the folder): this rename is the commit point. The
+   journal is JSON lines, a header with the counts first, written line by
+   line (``journal_lines``): replay trusts only a whole one;
 3. the refs are moved, the small store files replaced (a schedule's state,
    see ``FileUpdate``), the site files written or removed (a working file a
    save rewrites or a delete removes, see ``SiteFile``) and the events
@@ -45,6 +47,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import StoreDamagedError, Where
@@ -54,7 +57,7 @@ from .objects import OID_RE, ObjectStore, hash_bytes
 from .refs import RefFiles, check_kind, check_record_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RefUpdate:
     """Move ``kind`` ref of ``record`` from ``old`` (expected) to ``new`` (None removes it)."""
 
@@ -127,12 +130,85 @@ class SiteFile:
                 raise ValueError(f"not an object id: {oid!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One line for a record's event log; ``txn`` is filled in at commit."""
 
     record: str
     data: dict[str, Any]
+
+
+JOURNAL_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A transaction as its journal holds it."""
+
+    txn: str
+    updates: list[RefUpdate]
+    events: list[Event]
+    files: list[tuple[str, str | None]]  # (path, new text) of FileUpdates
+    site_files: list[SiteFile]
+
+
+def journal_lines(t: Transaction) -> Iterator[bytes]:
+    """The journal, a JSON document a line: a header with the counts, then one line per
+    ref move, store file, site file and event. Written line by line, so a transaction of
+    100,000 records is never one string in memory; the counts tell a whole journal."""
+    def line(value: Any) -> bytes:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+    yield line({"journal": JOURNAL_FORMAT, "txn": t.txn, "updates": len(t.updates), "events": len(t.events),
+                "files": len(t.files), "site_files": len(t.site_files)})
+    for u in t.updates:
+        yield line(["u", u.kind, u.record, u.old, u.new])
+    for path, new in t.files:
+        yield line(["f", path, new])
+    for f in t.site_files:
+        yield line(["s", f.path, f.old, f.blob])
+    for e in t.events:
+        yield line(["e", e.record, e.data])
+
+
+def parse_journal(raw: bytes) -> Transaction:
+    """A journal's transaction; ValueError, KeyError or TypeError when it is not a whole one.
+
+    Reads the line format, and the single JSON document of format 1 (a journal a
+    crash left before an upgrade).
+    """
+    lines = raw.splitlines()
+    head = json.loads(lines[0]) if lines else None
+    if isinstance(head, dict) and head.get("journal") == JOURNAL_FORMAT:
+        items = [json.loads(x) for x in lines[1:]]
+        kinds = {k: [i[1:] for i in items if i[0] == k] for k in ("u", "f", "s", "e")}
+        if len(items) != sum(map(len, kinds.values())):
+            raise ValueError("a journal line of no known kind")
+        counts = {"updates": "u", "files": "f", "site_files": "s", "events": "e"}
+        if any(len(kinds[k]) != head[name] for name, k in counts.items()):
+            raise ValueError("the journal is not whole")
+        txn, updates, files, site_files, events = head["txn"], kinds["u"], kinds["f"], kinds["s"], kinds["e"]
+    else:
+        doc = json.loads(raw)
+        txn, updates, events = doc["txn"], doc["updates"], doc["events"]
+        files, site_files = doc.get("files", []), doc.get("site_files", [])
+        events = [[record, {k: v for k, v in data.items() if k != "txn"}] for record, data in events]
+    if not isinstance(txn, str):
+        raise TypeError("the transaction id must be text")
+    for path, new in files:
+        check_file_path(path)
+        if new is not None and not isinstance(new, str):
+            raise TypeError("file content must be text")
+    for _record, data in events:
+        if not isinstance(data, dict):
+            raise TypeError("an event is a mapping")
+    return Transaction(
+        txn=txn,
+        updates=[RefUpdate(kind, record, old, new) for kind, record, old, new in updates],
+        events=[Event(record, data) for record, data in events],
+        files=[(path, new) for path, new in files],
+        site_files=[SiteFile(path, old, blob) for path, old, blob in site_files],
+    )
 
 
 class Journal:
@@ -154,23 +230,15 @@ class Journal:
 
     def commit(self, txn: str, updates: list[RefUpdate], events: list[Event],
                files: list[FileUpdate] = (), site_files: list[SiteFile] = ()) -> None:
-        doc = {
-            "txn": txn,
-            "updates": [[u.kind, u.record, u.old, u.new] for u in updates],
-            "events": [[e.record, {**e.data, "txn": txn}] for e in events],
-        }
-        if files:
-            doc["files"] = [[f.path, f.new] for f in files]
-        if site_files:
-            doc["site_files"] = [[f.path, f.old, f.blob] for f in site_files]
-        data = json.dumps(doc, sort_keys=True).encode()
+        t = Transaction(txn=txn, updates=updates, events=events, files=[(f.path, f.new) for f in files],
+                        site_files=list(site_files))
         if can_sync_all():
             # Objects and the journal's bytes on disk before the rename (the commit point).
-            write_atomic(self.path, data, flush=self._sync_all)
+            write_atomic(self.path, journal_lines(t), flush=self._sync_all)
         else:
-            write_atomic(self.path, data)
+            write_atomic(self.path, journal_lines(t))
         fsync_dir(self.press_dir)
-        self._apply(doc)
+        self._apply(t)
 
     def replay(self) -> str | None:
         """Finish a transaction left by a crash; return its id, or None if there was none."""
@@ -179,35 +247,26 @@ class Journal:
         except FileNotFoundError:
             return None
         try:
-            doc = json.loads(raw)
-            txn = doc["txn"]
-            for kind, record, _old, _new in doc["updates"]:
-                check_kind(kind)
-                check_record_key(record)
-            for path, new in doc.get("files", []):
-                check_file_path(path)
-                if new is not None and not isinstance(new, str):
-                    raise TypeError("file content must be text")
-            for path, old, blob in doc.get("site_files", []):
-                SiteFile(path, old, blob)
-        except (ValueError, KeyError, TypeError):
+            t = parse_journal(raw)
+        except (ValueError, KeyError, TypeError, IndexError):
             raise StoreDamagedError(
                 "the transaction journal is unreadable",
                 where=Where(file=str(self.path)),
                 hint="the journal is written whole before it is renamed into place, so this is "
                 "outside damage; inspect it, then remove it to drop that transaction",
             ) from None
-        self._apply(doc)
-        return txn
+        self._apply(t)
+        return t.txn
 
-    def _apply(self, doc: dict[str, Any]) -> None:
+    def _apply(self, t: Transaction) -> None:
+        sync = can_sync_all()
+        # Paths to fsync one by one, only where there is no syncfs: 100,000 of them cost memory.
         touched: set[Path] = set()
-        for kind, record, _old, new in doc["updates"]:
-            path = self.refs.write(kind, record, new)
-            touched.update((path.parent, path.parent.parent))
-            if new is not None:
-                touched.add(path)
-        for rel, new in doc.get("files", []):
+        note = (lambda *paths: None) if sync else touched.update
+        for u in t.updates:
+            path = self.refs.write(u.kind, u.record, u.new)
+            note((path.parent, path.parent.parent, *([path] if u.new is not None else [])))
+        for rel, new in t.files:
             path = self.press_dir / rel
             if new is None:
                 try:
@@ -216,21 +275,21 @@ class Journal:
                     pass
             else:
                 write_atomic(path, new.encode("utf-8"), durable=False)
-                touched.add(path)
-            touched.update((path.parent, path.parent.parent))
-        for rel, old, blob in doc.get("site_files", []):
-            path = self._apply_site_file(rel, old, blob)
+                note((path,))
+            note((path.parent, path.parent.parent))
+        for f in t.site_files:
+            path = self._apply_site_file(f.path, f.old, f.blob)
             if path is not None:
-                touched.update((path, path.parent))
-        by_record: dict[str, list[dict[str, Any]]] = {}
-        for record, event in doc["events"]:
-            by_record.setdefault(record, []).append(event)
+                note((path, path.parent))
+        by_record: dict[str, list[Event]] = {}
+        for e in t.events:
+            by_record.setdefault(e.record, []).append(e)
         for record, events in by_record.items():
-            path = self.logs.append(record, events)
-            touched.update((path, path.parent, path.parent.parent))
-        if can_sync_all():
+            path = self.logs.append(record, [{**e.data, "txn": t.txn} for e in events])
+            note((path, path.parent, path.parent.parent))
+        if sync:
             # The site folder too, for working files (one syncfs when it is on the store's file system).
-            self._sync_all(*([self.press_dir.parent] if doc.get("site_files") else []))
+            self._sync_all(*([self.press_dir.parent] if t.site_files else []))
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
                 if path.is_dir():

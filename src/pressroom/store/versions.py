@@ -15,7 +15,7 @@ from ..errors import StoreDamagedError
 VERSION_TYPE = "pressroom.version/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """An immutable snapshot of one record."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from typing import Any
 
 from .. import __version__
@@ -56,7 +57,8 @@ class CheckCache:
         if not isinstance(entry, list):
             return None
         try:
-            return [(path, self._key(target, rid)) for path, target, rid in entry]
+            # Interned: "author", "tags[0]" are the same few paths in every record.
+            return [(sys.intern(path), self._key(target, rid)) for path, target, rid in entry]
         except (TypeError, ValueError):
             return None
 
