@@ -21,6 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -137,15 +138,34 @@ class _Manifest:
     files: dict[str, str | None] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def to_bytes(self, fmt: str, preview: bool) -> bytes:
-        doc = {
-            "type": MANIFEST_TYPE,
-            "format": fmt,
-            "preview": preview,
-            "records": dict(sorted(self.records.items())),
-            "files": dict(sorted(self.files.items())),
-        }
-        return _json_bytes(doc, indent=1)
+    def chunks(self, fmt: str, preview: bool) -> Iterator[bytes]:
+        """The manifest: JSON with one record or file a line, sorted (git diffs it line by line).
+
+        Made a line at a time, each by the C encoder: the whole text of 100,000
+        records, or the indenting encoder's string per token, is never in memory.
+        """
+        def dumps(value: Any) -> str:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+        def section(name: str, items: dict[str, Any], last: bool) -> Iterator[bytes]:
+            yield f"  {dumps(name)}: {{".encode()
+            for i, key in enumerate(sorted(items)):
+                yield f"\n    {dumps(key)}: {dumps(items[key])}{',' if i < len(items) - 1 else ''}".encode()
+            yield (("\n  }" if items else "}") + ("\n" if last else ",\n")).encode()
+
+        head = f'  "type": {dumps(MANIFEST_TYPE)},\n  "format": {dumps(fmt)},\n  "preview": {dumps(preview)},\n'
+        yield ("{\n" + head).encode()
+        yield from section("records", self.records, False)
+        yield from section("files", self.files, True)
+        yield b"}\n"
+
+    def write(self, out: Path, fmt: str, preview: bool) -> None:
+        """Write ``out/manifest.json``, unless it holds these bytes already."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks(fmt, preview):
+            digest.update(chunk)
+        if _file_sha(out / MANIFEST) != digest.hexdigest():
+            write_atomic(out / MANIFEST, self.chunks(fmt, preview))
 
 
 def _read_manifest(out: Path) -> _Manifest:
@@ -187,6 +207,15 @@ def _check_out(site: SiteCore, out: Path) -> None:
                 f"--out {out} would mix the export with the site's own files",
                 hint="export to a folder of its own, e.g. --out _export",
             )
+
+
+def _file_sha(path: Path) -> str | None:
+    """The sha256 of a file, read in blocks (None: no such file)."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -255,7 +284,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             new.records[record] = entry
 
         for model, rel in indexes.items():
-            data = _json_bytes({"model": model, "records": _listing(new, model)})
+            data = _index_bytes(new, model)
             current = _read_bytes(out / rel)
             if current != data:
                 writes.append((rel, write_temp(out / rel, data)))
@@ -277,15 +306,13 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         # Claim the new paths before writing them: an export killed halfway
         # then finds its own files in the manifest, not foreign ones in the way.
         pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
-        write_atomic(out / MANIFEST, pending.to_bytes(format, preview))
+        pending.write(out, format, preview)
     for rel, tmp in writes:
         os.replace(tmp, out / rel)
 
     removed, modified = _remove_stale(out, old, new, force)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = new.to_bytes(format, preview)
-    if _read_bytes(out / MANIFEST) != manifest:
-        write_atomic(out / MANIFEST, manifest)
+    new.write(out, format, preview)
     return ExportResult(
         out=str(out), format=format, preview=preview, records=len(keys), written=sorted(rel for rel, _ in writes),
         unchanged=unchanged, removed=removed, foreign=_foreign(out, new), modified=modified,
@@ -315,14 +342,22 @@ def _refuse_edited(out: Path, edited: list[str]) -> None:
     )
 
 
-def _listing(manifest: _Manifest, model: str) -> list[dict[str, Any]]:
-    """A model's index.json entries, from what the manifest says was written."""
+def _index_bytes(manifest: _Manifest, model: str) -> bytes:
+    """A model's index.json, from what the manifest says was written: a record a line.
+
+    Each line is encoded on its own by the C encoder (see ``_Manifest.chunks``).
+    """
     prefix = f"{model}/"
-    return [
-        {"record": record, "id": record[len(prefix):], "version": e["version"], "published_at": e["published_at"],
-         "updated_at": e["updated_at"], "file": e["file"]}
-        for record, e in manifest.records.items() if record.startswith(prefix)
-    ]
+    lines = [f'{{\n  "model": {json.dumps(model, ensure_ascii=False)},\n  "records": [']
+    for record, e in manifest.records.items():
+        if record.startswith(prefix):
+            entry = {"record": record, "id": record[len(prefix):], "version": e["version"],
+                     "published_at": e["published_at"], "updated_at": e["updated_at"], "file": e["file"]}
+            lines.append(f"\n    {json.dumps(entry, ensure_ascii=False)},")
+    if len(lines) > 1:
+        lines[-1] = lines[-1][:-1] + "\n  "
+    lines.append("]\n}\n")
+    return "".join(lines).encode("utf-8")
 
 
 def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
