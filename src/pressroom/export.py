@@ -161,10 +161,7 @@ class _Manifest:
 
     def write(self, out: Path, fmt: str, preview: bool) -> None:
         """Write ``out/manifest.json``, unless it holds these bytes already."""
-        digest = hashlib.sha256()
-        for chunk in self.chunks(fmt, preview):
-            digest.update(chunk)
-        if _file_sha(out / MANIFEST) != digest.hexdigest():
+        if _file_sha(out / MANIFEST) != _chunks_sha(self.chunks(fmt, preview)):
             write_atomic(out / MANIFEST, self.chunks(fmt, preview))
 
 
@@ -178,7 +175,8 @@ def _read_manifest(out: Path) -> _Manifest:
         hint="export into an empty folder, or one a previous press export wrote",
     )
     try:
-        doc = json.loads(path.read_bytes())
+        # As text: json.loads of bytes would hold a decoded copy beside them.
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, OSError):
         raise not_ours from None
     if not isinstance(doc, dict) or doc.get("type") != MANIFEST_TYPE:
@@ -187,8 +185,12 @@ def _read_manifest(out: Path) -> _Manifest:
     if not isinstance(files, dict) or not isinstance(records, dict):
         raise not_ours
     # A manifest entry is a path export may later remove: never accept one that leaves DIR.
-    safe = {p: s for p, s in files.items() if isinstance(p, str) and _safe_rel(p)}
-    return _Manifest(files=safe, records={r: e for r, e in records.items() if isinstance(e, dict)})
+    # Dropped in place, not copied: the manifest of 100,000 records is large.
+    for p in [p for p in files if not _safe_rel(p)]:
+        del files[p]
+    for r in [r for r, e in records.items() if not isinstance(e, dict)]:
+        del records[r]
+    return _Manifest(files=files, records=records)
 
 
 def _safe_rel(rel: str) -> bool:
@@ -284,15 +286,15 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             new.records[record] = entry
 
         for model, rel in indexes.items():
-            data = _index_bytes(new, model)
-            current = _read_bytes(out / rel)
-            if current != data:
-                writes.append((rel, write_temp(out / rel, data)))
-                if _edited(old, rel, _sha(current) if current is not None else None):
+            sha = _chunks_sha(_index_chunks(new, model))
+            current = _file_sha(out / rel)
+            if current != sha:
+                writes.append((rel, write_temp(out / rel, _index_chunks(new, model))))
+                if _edited(old, rel, current):
                     edited.append(rel)
             else:
                 unchanged += 1
-            new.files[rel] = _sha(data)
+            new.files[rel] = sha
         if edited and not force:
             _refuse_edited(out, edited)
     except BaseException:
@@ -342,22 +344,26 @@ def _refuse_edited(out: Path, edited: list[str]) -> None:
     )
 
 
-def _index_bytes(manifest: _Manifest, model: str) -> bytes:
-    """A model's index.json, from what the manifest says was written: a record a line.
-
-    Each line is encoded on its own by the C encoder (see ``_Manifest.chunks``).
-    """
+def _index_chunks(manifest: _Manifest, model: str) -> Iterator[bytes]:
+    """A model's index.json, from what the manifest says was written: a record a line,
+    each encoded on its own by the C encoder (see ``_Manifest.chunks``)."""
     prefix = f"{model}/"
-    lines = [f'{{\n  "model": {json.dumps(model, ensure_ascii=False)},\n  "records": [']
+    yield f'{{\n  "model": {json.dumps(model, ensure_ascii=False)},\n  "records": ['.encode()
+    sep = "\n    "
     for record, e in manifest.records.items():
         if record.startswith(prefix):
             entry = {"record": record, "id": record[len(prefix):], "version": e["version"],
                      "published_at": e["published_at"], "updated_at": e["updated_at"], "file": e["file"]}
-            lines.append(f"\n    {json.dumps(entry, ensure_ascii=False)},")
-    if len(lines) > 1:
-        lines[-1] = lines[-1][:-1] + "\n  "
-    lines.append("]\n}\n")
-    return "".join(lines).encode("utf-8")
+            yield f"{sep}{json.dumps(entry, ensure_ascii=False)}".encode()
+            sep = ",\n    "
+    yield (b"]" if sep == "\n    " else b"\n  ]") + b"\n}\n"
+
+
+def _chunks_sha(chunks: Iterator[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
