@@ -242,7 +242,11 @@ def _untracked_store_files(top: Path, root: Path) -> set[Path]:
     commit after `press init` must check out as a store, not one with no format."""
     files = {p.resolve() for p in (root / ".press" / "format", root / ".press" / ".gitignore") if p.is_file()}
     rel = {p.relative_to(top).as_posix(): p for p in files if _inside(p, top)}
-    return {p for r, p in rel.items() if r not in _tracked(top, sorted(rel))}
+    if not rel:
+        return set()
+    # These two paths by name: _tracked would list the whole of .press/ (600,000 files at 100,000 records).
+    tracked = set(_git(top, "ls-files", "-z", "--", *sorted(rel)).decode().split("\0"))
+    return {p for r, p in rel.items() if r not in tracked}
 
 
 def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Path]:

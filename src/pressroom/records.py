@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -343,18 +344,29 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
     return out.getvalue().encode("utf-8")
 
 
-def field_position(data: bytes, path: str) -> tuple[int, int] | None:
-    """The line and column (from 1) where field ``path`` (``seo.title``, ``tags[2]``)
+def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """The line and column (from 1) where each field ``path`` (``seo.title``, ``tags[2]``)
     is written in a record's YAML; for a missing field, where its mapping is
-    (not for the record itself). None when it cannot be placed.
+    (not for the record itself). Paths that cannot be placed are left out.
 
-    Used on error paths only: a round-trip parse keeps every node's position.
+    Used on error paths only: one round-trip parse keeps every node's position.
     """
     try:
-        steps = parse_field_path(path)
-        node = _rt_yaml().load(data.decode("utf-8"))
-    except (UsageError, YAMLError, ValueError, RecursionError):
-        return None
+        doc = _rt_yaml().load(data.decode("utf-8"))
+    except (YAMLError, ValueError, RecursionError):
+        return {}
+    out = {}
+    for path in paths:
+        try:
+            position = _position(doc, parse_field_path(path))
+        except UsageError:
+            continue
+        if position is not None:
+            out[path] = position
+    return out
+
+
+def _position(node: Any, steps: list[str | int]) -> tuple[int, int] | None:
     position = None
     for step in steps:
         if isinstance(node, dict) and not isinstance(step, int) and step in node:
@@ -384,7 +396,7 @@ def _indents(doc: Any) -> dict[str, int]:
                 found.setdefault("offset", child.lc.col - node.lc.col)
                 found.setdefault("sequence", child.lc.item(0)[1] - node.lc.col)
             todo.extend(child if isinstance(child, CommentedSeq) else [child])
-    mapping = found.get("mapping", 2) if found.get("mapping", 2) > 0 else 2
+    mapping = found.get("mapping", 2) if found.get("mapping", 0) > 0 else 2
     offset = max(found.get("offset", 0), 0)
     sequence = max(found.get("sequence", offset + 2), offset + 2)
     return {"mapping": mapping, "sequence": sequence, "offset": offset}

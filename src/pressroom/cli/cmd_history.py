@@ -14,7 +14,7 @@ from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
-from .output import EXIT_DAMAGED, EXIT_REFUSED, command, exit_code_for, stderr, stdout
+from .output import EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, command, exit_code_for, stderr, stdout
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
@@ -42,12 +42,13 @@ def log(
     """
     with command("log", json_) as out:
         site = open_site(ctx)
+        code, problems = EXIT_OK, []
         try:
             result = site.log(ref, limit=limit if limit or ref else 50, patch=patch)
         except HistoryBrokenError as e:
             # The versions before the break, then the error, as git log does.
-            out.done(e.partial, lambda: _render_log(e.partial), exit_code=exit_code_for(e), errors=e.problems)
-        out.done(result, lambda: _render_log(result))
+            result, code, problems = e.partial, exit_code_for(e), e.problems
+        out.done(result, lambda: _render_log(result), exit_code=code, errors=problems)
 
 
 def _render_log(result: LogResult) -> None:

@@ -37,8 +37,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..errors import (ConflictError, NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
-                      Where)
+from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..records import parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes

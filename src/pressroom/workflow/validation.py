@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import FieldProblem, Model, load_models, require_model
 from ..naming import resolve_version
-from ..records import RecordKey, field_position, list_working, load_record, parse_key, parse_ref
+from ..records import RecordKey, field_positions, list_working, load_record, parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Snapshot, Version
 from .checks import CheckCache
@@ -45,13 +45,11 @@ class RecordSet:
 
 def placed(problems: list[Problem], source: bytes) -> list[Problem]:
     """``problems`` of one working file with the line and column of their field in ``source``."""
+    positions = field_positions(source, {p.where.path for p in problems if p.where.path and p.where.line is None})
     out = []
     for p in problems:
-        if p.where.path and p.where.line is None:
-            pos = field_position(source, p.where.path)
-            if pos is not None:
-                p = replace(p, where=replace(p.where, line=pos[0], column=pos[1]))
-        out.append(p)
+        pos = positions.get(p.where.path) if p.where.line is None else None
+        out.append(replace(p, where=replace(p.where, line=pos[0], column=pos[1])) if pos else p)
     return out
 
 
