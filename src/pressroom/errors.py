@@ -126,6 +126,13 @@ class LockTimeoutError(ConflictError):
     code = "lock_timeout"
 
 
+class ViewBrokenError(PressError):
+    """The published view breaks its rules (a dangling link, refs no command makes): a state a git
+    merge, rebase or revert made. Nothing is shipped until a command fixes each violation."""
+
+    code = "view_broken"
+
+
 class StoreDamagedError(PressError):
     """The store on disk is not what it must be: a bad object, ref or journal."""
 
