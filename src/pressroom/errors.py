@@ -1,7 +1,7 @@
 """The one exception hierarchy of pressroom.
 
 Each class says what kind of failure it is; the CLI maps the kind to an exit
-code in one place (``pressroom.cli.app``). Subclasses build their message in
+code in one place (``pressroom.cli.output``). Subclasses build their message in
 ``__init__`` and keep their fields, so the JSON envelope can report them.
 """
 
