@@ -18,8 +18,8 @@ Then the invariant, judged against the test's own reading of the merged tree
 either that reading finds the view closed and `press fsck` exits 0, or
 `press fsck` exits 5 naming exactly the violations the test found (record
 and code) and `press export --out` exits 5 writing nothing. The API agrees
-(``check_view``, and the published read API raises ViewBrokenError or reads
-exactly the published records).
+(``check_view``, ``status().violations``, and the published read API raises
+ViewBrokenError or reads exactly the published records).
 """
 
 from __future__ import annotations
@@ -305,6 +305,7 @@ class MergeMachine(RuleBasedStateMachine):
             event("view: closed")
             assert result.returncode == 0, doc
             assert not site.check_view(fresh=True).violations
+            assert not site.status().violations
             published = _ref_files(m)["published"]
             assert [r.record for r in site.published()] == sorted(published)
             return
@@ -315,6 +316,7 @@ class MergeMachine(RuleBasedStateMachine):
         assert doc["status"] == "view_broken"
         assert named == expected
         assert {(v.record, v.code) for v in site.check_view(fresh=True).violations} == expected
+        assert {(v.record, v.code) for v in site.status().violations} == expected
         with pytest.raises(ViewBrokenError):
             list(site.published())
         out = self.dir / "public"
