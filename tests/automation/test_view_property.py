@@ -25,7 +25,6 @@ ViewBrokenError or reads exactly the published records).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -262,7 +261,7 @@ class MergeMachine(RuleBasedStateMachine):
         both sides of some record."""
         unmerged = git(m, "ls-files", "-u", "--", ".press/refs").stdout.splitlines()
         records = sorted({"/".join(line.split("\t", 1)[1].split("/")[-2:]) for line in unmerged})
-        # Ref files git merged itself but left markers in: the driver refused them.
+        # And every ref file holding conflict markers (the driver's "diverged"), as press status lists them.
         site = Site.open(m)
         records = sorted(set(records) | {c.record for c in site.store.snapshot(conflicts_ok=True).conflicts})
         assert records, f"git stopped the merge with no ref in conflict: {git(m, 'status', '--short').stdout}"
