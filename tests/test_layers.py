@@ -26,7 +26,7 @@ LAYERS = [
     ["pressroom.workflow"],
     ["pressroom.diffing", "pressroom.history"],
     ["pressroom.delivery"],
-    ["pressroom.export"],
+    ["pressroom.export", "pressroom.audit"],
     ["pressroom.automation"],
     ["pressroom.api"],
     ["pressroom.cli"],

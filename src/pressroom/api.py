@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import delivery
+from .audit import DEFAULT_MIN_LENGTH, AuditResult
+from .audit import audit as audit_out
 from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
@@ -236,6 +238,17 @@ class Site(SiteCore):
         written) and, when stale, kept; ``force`` overwrites or removes it.
         """
         return export_view(self, out, format=format, preview=preview, force=force)
+
+    def audit(self, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
+        """Search a built site (any files) for text that is in no published version; ``ok`` when none is.
+
+        Leaks: text of drafts, unpublished edits, archived, withdrawn and
+        deleted records, unsaved working files, and working files copied as
+        is. Stale: text of versions published once and replaced since. Only
+        string values of at least ``min_length`` characters are searched (long
+        ones sentence by sentence), in the form generators render them in.
+        """
+        return audit_out(self, out, min_length=min_length)
 
     # review stages, schedules, merges
 
