@@ -64,6 +64,7 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_ESCAPED_SPACE = re.compile(r"\\[nrt]")
 _DASHES = re.compile(r"-{2,}")
 # Attribute values a page shows or hands to readers and crawlers (alt text, tooltips,
 # <meta content>): their text is searched too, apart from the page's text.
@@ -93,8 +94,9 @@ def _markup_free(text: str) -> str:
         if "&" not in text:
             break
         text = html.unescape(text)
-    if "\\u" in text:
-        text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    if "\\" in text:
+        # JSON and YAML string escapes: an export's strings, a stored version's text.
+        text = _ESCAPED_SPACE.sub(" ", _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
     return text
 
 
@@ -285,29 +287,27 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
     Reads every version of every record (those of deleted records until gc
     removes them) and every working file. Text a published version holds, in
     any record, is left out: a sentence kept across versions is not a leak.
+    Only the versions that are not published are parsed; the published ones
+    are searched as they are stored (their YAML text, in canonical form),
+    since most records of a site are published and unchanged.
     """
     store = site.store
     snap = store.snapshot()
     patterns = Patterns()
-    published_keys: set[str] = set()
-    published_texts: list[str] = []
     parsed: dict[str, dict[str, Any] | None] = {}
     candidates: list[tuple[str, str, _Source]] = []
-
-    def data_of(blob: str, label: str) -> dict[str, Any] | None:
-        if blob not in parsed:
-            try:
-                parsed[blob] = load_record(store.get_blob(blob), label)
-            except BadContentError:
-                # A version's bytes are stored as saved; a model may take any YAML. Not text to audit.
-                parsed[blob] = None
-        return parsed[blob]
-
+    public_blobs: list[str] = []
     current_blobs: dict[str, str] = {}
+
+    def add(data: dict[str, Any] | None, source: _Source) -> None:
+        for path, value in strings(data or {}):
+            for text in fragments(value, min_length):
+                candidates.append((_key(text), text, _Source(source.record, path, source.kind, source.origin,
+                                                             source.version)))
+
     for record in sorted(set(snap.records()) | set(store.logs.records())):
         events = store.read_log(record)
         refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
-        public = refs["published"]
         ever = {ev.get("new") for ev in events if ev.get("action") == "publish"}
         seen: set[str] = set()
         for head in _version_heads(refs, events):
@@ -318,19 +318,17 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
                     seen.add(oid)
                     if oid == refs["current"]:
                         current_blobs[record] = version.blob
-                    data = data_of(version.blob, f"{record}@{oid[:12]}")
-                    if data is None:
+                    if oid == refs["published"]:
+                        public_blobs.append(version.blob)
                         continue
-                    if oid == public:
-                        for _path, value in strings(data):
-                            if _visible(value) >= min_length:
-                                published_texts.append(value)
-                                published_keys.update(_key(f) for f in fragments(value, min_length))
-                        continue
-                    kind, origin = _classify(record, oid, refs, ever)
-                    for path, value in strings(data):
-                        for text in fragments(value, min_length):
-                            candidates.append((_key(text), text, _Source(record, path, kind, origin, oid)))
+                    if version.blob not in parsed:
+                        try:
+                            parsed[version.blob] = load_record(store.get_blob(version.blob), f"{record}@{oid[:12]}")
+                        except BadContentError:
+                            # Stored as saved; a model without a schema may hold anything. No fields to audit.
+                            parsed[version.blob] = None
+                    kind, origin = _classify(oid, refs, ever)
+                    add(parsed[version.blob], _Source(record, "", kind, origin, oid))
             except StoreDamagedError as e:
                 patterns.warnings.append(Problem(
                     f"part of {record}'s history cannot be read ({e.message}); its text there was not audited",
@@ -338,49 +336,72 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
 
     for key in list_working(site.root):
         record = str(key)
-        try:
-            data = site.read_working(key)
-        except (BadContentError, OSError):
-            continue
-        if data is None:
-            continue
-        patterns.copies[(len(data), hashlib.sha256(data).hexdigest())] = record
-        if hashlib.sha256(data).hexdigest() == current_blobs.get(record):
+        path = site.working_path(key)
+        # Read to be compared, never followed out of the site: links are passed over, as save refuses them.
+        if path.is_symlink() or not path.is_file():
             continue
         try:
-            doc = load_record(data, site.rel(site.working_path(key)))
+            data = path.read_bytes()
+        except OSError:
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        patterns.copies[(len(data), sha)] = record
+        if sha == current_blobs.get(record):
+            continue
+        try:
+            doc = load_record(data, site.rel(path))
         except BadContentError:
             continue
-        for path, value in strings(doc):
-            for text in fragments(value, min_length):
-                candidates.append((_key(text), text, _Source(record, path, "leak", "working file", None)))
+        add(doc, _Source(record, "", "leak", "working file", None))
 
-    # Fragments cut differently from a published text may still be inside one: searched for there.
     index: dict[str, int] = {}
-    texts: list[str] = []
-    sources: list[list[_Source]] = []
     for key, text, source in candidates:
-        if not key or key in published_keys:
+        if not key:
             continue
-        i = index.setdefault(key, len(texts))
-        if i == len(texts):
-            texts.append(text)
-            sources.append([source])
-        elif all((s.record, s.field, s.kind) != (source.record, source.field, source.kind) for s in sources[i]):
-            # The newest version of a field holding the text is named (history is walked newest first).
-            sources[i].append(source)
+        i = index.setdefault(key, len(patterns.texts))
+        if i == len(patterns.texts):
+            patterns.texts.append(text)
+            patterns.sources.append([source])
+        elif all((s.record, s.field, s.kind) != (source.record, source.field, source.kind)
+                 for s in patterns.sources[i]):
+            # History is walked newest first: the newest version of a field holding the text is named.
+            patterns.sources[i].append(source)
+    if not index:
+        return patterns
     automaton = _automaton(list(index))
-    inside = set(_search(automaton, SEPARATOR.join(canonical(t) for t in published_texts)))
-    if inside:
-        keep = [key for key, i in index.items() if i not in inside]
-        texts = [texts[index[k]] for k in keep]
-        sources = [sources[index[k]] for k in keep]
-        automaton = _automaton(keep)
-    patterns.texts, patterns.sources, patterns.automaton = texts, sources, automaton
+    hidden = _published_hits(store, automaton, public_blobs)
+    if hidden:
+        keep = [i for i in range(len(patterns.texts)) if i not in hidden]
+        patterns.texts = [patterns.texts[i] for i in keep]
+        patterns.sources = [patterns.sources[i] for i in keep]
+        automaton = _automaton([key for key, i in index.items() if i not in hidden])
+    patterns.automaton = automaton if patterns.texts else None
     return patterns
 
 
-def _classify(record: str, oid: str, refs: dict[str, str | None], ever: set[Any]) -> tuple[str, str]:
+# Published versions are read and put in canonical form this many bytes at a time: one pass
+# of each regular expression over many records, with memory that does not grow with the site.
+_BATCH = 4 << 20
+
+
+def _published_hits(store: Any, automaton: ahocorasick.Automaton, blobs: list[str]) -> set[int]:
+    """The fragments that some published version holds."""
+    hits: set[int] = set()
+    batch: list[str] = []
+    size = 0
+    for blob in dict.fromkeys(blobs):
+        text = store.get_blob(blob).decode("utf-8", errors="replace")
+        batch.append(text)
+        size += len(text)
+        if size >= _BATCH:
+            hits.update(_search(automaton, canonical(SEPARATOR.join(batch))))
+            batch, size = [], 0
+    if batch:
+        hits.update(_search(automaton, canonical(SEPARATOR.join(batch))))
+    return hits
+
+
+def _classify(oid: str, refs: dict[str, str | None], ever: set[Any]) -> tuple[str, str]:
     """The kind and origin of a version that is not the published one."""
     if refs["archived"]:
         return "leak", "archived"
@@ -401,7 +422,7 @@ def _automaton(keys: list[str]) -> ahocorasick.Automaton:
 
 def _search(automaton: ahocorasick.Automaton, text: str) -> Iterator[int]:
     """The index of every key found in ``text`` (once per occurrence)."""
-    if len(automaton) == 0:
+    if automaton is None:
         return
     for _end, i in automaton.iter(text):
         yield i
