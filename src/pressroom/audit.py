@@ -28,6 +28,7 @@ for 2 MB, where the automaton takes about a second for 24 MB).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import json
@@ -44,7 +45,6 @@ import ahocorasick
 from .errors import BadContentError, Problem, StoreDamagedError, UsageError, Where
 from .records import list_working, load_record
 from .site import SiteCore
-from .store import OID_RE
 
 DEFAULT_MIN_LENGTH = 20
 KINDS = ("leak", "stale")
@@ -58,18 +58,20 @@ _QUOTE = 100
 # --- the canonical form -------------------------------------------------------------------
 
 # Link text may be wrapped over lines; it ends at the first "]", so a match never runs far.
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+|[^<>\s@]+@[^<>\s@]+)>")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# None spans a \x00 or \x01: they separate the texts and the files searched in one pass.
+_IMAGE = re.compile(r"!\[[^\]\x00\x01]*\]\([^)\x00\x01]*\)")
+_LINK = re.compile(r"\[([^\]\x00\x01]*)\](?:\([^)\x00\x01]*\)|\[[^\]\x00\x01]*\])")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s\x00\x01]+|[^<>\s@\x00\x01]+@[^<>\s@\x00\x01]+)>")
+_COMMENT = re.compile(r"<!--[^\x00\x01]*?-->")
+_TAG = re.compile(r"</?[A-Za-z][^<>\x00\x01]*>")
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _ESCAPED_SPACE = re.compile(r"\\[nrt]")
 _DASHES = re.compile(r"-{2,}")
 # Attribute values a page shows or hands to readers and crawlers (alt text, tooltips,
 # <meta content>): their text is searched too, apart from the page's text.
-_ATTRIBUTE = re.compile(r"""\b(?:alt|title|content|aria-label|placeholder|value|label)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
-                        re.I)
+# (Matched from the "=": a pattern that starts with a name is tried at every character.)
+_ATTRIBUTE = re.compile(r"""=(?:(?<=alt=)|(?<=title=)|(?<=content=)|(?<=aria-label=)|(?<=placeholder=)"""
+                        r"""|(?<=value=)|(?<=label=))\s*(?:"([^"\x00\x01]*)"|'([^'\x00\x01]*)')""", re.I)
 # Characters a renderer adds, drops or swaps for others: whitespace (re-wrapping, <br>),
 # Markdown emphasis, code and table marks, backslash escapes, heading and quote marks,
 # every kind of quote (smartypants), soft hyphens and zero-width characters.
@@ -115,7 +117,7 @@ def canonical(text: str) -> str:
 
 def _key(fragment: str) -> str:
     """A fragment's canonical form, as the automaton holds it."""
-    return canonical(fragment).replace(SEPARATOR, "")
+    return canonical(fragment).replace(SEPARATOR, "").replace("\x01", "")
 
 
 def _visible(text: str) -> int:
@@ -252,17 +254,21 @@ class _Source:
 
 @dataclass
 class Patterns:
-    """The fragments of text that is in no published version, and where each comes from.
+    """The fragments of text that is in no published version of its record, and where each comes from.
 
     ``texts[i]`` is fragment i as written (for the report), ``sources[i]`` the
-    record fields it comes from, ``automaton`` finds them all (its value for
-    a fragment is i); ``copies`` maps the size and sha256 of every working file
-    to its record, to find files copied as is.
+    record fields it comes from, ``automaton`` finds them all (its value for a
+    fragment is i). A fragment may still be in another record's published
+    version: ``published_holds`` tells, for the few fragments a build holds.
+    ``copies`` maps the size and sha256 of every working file to its record,
+    to find files copied as is.
     """
 
     texts: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
     sources: list[list[_Source]] = field(default_factory=list)
     automaton: Any = None
+    public_blobs: list[str] = field(default_factory=list)
     copies: dict[tuple[int, str], str] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -270,47 +276,77 @@ class Patterns:
         return len(self.texts)
 
 
-def _version_heads(refs: dict[str, str | None], events: list[dict[str, Any]]) -> list[str]:
-    """Every version a record's refs or events name: the walks down history start there."""
-    heads = [oid for oid in refs.values() if oid]
-    for ev in events:
-        for key in ("new", "old", "archived", "reverted_to"):
-            value = ev.get(key)
-            if isinstance(value, str) and OID_RE.match(value):
-                heads.append(value)
-    return list(dict.fromkeys(heads))
+# Events are written with sorted keys and no spaces (store.events.encode_event): the versions
+# a log names are read from its bytes, without parsing every line of every record's log.
+_EVENT_OID = re.compile(rb'"(?:archived|new|old|reverted_to)":"([0-9a-f]{64})"')
+_PUBLISHED_OID = re.compile(rb'"action":"publish"[^\n]*?"new":"([0-9a-f]{64})"')
+
+
+def _log_versions(store: Any, record: str) -> tuple[list[str], set[str]]:
+    """The versions ``record``'s event log names, and those it says were published."""
+    try:
+        raw = store.logs.path(record).read_bytes()
+    except FileNotFoundError:
+        return [], set()
+    return ([m.decode() for m in _EVENT_OID.findall(raw)],
+            {m.decode() for m in _PUBLISHED_OID.findall(raw)})
 
 
 def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
-    """The fragments of every text of the site that no currently published version holds.
+    """The fragments of every text of the site that its record's published version does not hold.
 
     Reads every version of every record (those of deleted records until gc
-    removes them) and every working file. Text a published version holds, in
-    any record, is left out: a sentence kept across versions is not a leak.
-    Only the versions that are not published are parsed; the published ones
-    are searched as they are stored (their YAML text, in canonical form),
-    since most records of a site are published and unchanged.
+    removes them) and every working file. Only versions that are not
+    published are parsed: a site's records are mostly published and
+    unchanged, and a published version is only searched, as stored (its
+    YAML text in canonical form), for the fragments of its own record's
+    other versions.
     """
     store = site.store
     snap = store.snapshot()
     patterns = Patterns()
     parsed: dict[str, dict[str, Any] | None] = {}
-    candidates: list[tuple[str, str, _Source]] = []
-    public_blobs: list[str] = []
     current_blobs: dict[str, str] = {}
+    index: dict[str, int] = {}
 
-    def add(data: dict[str, Any] | None, source: _Source) -> None:
-        for path, value in strings(data or {}):
-            for text in fragments(value, min_length):
-                candidates.append((_key(text), text, _Source(source.record, path, source.kind, source.origin,
-                                                             source.version)))
+    def data_of(blob: str, label: str) -> dict[str, Any] | None:
+        if blob not in parsed:
+            try:
+                parsed[blob] = load_record(store.get_blob(blob), label)
+            except BadContentError:
+                # Stored as saved; a model without a schema may hold anything. No fields to audit.
+                parsed[blob] = None
+        return parsed[blob]
+
+    def add(found: list[tuple[str, str, _Source]], public: str | None) -> None:
+        """Keep the fragments the record's published version does not hold."""
+        if public is not None and found:
+            shown = canonical(store.get_blob(public).decode("utf-8", errors="replace"))
+            found = [c for c in found if c[0] not in shown]
+        for key, text, source in found:
+            i = index.setdefault(key, len(patterns.texts))
+            if i == len(patterns.texts):
+                patterns.texts.append(text)
+                patterns.keys.append(key)
+                patterns.sources.append([source])
+            elif all((s.record, s.field, s.kind) != (source.record, source.field, source.kind)
+                     for s in patterns.sources[i]):
+                # History is walked newest first: the newest version of a field holding the text is named.
+                patterns.sources[i].append(source)
+
+    def cut(data: dict[str, Any] | None, record: str, kind: str, origin: str,
+            version: str | None) -> list[tuple[str, str, _Source]]:
+        return [(key, text, _Source(record, path, kind, origin, version))
+                for path, value in strings(data or {}) for text in fragments(value, min_length)
+                if (key := _key(text))]
 
     for record in sorted(set(snap.records()) | set(store.logs.records())):
-        events = store.read_log(record)
+        named, ever = _log_versions(store, record)
         refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
-        ever = {ev.get("new") for ev in events if ev.get("action") == "publish"}
+        public_blob = None
+        found: list[tuple[str, str, _Source]] = []
         seen: set[str] = set()
-        for head in _version_heads(refs, events):
+        for head in dict.fromkeys([oid for oid in refs.values() if oid] + named):
             try:
                 for oid, version in store.history(head):
                     if oid in seen:
@@ -319,20 +355,17 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
                     if oid == refs["current"]:
                         current_blobs[record] = version.blob
                     if oid == refs["published"]:
-                        public_blobs.append(version.blob)
+                        public_blob = version.blob
                         continue
-                    if version.blob not in parsed:
-                        try:
-                            parsed[version.blob] = load_record(store.get_blob(version.blob), f"{record}@{oid[:12]}")
-                        except BadContentError:
-                            # Stored as saved; a model without a schema may hold anything. No fields to audit.
-                            parsed[version.blob] = None
                     kind, origin = _classify(oid, refs, ever)
-                    add(parsed[version.blob], _Source(record, "", kind, origin, oid))
+                    found += cut(data_of(version.blob, f"{record}@{oid[:12]}"), record, kind, origin, oid)
             except StoreDamagedError as e:
                 patterns.warnings.append(Problem(
                     f"part of {record}'s history cannot be read ({e.message}); its text there was not audited",
                     code="history_unreadable", where=Where(record=record), hint="run `press fsck`"))
+        if public_blob is not None:
+            patterns.public_blobs.append(public_blob)
+        add(found, public_blob)
 
     for key in list_working(site.root):
         record = str(key)
@@ -352,56 +385,34 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
             doc = load_record(data, site.rel(path))
         except BadContentError:
             continue
-        add(doc, _Source(record, "", "leak", "working file", None))
+        public = store.get_version(snap.published[record]).blob if record in snap.published else None
+        add(cut(doc, record, "leak", "working file", None), public)
 
-    index: dict[str, int] = {}
-    for key, text, source in candidates:
-        if not key:
-            continue
-        i = index.setdefault(key, len(patterns.texts))
-        if i == len(patterns.texts):
-            patterns.texts.append(text)
-            patterns.sources.append([source])
-        elif all((s.record, s.field, s.kind) != (source.record, source.field, source.kind)
-                 for s in patterns.sources[i]):
-            # History is walked newest first: the newest version of a field holding the text is named.
-            patterns.sources[i].append(source)
-    if not index:
-        return patterns
-    automaton = _automaton(list(index))
-    hidden = _published_hits(store, automaton, public_blobs)
-    if hidden:
-        keep = [i for i in range(len(patterns.texts)) if i not in hidden]
-        patterns.texts = [patterns.texts[i] for i in keep]
-        patterns.sources = [patterns.sources[i] for i in keep]
-        automaton = _automaton([key for key, i in index.items() if i not in hidden])
-    patterns.automaton = automaton if patterns.texts else None
+    if patterns.keys:
+        patterns.automaton = _automaton(patterns.keys)
     return patterns
 
 
-# Published versions are read and put in canonical form this many bytes at a time: one pass
-# of each regular expression over many records, with memory that does not grow with the site.
-_BATCH = 4 << 20
-
-
-def _published_hits(store: Any, automaton: ahocorasick.Automaton, blobs: list[str]) -> set[int]:
-    """The fragments that some published version holds."""
-    hits: set[int] = set()
+def published_holds(site: SiteCore, patterns: Patterns, wanted: set[int]) -> set[int]:
+    """Which of the fragments ``wanted`` (indexes) some published version holds, in any record."""
+    if not wanted:
+        return set()
+    order = sorted(wanted)
+    automaton = _automaton([patterns.keys[i] for i in order])
+    held: set[int] = set()
     batch: list[str] = []
     size = 0
-    for blob in dict.fromkeys(blobs):
-        text = store.get_blob(blob).decode("utf-8", errors="replace")
+    for n, blob in enumerate(patterns.public_blobs):
+        text = site.store.get_blob(blob).decode("utf-8", errors="replace")
         batch.append(text)
         size += len(text)
-        if size >= _BATCH:
-            hits.update(_search(automaton, canonical(SEPARATOR.join(batch))))
+        if size >= _BATCH or n == len(patterns.public_blobs) - 1:
+            held.update(order[j] for j in _search(automaton, canonical(SEPARATOR.join(batch))))
             batch, size = [], 0
-    if batch:
-        hits.update(_search(automaton, canonical(SEPARATOR.join(batch))))
-    return hits
+    return held
 
 
-def _classify(oid: str, refs: dict[str, str | None], ever: set[Any]) -> tuple[str, str]:
+def _classify(oid: str, refs: dict[str, str | None], ever: set[str]) -> tuple[str, str]:
     """The kind and origin of a version that is not the published one."""
     if refs["archived"]:
         return "leak", "archived"
@@ -420,7 +431,7 @@ def _automaton(keys: list[str]) -> ahocorasick.Automaton:
     return automaton
 
 
-def _search(automaton: ahocorasick.Automaton, text: str) -> Iterator[int]:
+def _search(automaton: ahocorasick.Automaton | None, text: str) -> Iterator[int]:
     """The index of every key found in ``text`` (once per occurrence)."""
     if automaton is None:
         return
@@ -430,45 +441,56 @@ def _search(automaton: ahocorasick.Automaton, text: str) -> Iterator[int]:
 
 # --- searching the built site -------------------------------------------------------------
 
+# Built files are read and put in canonical form this many characters at a time: one pass of
+# each regular expression over many files, with memory that does not grow with the site.
+_BATCH = 4 << 20
+# Between the files of a batch, as SEPARATOR is between the texts of a file; neither is text.
+_FILE_SEPARATOR = "\x01"
+_NOT_TEXT = str.maketrans({SEPARATOR: None, _FILE_SEPARATOR: None})
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
-def _structured_strings(path: Path, text: str) -> list[str] | None:
+def _structured_strings(name: str, text: str) -> list[str] | None:
     """The string values of a JSON or YAML file (escapes and folded lines undone), or None to read it as text.
 
     A Markdown file's YAML front matter is read so, and its body as text.
     """
-    suffix = path.suffix.lower()
+    suffix = os.path.splitext(name)[1].lower()
     try:
         if suffix == ".json":
             return [value for _path, value in strings(json.loads(text))]
         if suffix in (".yaml", ".yml"):
-            return [value for _path, value in strings(load_record(text.encode(), str(path)))]
+            return [value for _path, value in strings(load_record(text.encode(), name))]
         if suffix in (".md", ".markdown") and (front := _FRONT_MATTER.match(text)):
-            data = load_record(front.group(1).encode(), str(path), allow_empty=True)
+            data = load_record(front.group(1).encode(), name, allow_empty=True)
             return [*(value for _path, value in strings(data)), text[front.end():]]
     except (ValueError, RecursionError, BadContentError):
         pass
     return None
 
 
-def page_text(path: Path, text: str) -> str:
-    """The canonical text of one built file: what it shows, then the attribute values it holds."""
-    parts = _structured_strings(path, text)
+def page_text(name: str, text: str) -> str:
+    """One built file's text as searched, before the canonical form: what it shows, then its attribute values."""
+    text = text.translate(_NOT_TEXT)
+    parts = _structured_strings(name, text)
     if parts is not None:
-        text = SEPARATOR.join(parts)
-    attributes = [a or b for a, b in _ATTRIBUTE.findall(text)] if "=" in text else []
-    return canonical(text) + SEPARATOR + canonical(SEPARATOR.join(attributes)) if attributes else canonical(text)
+        text = SEPARATOR.join(part.translate(_NOT_TEXT) for part in parts)
+    if "=" in text:
+        attributes = [a or b for a, b in _ATTRIBUTE.findall(text)]
+        if attributes:
+            text = SEPARATOR.join([text, *attributes])
+    return text
 
 
-def _files(out: Path) -> Iterator[tuple[str, Path]]:
-    """Every regular file under ``out`` (not in a .git folder), sorted, with its path relative to ``out``."""
+def _files(out: Path) -> Iterator[tuple[str, str]]:
+    """Every regular file under ``out`` (not in a .git folder), sorted: its path relative to ``out``, and its path."""
     for folder, dirs, names in os.walk(out):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        rel = os.path.relpath(folder, out)
         for name in sorted(names):
-            path = Path(folder, name)
-            if path.is_file():
-                yield path.relative_to(out).as_posix(), path
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                yield (name if rel == "." else f"{rel}/{name}").replace(os.sep, "/"), path
 
 
 def audit(site: SiteCore, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
@@ -482,12 +504,27 @@ def audit(site: SiteCore, out: str | os.PathLike[str], *, min_length: int = DEFA
                          hint="give the folder the generator built the site into (e.g. public/ or _site/)")
     patterns = collect(site, min_length)
     sizes = {size for size, _sha in patterns.copies}
-    found: dict[tuple[str, str, str, str], list[Any]] = {}
+    copies: list[tuple[str, str]] = []
+    hits: list[tuple[str, int]] = []
     warnings = list(patterns.warnings)
+    batch: list[tuple[str, str]] = []
+    size = 0
     files = 0
+
+    def flush() -> None:
+        text = canonical(_FILE_SEPARATOR.join(t for _rel, t in batch))
+        starts, at = [], 0
+        for segment in text.split(_FILE_SEPARATOR):
+            starts.append(at)
+            at += len(segment) + 1
+        for end, i in patterns.automaton.iter(text):
+            hits.append((batch[bisect.bisect_right(starts, end) - 1][0], i))
+        batch.clear()
+
     for rel, path in _files(folder):
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         except OSError as e:
             warnings.append(Problem(f"cannot be read: {e.strerror}; not audited", code="unreadable",
                                     where=Where(file=rel)))
@@ -496,17 +533,29 @@ def audit(site: SiteCore, out: str | os.PathLike[str], *, min_length: int = DEFA
         if len(data) in sizes:
             copied = patterns.copies.get((len(data), hashlib.sha256(data).hexdigest()))
             if copied is not None:
-                found[(rel, copied, "", "leak")] = ["working file copy", None, f"the working file of {copied}", 1]
-        if b"\x00" in data[:_SNIFF] or not len(patterns):
+                copies.append((rel, copied))
+        if patterns.automaton is None or b"\x00" in data[:_SNIFF]:
             continue
-        text = page_text(path, data.decode("utf-8", errors="replace"))
-        for i in _search(patterns.automaton, text):
-            for s in patterns.sources[i]:
-                entry = found.get((rel, s.record, s.field, s.kind))
-                if entry is None:
-                    found[(rel, s.record, s.field, s.kind)] = [s.origin, s.version, _quote(patterns.texts[i]), 1]
-                else:
-                    entry[3] += 1
+        batch.append((rel, page_text(rel, data.decode("utf-8", errors="replace"))))
+        size += len(batch[-1][1])
+        if size >= _BATCH:
+            flush()
+            size = 0
+    if batch:
+        flush()
+    held = published_holds(site, patterns, {i for _rel, i in hits})
+    found: dict[tuple[str, str, str, str], list[Any]] = {}
+    for rel, record in copies:
+        found[(rel, record, "", "leak")] = ["working file copy", None, f"the working file of {record}", 1]
+    for rel, i in hits:
+        if i in held:
+            continue
+        for s in patterns.sources[i]:
+            entry = found.get((rel, s.record, s.field, s.kind))
+            if entry is None:
+                found[(rel, s.record, s.field, s.kind)] = [s.origin, s.version, _quote(patterns.texts[i]), 1]
+            else:
+                entry[3] += 1
     findings = [Finding(file=rel, record=record, field=path, kind=kind, origin=origin, version=version, text=text,
                         matches=matches)
                 for (rel, record, path, kind), (origin, version, text, matches) in sorted(found.items())]
