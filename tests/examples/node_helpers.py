@@ -189,3 +189,11 @@ class NodeExampleTests:
         result = build(self.example, cwd=tmp_path)
         assert result.returncode == 2
         assert result.stderr.startswith("usage: build SITE OUT [--preview]")
+
+    def test_the_recipes_page_shows_this_examples_files_as_they_are(self) -> None:
+        page = (REPO / "docs" / "recipes.md").read_text()
+        shown = dict(re.findall(
+            rf"<!-- file: examples/{self.example}/(\S+) -->\n```\w*\n(.*?)```\n", page, re.S))
+        assert {"build", "package.json"} <= shown.keys()
+        for path, text in shown.items():
+            assert text == (EXAMPLES / self.example / path).read_text(), f"docs/recipes.md shows an old {path}"
