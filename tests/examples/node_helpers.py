@@ -174,16 +174,18 @@ class NodeExampleTests:
         assert not (out / "authors" / "margaret").exists()
         assert (builds["preview"] / "authors" / "margaret" / "index.html").is_file()
 
-    @pytest.mark.parametrize("out", ["site", ".", "site/content/post"])
-    def test_build_refuses_an_out_folder_that_holds_the_site_or_is_inside_its_working_files(
-            self, tmp_path: Path, out: str) -> None:
+    @pytest.mark.parametrize("out", ["site", ".", "site/content/post", "site/models/new", "notes"])
+    def test_build_refuses_an_out_folder_it_would_have_to_destroy(self, tmp_path: Path, out: str) -> None:
+        """The site, what holds it, its own folders, and a folder of other files are never replaced."""
         site = tmp_path / "site"
         shutil.copytree(REPO / "sample-site", site, ignore=shutil.ignore_patterns("_site", "lock"))
-        before = sorted(p.relative_to(site) for p in site.rglob("*"))
+        (tmp_path / "notes").mkdir()
+        (tmp_path / "notes" / "keep.txt").write_text("mine")
+        before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
         result = build(self.example, Path("site"), Path(out), cwd=tmp_path)
-        assert result.returncode == 2
-        assert "build: OUT" in result.stderr and "Traceback" not in result.stderr
-        assert sorted(p.relative_to(site) for p in site.rglob("*")) == before
+        assert result.returncode == 1
+        assert result.stderr.startswith("build: OUT") and "Traceback" not in result.stderr
+        assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
     def test_build_without_site_and_out_prints_its_usage(self, tmp_path: Path) -> None:
         result = build(self.example, cwd=tmp_path)
