@@ -1,8 +1,8 @@
 // Astro 5 configuration of the pressroom example. The build script sets
 // PRESS_ASTRO_OUT (where to build) and PRESS_ASTRO_CACHE, a fresh folder for
 // every build: Astro keeps the content it loaded in its cache, and a build
-// must never start from the records of an earlier one (a preview's drafts).
-// (`astro build --outDir` also writes Astro's .astro/ files into the output.)
+// should depend on its export alone, never on what an earlier build (a
+// preview, with drafts) loaded.
 import { defineConfig } from "astro/config";
 
 export default defineConfig({
