@@ -35,6 +35,7 @@ import json
 import os
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,10 @@ from typing import Any
 
 import ahocorasick
 
-from .errors import BadContentError, Problem, StoreDamagedError, UsageError, Where
+from .errors import BadContentError, PressError, Problem, StoreDamagedError, UsageError, Where
 from .records import list_working, load_record
 from .site import SiteCore
+from .workflow.statcache import StatCache
 
 DEFAULT_MIN_LENGTH = 20
 KINDS = ("leak", "stale")
@@ -308,6 +310,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
     parsed: dict[str, dict[str, Any] | None] = {}
     current_blobs: dict[str, str] = {}
     index: dict[str, int] = {}
+    facts = StatCache(site)
 
     def data_of(blob: str, label: str) -> dict[str, Any] | None:
         if blob not in parsed:
@@ -343,50 +346,68 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
     for record in sorted(set(snap.records()) | set(store.logs.records())):
         named, ever = _log_versions(store, record)
         refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
+        if refs["current"]:
+            current_blobs[record] = facts.version(record, refs["current"]).blob
+        public = refs["published"]
         public_blob = None
+        if public:
+            public_blob = current_blobs[record] if public == refs["current"] else store.get_version(public).blob
+            patterns.public_blobs.append(public_blob)
         found: list[tuple[str, str, _Source]] = []
+        # Every save logs the version it makes, so the refs and the log name every version; the
+        # published one is not read (it is most records' only one), the others and their parents are.
+        queue = deque(dict.fromkeys([oid for oid in refs.values() if oid] + named))
         seen: set[str] = set()
-        for head in dict.fromkeys([oid for oid in refs.values() if oid] + named):
+        while queue:
+            oid = queue.popleft()
+            if oid in seen or oid == public:
+                continue
+            seen.add(oid)
+            if not store.objects.exists(oid):
+                continue  # removed by gc (max_versions, or a deleted record's): no text left to ship
             try:
-                for oid, version in store.history(head):
-                    if oid in seen:
-                        break
-                    seen.add(oid)
-                    if oid == refs["current"]:
-                        current_blobs[record] = version.blob
-                    if oid == refs["published"]:
-                        public_blob = version.blob
-                        continue
-                    kind, origin = _classify(oid, refs, ever)
-                    found += cut(data_of(version.blob, f"{record}@{oid[:12]}"), record, kind, origin, oid)
+                version = store.get_version(oid)
+                data = data_of(version.blob, f"{record}@{oid[:12]}")
             except StoreDamagedError as e:
                 patterns.warnings.append(Problem(
-                    f"part of {record}'s history cannot be read ({e.message}); its text there was not audited",
+                    f"version {oid[:12]} of {record} cannot be read ({e.message}); its text was not audited",
                     code="history_unreadable", where=Where(record=record), hint="run `press fsck`"))
-        if public_blob is not None:
-            patterns.public_blobs.append(public_blob)
+                continue
+            if version.parent is not None:
+                queue.append(version.parent)
+            kind, origin = _classify(oid, refs, ever)
+            found += cut(data, record, kind, origin, oid)
         add(found, public_blob)
 
     for key in list_working(site.root):
         record = str(key)
-        path = site.working_path(key)
-        # Read to be compared, never followed out of the site: links are passed over, as save refuses them.
-        if path.is_symlink() or not path.is_file():
-            continue
         try:
-            data = path.read_bytes()
+            blob = facts.working_blob(key)
+        except PressError:
+            continue  # a link or an oversized file: press reads it for nothing, nor does the audit
+        if blob is None:
+            continue
+        path = site.working_path(key)
+        try:
+            size = os.lstat(path).st_size
         except OSError:
             continue
-        sha = hashlib.sha256(data).hexdigest()
-        patterns.copies[(len(data), sha)] = record
-        if sha == current_blobs.get(record):
+        patterns.copies[(size, blob)] = record
+        if blob == current_blobs.get(record):
             continue
         try:
-            doc = load_record(data, site.rel(path))
-        except BadContentError:
+            data = site.read_working(key)
+            doc = load_record(data, site.rel(path)) if data is not None else None
+        except (PressError, OSError):
             continue
-        public = store.get_version(snap.published[record]).blob if record in snap.published else None
-        add(cut(doc, record, "leak", "working file", None), public)
+        public = snap.published.get(record)
+        public_blob = None
+        if public:
+            public_blob = current_blobs.get(record) if public == snap.current.get(record) else \
+                store.get_version(public).blob
+        add(cut(doc, record, "leak", "working file", None), public_blob)
+    # What was learnt of working files and current versions saves the next status (and audit) the reads.
+    facts.save()
 
     if patterns.keys:
         patterns.automaton = _automaton(patterns.keys)
