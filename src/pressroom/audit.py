@@ -297,12 +297,13 @@ def _log_versions(store: Any, record: str) -> tuple[list[str], set[str]]:
 def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
     """The fragments of every text of the site that its record's published version does not hold.
 
-    Reads every version of every record (those of deleted records until gc
-    removes them) and every working file. Only versions that are not
-    published are parsed: a site's records are mostly published and
-    unchanged, and a published version is only searched, as stored (its
-    YAML text in canonical form), for the fragments of its own record's
-    other versions.
+    Reads every version of every record that is not its published one: those
+    the refs and the event log name (every save logs the version it makes,
+    so deleted records' versions are found until gc removes them) and their
+    parents. The published version is not parsed: a site's records are
+    mostly published and unchanged, and it is only searched, as stored (its
+    YAML text in canonical form), for the fragments of its own record's other
+    versions. Working files are hashed through the stat cache ``status`` uses.
     """
     store = site.store
     snap = store.snapshot()

@@ -320,3 +320,26 @@ def test_property_published_export_passes_preview_export_fails(tmp_path_factory,
         assert preview.ok is (distinct == 0)
         secrets = {f.record for f in preview.findings}
         assert len(secrets) == distinct
+
+
+def test_after_gc_a_deleted_records_text_is_no_longer_searched_and_no_warning_is_given(history: Site,
+                                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "page.html").write_text(f"<p>{DELETED}</p>")
+    before = history.audit(out)
+    assert [(f.record, f.origin) for f in before.findings] == [("post/scheutz", "deleted")]
+    history.gc(grace=0)
+    after = history.audit(out)
+    assert after.ok and after.warnings == [] and after.fragments < before.fragments
+
+
+def test_a_record_deleted_then_saved_anew_keeps_its_old_text_audited(history: Site, tmp_path: Path) -> None:
+    """The new life's first version has no parent: the old versions are found through the event log."""
+    write(history.root, "post/scheutz", post("The Scheutz Engine", KEPT))
+    history.save("post/scheutz")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "page.html").write_text(f"<p>{DELETED}</p>")
+    assert [(f.record, f.field, f.origin) for f in history.audit(out).findings] == [
+        ("post/scheutz", "body", "draft")]
