@@ -119,6 +119,12 @@ def markdown_bytes(rec: Record, body_field: str) -> bytes:
             hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
         )
     body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
+    # Generators' own keys (Hugo's, which Eleventy and Astro read too), unless the record has
+    # fields of those names: `hugo -D` builds drafts, a published build never sees one.
+    if rec.draft:
+        data.setdefault("draft", True)
+    if rec.published_at is not None:
+        data.setdefault("lastmod", rec.published_at)
     front = yaml_bytes({**data, META_KEY: _meta(rec)})
     text = body or ""
     if text and not text.endswith("\n"):
@@ -199,16 +205,26 @@ def _safe_rel(rel: str) -> bool:
 
 
 def _check_out(site: SiteCore, out: Path) -> None:
+    """Refuse an export folder that overlaps the site's own files.
+
+    The working files (content/) hold drafts: a generator pointed at an export
+    that contains them, or an export written among them, would publish every
+    draft. So neither may hold the other, and the site root is no export folder.
+    """
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is not a folder")
     target = out.resolve()
     root = site.root.resolve()
-    for inside in (root, root / STORE_NAME, root / "content", root / "models"):
-        if target == inside or (inside != root and target.is_relative_to(inside)):
-            raise UsageError(
-                f"--out {out} would mix the export with the site's own files",
-                hint="export to a folder of its own, e.g. --out _export",
-            )
+    hint = "export to a folder of its own beside content/, e.g. --out _export (or outside the site)"
+    if target == root:
+        raise RefusedError(f"--out {out} is the site's own folder", hint=hint)
+    if root.is_relative_to(target):
+        raise RefusedError(f"--out {out} holds the site, with its working files (content/, drafts included)",
+                           hint=hint)
+    for inside in (root / "content", root / STORE_NAME, root / "models"):
+        if target.is_relative_to(inside.resolve()):
+            raise RefusedError(f"--out {out} is inside the site's {inside.name}/, which export must not write into",
+                               hint=hint)
 
 
 def _file_sha(path: Path) -> str | None:
@@ -262,17 +278,24 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             rel = targets[record]
             model = record.partition("/")[0]
             oid = reader.version_of(record)
-            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
+            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
+                     "draft": oid != reader.snapshot.published.get(record)}
             if format == "markdown":
                 entry["body_field"] = _body_field(models, model)
             current = _read_bytes(out / rel)
             sha = _sha(current) if current is not None else None
             before = old.records.get(record) or {}
+            # The file shows the names of the records it links to (labels): it is stale when one of
+            # them moved. The same version links to the same records, so last time's list holds.
+            linked = before.get("links")
+            if before.get("version") == oid and isinstance(linked, dict):
+                entry["links"] = {t: reader.version_of(t) for t in linked}
             if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
                 unchanged += 1
                 updated_at = before.get("updated_at")
             else:
                 rec = reader.read(record, oid)
+                entry["links"] = {t: reader.version_of(t) for t in rec.labels}
                 data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
                 if data != current:
                     writes.append((rel, write_temp(out / rel, data)))
