@@ -109,8 +109,11 @@ def _meta(rec: Record) -> dict[str, Any]:
     return doc
 
 
-def markdown_bytes(rec: Record, body_field: str) -> bytes:
-    """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body."""
+def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
+    """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body.
+
+    ``body_field`` None: every field stays in the front matter and the content is empty.
+    """
     data = dict(rec.data)
     if META_KEY in data:
         raise RefusedError(
@@ -244,7 +247,7 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
-           preview: bool = False, force: bool = False) -> ExportResult:
+           preview: bool = False, force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
     """Write the published view (or with ``preview`` the current one) to ``out``.
 
     Incremental: a file is rewritten only when its content changed; files of
@@ -252,9 +255,15 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     left alone and reported as ``foreign``. Same store, same bytes. A file
     edited since export wrote it is refused (nothing is written) unless
     ``force``, and when stale it is kept, not removed, unless ``force``.
+    ``body_in_front_matter`` (markdown): the body field stays in the front
+    matter and the content is empty, for generators that run content as
+    templates (Hugo's shortcodes): the body is then only ever data.
     """
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
+    if body_in_front_matter and format != "markdown":
+        raise UsageError("--body-in-front-matter is for --format markdown",
+                         hint="json and yaml exports keep every field under 'data' already")
     out = Path(out)
     _check_out(site, out)
     old = _read_manifest(out)
@@ -281,7 +290,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             entry = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
                      "draft": oid != reader.snapshot.published.get(record)}
             if format == "markdown":
-                entry["body_field"] = _body_field(models, model)
+                entry["body_field"] = None if body_in_front_matter else _body_field(models, model)
             current = _read_bytes(out / rel)
             sha = _sha(current) if current is not None else None
             before = old.records.get(record) or {}
@@ -296,7 +305,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             else:
                 rec = reader.read(record, oid)
                 entry["links"] = {t: reader.version_of(t) for t in rec.labels}
-                data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
+                data = _render(rec, format, entry.get("body_field"))
                 if data != current:
                     writes.append((rel, write_temp(out / rel, data)))
                     if _edited(old, rel, sha):
@@ -394,7 +403,7 @@ def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
     return {k: v for k, v in before.items() if k != "updated_at"} == entry
 
 
-def _render(rec: Record, format: str, body_field: str) -> bytes:
+def _render(rec: Record, format: str, body_field: str | None) -> bytes:
     if format == "json":
         try:
             return _json_bytes(rec.document())
