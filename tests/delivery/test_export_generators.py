@@ -120,3 +120,19 @@ def test_publishing_the_previewed_version_rewrites_its_draft_marks(blog: Site, t
     assert "post/hello.md" in result.written
     front = front_matter(out / "post/hello.md")
     assert "draft" not in front and front["pressroom"]["published_at"] == blog.get("post/hello").published_at
+
+
+def test_body_in_front_matter_leaves_the_content_empty(blog: Site, cli, tmp_path: Path) -> None:
+    """For Hugo, which runs shortcodes ({{< x >}}) in content: the body stays a field, data only."""
+    blog.publish("post/hello", cascade=True)
+    out = tmp_path / "md"
+    blog.export(out, format="markdown", body_in_front_matter=True)
+    text = (out / "post/hello.md").read_text()
+    assert text.endswith("---\n")
+    assert front_matter(out / "post/hello.md")["text"] == "First paragraph.\n\nSecond one.\n"
+    # Switching back rewrites the files with the body after the front matter.
+    result = blog.export(out, format="markdown")
+    assert "post/hello.md" in result.written
+    assert (out / "post/hello.md").read_text().endswith("---\nFirst paragraph.\n\nSecond one.\n")
+    result = cli("export", "--out", str(tmp_path / "j"), "--body-in-front-matter")
+    assert result.exit_code == 2 and "--body-in-front-matter is for --format markdown" in result.output

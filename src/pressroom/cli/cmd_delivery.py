@@ -45,7 +45,9 @@ def export(
     did not write are never touched: they are reported. A file press wrote and
     someone edited since is not overwritten (exit 1, nothing written) nor
     removed (it is kept and reported), unless --force. Drafts are never
-    exported unless --preview is given.
+    exported unless --preview is given; then each document says draft: true.
+    OUT may not be the site's folder, a folder holding it, or one inside
+    content/ (exit 1): a generator must never see the working files.
     """
     with command("export", json_) as out_:
         result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,
