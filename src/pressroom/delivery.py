@@ -30,6 +30,9 @@ VIEWS = ("published", "current")
 # Linked records' documents, by version and depth: authors and tags are linked
 # from many posts. Bounded, so a long iteration does not accumulate them.
 _CACHE_SIZE = 512
+# Linked records' names (labels), by record: short strings, so many more fit. Each record read
+# for itself leaves its name here, so most links need no second read of the record they name.
+_NAMES_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,20 @@ class Record:
 
 
 class _Lru(OrderedDict):
+    def __init__(self, size: int = _CACHE_SIZE):
+        super().__init__()
+        self.size = size
+
     def fetch(self, key: Any, make: Any) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
-        value = self[key] = make()
-        if len(self) > _CACHE_SIZE:
+        return self.put(key, make())
+
+    def put(self, key: Any, value: Any) -> Any:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.size:
             self.popitem(last=False)
         return value
 
@@ -109,6 +120,7 @@ class Reader:
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache = _Lru()
+        self._names = _Lru(_NAMES_SIZE)
         # The last answer of published_at: export asks it twice for each record in a row.
         self._published_at: tuple[tuple[str, str], str | None] | None = None
 
@@ -146,6 +158,8 @@ class Reader:
         """Record ``record`` at version ``oid``, its links resolved ``resolve_links`` deep."""
         version, data = self._load(record, oid)
         model, _, rid = record.partition("/")
+        if oid == self.version_of(record):
+            self._names.put(record, _display_name(data, rid))
         labels = self.labels(model, data)
         if resolve_links > 0:
             data = self._resolve(model, data, resolve_links)
@@ -185,7 +199,7 @@ class Reader:
         oid = self.version_of(record)
         if oid is None:
             return rid
-        return self._cache.fetch(("label", oid), lambda: _display_name(self._load(record, oid)[1], rid))
+        return self._names.fetch(record, lambda: _display_name(self._load(record, oid)[1], rid))
 
     def _load(self, record: str, oid: str) -> tuple[Version, dict[str, Any]]:
         version = self.site.store.get_version(oid)
