@@ -8,8 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pressroom import RefusedError, Site
+from pressroom.records import ID_RE, generator_clash, generator_safe_id, parse_key
 from pressroom.workflow import saving
 from tests.conftest import run_press, write
 
@@ -110,3 +113,12 @@ def test_a_record_saved_before_the_rule_still_saves_and_validate_says_how_to_ren
     assert "author: author-index" in (out / "post/hello.md").read_text()
     assert "Ada King" in (out / "author/author-index.md").read_text()
     assert subprocess.run(["grep", "-r", "_index", str(out / "post")], capture_output=True).returncode == 1
+
+
+@given(st.from_regex(ID_RE, fullmatch=True).filter(lambda rid: ".." not in rid))
+def test_the_suggested_id_is_a_valid_id_generators_read(rid: str) -> None:
+    """Whatever id a hint replaces, the one it suggests is a record id and clashes with nothing."""
+    key = parse_key(f"post/{rid}")
+    safe = parse_key(f"post/{generator_safe_id(key)}")
+    assert generator_clash(safe) is None
+    assert (generator_clash(key) is None) == (not rid.startswith("_") and rid != "index")
