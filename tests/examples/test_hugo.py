@@ -26,6 +26,7 @@ DEBIAN_HUGO = Path("/usr/bin/hugo")
 DRAFT = "Octopus lanterns drift over the quiet harbour"
 EDIT = "A brass orchestra rehearses inside the lighthouse"
 FRESH = "Seventeen herons counted the tide tables twice"
+UNSAVED = "A typed sentence about copper kettles that nobody saved"
 # Hugo runs shortcodes it finds in content: a body must only ever be Markdown.
 TEMPLATE_TEXT = "Write {{< figure src=x >}} or {{ .Title }} to see"
 
@@ -53,6 +54,9 @@ def site(tmp_path: Path) -> Path:
                                f"body: |\n  {FRESH}.\n\n  {TEMPLATE_TEXT}.\n")
     s.save("post/lanterns", "post/cobol", "author/ines", "post/herons")
     s.publish("post/herons", cascade=True)
+    # Typed into a working file, never saved: no build may show it, not even a preview.
+    first = root / "content/post/first-program.yaml"
+    first.write_text(first.read_text() + f"\n  {UNSAVED}.\n")
     return root
 
 
@@ -119,7 +123,7 @@ def test_published_and_preview_builds_and_no_stale_page(site: Path, hugo: Path) 
     assert f"{FRESH}." in seen and "Much of it still runs." in seen
     assert sorted(p for p in published if p.startswith("post/") and p.count("/") == 2) == sorted(
         f"post/{r.id}/index.html" for r in Site.open(site).published("post"))
-    assert sorted(x for x in {*drafts, *archived} if x in seen) == []
+    assert sorted(x for x in {*drafts, *archived, UNSAVED} if x in seen) == []
     # Only pages: no export file, no working file, nothing of the site's own.
     assert {Path(p).suffix for p in published} == {".html", ""} and ".built-by-examples-hugo" in published
 
@@ -133,14 +137,14 @@ def test_published_and_preview_builds_and_no_stale_page(site: Path, hugo: Path) 
     build(site, "public", hugo, "--preview")
     seen = text(out)
     assert sorted(x for x in drafts if x not in seen) == []
-    assert sorted(x for x in archived if x in seen) == []
+    assert sorted(x for x in {*archived, UNSAVED} if x in seen) == []
     assert (out / "post/lanterns/index.html").is_file()
 
     # The folder a preview used: the published build replaces all of it.
     build(site, "public", hugo)
     assert files(out) == published
     seen = text(out)
-    assert sorted(x for x in {*drafts, *archived} if x in seen) == []
+    assert sorted(x for x in {*drafts, *archived, UNSAVED} if x in seen) == []
 
 
 def _any_hugo() -> Path:
