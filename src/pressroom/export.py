@@ -122,8 +122,8 @@ def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
             hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
         )
     body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
-    # Generators' own keys (Hugo's, which Eleventy and Astro read too), unless the record has
-    # fields of those names: `hugo -D` builds drafts, a published build never sees one.
+    # Hugo's own keys, unless the record has fields of those names: `hugo -D` builds drafts,
+    # and a published export holds none to build.
     if rec.draft:
         data.setdefault("draft", True)
     if rec.published_at is not None:
