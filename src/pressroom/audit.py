@@ -327,6 +327,9 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
         if public is not None and found:
             shown = canonical(store.get_blob(public).decode("utf-8", errors="replace"))
             found = [c for c in found if c[0] not in shown]
+            # Text a replaced published version held was public: stale, even if a draft held it too.
+            was_public = {(key, source.field) for key, _text, source in found if source.kind == "stale"}
+            found = [c for c in found if c[2].kind == "stale" or (c[0], c[2].field) not in was_public]
         for key, text, source in found:
             i = index.setdefault(key, len(patterns.texts))
             if i == len(patterns.texts):

