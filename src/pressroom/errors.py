@@ -126,6 +126,21 @@ class LockTimeoutError(ConflictError):
     code = "lock_timeout"
 
 
+class JournalConflictError(ConflictError):
+    """A transaction a crash left behind no longer fits the store: git (a pull, a
+    checkout) moved refs it would overwrite. It is neither finished nor dropped on
+    its own; ``moved`` lists each ref or file as ``(kind, name, expected, found)``."""
+
+    code = "journal_conflict"
+
+    def __init__(self, message: str, *, txn: str, journal: str, moved: list[tuple[str, str, str, str]],
+                 where: Where | None = None, hint: str | None = None, problems: list[Problem] | None = None):
+        super().__init__(message, where=where, hint=hint, problems=problems)
+        self.txn = txn
+        self.journal = journal
+        self.moved = moved
+
+
 class StoreDamagedError(PressError):
     """The store on disk is not what it must be: a bad object, ref or journal."""
 

@@ -302,20 +302,36 @@ class _Checker:
         return out
 
     def check_journal(self) -> None:
-        path = self.store.journal.path
+        path = self.store.journal.found()
+        if path is None:
+            return
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return
+        # In the git folder (see journal_location), or .press/journal.
+        where = Where(file=self.rel(path) if path.is_relative_to(self.press) else str(path))
         try:
             t = parse_journal(raw)
-            detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
-            hint = ("run any press command that reads the store (e.g. `press status`): it finishes the "
-                    "transaction; then run `press fsck` again")
         except (ValueError, KeyError, TypeError, IndexError):
-            detail = ", and it is unreadable"
-            hint = "inspect it, then remove it to drop that transaction (refs keep their old values)"
-        self.problem("journal_pending", f"a transaction was left half-done by a crash{detail}", path, hint)
+            self.problems.append(Problem(
+                "a transaction was left half-done by a crash, and it is unreadable", "journal_pending", where,
+                "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
+            return
+        moved = self.store.journal.moved(t)
+        detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
+        if moved:
+            detail += f"; {len(moved)} ref(s) or file(s) it would change moved since, so it is not replayed"
+            hint = ("`press journal show` lists them; check out again the commit it was made on to finish it, "
+                    "or run `press journal drop`")
+        else:
+            hint = ("run any press command that reads the store (e.g. `press status`, or `press journal finish`): "
+                    "it finishes the transaction; then run `press fsck` again")
+        self.problems.append(Problem(f"a transaction was left half-done by a crash{detail}", "journal_pending",
+                                     where, hint))
+        for m in moved:
+            p = m.problem(t.txn)
+            self.problems.append(Problem(p.message, p.code, p.where, "see the left-over transaction above"))
 
     def check_root(self) -> None:
         for name in sorted(os.listdir(self.press)):
