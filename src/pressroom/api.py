@@ -23,7 +23,7 @@ from .errors import UsageError
 from .records import parse_scalar, skipped_working
 from .site import SiteCore
 from .models import Model, load_models
-from .store import DEFAULT_GRACE, FsckReport, GcReport
+from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .workflow.init import InitResult, init_site
 from .workflow.revert import RevertResult, revert
 from .workflow.newrecord import NewResult, new_record
@@ -192,6 +192,23 @@ class Site(SiteCore):
         pinned = [] if self.store.journal.pending() else _schedule.pinned_problems(self)
         return dataclasses.replace(report, problems=[*report.problems, *pinned],
                                    warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+
+    def journal(self) -> JournalState | None:
+        """The transaction a crash left half-done, if any, and what changed under it since
+        (``moved``: empty when the next command can finish it). Changes nothing."""
+        return self.store.journal_state()
+
+    def finish_journal(self) -> str | None:
+        """Finish the transaction a crash left; its id, or None when there was none.
+
+        JournalConflictError (nothing written) when git moved refs it would overwrite.
+        """
+        return self.store.recover()
+
+    def drop_journal(self) -> DroppedJournal | None:
+        """Set aside, unapplied, the transaction a crash left (kept as a file for inspection);
+        None when there was none. The refs keep their present values."""
+        return self.store.drop_journal()
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each

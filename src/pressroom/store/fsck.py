@@ -319,8 +319,12 @@ class _Checker:
                 "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
             return
         moved = self.store.journal.moved(t)
+        missing = self.store.journal.missing(t)
         detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
-        if moved:
+        if missing:
+            detail += f"; {len(missing)} object(s) it names are missing, so it cannot be finished"
+            hint = "drop it with `press journal drop` (refs keep their present values)"
+        elif moved:
             detail += f"; {len(moved)} ref(s) or file(s) it would change moved since, so it is not replayed"
             hint = ("`press journal show` lists them; check out again the commit it was made on to finish it, "
                     "or run `press journal drop`")

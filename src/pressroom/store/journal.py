@@ -411,6 +411,11 @@ class Journal:
                     out.append(Moved("working file", f.path, f.old, now))
         return out
 
+    def missing(self, t: Transaction) -> list[str]:
+        """The objects ``t`` would point refs or working files at that are not in the store."""
+        wanted = [u.new for u in t.updates if u.new is not None] + [f.blob for f in t.site_files if f.blob]
+        return [oid for oid in dict.fromkeys(wanted) if not self.objects.exists(oid)]
+
     def replay(self) -> str | None:
         """Finish a transaction left by a crash; return its id, or None if there was none.
 
@@ -421,6 +426,14 @@ class Journal:
         if found is None:
             return None
         path, t = found
+        missing = self.missing(t)
+        if missing:
+            raise StoreDamagedError(
+                f"the transaction a crash left ({t.txn[:12]}) names {len(missing)} object(s) that are missing "
+                f"(removed since, e.g. by `git clean -x`), first {missing[0][:12]}; nothing was written",
+                where=Where(file=str(path)),
+                hint="it cannot be finished: drop it with `press journal drop` (refs keep their present values)",
+            )
         moved = self.moved(t)
         if moved:
             raise journal_conflict(path, t, moved)
