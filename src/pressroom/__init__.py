@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     BadContentError,
     ConflictError,
+    DiskFullError,
     HistoryBrokenError,
     JournalConflictError,
     LockTimeoutError,
@@ -16,6 +17,7 @@ from .errors import (
     Problem,
     RefusedError,
     StoreDamagedError,
+    UnfinishedError,
     UsageError,
 )
 
@@ -42,6 +44,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BadContentError",
     "ConflictError",
+    "DiskFullError",
     "HistoryBrokenError",
     "JournalConflictError",
     "LockTimeoutError",
@@ -52,6 +55,7 @@ __all__ = [
     "RefusedError",
     "Site",
     "StoreDamagedError",
+    "UnfinishedError",
     "UsageError",
     "__version__",
 ]

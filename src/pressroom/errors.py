@@ -114,6 +114,13 @@ class BadContentError(RefusedError):
     code = "bad_content"
 
 
+class DiskFullError(RefusedError):
+    """The disk (or the quota, or the file size limit) ran out before the change was
+    committed: nothing was changed."""
+
+    code = "disk_full"
+
+
 class ConflictError(PressError):
     """Another writer got there first: a ref no longer holds what was expected."""
 
@@ -145,6 +152,13 @@ class StoreDamagedError(PressError):
     """The store on disk is not what it must be: a bad object, ref or journal."""
 
     code = "store_damaged"
+
+
+class UnfinishedError(StoreDamagedError):
+    """A change was committed (its journal is in place) but writing it out failed, e.g. on
+    a full disk: it is made, and the next press command that can write finishes it."""
+
+    code = "unfinished"
 
 
 class HistoryBrokenError(StoreDamagedError):

@@ -73,7 +73,8 @@ from urllib.parse import quote
 
 from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where
 from .events import EventLogs
-from .fsio import can_sync_all, fsync_dir, fsync_file, sync_all, write_atomic
+from .fsio import (can_sync_all, disk_full_error, fsync_dir, fsync_file, is_disk_full, sync_all,
+                   unfinished_error, write_atomic)
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .refs import RefFiles, check_kind, check_record_key
 
@@ -352,15 +353,24 @@ class Journal:
                files: list[FileUpdate] = (), site_files: list[SiteFile] = ()) -> None:
         t = Transaction(txn=txn, updates=updates, events=events,
                         files=[(f.path, f.new, f.old) for f in files], site_files=list(site_files))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if can_sync_all():
-            # Objects and the journal's bytes on disk before the rename (the commit point).
-            write_atomic(self.path, journal_lines(t),
-                         flush=lambda: self._sync_all(*([self.path.parent] if self.path != self.legacy else [])))
-        else:
-            write_atomic(self.path, journal_lines(t))
-        fsync_dir(self.path.parent)
-        self._apply(t)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if can_sync_all():
+                # Objects and the journal's bytes on disk before the rename (the commit point).
+                write_atomic(self.path, journal_lines(t),
+                             flush=lambda: self._sync_all(*([self.path.parent] if self.path != self.legacy else [])))
+            else:
+                write_atomic(self.path, journal_lines(t))
+        except OSError as e:
+            if is_disk_full(e):
+                raise disk_full_error(e) from None
+            raise
+        # Past the commit point: whatever fails now, the change is made and a replay finishes it.
+        try:
+            fsync_dir(self.path.parent)
+            self._apply(t)
+        except OSError as e:
+            raise unfinished_error(e, t.txn, replay=False) from None
 
     def read(self) -> tuple[Path, Transaction] | None:
         """The leftover journal and its transaction, or None; StoreDamagedError when it is unreadable."""
@@ -437,10 +447,13 @@ class Journal:
         moved = self.moved(t)
         if moved:
             raise journal_conflict(path, t, moved)
-        if path == self.path:
-            self._apply(t)
-        else:
-            self._apply(t, path)
+        try:
+            if path == self.path:
+                self._apply(t)
+            else:
+                self._apply(t, path)
+        except OSError as e:
+            raise unfinished_error(e, t.txn, replay=True) from None
         return t.txn
 
     def state(self) -> JournalState | None:
