@@ -3,7 +3,9 @@
 Checks, under the shared store lock (so no transaction is half-applied while
 we look), without changing anything:
 
-- every object's bytes hash to its name (read in chunks: memory does not grow
+- every object's bytes hash to its name (a missing ``objects/``, ``refs/`` or
+  ``logs/`` folder is no damage by itself: git keeps no empty folder, and a
+  ref that needs a missing object is reported as such) (read in chunks: memory does not grow
   with the store or with the size of an object);
 - every ref file holds a version id, of an existing version of that record;
 - every version reachable from a ref names an existing blob and parent,
@@ -86,7 +88,8 @@ class _Checker:
     def check_objects(self) -> None:
         root = self.store.objects.root
         if not root.is_dir():
-            self.problem("store_layout", "the objects folder is missing", root, RESTORE_ALL)
+            # Git keeps no empty folder, so a fresh clone of a new site has none; writes create it.
+            # Without it every ref names a missing version, and the ref walk reports each one.
             return
         with os.scandir(root) as fans:
             fan_names = sorted(e.name for e in fans)
@@ -222,8 +225,14 @@ class _Checker:
                 hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`), or the ref "
                         f"(`git checkout -- .press/refs/{kind}/{record}`)")
             else:
-                hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`); if it is lost for "
-                        f"good, accept the shorter history by adding the line {child} to .press/pruned/{record}")
+                # A cherry-pick or revert of save commits merges cleanly and leaves the parent out:
+                # the object is in another commit, not in HEAD.
+                hint = (f"a cherry-pick or revert of save commits leaves a parent out: restore the object from a "
+                        f"commit that has it, with the content it names (`git log --all --format=%h -1 -- "
+                        f"{self.rel(path)}` names one, then `git checkout <commit> -- .press/objects`: objects are "
+                        f"named by their bytes, so this adds the missing ones and changes no other); if it is lost "
+                        f"for good, accept the shorter "
+                        f"history by adding the line {child} to .press/pruned/{record}")
             self.problem("version_missing", f"version {oid[:12]}, named by {named_by}, is missing", path, hint,
                          record=record)
             return None
