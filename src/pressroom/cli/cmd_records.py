@@ -82,7 +82,8 @@ def save(
     """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
 
     Unchanged content makes no version. A batch is one transaction: if any file is
-    bad, nothing is saved and every problem is listed.
+    bad, nothing is saved and every problem is listed. A new record may not be
+    named index, _index or _anything: site generators misread such files.
     """
     with command("save", json_) as out:
         site = open_site(ctx)
@@ -149,7 +150,7 @@ def status(
             stdout.print(f"{len(result.records)} record(s): {counts}{note}", style="dim")
 
         out.warn(result.warnings)
-        out.done({"records": result.records, "counts": result.counts()}, render)
+        out.done({"records": result.records, "counts": result.counts(), "violations": result.violations}, render)
 
 
 def _name(author: str | None) -> str:
