@@ -25,7 +25,7 @@ from .errors import UsageError
 from .records import parse_scalar, skipped_working
 from .site import SiteCore
 from .models import Model, load_models
-from .store import DEFAULT_GRACE, FsckReport, GcReport
+from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .workflow.init import InitResult, init_site
 from .workflow.revert import RevertResult, revert
 from .workflow.newrecord import NewResult, new_record
@@ -199,6 +199,23 @@ class Site(SiteCore):
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems()
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
                                    warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+
+    def journal(self) -> JournalState | None:
+        """The transaction a crash left half-done, if any, and what changed under it since
+        (``moved``: empty when the next command can finish it). Changes nothing."""
+        return self.store.journal_state()
+
+    def finish_journal(self) -> str | None:
+        """Finish the transaction a crash left; its id, or None when there was none.
+
+        JournalConflictError (nothing written) when git moved refs it would overwrite.
+        """
+        return self.store.recover()
+
+    def drop_journal(self) -> DroppedJournal | None:
+        """Set aside, unapplied, the transaction a crash left (kept as a file for inspection);
+        None when there was none. The refs keep their present values."""
+        return self.store.drop_journal()
 
     def check_view(self, *, fresh: bool = False) -> ViewReport:
         """The whole published view against its rules: every link of every published version

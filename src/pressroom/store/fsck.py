@@ -3,7 +3,9 @@
 Checks, under the shared store lock (so no transaction is half-applied while
 we look), without changing anything:
 
-- every object's bytes hash to its name (read in chunks: memory does not grow
+- every object's bytes hash to its name (a missing ``objects/``, ``refs/`` or
+  ``logs/`` folder is no damage by itself: git keeps no empty folder, and a
+  ref that needs a missing object is reported as such) (read in chunks: memory does not grow
   with the store or with the size of an object);
 - every ref file holds a version id, of an existing version of that record;
 - every version reachable from a ref names an existing blob and parent,
@@ -90,7 +92,8 @@ class _Checker:
     def check_objects(self) -> None:
         root = self.store.objects.root
         if not root.is_dir():
-            self.problem("store_layout", "the objects folder is missing", root, RESTORE_ALL)
+            # Git keeps no empty folder, so a fresh clone of a new site has none; writes create it.
+            # Without it every ref names a missing version, and the ref walk reports each one.
             return
         with os.scandir(root) as fans:
             fan_names = sorted(e.name for e in fans)
@@ -226,8 +229,14 @@ class _Checker:
                 hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`), or the ref "
                         f"(`git checkout -- .press/refs/{kind}/{record}`)")
             else:
-                hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`); if it is lost for "
-                        f"good, accept the shorter history by adding the line {child} to .press/pruned/{record}")
+                # A cherry-pick or revert of save commits merges cleanly and leaves the parent out:
+                # the object is in another commit, not in HEAD.
+                hint = (f"a cherry-pick or revert of save commits leaves a parent out: restore the object from a "
+                        f"commit that has it, with the content it names (`git log --all --format=%h -1 -- "
+                        f"{self.rel(path)}` names one, then `git checkout <commit> -- .press/objects`: objects are "
+                        f"named by their bytes, so this adds the missing ones and changes no other); if it is lost "
+                        f"for good, accept the shorter "
+                        f"history by adding the line {child} to .press/pruned/{record}")
             self.problem("version_missing", f"version {oid[:12]}, named by {named_by}, is missing", path, hint,
                          record=record)
             return None
@@ -306,20 +315,40 @@ class _Checker:
         return out
 
     def check_journal(self) -> None:
-        path = self.store.journal.path
+        path = self.store.journal.found()
+        if path is None:
+            return
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return
+        # In the git folder (see journal_location), or .press/journal.
+        where = Where(file=self.rel(path) if path.is_relative_to(self.press) else str(path))
         try:
             t = parse_journal(raw)
-            detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
-            hint = ("run any press command that reads the store (e.g. `press status`): it finishes the "
-                    "transaction; then run `press fsck` again")
         except (ValueError, KeyError, TypeError, IndexError):
-            detail = ", and it is unreadable"
-            hint = "inspect it, then remove it to drop that transaction (refs keep their old values)"
-        self.problem("journal_pending", f"a transaction was left half-done by a crash{detail}", path, hint)
+            self.problems.append(Problem(
+                "a transaction was left half-done by a crash, and it is unreadable", "journal_pending", where,
+                "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
+            return
+        moved = self.store.journal.moved(t)
+        missing = self.store.journal.missing(t)
+        detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
+        if missing:
+            detail += f"; {len(missing)} object(s) it names are missing, so it cannot be finished"
+            hint = "drop it with `press journal drop` (refs keep their present values)"
+        elif moved:
+            detail += f"; {len(moved)} ref(s) or file(s) it would change moved since, so it is not replayed"
+            hint = ("`press journal show` lists them; check out again the commit it was made on to finish it, "
+                    "or run `press journal drop`")
+        else:
+            hint = ("run any press command that reads the store (e.g. `press status`, or `press journal finish`): "
+                    "it finishes the transaction; then run `press fsck` again")
+        self.problems.append(Problem(f"a transaction was left half-done by a crash{detail}", "journal_pending",
+                                     where, hint))
+        for m in moved:
+            p = m.problem(t.txn)
+            self.problems.append(Problem(p.message, p.code, p.where, "see the left-over transaction above"))
 
     def check_root(self) -> None:
         for name in sorted(os.listdir(self.press)):
