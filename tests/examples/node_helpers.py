@@ -6,6 +6,7 @@ published into the folder the preview used), and what each build must hold."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -128,7 +129,21 @@ class NodeExampleTests:
         (tmp / "reused" / "left-by-hand.html").write_text(f"<p>{DRAFT_TEXT}</p>")
         again = build(cls.example, site, tmp / "reused", cwd=tmp / "site" / "content")
         assert again.returncode == 0, again.stdout + again.stderr
-        return {"published": tmp / "published", "preview": tmp / "preview", "reused": tmp / "reused"}
+        return {"published": tmp / "published", "preview": tmp / "preview", "reused": tmp / "reused",
+                "site": site}
+
+    @pytest.mark.parametrize("which", ["published", "reused"])
+    def test_press_audit_passes_the_published_builds(self, builds: dict[str, Path], which: str) -> None:
+        result = run_press(builds["site"], "audit", str(builds[which]), "--json")
+        assert result.returncode == 0, result.stdout.decode()
+        assert json.loads(result.stdout)["data"]["findings"] == []
+
+    def test_press_audit_finds_the_drafts_the_generator_rendered_into_the_preview(
+            self, builds: dict[str, Path]) -> None:
+        result = run_press(builds["site"], "audit", str(builds["preview"]), "--json")
+        assert result.returncode == 1, result.stdout.decode()
+        findings = json.loads(result.stdout)["data"]["findings"]
+        assert {(f["record"], f["kind"]) for f in findings} >= {("post/lamplighters", "leak")}
 
     @pytest.mark.parametrize("which", ["published", "reused"])
     def test_a_published_build_has_the_published_text_and_no_draft_text_in_any_file(
