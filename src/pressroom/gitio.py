@@ -18,6 +18,16 @@ disk are read from the commits being merged (git names them in
 ``GITHEAD_<sha>``, ``MERGE_HEAD``, ...). Event logs and pruned marks are
 append-mostly lists of lines: git's built-in ``union`` driver keeps both
 sides' lines.
+
+**Bytes as written.** An object is named by the hash of its bytes, and a
+record's status compares its working file with the saved bytes, so git must
+check out both exactly as they were committed: ``core.autocrlf`` (Git for
+Windows' default) or a ``text`` attribute would turn LF into CRLF on checkout,
+or CRLF into LF on commit. ``.press/.gitattributes`` turns every conversion
+off for the store; as the deepest attributes file it wins over any line of
+the site's or the repository's ``.gitattributes`` (``* text=auto`` included),
+whatever its order. ``content/`` and ``models/`` are kept byte for byte by
+lines in the site's ``.gitattributes``.
 """
 
 from __future__ import annotations
@@ -35,19 +45,25 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import BadContentError, PressError, RefusedError, UsageError
+from .errors import BadContentError, PressError, RefusedError, UsageError, Where
 from .store import Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
 
 DRIVER = "pressroom-ref"
+# The site's .gitattributes: how the store's files merge, and the working files byte for byte.
 ATTRIBUTES = (
     f"/.press/refs/** merge={DRIVER}",
     f"/.press/schedules/** merge={DRIVER}",
     "/.press/logs/** merge=union",
     "/.press/pruned/** merge=union",
+    "/content/** -text",
+    "/models/** -text",
 )
-_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press merge-driver install)"
+# .press/.gitattributes: no conversion of any kind, whatever the lines above it say.
+STORE_ATTRIBUTES = ("* -text -filter -ident -working-tree-encoding",)
+_ATTR_HEADER = "# pressroom: merge the store's files; keep content and models byte for byte (press git setup)"
+_STORE_ATTR_HEADER = "# pressroom: git stores and checks out these files byte for byte (press git setup)"
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
 
@@ -238,9 +254,11 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
 
 
 def _untracked_store_files(top: Path, root: Path) -> set[Path]:
-    """The store's format and .gitignore while git does not track them: the first
-    commit after `press init` must check out as a store, not one with no format."""
-    files = {p.resolve() for p in (root / ".press" / "format", root / ".press" / ".gitignore") if p.is_file()}
+    """The store's format, .gitignore and .gitattributes while git does not track them: the
+    first commit after `press init` must check out as a store, not one with no format or one
+    whose bytes git converts."""
+    files = {p.resolve() for p in (root / ".press" / name for name in ("format", ".gitignore", ".gitattributes"))
+             if p.is_file()}
     rel = {p.relative_to(top).as_posix(): p for p in files if _inside(p, top)}
     if not rel:
         return set()
@@ -365,12 +383,16 @@ def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class DriverInstall:
-    """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config."""
+    """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config.
+
+    ``store_added``: the lines added to ``.press/.gitattributes``.
+    """
 
     attributes_file: str
     added: list[str]
     config: dict[str, str]
     repository: str
+    store_added: list[str] = field(default_factory=list)
 
 
 def driver_command() -> str:
@@ -378,29 +400,69 @@ def driver_command() -> str:
     return f"{shlex.quote(sys.executable)} -m pressroom merge-driver run %O %A %B %P"
 
 
+@dataclass(frozen=True)
+class AttributesWritten:
+    """Lines added to the site's ``.gitattributes`` and to ``.press/.gitattributes`` (none: all were there)."""
+
+    site: list[str]
+    store: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.site or self.store)
+
+
+def write_attributes(root: Path) -> AttributesWritten:
+    """Add pressroom's lines to ``<site>/.gitattributes`` and ``<site>/.press/.gitattributes``.
+
+    Only missing lines are appended; every other line stays as it is. Needs
+    no git: ``press init`` writes them before there is a repository.
+    """
+    return AttributesWritten(site=_append_lines(root / ".gitattributes", _ATTR_HEADER, ATTRIBUTES),
+                             store=_append_lines(root / ".press" / ".gitattributes", _STORE_ATTR_HEADER,
+                                                 STORE_ATTRIBUTES))
+
+
+def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    except UnicodeDecodeError:
+        raise BadContentError("is not UTF-8 text", where=Where(file=str(path)),
+                              hint="fix or remove it, then run `press git setup` again") from None
+    present = {line.strip() for line in text.splitlines()}
+    added = [line for line in lines if line not in present]
+    if added:
+        # One header per file, whichever pressroom wrote it (older ones named `merge-driver install`).
+        mine = any(line.startswith("# pressroom:") for line in present)
+        block = "" if not text or text.endswith("\n") else "\n"
+        block += "".join(f"{line}\n" for line in ([] if mine else [header]) + added)
+        with open(path, "a", encoding="utf-8", newline="") as f:
+            f.write(block)
+    return added
+
+
 def install_merge_driver(root: Path) -> DriverInstall:
-    """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config."""
+    """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config.
+
+    The line-ending attributes (``write_attributes``) are written with the
+    merge lines: both are needed for a clone to merge and read the store.
+    """
     repo = open_repo(root)
     if repo is None:
         raise UsageError(f"{root} is not in a git work tree", hint="run `git init` first")
     try:
+        written = write_attributes(root)
         attributes = root / ".gitattributes"
-        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-        present = {line.strip() for line in text.splitlines()}
-        added = [line for line in ATTRIBUTES if line not in present]
-        if added:
-            block = ("" if not text or text.endswith("\n") else "\n")
-            block += "".join(f"{line}\n" for line in ([_ATTR_HEADER] if _ATTR_HEADER not in present else []) + added)
-            with open(attributes, "a", encoding="utf-8") as f:
-                f.write(block)
         config = {f"merge.{DRIVER}.name": "pressroom: take the descendant version, else leave a conflict",
                   f"merge.{DRIVER}.driver": driver_command()}
         with repo.config_writer() as writer:
             for key, value in config.items():
                 section, option = key.rsplit(".", 1)
                 writer.set_value(section.replace(f"merge.{DRIVER}", f'merge "{DRIVER}"'), option, value)
-        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=added, config=config,
-                             repository=str(repo.working_tree_dir))
+        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=written.site, config=config,
+                             repository=str(repo.working_tree_dir), store_added=written.store)
     finally:
         repo.close()
 
