@@ -18,6 +18,7 @@ from .export import ExportResult
 from .export import export as export_view
 from .automation import Change, automation, changes_of_action, changes_of_save
 from .gitio import DriverInstall, DriverOutcome, default_author, install_merge_driver, run_merge_driver
+from .githooks import GitSetup, setup_git
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .errors import UsageError
 from .records import parse_scalar, skipped_working
@@ -318,6 +319,12 @@ class Site(SiteCore):
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
         return install_merge_driver(self.root)
+
+    def setup_git(self, *, hooks: bool = True) -> GitSetup:
+        """Set up this clone for git: the attributes (merges, line endings), the merge driver and,
+        unless ``hooks=False``, the post-merge, post-rewrite and post-checkout hooks that check the
+        published view. Running it again changes nothing."""
+        return setup_git(self.root, hooks=hooks)
 
     @staticmethod
     def merge_driver(base: str, ours: str, theirs: str, path: str) -> DriverOutcome:
