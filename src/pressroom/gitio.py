@@ -23,11 +23,10 @@ sides' lines.
 record's status compares its working file with the saved bytes, so git must
 check out both exactly as they were committed: ``core.autocrlf`` (Git for
 Windows' default) or a ``text`` attribute would turn LF into CRLF on checkout,
-or CRLF into LF on commit. ``.press/.gitattributes`` turns every conversion
-off for the store; as the deepest attributes file it wins over any line of
-the site's or the repository's ``.gitattributes`` (``* text=auto`` included),
-whatever its order. ``content/`` and ``models/`` are kept byte for byte by
-lines in the site's ``.gitattributes``.
+or CRLF into LF on commit. A ``.gitattributes`` in ``.press/``, ``content/``
+and ``models/`` turns conversion off there: as the deepest attributes file
+it wins over any line of the site's or the repository's ``.gitattributes``
+(``* text=auto`` included), whatever its order.
 """
 
 from __future__ import annotations
@@ -51,19 +50,21 @@ from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
 
 DRIVER = "pressroom-ref"
-# The site's .gitattributes: how the store's files merge, and the working files byte for byte.
 ATTRIBUTES = (
     f"/.press/refs/** merge={DRIVER}",
     f"/.press/schedules/** merge={DRIVER}",
     "/.press/logs/** merge=union",
     "/.press/pruned/** merge=union",
-    "/content/** -text",
-    "/models/** -text",
 )
-# .press/.gitattributes: no conversion of any kind, whatever the lines above it say.
-STORE_ATTRIBUTES = ("* -text -filter -ident -working-tree-encoding",)
-_ATTR_HEADER = "# pressroom: merge the store's files; keep content and models byte for byte (press git setup)"
-_STORE_ATTR_HEADER = "# pressroom: git stores and checks out these files byte for byte (press git setup)"
+_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press git setup)"
+# Folder -> its .gitattributes lines: no conversion, whatever the files above say. The store's
+# objects are hashed, so nothing may touch them; content and models may use LFS for other files.
+BYTE_FOR_BYTE = {
+    ".press": ("* -text -filter -ident -working-tree-encoding",),
+    "content": ("* -text",),
+    "models": ("* -text",),
+}
+_BYTES_HEADER = "# pressroom: git checks out and commits these files byte for byte (press git setup)"
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
 
@@ -297,6 +298,20 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
     return out
 
 
+def in_head(root: Path, paths: Iterable[str]) -> list[str]:
+    """Those of ``paths`` (relative to ``root``) that HEAD holds; none outside git or before a commit."""
+    wanted = list(paths)
+    if not _maybe_in_git(root):
+        return []
+    try:
+        proc = subprocess.run(["git", "--literal-pathspecs", "ls-tree", "--name-only", "-z", "HEAD", "--", *wanted],
+                              cwd=root, capture_output=True, check=False)
+    except OSError:
+        return []
+    found = set(proc.stdout.decode("utf-8", "surrogateescape").split("\0")) if proc.returncode == 0 else set()
+    return [p for p in wanted if p in found]
+
+
 # unmerged paths
 
 
@@ -385,14 +400,14 @@ def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
 class DriverInstall:
     """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config.
 
-    ``store_added``: the lines added to ``.press/.gitattributes``.
+    ``nested_added``: lines added to ``.press/``, ``content/`` and ``models/.gitattributes``, by file.
     """
 
     attributes_file: str
     added: list[str]
     config: dict[str, str]
     repository: str
-    store_added: list[str] = field(default_factory=list)
+    nested_added: dict[str, list[str]] = field(default_factory=dict)
 
 
 def driver_command() -> str:
@@ -402,25 +417,26 @@ def driver_command() -> str:
 
 @dataclass(frozen=True)
 class AttributesWritten:
-    """Lines added to the site's ``.gitattributes`` and to ``.press/.gitattributes`` (none: all were there)."""
+    """Lines added to the site's ``.gitattributes`` (``site``), and to the ``.gitattributes`` of
+    ``.press/``, ``content/`` and ``models/`` (``nested``: file -> lines, only files that changed)."""
 
     site: list[str]
-    store: list[str]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.site or self.store)
+    nested: dict[str, list[str]]
 
 
 def write_attributes(root: Path) -> AttributesWritten:
-    """Add pressroom's lines to ``<site>/.gitattributes`` and ``<site>/.press/.gitattributes``.
+    """Add pressroom's lines to the site's ``.gitattributes`` files (see ``BYTE_FOR_BYTE``).
 
     Only missing lines are appended; every other line stays as it is. Needs
     no git: ``press init`` writes them before there is a repository.
     """
-    return AttributesWritten(site=_append_lines(root / ".gitattributes", _ATTR_HEADER, ATTRIBUTES),
-                             store=_append_lines(root / ".press" / ".gitattributes", _STORE_ATTR_HEADER,
-                                                 STORE_ATTRIBUTES))
+    nested = {}
+    for folder, lines in BYTE_FOR_BYTE.items():
+        (root / folder).mkdir(exist_ok=True)
+        added = _append_lines(root / folder / ".gitattributes", _BYTES_HEADER, lines)
+        if added:
+            nested[f"{folder}/.gitattributes"] = added
+    return AttributesWritten(site=_append_lines(root / ".gitattributes", _ATTR_HEADER, ATTRIBUTES), nested=nested)
 
 
 def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
@@ -446,7 +462,7 @@ def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
 def install_merge_driver(root: Path) -> DriverInstall:
     """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config.
 
-    The line-ending attributes (``write_attributes``) are written with the
+    The byte-for-byte attributes (``write_attributes``) are written with the
     merge lines: both are needed for a clone to merge and read the store.
     """
     repo = open_repo(root)
@@ -462,7 +478,7 @@ def install_merge_driver(root: Path) -> DriverInstall:
                 section, option = key.rsplit(".", 1)
                 writer.set_value(section.replace(f"merge.{DRIVER}", f'merge "{DRIVER}"'), option, value)
         return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=written.site, config=config,
-                             repository=str(repo.working_tree_dir), store_added=written.store)
+                             repository=str(repo.working_tree_dir), nested_added=written.nested)
     finally:
         repo.close()
 

@@ -286,10 +286,9 @@ def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 
 def _render_driver(result: DriverInstall) -> None:
-    added = len(result.added) + len(result.store_added)
-    what = f"added {added} line(s) to" if added else "already set up in"
-    stdout.print(f"{what} {result.attributes_file} and .press/.gitattributes; git config merge.pressroom-ref.driver "
-                 f"set in {result.repository}")
+    files = ([result.attributes_file] if result.added else []) + list(result.nested_added)
+    what = f"added lines to {', '.join(files)}" if files else "attributes already in place"
+    stdout.print(f"{what}; git config merge.pressroom-ref.driver set in {result.repository}")
 
 
 git_app = PressTyper(name="git", no_args_is_help=True, rich_markup_mode=None,

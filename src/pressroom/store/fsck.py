@@ -51,10 +51,10 @@ RESTORE_ALL = "restore .press/ from git (`git checkout -- .press`) or from a bac
 # entries go first, so that every file is written again, now without conversion.
 CHECKED_OUT_CRLF = (
     "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
-    "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair: (1) if "
-    "`git status .press` lists changes, commit them first; (2) `press git setup` (writes .gitattributes "
-    "and .press/.gitattributes); (3) `git rm -r -q --cached .press && git checkout HEAD -- .press`; "
-    "(4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them"
+    "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
+    "folder: (1) commit or stash what `git status` lists as changed there; (2) `press git setup` (writes "
+    ".gitattributes and .press/.gitattributes); (3) `git rm -r -q --cached -- {paths} && git checkout HEAD -- "
+    "{paths}`; (4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them"
 )
 COMMITTED_LF = (
     "the repository holds this object with LF where press wrote CRLF (a text or text=auto attribute "
@@ -83,8 +83,9 @@ class FsckReport:
 
 
 class _Checker:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, restore: Callable[[], list[str]] | None):
         self.store = store
+        self.restore = restore
         self.press = store.root
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -369,7 +370,8 @@ class _Checker:
         self.problems.insert(0, Problem(
             f"git converted the line endings of .press/ when it checked it out: {counts} hold CRLF where "
             "press wrote LF (objects hash to their names once CRLF is turned back into LF)",
-            "line_endings", Where(file=self.rel(first)), CHECKED_OUT_CRLF))
+            "line_endings", Where(file=self.rel(first)),
+            CHECKED_OUT_CRLF.format(paths=" ".join(self.restore() if self.restore else [".press"]))))
 
     def check_root(self) -> None:
         for name in sorted(os.listdir(self.press)):
@@ -377,9 +379,13 @@ class _Checker:
                 self.temp_file(self.press / name)
 
 
-def fsck(store: Store) -> FsckReport:
-    """Check every object, ref, version chain, event log and the journal of ``store``."""
-    checker = _Checker(store)
+def fsck(store: Store, restore: Callable[[], list[str]] | None = None) -> FsckReport:
+    """Check every object, ref, version chain, event log and the journal of ``store``.
+
+    ``restore``: the paths (relative to the site) a checkout git converted
+    must be restored at, asked only when it was; ``.press`` when not given.
+    """
+    checker = _Checker(store, restore)
     with locked(store.lock_path, exclusive=False):
         checker.check_journal()
         checker.check_objects()

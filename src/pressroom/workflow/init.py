@@ -28,9 +28,9 @@ class InitResult:
 def init_site(path: Path) -> InitResult:
     """Create ``pressroom.yaml``, ``models/``, ``content/`` and ``.press/`` where missing.
 
-    And pressroom's lines in ``.gitattributes`` and ``.press/.gitattributes``,
-    so that git, once the site is in a repository, never converts the store's
-    bytes or the working files' line endings (see ``gitio``).
+    And pressroom's lines in ``.gitattributes``, and in ``.press/``, ``content/``
+    and ``models/.gitattributes``, so that git, once the site is in a repository,
+    never converts the store's bytes or the working files' line endings (see ``gitio``).
     """
     root = path.absolute()
     if root.exists() and not root.is_dir():
@@ -51,8 +51,7 @@ def init_site(path: Path) -> InitResult:
     written = write_attributes(root)
     if written.site:
         created.append(".gitattributes")
-    if written.store:
-        created.append(f"{STORE_NAME}/.gitattributes")
+    created.extend(written.nested)
     return InitResult(root=str(root), created=created)
 
 
