@@ -106,10 +106,14 @@ def install_git_hooks(root: Path) -> HooksInstall:
     hooks_dir = _hooks_dir(root.resolve())
     site_dir = Path(os.path.relpath(root.resolve(), top)).as_posix()
     result = HooksInstall(hooks_dir=str(hooks_dir), command=check_command(site_dir))
+    # Every hook is planned before any is written: a refusal leaves all of them as they were.
+    scripts = {hook: hook_script(hook, site_dir).encode() for hook in HOOKS}
+    plans = [(hook, data, _plan(hooks_dir, hook, data)) for hook, data in scripts.items()]
     try:
         hooks_dir.mkdir(parents=True, exist_ok=True)
-        for hook in HOOKS:
-            _install_one(hooks_dir, hook, hook_script(hook, site_dir), result)
+        for hook, data, action in plans:
+            _apply(hooks_dir, hook, data, action)
+            getattr(result, action).append(hook)
     except OSError as e:
         raise RefusedError(f"cannot write git hooks in {hooks_dir}: {e.strerror or e}",
                            hint="make the folder writable, or set core.hooksPath to one that is") from None
@@ -130,33 +134,39 @@ def _hooks_dir(root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-def _install_one(hooks_dir: Path, hook: str, script: str, result: HooksInstall) -> None:
+def _plan(hooks_dir: Path, hook: str, script: bytes) -> str:
+    """What to do with one hook: the name of the ``HooksInstall`` list it goes in."""
     path = hooks_dir / hook
     chained = hooks_dir / (hook + CHAINED_SUFFIX)
-    data = script.encode()
     try:
         old = path.read_bytes() if path.exists() or path.is_symlink() else None
     except OSError:
         old = b""
-    if old == data:
-        result.unchanged.append(hook)
+    if old == script:
+        return "unchanged"
+    if old is None:
+        return "installed"
+    if MARK.encode() in old:
+        return "updated"
+    if (chained.exists() or chained.is_symlink()) and chained.read_bytes() != old:
+        raise RefusedError(
+            f"{path} is not pressroom's hook, and {chained.name} is already taken by another one",
+            hint=f"decide which to keep: merge them into {chained.name} and delete {hook}, then run "
+                 "`press git setup` again")
+    return "chained"
+
+
+def _apply(hooks_dir: Path, hook: str, data: bytes, action: str) -> None:
+    path = hooks_dir / hook
+    if action == "unchanged":
         return
-    if old is not None and MARK.encode() in old:
-        result.updated.append(hook)
-    elif old is not None:
+    if action == "chained":
+        chained = hooks_dir / (hook + CHAINED_SUFFIX)
         if chained.exists() or chained.is_symlink():
-            if chained.read_bytes() != old:
-                raise RefusedError(
-                    f"{path} is not pressroom's hook, and {chained.name} is already taken by another one",
-                    hint=f"decide which to keep: merge them into {chained.name} and delete {hook}, then run "
-                         "`press git setup` again")
             # The same hook written again over pressroom's (husky regenerates its hooks): the copy aside holds it.
             path.unlink()
         else:
             os.replace(path, chained)
-        result.chained.append(hook)
-    else:
-        result.installed.append(hook)
     tmp = path.with_name(f".tmp-{hook}-{os.getpid()}")
     tmp.write_bytes(data)
     tmp.chmod(0o755)
@@ -173,5 +183,6 @@ class GitSetup:
 
 def setup_git(root: Path, *, hooks: bool = True) -> GitSetup:
     """Everything a clone needs: attributes (merging, line endings), the merge driver's config, the hooks."""
-    driver = install_merge_driver(root)
-    return GitSetup(driver=driver, hooks=install_git_hooks(root) if hooks else None)
+    # The hooks first: they may refuse (a hook in the way), and then nothing has changed.
+    installed = install_git_hooks(root) if hooks else None
+    return GitSetup(driver=install_merge_driver(root), hooks=installed)

@@ -1,0 +1,207 @@
+"""The git hooks `press git setup` installs: post-merge, post-rewrite and post-checkout run the
+published-view check after git acts, chain to hooks already there, and honour core.hooksPath.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from pressroom import Site
+from pressroom.githooks import CHAINED_SUFFIX, HOOKS, MARK
+from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.conftest import run_press, write
+
+
+def _site_repo(top: Path, site_dir: Path | None = None) -> Path:
+    """A repository with a site (at ``site_dir``, default its root) holding post/x, committed."""
+    init_repo(top)
+    site_dir = site_dir or top
+    Site.init(site_dir)
+    write_models(site_dir, author=AUTHOR, post=POST)
+    write(site_dir, "post/x", "title: one\n")
+    Site.open(site_dir).save("post/x")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "site")
+    return site_dir
+
+
+def _setup(site_dir: Path) -> dict:
+    result = run_press(site_dir, "git", "setup", "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)["data"]
+
+
+def _hook_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if not p.name.endswith(".sample")}
+
+
+def _recording_hook(path: Path, log: Path, exit_code: int = 0) -> None:
+    """A hook of the user's: appends its name, arguments and stdin to ``log``, exits ``exit_code``."""
+    path.write_text(f'#!/bin/sh\n{{ echo "$(basename "$0") $*"; cat; }} >> {log}\nexit {exit_code}\n')
+    path.chmod(0o755)
+
+
+def _commit_change(top: Path, site_dir: Path, text: str, message: str) -> None:
+    write(site_dir, "post/x", text)
+    Site.open(site_dir).save("post/x")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", message)
+
+
+def _damage_on_branch(top: Path, site_dir: Path) -> None:
+    """Branch `damaged` has a commit whose store object is not what its name says."""
+    git(top, "checkout", "-q", "-b", "damaged")
+    obj = next(p for p in (site_dir / ".press" / "objects").rglob("*") if p.is_file())
+    obj.write_bytes(obj.read_bytes() + b"tampered")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "damage")
+    git(top, "checkout", "-q", "main")
+
+
+def test_setup_installs_the_three_hooks_once(tmp_path: Path, git_home: Path) -> None:
+    site_dir = _site_repo(tmp_path / "repo")
+    data = _setup(site_dir)
+    hooks_dir = site_dir / ".git" / "hooks"
+    assert data["hooks"]["installed"] == list(HOOKS) and data["hooks"]["hooks_dir"] == str(hooks_dir)
+    assert data["hooks"]["command"].startswith(sys.executable) and " -m pressroom -C . " in data["hooks"]["command"]
+    for hook in HOOKS:
+        script = (hooks_dir / hook).read_text()
+        assert script.startswith("#!/bin/sh\n") and MARK in script and data["hooks"]["command"] in script
+        assert os.stat(hooks_dir / hook).st_mode & stat.S_IXUSR
+    before = _hook_files(hooks_dir)
+    again = _setup(site_dir)
+    assert again["hooks"]["unchanged"] == list(HOOKS) and again["hooks"]["installed"] == []
+    assert _hook_files(hooks_dir) == before
+    # A clean checkout prints nothing: the hooks speak only when something is wrong.
+    switched = git(site_dir, "checkout", "-b", "other")
+    assert "pressroom" not in switched.stderr
+
+
+def test_existing_hooks_are_kept_and_run_first(tmp_path: Path, git_home: Path) -> None:
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    hooks_dir = top / ".git" / "hooks"
+    log = tmp_path / "calls.log"
+    for hook in HOOKS:
+        _recording_hook(hooks_dir / hook, log)
+    originals = {hook: (hooks_dir / hook).read_bytes() for hook in HOOKS}
+    data = _setup(site_dir)
+    assert data["hooks"]["chained"] == list(HOOKS)
+    for hook in HOOKS:
+        assert (hooks_dir / f"{hook}{CHAINED_SUFFIX}").read_bytes() == originals[hook]
+    assert _setup(site_dir)["hooks"]["unchanged"] == list(HOOKS)  # and not chained to itself
+
+    git(top, "checkout", "-q", "-b", "feature")
+    _commit_change(top, site_dir, "title: two\n", "two")
+    git(top, "checkout", "-q", "main")
+    git(top, "merge", "-q", "--ff-only", "feature")
+    git(top, "commit", "-q", "--amend", "-m", "two, amended")
+    calls = log.read_text()
+    assert "post-checkout.before-pressroom " in calls and "post-merge.before-pressroom 0" in calls
+    # post-rewrite's list of rewritten commits reaches the user's hook on stdin.
+    rewritten = calls.split("post-rewrite.before-pressroom amend\n", 1)[1].split()
+    assert len(rewritten) >= 2 and all(len(sha) == 40 for sha in rewritten[:2])
+
+
+def test_a_hook_in_another_language_is_chained(tmp_path: Path, git_home: Path) -> None:
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    marker = tmp_path / "python-hook-ran"
+    hook = top / ".git" / "hooks" / "post-checkout"
+    hook.write_text(f"#!{sys.executable}\nimport pathlib, sys\npathlib.Path({str(marker)!r}).write_text(sys.argv[3])\n")
+    hook.chmod(0o755)
+    _setup(site_dir)
+    git(top, "checkout", "-q", "-b", "other")
+    assert marker.read_text() == "1"
+
+
+@pytest.mark.parametrize("chained_exit", [0, 3])
+def test_git_keeps_the_chained_hooks_exit_status_not_the_checks(tmp_path: Path, git_home: Path,
+                                                                chained_exit: int) -> None:
+    """post-checkout's status is git checkout's: a broken store must not fail a checkout, the user's hook may."""
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    _damage_on_branch(top, site_dir)
+    _recording_hook(top / ".git" / "hooks" / "post-checkout", tmp_path / "calls.log", exit_code=chained_exit)
+    _setup(site_dir)
+    checkout = git(top, "checkout", "damaged", check=False)
+    assert (checkout.returncode == 0) == (chained_exit == 0)
+    assert (top / ".git" / "HEAD").read_text() == "ref: refs/heads/damaged\n"
+    # The check's failure is visible, with what it found.
+    assert "pressroom: after git post-checkout" in checkout.stderr
+    assert "exited 4" in checkout.stderr and "is damaged" in checkout.stderr
+
+
+def test_a_failed_check_after_a_merge_is_shown_and_the_merge_stands(tmp_path: Path, git_home: Path) -> None:
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    _setup(site_dir)
+    _damage_on_branch(top, site_dir)
+    merged = git(top, "merge", "--no-edit", "damaged", check=False)
+    assert merged.returncode == 0
+    assert "pressroom: after git post-merge" in merged.stderr and "is damaged" in merged.stderr
+    assert git(top, "rev-parse", "HEAD").stdout == git(top, "rev-parse", "damaged").stdout
+
+
+def test_core_hooks_path_is_honoured(tmp_path: Path, git_home: Path) -> None:
+    """husky sets core.hooksPath to .husky/_ (relative to the work tree): the hooks go there and run."""
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top, top / "site")
+    husky = top / ".husky" / "_"
+    husky.mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    _recording_hook(husky / "post-merge", log)
+    git(top, "config", "core.hooksPath", ".husky/_")
+    data = _setup(site_dir)
+    assert Path(data["hooks"]["hooks_dir"]).resolve() == husky.resolve()
+    assert data["hooks"]["installed"] == ["post-rewrite", "post-checkout"] and data["hooks"]["chained"] == [
+        "post-merge"]
+    assert " -C site " in data["hooks"]["command"]
+    assert not any((top / ".git" / "hooks" / hook).exists() for hook in HOOKS)
+
+    _damage_on_branch(top, site_dir)
+    merged = git(top / "site", "merge", "--no-edit", "damaged", check=False)  # run from a subfolder
+    assert merged.returncode == 0
+    assert "post-merge.before-pressroom 0" in log.read_text()
+    assert "pressroom: after git post-merge" in merged.stderr and "is damaged" in merged.stderr
+
+
+def test_a_regenerated_hook_is_chained_again(tmp_path: Path, git_home: Path) -> None:
+    """husky writes its hooks again on install: setup again chains the same one, once."""
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    hooks_dir = top / ".git" / "hooks"
+    _recording_hook(hooks_dir / "post-merge", tmp_path / "calls.log")
+    husky_hook = (hooks_dir / "post-merge").read_bytes()
+    _setup(site_dir)
+    (hooks_dir / "post-merge").write_bytes(husky_hook)  # regenerated over pressroom's
+    assert _setup(site_dir)["hooks"]["chained"] == ["post-merge"]
+    assert (hooks_dir / f"post-merge{CHAINED_SUFFIX}").read_bytes() == husky_hook
+    assert MARK in (hooks_dir / "post-merge").read_text()
+
+
+def test_setup_refuses_to_overwrite_a_different_chained_hook(tmp_path: Path, git_home: Path) -> None:
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    hooks_dir = top / ".git" / "hooks"
+    _recording_hook(hooks_dir / "post-checkout", tmp_path / "one.log")
+    _recording_hook(hooks_dir / f"post-checkout{CHAINED_SUFFIX}", tmp_path / "two.log")
+    before = _hook_files(hooks_dir)
+    result = run_press(site_dir, "git", "setup", "--json")
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["errors"][0]
+    assert "already taken" in error["message"] and "press git setup" in error["hint"]
+    assert _hook_files(hooks_dir) == before  # post-merge and post-rewrite, planned first, were not written either
+    assert git(top, "config", "--get", "merge.pressroom-ref.driver", check=False).stdout == ""
+
+
+def test_setup_outside_git_is_a_usage_error(tmp_path: Path, git_home: Path) -> None:
+    Site.init(tmp_path / "site")
+    result = run_press(tmp_path / "site", "git", "setup")
+    assert result.returncode == 2 and b"git init" in result.stderr
