@@ -38,7 +38,7 @@ HOOKS = ("post-merge", "post-rewrite", "post-checkout")
 CHAINED_SUFFIX = ".before-pressroom"
 MARK = "# pressroom: check the published view after git acts"
 # The check the hooks run, after `press -C SITE`.
-CHECK = ("fsck",)
+CHECK = ("fsck", "--view-only")
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,18 @@ from tests.conftest import run_press, write
 
 
 def _site_repo(top: Path, site_dir: Path | None = None) -> Path:
-    """A repository with a site (at ``site_dir``, default its root) holding post/x, committed."""
+    """A repository with a site (at ``site_dir``, default its root), committed on main: author/ada
+    published with post/a, her only referrer; post/b a draft linking her."""
     init_repo(top)
     site_dir = site_dir or top
     Site.init(site_dir)
     write_models(site_dir, author=AUTHOR, post=POST)
-    write(site_dir, "post/x", "title: one\n")
-    Site.open(site_dir).save("post/x")
+    write(site_dir, "author/ada", "name: Ada\n")
+    write(site_dir, "post/a", "title: A\nauthor: ada\n")
+    write(site_dir, "post/b", "title: B\nauthor: ada\n")
+    site = Site.open(site_dir)
+    site.save(all=True)
+    site.publish("post/a", cascade=True)
     git(top, "add", "-A")
     git(top, "commit", "-q", "-m", "site")
     return site_dir
@@ -48,20 +53,39 @@ def _recording_hook(path: Path, log: Path, exit_code: int = 0) -> None:
 
 
 def _commit_change(top: Path, site_dir: Path, text: str, message: str) -> None:
-    write(site_dir, "post/x", text)
-    Site.open(site_dir).save("post/x")
+    write(site_dir, "post/b", text)
+    Site.open(site_dir).save("post/b")
     git(top, "add", "-A")
     git(top, "commit", "-q", "-m", message)
 
 
-def _damage_on_branch(top: Path, site_dir: Path) -> None:
-    """Branch `damaged` has a commit whose store object is not what its name says."""
-    git(top, "checkout", "-q", "-b", "damaged")
-    obj = next(p for p in (site_dir / ".press" / "objects").rglob("*") if p.is_file())
-    obj.write_bytes(obj.read_bytes() + b"tampered")
+def _diverge(top: Path, site_dir: Path) -> None:
+    """Branch `withdraw` unpublishes ada and post/a; main publishes post/b, which links ada.
+
+    Each is a change press allows; git merges them without a conflict into a published post/b
+    linking an unpublished author.
+    """
+    git(top, "checkout", "-q", "-b", "withdraw")
+    assert run_press(site_dir, "unpublish", "author/ada", "post/a").returncode == 0
     git(top, "add", "-A")
-    git(top, "commit", "-q", "-m", "damage")
+    git(top, "commit", "-q", "-m", "withdraw ada with her only referrer")
     git(top, "checkout", "-q", "main")
+    assert run_press(site_dir, "publish", "post/b").returncode == 0
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "publish b")
+
+
+def _broken_branch(top: Path, site_dir: Path) -> None:
+    """Branch `broken` holds the merge of ``_diverge``; main is left as it was."""
+    _diverge(top, site_dir)
+    git(top, "checkout", "-q", "-b", "broken")
+    git(top, "merge", "-q", "--no-edit", "withdraw")
+    git(top, "checkout", "-q", "main")
+
+
+def _names_the_violation(said: str, hook: str) -> None:
+    assert f"pressroom: after git {hook}, `press fsck --view-only` exited 5:" in said
+    assert "post/b" in said and "author/ada" in said and "press publish author/ada --cascade" in said
 
 
 def test_setup_installs_the_three_hooks_once(tmp_path: Path, git_home: Path) -> None:
@@ -98,7 +122,7 @@ def test_existing_hooks_are_kept_and_run_first(tmp_path: Path, git_home: Path) -
     assert _setup(site_dir)["hooks"]["unchanged"] == list(HOOKS)  # and not chained to itself
 
     git(top, "checkout", "-q", "-b", "feature")
-    _commit_change(top, site_dir, "title: two\n", "two")
+    _commit_change(top, site_dir, "title: B2\nauthor: ada\n", "b2")
     git(top, "checkout", "-q", "main")
     git(top, "merge", "-q", "--ff-only", "feature")
     git(top, "commit", "-q", "--amend", "-m", "two, amended")
@@ -124,29 +148,42 @@ def test_a_hook_in_another_language_is_chained(tmp_path: Path, git_home: Path) -
 @pytest.mark.parametrize("chained_exit", [0, 3])
 def test_git_keeps_the_chained_hooks_exit_status_not_the_checks(tmp_path: Path, git_home: Path,
                                                                 chained_exit: int) -> None:
-    """post-checkout's status is git checkout's: a broken store must not fail a checkout, the user's hook may."""
+    """post-checkout's status is git checkout's: a broken view must not fail a checkout, the user's hook may."""
     top = tmp_path / "repo"
     site_dir = _site_repo(top)
-    _damage_on_branch(top, site_dir)
+    _broken_branch(top, site_dir)
     _recording_hook(top / ".git" / "hooks" / "post-checkout", tmp_path / "calls.log", exit_code=chained_exit)
     _setup(site_dir)
-    checkout = git(top, "checkout", "damaged", check=False)
+    checkout = git(top, "checkout", "broken", check=False)
     assert (checkout.returncode == 0) == (chained_exit == 0)
-    assert (top / ".git" / "HEAD").read_text() == "ref: refs/heads/damaged\n"
-    # The check's failure is visible, with what it found.
-    assert "pressroom: after git post-checkout" in checkout.stderr
-    assert "exited 4" in checkout.stderr and "is damaged" in checkout.stderr
+    assert (top / ".git" / "HEAD").read_text() == "ref: refs/heads/broken\n"
+    _names_the_violation(checkout.stderr, "post-checkout")
+    back = git(top, "checkout", "main", check=False)  # a whole view again: nothing said
+    assert "pressroom" not in back.stderr
 
 
-def test_a_failed_check_after_a_merge_is_shown_and_the_merge_stands(tmp_path: Path, git_home: Path) -> None:
+def test_a_clean_merge_that_breaks_the_view_is_named_by_post_merge(tmp_path: Path, git_home: Path) -> None:
     top = tmp_path / "repo"
     site_dir = _site_repo(top)
     _setup(site_dir)
-    _damage_on_branch(top, site_dir)
-    merged = git(top, "merge", "--no-edit", "damaged", check=False)
-    assert merged.returncode == 0
-    assert "pressroom: after git post-merge" in merged.stderr and "is damaged" in merged.stderr
-    assert git(top, "rev-parse", "HEAD").stdout == git(top, "rev-parse", "damaged").stdout
+    _diverge(top, site_dir)
+    merged = git(top, "merge", "--no-edit", "withdraw", check=False)
+    assert merged.returncode == 0  # git saw no conflict, and the hook does not make one
+    _names_the_violation(merged.stderr, "post-merge")
+    assert git(top, "rev-parse", "HEAD^2").stdout == git(top, "rev-parse", "withdraw").stdout
+    # The fix the hook named makes the view whole.
+    assert run_press(site_dir, "publish", "author/ada", "--cascade").returncode == 0
+    assert run_press(site_dir, "fsck", "--view-only").returncode == 0
+
+
+def test_a_rebase_that_breaks_the_view_is_named_by_post_rewrite(tmp_path: Path, git_home: Path) -> None:
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    _setup(site_dir)
+    _diverge(top, site_dir)
+    rebased = git(top, "rebase", "withdraw", check=False)
+    assert rebased.returncode == 0, rebased.stdout + rebased.stderr
+    _names_the_violation(rebased.stderr, "post-rewrite")
 
 
 def test_core_hooks_path_is_honoured(tmp_path: Path, git_home: Path) -> None:
@@ -165,11 +202,11 @@ def test_core_hooks_path_is_honoured(tmp_path: Path, git_home: Path) -> None:
     assert " -C site " in data["hooks"]["command"]
     assert not any((top / ".git" / "hooks" / hook).exists() for hook in HOOKS)
 
-    _damage_on_branch(top, site_dir)
-    merged = git(top / "site", "merge", "--no-edit", "damaged", check=False)  # run from a subfolder
+    _diverge(top, site_dir)
+    merged = git(top / "site", "merge", "--no-edit", "withdraw", check=False)  # run from a subfolder
     assert merged.returncode == 0
     assert "post-merge.before-pressroom 0" in log.read_text()
-    assert "pressroom: after git post-merge" in merged.stderr and "is damaged" in merged.stderr
+    _names_the_violation(merged.stderr, "post-merge")
 
 
 def test_a_regenerated_hook_is_chained_again(tmp_path: Path, git_home: Path) -> None:
