@@ -276,9 +276,9 @@ def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     The attributes are committed with the site; git config is not, so run
     this once in each clone that merges (CI included). Event logs merge with
-    git's union driver. The attributes also keep git from converting line
-    endings (.press/.gitattributes). `press git setup` does this and installs
-    the git hooks.
+    git's union driver. It also writes .gitattributes in .press/, content/ and
+    models/, which keep git from converting line endings. `press git setup`
+    does all this and installs the git hooks.
     """
     with command("merge-driver install", json_) as out:
         result = open_site(ctx).install_merge_driver()
@@ -305,16 +305,16 @@ def git_setup(
 ) -> None:
     """Set up this clone: .gitattributes, the merge driver, and git hooks that check the published view.
 
-    Attributes: .gitattributes in the site (merge the store's refs and logs;
-    content/ and models/ byte for byte) and .press/.gitattributes (git never
-    converts the store's bytes, whatever core.autocrlf or a text=auto line
-    says); commit both. The merge driver is set in .git/config, and the hooks
+    Attributes: the merge lines in the site's .gitattributes, and a
+    .gitattributes in .press/, content/ and models/ that keeps git from
+    converting their bytes, whatever core.autocrlf or a text=auto line says;
+    commit them. The merge driver is set in .git/config, and the hooks
     (post-merge, post-rewrite, post-checkout) in the folder git runs hooks
     from (core.hooksPath when set): neither is committed, so run this in every
-    clone (CI included). The hooks run `press fsck` after git merges, rebases
-    or checks out, and print what is broken; they cannot stop git. A hook
-    already there is kept as <hook>.before-pressroom and runs first. Running
-    it again changes nothing.
+    clone (CI included). The hooks run `press fsck --view-only` after git
+    merges, rebases or checks out, and print what is broken; they cannot stop
+    git, and never fail it. A hook already there is kept as
+    <hook>.before-pressroom and runs first. Running it again changes nothing.
     """
     with command("git setup", json_) as out:
         result = open_site(ctx).setup_git(hooks=not no_git_hooks)
