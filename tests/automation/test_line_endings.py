@@ -125,7 +125,10 @@ def test_an_old_site_cloned_with_autocrlf_is_recognised_and_repaired(tmp_path: P
     assert "object(s)" in problem["message"] and "ref(s)" in problem["message"]
     repair = "git rm -r -q --cached -- .press content models && git checkout HEAD -- .press content models"
     assert "press git setup" in problem["hint"] and repair in problem["hint"]
-    assert _statuses(clone) != _statuses(origin)  # the working files were converted too
+    # Reading a converted object says what happened and where to look.
+    status = run_press(clone, "status", "--json")
+    assert status.returncode == 4
+    assert "checked out by git with CRLF" in json.loads(status.stdout)["errors"][0]["message"]
 
     # What the hint used to say restores nothing: git holds the files as clean.
     git(clone, "checkout", "--", ".press")
