@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from pressroom.githooks import CHAINED_SUFFIX, HOOKS, MARK
+from pressroom.githooks import CHAINED_SUFFIX, HOOKS, MARK, PRE_COMMIT_MARK
 from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
 from tests.conftest import run_press, write
 
@@ -242,3 +242,36 @@ def test_setup_outside_git_is_a_usage_error(tmp_path: Path, git_home: Path) -> N
     Site.init(tmp_path / "site")
     result = run_press(tmp_path / "site", "git", "setup")
     assert result.returncode == 2 and b"git init" in result.stderr
+
+
+def test_behind_the_pre_commit_frameworks_hook_it_goes_to_legacy(tmp_path: Path, git_home: Path) -> None:
+    """pre-commit's hook runs ``<hook>.legacy`` first and refuses to be called from it again: pressroom's
+    hook takes that place, and the hook pre-commit had moved there is chained behind it."""
+    top = tmp_path / "repo"
+    site_dir = _site_repo(top)
+    hooks_dir = top / ".git" / "hooks"
+    log = tmp_path / "calls.log"
+    framework = (f"#!/bin/sh\n{PRE_COMMIT_MARK.decode()}\n"
+                 f'legacy="$(dirname "$0")/$(basename "$0").legacy"\n'
+                 f'[ -x "$legacy" ] && "$legacy" "$@"\necho "pre-commit $(basename "$0")" >> {log}\n')
+    for hook in ("post-merge", "post-checkout"):
+        (hooks_dir / hook).write_text(framework)
+        (hooks_dir / hook).chmod(0o755)
+    _recording_hook(hooks_dir / "post-checkout.legacy", log)  # the user's, moved aside by pre-commit
+    data = _setup(site_dir)["hooks"]
+    assert data["behind_pre_commit"] == ["post-merge", "post-checkout"]
+    assert (hooks_dir / "post-merge").read_text() == framework  # pre-commit's own hook is left alone
+    assert MARK in (hooks_dir / "post-merge.legacy").read_text()
+    assert MARK in (hooks_dir / "post-checkout.legacy").read_text()
+    assert (hooks_dir / f"post-checkout{CHAINED_SUFFIX}").exists()
+    assert _setup(site_dir)["hooks"]["unchanged"] == list(HOOKS)
+
+    _diverge(top, site_dir)
+    merged = git(top, "merge", "--no-edit", "withdraw", check=False)
+    assert merged.returncode == 0
+    _names_the_violation(merged.stderr, "post-merge")
+    checkout = git(top, "checkout", "-b", "other")
+    _names_the_violation(checkout.stderr, "post-checkout")
+    calls = log.read_text().splitlines()
+    assert "pre-commit post-merge" in calls and "pre-commit post-checkout" in calls
+    assert any(line.startswith("post-checkout.before-pressroom ") for line in calls)

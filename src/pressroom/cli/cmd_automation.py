@@ -329,6 +329,9 @@ def git_setup(
                                (hooks.unchanged, "already installed")):
                 if name:
                     stdout.print(f"git hooks {', '.join(name)}: {what} in {hooks.hooks_dir}")
+            if hooks.behind_pre_commit:
+                stdout.print(f"git hooks {', '.join(hooks.behind_pre_commit)}: written as <hook>.legacy, which the "
+                             "pre-commit framework's hook runs first")
             stdout.print(f"they run: {hooks.command}")
 
         out.done(result, render)
