@@ -3,8 +3,8 @@ post-rewrite (rebase, amend) and post-checkout.
 
 A merge can be clean for git and still leave a published record linking to
 one the other branch unpublished: no ref file changed on both sides. These
-hooks run ``press fsck`` on the site after git changed the work tree and
-print what is broken. They cannot undo what git did, and do not try: git
+hooks run ``press fsck --view-only`` on the site after git changed the work
+tree and print what is broken (nothing when the view is whole). They cannot undo what git did, and do not try: git
 ignores the exit status of post-merge and post-rewrite, and the hooks exit
 with the status of the hook they chain to (0 when there is none), so that a
 broken view never turns ``git checkout`` into a failure either.
@@ -17,12 +17,12 @@ aside to ``<hook>.before-pressroom`` and called first, with the same
 arguments and stdin, and its exit status is kept. Moving aside works for a
 hook in any language and for hooks that end in ``exec`` or ``exit`` (the
 pre-commit framework's and husky's do), where a block appended to them would
-never run. The pre-commit framework does the same with ``<hook>.legacy``
-when it installs over a hook, so the two keep chaining whichever installs
-last. When the hook there is the pre-commit framework's own, pressroom's goes
-to ``<hook>.legacy`` instead, which that hook runs first: chaining
-pre-commit's script aside would make it find pressroom's hook as its legacy
-one and call itself again, which it refuses.
+never run. The pre-commit framework is the exception: its hook runs
+``<hook>.legacy`` first (where it moves a hook it installs over) and refuses
+to be run from there, so chaining its script aside would make it call itself
+through pressroom's hook. When the hook there is pre-commit's, pressroom's
+goes to ``<hook>.legacy`` instead, chaining what pre-commit had put there.
+Whichever installs last, the order is pre-commit, pressroom, the user's hook.
 """
 
 from __future__ import annotations
