@@ -76,17 +76,22 @@ def hook_script(hook: str, site_dir: str) -> str:
     chained = shlex.quote(hook + CHAINED_SUFFIX)
     check = check_command(site_dir)
     shown = shlex.join(["press", *CHECK])
+    site = shlex.quote(site_dir)
     return f"""#!/bin/sh
 {MARK} (press git setup writes this file)
 # The hook that was here before runs first, with git's arguments and stdin; its exit
 # status is this hook's. The check only prints: git has already acted.
 status=0
+arg1=$1 arg2=$2 arg3=$3
 chained="$(dirname "$0")"/{chained}
 if [ -x "$chained" ]; then
     "$chained" "$@"
     status=$?
 fi
-if [ -f {shlex.quote(site_dir)}/pressroom.yaml ]; then
+unchanged() {{
+    {_UNCHANGED.get(hook, "return 1")}
+}}
+if [ -f {site}/pressroom.yaml ] && ! unchanged {site}/.press {site}/models; then
     out=$({check} </dev/null 2>&1)
     code=$?
     if [ "$code" -ne 0 ]; then
@@ -95,6 +100,15 @@ if [ -f {shlex.quote(site_dir)}/pressroom.yaml ]; then
 fi
 exit "$status"
 """
+
+
+# When the commits before and after hold the same store and models, the view is what it was:
+# the check (a Python start, most of a hook's cost) is skipped. Where git names no "before"
+# (a rebase, a squash merge, a checkout of files), or git diff fails, the check runs.
+_UNCHANGED = {
+    "post-checkout": '[ "$arg3" = 1 ] && git diff --quiet "$arg1" "$arg2" -- "$@" 2>/dev/null',
+    "post-merge": '[ "$arg1" = 0 ] && git diff --quiet ORIG_HEAD HEAD -- "$@" 2>/dev/null',
+}
 
 
 def install_git_hooks(root: Path) -> HooksInstall:

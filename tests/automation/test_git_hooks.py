@@ -171,6 +171,12 @@ def test_a_clean_merge_that_breaks_the_view_is_named_by_post_merge(tmp_path: Pat
     assert merged.returncode == 0  # git saw no conflict, and the hook does not make one
     _names_the_violation(merged.stderr, "post-merge")
     assert git(top, "rev-parse", "HEAD^2").stdout == git(top, "rev-parse", "withdraw").stdout
+    # A checkout that changes neither the store nor the models leaves the view as it was: no
+    # check runs (it was named when it broke; fsck and export still refuse).
+    same = git(top, "checkout", "-b", "same-view")
+    assert "pressroom" not in same.stderr
+    assert run_press(site_dir, "fsck", "--view-only").returncode == 5
+    git(top, "checkout", "-q", "main")
     # The fix the hook named makes the view whole.
     assert run_press(site_dir, "publish", "author/ada", "--cascade").returncode == 0
     assert run_press(site_dir, "fsck", "--view-only").returncode == 0
@@ -270,7 +276,8 @@ def test_behind_the_pre_commit_frameworks_hook_it_goes_to_legacy(tmp_path: Path,
     merged = git(top, "merge", "--no-edit", "withdraw", check=False)
     assert merged.returncode == 0
     _names_the_violation(merged.stderr, "post-merge")
-    checkout = git(top, "checkout", "-b", "other")
+    git(top, "checkout", "-q", "HEAD^1")  # before the merge: a whole view
+    checkout = git(top, "checkout", "main")
     _names_the_violation(checkout.stderr, "post-checkout")
     calls = log.read_text().splitlines()
     assert "pre-commit post-merge" in calls and "pre-commit post-checkout" in calls
