@@ -20,7 +20,7 @@ LAYERS = [
     ["pressroom.records"],
     ["pressroom.settings"],
     ["pressroom.site"],
-    ["pressroom.gitio", "pressroom.hooks"],
+    ["pressroom.gitio", "pressroom.githooks", "pressroom.hooks"],
     ["pressroom.models"],
     ["pressroom.naming"],
     ["pressroom.workflow"],

@@ -19,11 +19,12 @@ from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
 from .automation import Change, automation, changes_of_action, changes_of_save
-from .gitio import DriverInstall, DriverOutcome, default_author, install_merge_driver, run_merge_driver
+from .gitio import DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, run_merge_driver
+from .githooks import GitSetup, setup_git
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .errors import UsageError
 from .records import parse_scalar, skipped_working
-from .site import SiteCore
+from .site import STORE_NAME, SiteCore
 from .models import Model, load_models
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .workflow.init import InitResult, init_site
@@ -189,7 +190,10 @@ class Site(SiteCore):
         Refs in merge conflict are warnings, also those only git's index shows
         (one branch deleted the ref). A version a pending schedule pins must exist.
         """
-        report = self.store.fsck()
+        # A checkout git converted is restored where git holds the site's files: the store, and
+        # the working files it compares with the store.
+        report = self.store.fsck(restore=lambda: in_head(self.root, [STORE_NAME, "content", "models"])
+                                 or [STORE_NAME])
         refs, others = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
         pending = self.store.journal.pending()
@@ -364,6 +368,12 @@ class Site(SiteCore):
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
         return install_merge_driver(self.root)
+
+    def setup_git(self, *, hooks: bool = True) -> GitSetup:
+        """Set up this clone for git: the attributes (merges, line endings), the merge driver and,
+        unless ``hooks=False``, the post-merge, post-rewrite and post-checkout hooks that check the
+        published view. Running it again changes nothing."""
+        return setup_git(self.root, hooks=hooks)
 
     @staticmethod
     def merge_driver(base: str, ours: str, theirs: str, path: str) -> DriverOutcome:

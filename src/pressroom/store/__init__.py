@@ -241,9 +241,12 @@ class Store:
 
     # integrity and garbage
 
-    def fsck(self) -> FsckReport:
-        """Check every object, ref, parent chain, event log and the journal (changes nothing)."""
-        return fsck(self)
+    def fsck(self, restore: Callable[[], list[str]] | None = None) -> FsckReport:
+        """Check every object, ref, parent chain, event log and the journal (changes nothing).
+
+        ``restore``: where a checkout git converted is to be restored (see ``fsck.fsck``).
+        """
+        return fsck(self, restore)
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
            extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,

@@ -100,6 +100,12 @@ class ObjectStore:
                 hint="run `press fsck`; restore .press/objects from git (`git checkout -- .press`)",
             ) from None
         got = hash_bytes(data)
+        if got != oid and hash_bytes(data.replace(b"\r\n", b"\n")) == oid:
+            raise StoreDamagedError(
+                f"object {oid[:12]} was checked out by git with CRLF line endings",
+                where=Where(file=str(path)),
+                hint="run `press fsck`: it gives the git commands that restore the bytes",
+            )
         if got != oid:
             raise StoreDamagedError(
                 f"object {oid[:12]} is damaged: its bytes hash to {got[:12]}",
