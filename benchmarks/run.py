@@ -86,8 +86,10 @@ class Bench:
         if self.verbose:
             print(f"  {text}", file=sys.stderr, flush=True)
 
-    def run(self, args: list[str] | str, cwd: Path) -> Measure:
+    def run(self, args: list[str] | str, cwd: Path, ok: tuple[int, ...] = (0,)) -> Measure:
         """Run one process to the end; fail loudly if it fails (a failed run measures nothing).
+
+        ``ok``: the exit codes that are not failures (``press audit`` exits 1 on what it finds).
 
         Peak memory comes from GNU time (``/usr/bin/time -f %M``): a child forked
         from this runner starts with the runner's own peak RSS in its rusage, so
@@ -104,7 +106,7 @@ class Bench:
             _pid, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
-            if proc.returncode != 0:
+            if proc.returncode not in ok:
                 err.seek(0)
                 out.seek(0)
                 raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {args}\n"
@@ -113,8 +115,9 @@ class Bench:
             kb = int(peak.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
         return Measure(wall=wall, peak_mb=kb / 1024)
 
-    def median(self, args: list[str] | str, cwd: Path, times: int | None = None) -> Measure:
-        return _median([self.run(args, cwd) for _ in range(times or self.repeat)])
+    def median(self, args: list[str] | str, cwd: Path, times: int | None = None,
+               ok: tuple[int, ...] = (0,)) -> Measure:
+        return _median([self.run(args, cwd, ok) for _ in range(times or self.repeat)])
 
     def press_cmd(self, root: Path, *args: str) -> list[str]:
         return [self.press, "-C", str(root), *args]

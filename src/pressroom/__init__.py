@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     BadContentError,
     ConflictError,
+    DiskFullError,
     HistoryBrokenError,
+    JournalConflictError,
     LockTimeoutError,
     NotFoundError,
     PressError,
     Problem,
     RefusedError,
     StoreDamagedError,
+    UnfinishedError,
     UsageError,
 )
 
@@ -41,7 +44,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BadContentError",
     "ConflictError",
+    "DiskFullError",
     "HistoryBrokenError",
+    "JournalConflictError",
     "LockTimeoutError",
     "NotFoundError",
     "PressError",
@@ -50,6 +55,7 @@ __all__ = [
     "RefusedError",
     "Site",
     "StoreDamagedError",
+    "UnfinishedError",
     "UsageError",
     "__version__",
 ]

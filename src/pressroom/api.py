@@ -13,17 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from . import delivery
+from .audit import DEFAULT_MIN_LENGTH, AuditResult
+from .audit import audit as audit_out
 from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
 from .automation import Change, automation, changes_of_action, changes_of_save
-from .gitio import DriverInstall, DriverOutcome, default_author, install_merge_driver, run_merge_driver
+from .gitio import DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, run_merge_driver
+from .githooks import GitSetup, setup_git
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .errors import UsageError
 from .records import parse_scalar, skipped_working
-from .site import SiteCore
+from .site import STORE_NAME, SiteCore
 from .models import Model, load_models
-from .store import DEFAULT_GRACE, FsckReport, GcReport
+from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .workflow.init import InitResult, init_site
 from .workflow.revert import RevertResult, revert
 from .workflow.newrecord import NewResult, new_record
@@ -187,7 +190,10 @@ class Site(SiteCore):
         Refs in merge conflict are warnings, also those only git's index shows
         (one branch deleted the ref). A version a pending schedule pins must exist.
         """
-        report = self.store.fsck()
+        # A checkout git converted is restored where git holds the site's files: the store, and
+        # the working files it compares with the store.
+        report = self.store.fsck(restore=lambda: in_head(self.root, [STORE_NAME, "content", "models"])
+                                 or [STORE_NAME])
         refs, others = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
         pending = self.store.journal.pending()
@@ -197,6 +203,23 @@ class Site(SiteCore):
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems()
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
                                    warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+
+    def journal(self) -> JournalState | None:
+        """The transaction a crash left half-done, if any, and what changed under it since
+        (``moved``: empty when the next command can finish it). Changes nothing."""
+        return self.store.journal_state()
+
+    def finish_journal(self) -> str | None:
+        """Finish the transaction a crash left; its id, or None when there was none.
+
+        JournalConflictError (nothing written) when git moved refs it would overwrite.
+        """
+        return self.store.recover()
+
+    def drop_journal(self) -> DroppedJournal | None:
+        """Set aside, unapplied, the transaction a crash left (kept as a file for inspection);
+        None when there was none. The refs keep their present values."""
+        return self.store.drop_journal()
 
     def check_view(self, *, fresh: bool = False) -> ViewReport:
         """The whole published view against its rules: every link of every published version
@@ -242,13 +265,27 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
         written) and, when stale, kept; ``force`` overwrites or removes it.
+        ``body_in_front_matter`` (markdown): no content after the front matter,
+        the body stays a field (for Hugo, which runs shortcodes in content).
         """
-        return export_view(self, out, format=format, preview=preview, force=force)
+        return export_view(self, out, format=format, preview=preview, force=force,
+                           body_in_front_matter=body_in_front_matter)
+
+    def audit(self, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
+        """Search a built site (any files) for text that is in no published version; ``ok`` when none is.
+
+        Leaks: text of drafts, unpublished edits, archived, withdrawn and
+        deleted records, unsaved working files, and working files copied as
+        is. Stale: text of versions published once and replaced since. Only
+        string values of at least ``min_length`` characters are searched (long
+        ones sentence by sentence), in the form generators render them in.
+        """
+        return audit_out(self, out, min_length=min_length)
 
     # review stages, schedules, merges
 
@@ -331,6 +368,12 @@ class Site(SiteCore):
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
         return install_merge_driver(self.root)
+
+    def setup_git(self, *, hooks: bool = True) -> GitSetup:
+        """Set up this clone for git: the attributes (merges, line endings), the merge driver and,
+        unless ``hooks=False``, the post-merge, post-rewrite and post-checkout hooks that check the
+        published view. Running it again changes nothing."""
+        return setup_git(self.root, hooks=hooks)
 
     @staticmethod
     def merge_driver(base: str, ours: str, theirs: str, path: str) -> DriverOutcome:

@@ -114,6 +114,13 @@ class BadContentError(RefusedError):
     code = "bad_content"
 
 
+class DiskFullError(RefusedError):
+    """The disk (or the quota, or the file size limit) ran out before the change was
+    committed: nothing was changed."""
+
+    code = "disk_full"
+
+
 class ConflictError(PressError):
     """Another writer got there first: a ref no longer holds what was expected."""
 
@@ -124,6 +131,21 @@ class LockTimeoutError(ConflictError):
     """The store lock could not be taken in time."""
 
     code = "lock_timeout"
+
+
+class JournalConflictError(ConflictError):
+    """A transaction a crash left behind no longer fits the store: git (a pull, a
+    checkout) moved refs it would overwrite. It is neither finished nor dropped on
+    its own; ``moved`` lists each ref or file as ``(kind, name, expected, found)``."""
+
+    code = "journal_conflict"
+
+    def __init__(self, message: str, *, txn: str, journal: str, moved: list[tuple[str, str, str, str]],
+                 where: Where | None = None, hint: str | None = None, problems: list[Problem] | None = None):
+        super().__init__(message, where=where, hint=hint, problems=problems)
+        self.txn = txn
+        self.journal = journal
+        self.moved = moved
 
 
 class ViewBrokenError(PressError):
@@ -137,6 +159,13 @@ class StoreDamagedError(PressError):
     """The store on disk is not what it must be: a bad object, ref or journal."""
 
     code = "store_damaged"
+
+
+class UnfinishedError(StoreDamagedError):
+    """A change was committed (its journal is in place) but writing it out failed, e.g. on
+    a full disk: it is made, and the next press command that can write finishes it."""
+
+    code = "unfinished"
 
 
 class HistoryBrokenError(StoreDamagedError):

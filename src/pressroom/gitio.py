@@ -18,6 +18,15 @@ disk are read from the commits being merged (git names them in
 ``GITHEAD_<sha>``, ``MERGE_HEAD``, ...). Event logs and pruned marks are
 append-mostly lists of lines: git's built-in ``union`` driver keeps both
 sides' lines.
+
+**Bytes as written.** An object is named by the hash of its bytes, and a
+record's status compares its working file with the saved bytes, so git must
+check out both exactly as they were committed: ``core.autocrlf`` (Git for
+Windows' default) or a ``text`` attribute would turn LF into CRLF on checkout,
+or CRLF into LF on commit. A ``.gitattributes`` in ``.press/``, ``content/``
+and ``models/`` turns conversion off there: as the deepest attributes file
+it wins over any line of the site's or the repository's ``.gitattributes``
+(``* text=auto`` included), whatever its order.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import BadContentError, PressError, RefusedError, UsageError
+from .errors import BadContentError, PressError, RefusedError, UsageError, Where
 from .store import Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
@@ -47,7 +56,15 @@ ATTRIBUTES = (
     "/.press/logs/** merge=union",
     "/.press/pruned/** merge=union",
 )
-_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press merge-driver install)"
+_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press git setup)"
+# Folder -> its .gitattributes lines: no conversion, whatever the files above say. The store's
+# objects are hashed, so nothing may touch them; content and models may use LFS for other files.
+BYTE_FOR_BYTE = {
+    ".press": ("* -text -filter -ident -working-tree-encoding",),
+    "content": ("* -text",),
+    "models": ("* -text",),
+}
+_BYTES_HEADER = "# pressroom: git checks out and commits these files byte for byte (press git setup)"
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
 
@@ -238,9 +255,11 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
 
 
 def _untracked_store_files(top: Path, root: Path) -> set[Path]:
-    """The store's format and .gitignore while git does not track them: the first
-    commit after `press init` must check out as a store, not one with no format."""
-    files = {p.resolve() for p in (root / ".press" / "format", root / ".press" / ".gitignore") if p.is_file()}
+    """The store's format, .gitignore and .gitattributes while git does not track them: the
+    first commit after `press init` must check out as a store, not one with no format or one
+    whose bytes git converts."""
+    files = {p.resolve() for p in (root / ".press" / name for name in ("format", ".gitignore", ".gitattributes"))
+             if p.is_file()}
     rel = {p.relative_to(top).as_posix(): p for p in files if _inside(p, top)}
     if not rel:
         return set()
@@ -277,6 +296,20 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
                 nxt.append(version.parent)
         todo = nxt
     return out
+
+
+def in_head(root: Path, paths: Iterable[str]) -> list[str]:
+    """Those of ``paths`` (relative to ``root``) that HEAD holds; none outside git or before a commit."""
+    wanted = list(paths)
+    if not _maybe_in_git(root):
+        return []
+    try:
+        proc = subprocess.run(["git", "--literal-pathspecs", "ls-tree", "--name-only", "-z", "HEAD", "--", *wanted],
+                              cwd=root, capture_output=True, check=False)
+    except OSError:
+        return []
+    found = set(proc.stdout.decode("utf-8", "surrogateescape").split("\0")) if proc.returncode == 0 else set()
+    return [p for p in wanted if p in found]
 
 
 # unmerged paths
@@ -365,12 +398,16 @@ def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class DriverInstall:
-    """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config."""
+    """What ``press merge-driver install`` set up: the attributes file, its new lines, the git config.
+
+    ``nested_added``: lines added to ``.press/``, ``content/`` and ``models/.gitattributes``, by file.
+    """
 
     attributes_file: str
     added: list[str]
     config: dict[str, str]
     repository: str
+    nested_added: dict[str, list[str]] = field(default_factory=dict)
 
 
 def driver_command() -> str:
@@ -378,29 +415,70 @@ def driver_command() -> str:
     return f"{shlex.quote(sys.executable)} -m pressroom merge-driver run %O %A %B %P"
 
 
+@dataclass(frozen=True)
+class AttributesWritten:
+    """Lines added to the site's ``.gitattributes`` (``site``), and to the ``.gitattributes`` of
+    ``.press/``, ``content/`` and ``models/`` (``nested``: file -> lines, only files that changed)."""
+
+    site: list[str]
+    nested: dict[str, list[str]]
+
+
+def write_attributes(root: Path) -> AttributesWritten:
+    """Add pressroom's lines to the site's ``.gitattributes`` files (see ``BYTE_FOR_BYTE``).
+
+    Only missing lines are appended; every other line stays as it is. Needs
+    no git: ``press init`` writes them before there is a repository.
+    """
+    nested = {}
+    for folder, lines in BYTE_FOR_BYTE.items():
+        (root / folder).mkdir(exist_ok=True)
+        added = _append_lines(root / folder / ".gitattributes", _BYTES_HEADER, lines)
+        if added:
+            nested[f"{folder}/.gitattributes"] = added
+    return AttributesWritten(site=_append_lines(root / ".gitattributes", _ATTR_HEADER, ATTRIBUTES), nested=nested)
+
+
+def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    except UnicodeDecodeError:
+        raise BadContentError("is not UTF-8 text", where=Where(file=str(path)),
+                              hint="fix or remove it, then run `press git setup` again") from None
+    present = {line.strip() for line in text.splitlines()}
+    added = [line for line in lines if line not in present]
+    if added:
+        # One header per file, whichever pressroom wrote it (older ones named `merge-driver install`).
+        mine = any(line.startswith("# pressroom:") for line in present)
+        block = "" if not text or text.endswith("\n") else "\n"
+        block += "".join(f"{line}\n" for line in ([] if mine else [header]) + added)
+        with open(path, "a", encoding="utf-8", newline="") as f:
+            f.write(block)
+    return added
+
+
 def install_merge_driver(root: Path) -> DriverInstall:
-    """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config."""
+    """Set up the driver: lines in ``<site>/.gitattributes`` and ``merge.pressroom-ref.*`` in the repo's config.
+
+    The byte-for-byte attributes (``write_attributes``) are written with the
+    merge lines: both are needed for a clone to merge and read the store.
+    """
     repo = open_repo(root)
     if repo is None:
         raise UsageError(f"{root} is not in a git work tree", hint="run `git init` first")
     try:
+        written = write_attributes(root)
         attributes = root / ".gitattributes"
-        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-        present = {line.strip() for line in text.splitlines()}
-        added = [line for line in ATTRIBUTES if line not in present]
-        if added:
-            block = ("" if not text or text.endswith("\n") else "\n")
-            block += "".join(f"{line}\n" for line in ([_ATTR_HEADER] if _ATTR_HEADER not in present else []) + added)
-            with open(attributes, "a", encoding="utf-8") as f:
-                f.write(block)
         config = {f"merge.{DRIVER}.name": "pressroom: take the descendant version, else leave a conflict",
                   f"merge.{DRIVER}.driver": driver_command()}
         with repo.config_writer() as writer:
             for key, value in config.items():
                 section, option = key.rsplit(".", 1)
                 writer.set_value(section.replace(f"merge.{DRIVER}", f'merge "{DRIVER}"'), option, value)
-        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=added, config=config,
-                             repository=str(repo.working_tree_dir))
+        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=written.site, config=config,
+                             repository=str(repo.working_tree_dir), nested_added=written.nested)
     finally:
         repo.close()
 

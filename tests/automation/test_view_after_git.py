@@ -197,3 +197,28 @@ def test_a_published_ref_naming_another_records_version(repo: Path, tmp_path: Pa
     assert exported.returncode == 5
     assert {e["code"] for e in _json(exported)["errors"]} == {"foreign_version"}
     assert not out.exists()
+
+
+def test_resolve_refuses_the_side_that_strands_a_referrer(repo: Path, tmp_path: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "withdraw")
+    assert run_press(repo, "unpublish", "author/ada", "post/a").returncode == 0
+    _commit(repo, "withdraw ada")
+    git(repo, "checkout", "-q", "main")
+    write(repo, "author/ada", "name: Ada Lovelace\n")
+    assert run_press(repo, "save", "author/ada").returncode == 0
+    assert run_press(repo, "publish", "author/ada", "post/b").returncode == 0
+    _commit(repo, "new ada, and b")
+    merged = git(repo, "merge", "--no-edit", "withdraw", check=False)
+    assert merged.returncode != 0  # ada's published ref: changed here, deleted there
+    before = (repo / ".press" / "refs" / "published" / "author" / "ada").read_bytes()
+
+    theirs = run_press(repo, "resolve", "author/ada", "--theirs", "--json")
+    assert theirs.returncode == 1, theirs.stdout.decode()
+    doc = _json(theirs)
+    assert [(e["code"], e["record"]) for e in doc["errors"]] == [("unpublished_link", "post/b")]
+    assert "press unpublish post/b" in doc["errors"][0]["hint"]
+    assert (repo / ".press" / "refs" / "published" / "author" / "ada").read_bytes() == before
+
+    assert run_press(repo, "resolve", "author/ada", "--ours").returncode == 0
+    git(repo, "commit", "-q", "--no-edit")
+    assert run_press(repo, "fsck").returncode == 0

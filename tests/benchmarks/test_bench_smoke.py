@@ -64,3 +64,18 @@ def test_sizes_below_ten_are_refused(tmp_path: Path) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert "--n at least 10" in result.stderr
+
+
+def test_the_audit_benchmark_runs_and_prints_its_row(tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "audit.py"), "--n", "30", "--repeat", "1", "--press", str(PRESS),
+         "--workdir", str(tmp_path), "--json", str(out), "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("audit (30 pages, ") for line in result.stdout.splitlines()), result.stdout
+    [row] = json.loads(out.read_text())["rows"]
+    assert row["baseline"] == "grep -rFf FRAGMENTS OUT" and row["target"] == 3.0
+    assert row["press"]["wall"] > 0 and row["base"]["wall"] > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]

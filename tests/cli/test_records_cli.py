@@ -18,7 +18,9 @@ def test_init_creates_the_site_and_then_changes_nothing(tmp_path: Path) -> None:
     cli = Cli(root)
     result = cli("init", str(root))
     assert result.exit_code == 0
-    assert result.stdout == f"Initialised pressroom site in {root}: created pressroom.yaml, models/, content/, .press/\n"
+    assert result.stdout == (f"Initialised pressroom site in {root}: created pressroom.yaml, models/, content/, "
+                             ".press/, .gitattributes, .press/.gitattributes, content/.gitattributes, "
+                             "models/.gitattributes\n")
     assert (root / "pressroom.yaml").is_file() and (root / "models").is_dir() and (root / "content").is_dir()
     assert (root / ".press" / "format").read_text() == "1\n"
     before = store_files(root) | {"pressroom.yaml": (root / "pressroom.yaml").read_bytes()}
@@ -34,7 +36,9 @@ def test_init_completes_a_partial_site(tmp_path: Path) -> None:
     root.mkdir()
     (root / "pressroom.yaml").write_text("max_file_size: 1MiB\n")
     code, env = Cli(root).json("init", str(root))
-    assert (code, env["data"]["created"]) == (0, ["models/", "content/", ".press/"])
+    assert (code, env["data"]["created"]) == (0, ["models/", "content/", ".press/", ".gitattributes",
+                                                   ".press/.gitattributes", "content/.gitattributes",
+                                                   "models/.gitattributes"])
     assert (root / "pressroom.yaml").read_text() == "max_file_size: 1MiB\n"
 
 

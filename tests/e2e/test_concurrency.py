@@ -226,8 +226,8 @@ def test_a_nested_read_does_not_wait_for_a_writer_that_waits_for_it(site_dir: Pa
     monkeypatch.setenv("PRESSROOM_LOCK_TIMEOUT", "5")
     with site.store.reading():
         writer = subprocess.Popen([str(PRESS), "-C", str(site_dir), "save", "post/a"], stderr=subprocess.PIPE)
-        # Wait until the writer holds the turnstile (the .press folder) and waits for the lock.
-        gate = os.open(site_dir / ".press", os.O_RDONLY)
+        # Wait until the writer holds the turnstile (the lock file) and waits for the lock (the folder).
+        gate = os.open(site_dir / ".press" / "lock", os.O_RDONLY)
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:

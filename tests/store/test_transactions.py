@@ -111,7 +111,7 @@ def test_a_journal_is_a_header_and_a_line_per_item_and_replays(site: Site, monke
     _saved(site, "post/a", "title: A\n")
     raw = _journal_of_a_save(site, monkeypatch)
     lines = [json.loads(line) for line in raw.splitlines()]
-    assert lines[0]["journal"] == 2 and (lines[0]["updates"], lines[0]["events"]) == (2, 2)
+    assert lines[0]["journal"] == 3 and (lines[0]["updates"], lines[0]["events"]) == (2, 2)
     assert sorted(line[0] for line in lines[1:]) == ["e", "e", "u", "u"]
     rows = {r["record"]: r for r in json.loads(run_press(site.root, "status", "--json").stdout)["data"]["records"]}
     assert not (site.root / ".press" / "journal").exists()

@@ -9,6 +9,7 @@ import typer
 
 from ..api import Site
 from ..errors import Problem
+from ..gitio import DriverInstall
 from ..workflow.schedule import RunResult, Schedule, ScheduleResult
 from .app import app
 from .helptext import PressTyper
@@ -275,15 +276,63 @@ def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
     The attributes are committed with the site; git config is not, so run
     this once in each clone that merges (CI included). Event logs merge with
-    git's union driver.
+    git's union driver. It also writes .gitattributes in .press/, content/ and
+    models/, which keep git from converting line endings. `press git setup`
+    does all this and installs the git hooks.
     """
     with command("merge-driver install", json_) as out:
         result = open_site(ctx).install_merge_driver()
+        out.done(result, lambda: _render_driver(result))
+
+
+def _render_driver(result: DriverInstall) -> None:
+    files = ([result.attributes_file] if result.added else []) + list(result.nested_added)
+    what = f"added lines to {', '.join(files)}" if files else "attributes already in place"
+    stdout.print(f"{what}; git config merge.pressroom-ref.driver set in {result.repository}")
+
+
+git_app = PressTyper(name="git", no_args_is_help=True, rich_markup_mode=None,
+                     help="Set up a git clone of the site: attributes, merge driver and hooks.")
+app.add_typer(git_app)
+
+
+@git_app.command("setup")
+def git_setup(
+    ctx: typer.Context,
+    no_git_hooks: Annotated[bool, typer.Option("--no-git-hooks", help="Write the attributes and the merge driver "
+                                                                       "only.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Set up this clone: .gitattributes, the merge driver, and git hooks that check the published view.
+
+    Attributes: the merge lines in the site's .gitattributes, and a
+    .gitattributes in .press/, content/ and models/ that keeps git from
+    converting their bytes, whatever core.autocrlf or a text=auto line says;
+    commit them. The merge driver is set in .git/config, and the hooks
+    (post-merge, post-rewrite, post-checkout) in the folder git runs hooks
+    from (core.hooksPath when set): neither is committed, so run this in every
+    clone (CI included). The hooks run `press fsck --view-only` after git
+    merges, rebases or checks out, and print what is broken; they cannot stop
+    git, and never fail it. A hook already there is kept as
+    <hook>.before-pressroom and runs first. Running it again changes nothing.
+    """
+    with command("git setup", json_) as out:
+        result = open_site(ctx).setup_git(hooks=not no_git_hooks)
 
         def render() -> None:
-            what = f"added {len(result.added)} line(s) to" if result.added else "already set up in"
-            stdout.print(f"{what} {result.attributes_file}; git config merge.pressroom-ref.driver set in "
-                         f"{result.repository}")
+            _render_driver(result.driver)
+            hooks = result.hooks
+            if hooks is None:
+                return
+            for name, what in ((hooks.installed, "installed"), (hooks.chained, "installed, chained to the hook "
+                               "that was there (now <hook>.before-pressroom)"), (hooks.updated, "updated"),
+                               (hooks.unchanged, "already installed")):
+                if name:
+                    stdout.print(f"git hooks {', '.join(name)}: {what} in {hooks.hooks_dir}")
+            if hooks.behind_pre_commit:
+                stdout.print(f"git hooks {', '.join(hooks.behind_pre_commit)}: written as <hook>.legacy, which the "
+                             "pre-commit framework's hook runs first")
+            stdout.print(f"they run: {hooks.command}")
 
         out.done(result, render)
 

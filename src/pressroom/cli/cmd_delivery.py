@@ -1,16 +1,19 @@
-"""Delivery to static site generators: export."""
+"""Delivery to static site generators: export, and the audit of what they built."""
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..audit import DEFAULT_MIN_LENGTH
+from ..errors import Problem
 from .app import app
 from .common import JsonOpt, open_site
-from .output import command, stderr, stdout
+from .output import command, print_lines, stderr, stdout
 
 
 class ExportFormat(str, Enum):
@@ -31,6 +34,9 @@ def export(
                                                             "(for a preview deploy).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or remove files press wrote even if they "
                                                         "were edited since.")] = False,
+    body_in_front_matter: Annotated[bool, typer.Option(
+        "--body-in-front-matter", help="With --format markdown: keep the body field in the front matter and "
+                                       "leave the content empty (Hugo runs shortcodes in content).")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Write the published view to a folder for a static site generator.
@@ -42,10 +48,13 @@ def export(
     did not write are never touched: they are reported. A file press wrote and
     someone edited since is not overwritten (exit 1, nothing written) nor
     removed (it is kept and reported), unless --force. Drafts are never
-    exported unless --preview is given.
+    exported unless --preview is given; then each document says draft: true.
+    OUT may not be the site's folder, a folder holding it, or one inside
+    content/ (exit 1): a generator must never see the working files.
     """
     with command("export", json_) as out_:
-        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force)
+        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,
+                                       body_in_front_matter=body_in_front_matter)
 
         def render() -> None:
             view = "current versions (preview)" if result.preview else "the published view"
@@ -65,3 +74,47 @@ def export(
                     stderr.print(f"  ... and {len(foreign) - 20} more", style="dim")
 
         out_.done(result, render)
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="The built site: the folder a generator wrote.",
+                                        show_default=False)],
+    min_length: Annotated[int, typer.Option("--min-length", metavar="N",
+                                            help="Search only text of at least N characters (long values "
+                                                 "sentence by sentence).")] = DEFAULT_MIN_LENGTH,
+    json_: JsonOpt = False,
+) -> None:
+    """Prove a built site holds no text that is in no published version.
+
+    Searches every file under OUT (HTML, XML, JSON, YAML, text...) for the
+    string values of drafts, unpublished edits, archived, withdrawn and deleted
+    records (their versions stay in the store until press gc) and unsaved
+    working files, and for working files copied as is: each found is a leak.
+    Text of a version published once and replaced since is stale. Text that a
+    published version holds is never a finding. Matches text as generators
+    render it: HTML tags and entities, Markdown links and emphasis, smart
+    quotes and dashes, any whitespace. Exit 0: nothing found; exit 1: each
+    finding is listed with its file, record, field and kind.
+    """
+    with command("audit", json_) as out_:
+        result = open_site(ctx).audit(out, min_length=min_length)
+        out_.warn(result.warnings)
+
+        def render() -> None:
+            lines = [f"{f.kind}  {f.file}  {f.record}  {f.field or '(the whole file)'}  "
+                     f"{f.origin}{' ' + f.version[:7] if f.version else ''}: {f.text}" for f in result.findings]
+            print_lines(lines)
+            summary = (f"audited {result.files} file(s) in {result.out} for {result.fragments} fragment(s) "
+                       "of text in no published version")
+            if result.ok:
+                stdout.print(f"{summary}: nothing found")
+
+        errors = [] if result.ok else [Problem(
+            f"{result.leaks} leak(s) and {result.stale} stale text(s) in {result.out}", code="audit_findings",
+            hint="build from `press export` of the published view into an empty folder; "
+                 "press log RECORD shows where the text comes from")]
+        # Warnings go to the envelope's "warnings", once.
+        data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "warnings"}
+        out_.done(data, render, exit_code=0 if result.ok else 1, errors=errors)

@@ -14,7 +14,9 @@ from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
-from .output import EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for, stderr, stdout
+from .helptext import PressTyper
+from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
+                     stderr, stdout)
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
@@ -274,6 +276,65 @@ def fsck(
 
         code = EXIT_DAMAGED if report.problems else EXIT_VIEW_BROKEN if report.violations else 0
         out.done(report, render, exit_code=code, errors=[*report.problems, *report.violations])
+
+
+journal_app = PressTyper(name="journal", no_args_is_help=True, rich_markup_mode=None,
+                          help="A transaction a crash left half-done: show it, finish it, or drop it.")
+app.add_typer(journal_app)
+
+
+@journal_app.command("show")
+def journal_show(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Show the transaction a crash left, if any, and each ref or file that changed under it since.
+
+    Changes nothing. Exit 0 when there is none or the next command finishes it;
+    exit 3 when git (a pull, a checkout) moved refs it would overwrite.
+    """
+    with command("journal show", json_) as out:
+        state = open_site(ctx).journal()
+        moved = [m.problem(state.txn or "") for m in state.moved] if state else []
+
+        def render() -> None:
+            if state is None:
+                stdout.print("no transaction was left half-done")
+            elif state.txn is None:
+                stdout.print(f"{state.path}: a transaction left by a crash, unreadable; `press journal drop` "
+                             "sets it aside")
+            else:
+                stdout.print(f"{state.path}: transaction {state.txn[:12]} left by a crash: {state.refs} ref move(s), "
+                             f"{state.events} event(s), {state.files} store file(s), "
+                             f"{state.working_files} working file(s)")
+                stdout.print("  changed since: check out again the commit it was made on, or `press journal drop`"
+                             if moved else "  any press command (or `press journal finish`) finishes it")
+
+        out.done(state, render, exit_code=EXIT_CONFLICT if moved else EXIT_OK, errors=moved)
+
+
+@journal_app.command("finish")
+def journal_finish(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Finish the transaction a crash left (what any command does first).
+
+    Exit 3, nothing written, when refs it would move changed since it was
+    written (a git pull or checkout): see `press journal show`.
+    """
+    with command("journal finish", json_) as out:
+        txn = open_site(ctx).finish_journal()
+        out.done({"txn": txn}, lambda: stdout.print(f"finished transaction {txn[:12]}" if txn
+                                                     else "no transaction was left half-done"))
+
+
+@journal_app.command("drop")
+def journal_drop(ctx: typer.Context, json_: JsonOpt = False) -> None:
+    """Set aside, unapplied, the transaction a crash left; refs keep their present values.
+
+    The journal is kept beside its place as journal.dropped-<txn> (in the git
+    folder in a git work tree, else in .press/), to inspect or delete.
+    """
+    with command("journal drop", json_) as out:
+        dropped = open_site(ctx).drop_journal()
+        out.done(dropped, lambda: stdout.print(
+            f"dropped transaction {(dropped.txn or 'unreadable')[:12]}; kept as {dropped.kept}" if dropped
+            else "no transaction was left half-done"))
 
 
 def parse_duration(text: str) -> float:

@@ -82,7 +82,8 @@ def save(
     """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
 
     Unchanged content makes no version. A batch is one transaction: if any file is
-    bad, nothing is saved and every problem is listed.
+    bad, nothing is saved and every problem is listed. A new record may not be
+    named index, _index or _anything: site generators misread such files.
     """
     with command("save", json_) as out:
         site = open_site(ctx)

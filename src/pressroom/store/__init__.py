@@ -21,7 +21,8 @@ from .events import EventLogs
 from .fsck import FsckReport, fsck
 from .fsio import fsync_dir, write_atomic
 from .gc import DEFAULT_GRACE, GcReport, gc
-from .journal import Event, FileUpdate, Journal, RefUpdate, SiteFile, check_file_path
+from .journal import (DroppedJournal, Event, FileUpdate, Journal, JournalState, Moved, RefUpdate, SiteFile,
+                      check_file_path)
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
@@ -30,10 +31,13 @@ from .versions import Version
 
 __all__ = [
     "DEFAULT_GRACE",
+    "DroppedJournal",
     "Event",
     "FileUpdate",
     "FsckReport",
     "GcReport",
+    "JournalState",
+    "Moved",
     "OID_RE",
     "REF_KINDS",
     "RefConflict",
@@ -237,9 +241,12 @@ class Store:
 
     # integrity and garbage
 
-    def fsck(self) -> FsckReport:
-        """Check every object, ref, parent chain, event log and the journal (changes nothing)."""
-        return fsck(self)
+    def fsck(self, restore: Callable[[], list[str]] | None = None) -> FsckReport:
+        """Check every object, ref, parent chain, event log and the journal (changes nothing).
+
+        ``restore``: where a checkout git converted is to be restored (see ``fsck.fsck``).
+        """
+        return fsck(self, restore)
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
            extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,
@@ -253,9 +260,22 @@ class Store:
     # writing refs
 
     def recover(self) -> str | None:
-        """Replay a journal left by a crash; return its transaction id, if any."""
+        """Replay a journal left by a crash; return its transaction id, if any.
+
+        JournalConflictError when refs it would move changed since (see ``journal``).
+        """
         with locked(self.lock_path, exclusive=True):
             return self.journal.replay()
+
+    def journal_state(self) -> JournalState | None:
+        """A journal a crash left, and what changed under it since; None when there is none."""
+        with locked(self.lock_path, exclusive=False):
+            return self.journal.state()
+
+    def drop_journal(self) -> DroppedJournal | None:
+        """Set a leftover journal aside without applying it (kept as a file); None when there is none."""
+        with locked(self.lock_path, exclusive=True):
+            return self.journal.drop()
 
     def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
                expect: Iterable[tuple[str, str, str | None]] = (),

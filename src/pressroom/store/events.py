@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .fsio import naming
 from .refs import check_record_key
 
 
@@ -39,7 +40,7 @@ class EventLogs:
         lines = [encode_event(e) for e in events]
         txn = events[0].get("txn") if events else None
         done = 0
-        with open(path, "a+b") as f:
+        with naming(path), open(path, "a+b") as f:
             size = f.seek(0, os.SEEK_END)
             if size:
                 # Lines already written equal ``lines``; a torn one is shorter than its line.

@@ -3,13 +3,21 @@
 Checks, under the shared store lock (so no transaction is half-applied while
 we look), without changing anything:
 
-- every object's bytes hash to its name (read in chunks: memory does not grow
+- every object's bytes hash to its name (a missing ``objects/``, ``refs/`` or
+  ``logs/`` folder is no damage by itself: git keeps no empty folder, and a
+  ref that needs a missing object is reported as such) (read in chunks: memory does not grow
   with the store or with the size of an object);
 - every ref file holds a version id, of an existing version of that record;
 - every version reachable from a ref names an existing blob and parent,
   except where ``pruned/`` says gc cut the history on purpose;
 - every event-log line parses; every ``pruned/`` line is a version id;
-- no transaction journal was left behind by a crash.
+- no transaction journal was left behind by a crash;
+- git did not convert line endings: an object whose bytes hash to its name
+  once CRLF is turned back into LF (a checkout with ``core.autocrlf``), a ref
+  or event log with CRLF lines, or an object whose bytes hash to its name once
+  LF is turned into CRLF (its CRLF was normalised away when it was committed,
+  by a ``text`` attribute) is reported as ``line_endings`` with the git
+  commands that restore the bytes, not as damage.
 
 Memory grows only with the history of one record (the walk remembers the
 versions it saw in that record), never with the number of objects.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +49,22 @@ if TYPE_CHECKING:
 CHUNK = 1024 * 1024
 TEMP_PREFIXES = (".tmp-", ".gc-")
 RESTORE_ALL = "restore .press/ from git (`git checkout -- .press`) or from a backup"
+# `git checkout -- .press` does not rewrite a file whose stat data git holds as clean: the index
+# entries go first, so that every file is written again, now without conversion.
+CHECKED_OUT_CRLF = (
+    "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
+    "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
+    "folder: (1) commit or stash what `git status` lists as changed there; (2) `press git setup` (writes "
+    ".gitattributes and .press/.gitattributes); (3) `git rm -r -q --cached -- {paths} && git checkout HEAD -- "
+    "{paths}`; (4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them"
+)
+COMMITTED_LF = (
+    "the repository holds this object with LF where press wrote CRLF (a text or text=auto attribute "
+    "converted it when it was committed). On the machine that saved it, whose .press/ still holds the "
+    "right bytes: `press git setup`, then `git add --renormalize .press && git commit`, then pull here. "
+    "With no such machine, turn its LF back into CRLF (`perl -pi -e 's/\\n/\\r\\n/' {file}`) "
+    "and commit it"
+)
 
 
 @dataclass(frozen=True)
@@ -64,12 +89,16 @@ class FsckReport:
 
 
 class _Checker:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, restore: Callable[[], list[str]] | None):
         self.store = store
+        self.restore = restore
         self.press = store.root
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.damaged: set[str] = set()
+        # Objects whose bytes git converted: how to turn them back, to read them as versions.
+        self.converted: dict[str, _Undo] = {}
+        self.crlf_files: dict[str, list[Path]] = {"object(s)": [], "ref(s)": [], "event log(s)": []}
         self.objects = self.object_bytes = self.refs = self.versions = self.log_lines = 0
 
     def rel(self, path: Path) -> str:
@@ -90,7 +119,8 @@ class _Checker:
     def check_objects(self) -> None:
         root = self.store.objects.root
         if not root.is_dir():
-            self.problem("store_layout", "the objects folder is missing", root, RESTORE_ALL)
+            # Git keeps no empty folder, so a fresh clone of a new site has none; writes create it.
+            # Without it every ref names a missing version, and the ref walk reports each one.
             return
         with os.scandir(root) as fans:
             fan_names = sorted(e.name for e in fans)
@@ -126,7 +156,15 @@ class _Checker:
         self.objects += 1
         self.object_bytes += size
         got = digest.hexdigest()
-        if got != oid:
+        if got != oid and _hash_file(path, _crlf_to_lf) == oid:
+            self.converted[oid] = _crlf_to_lf
+            self.crlf_files["object(s)"].append(path)
+        elif got != oid and _hash_file(path, _lf_to_crlf) == oid:
+            self.converted[oid] = _lf_to_crlf
+            self.problem("line_endings", f"object {oid[:12]} lost its CRLF line endings in git: its bytes hash to "
+                         f"{oid[:12]} once LF is turned back into CRLF", path,
+                         COMMITTED_LF.format(file=self.rel(path)))
+        elif got != oid:
             self.damaged.add(oid)
             self.problem(
                 "object_damaged", f"object {oid[:12]} is damaged: its bytes hash to {got[:12]}", path,
@@ -171,9 +209,12 @@ class _Checker:
                          "remove it: no press command writes such a name")
             return None
         try:
-            text = path.read_bytes().decode("ascii").strip()
+            raw = path.read_bytes()
+            text = raw.decode("ascii").strip()
         except (UnicodeDecodeError, IsADirectoryError):
-            text = "<unreadable>"
+            raw, text = b"", "<unreadable>"
+        if raw.endswith(b"\r\n") and OID_RE.match(text):
+            self.crlf_files["ref(s)"].append(path)
         if OID_RE.match(text):
             return text
         conflict = parse_conflict(text, kind, record)
@@ -226,11 +267,19 @@ class _Checker:
                 hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`), or the ref "
                         f"(`git checkout -- .press/refs/{kind}/{record}`)")
             else:
-                hint = (f"restore the object from git (`git checkout -- {self.rel(path)}`); if it is lost for "
-                        f"good, accept the shorter history by adding the line {child} to .press/pruned/{record}")
+                # A cherry-pick or revert of save commits merges cleanly and leaves the parent out:
+                # the object is in another commit, not in HEAD.
+                hint = (f"a cherry-pick or revert of save commits leaves a parent out: restore the object from a "
+                        f"commit that has it, with the content it names (`git log --all --format=%h -1 -- "
+                        f"{self.rel(path)}` names one, then `git checkout <commit> -- .press/objects`: objects are "
+                        f"named by their bytes, so this adds the missing ones and changes no other); if it is lost "
+                        f"for good, accept the shorter "
+                        f"history by adding the line {child} to .press/pruned/{record}")
             self.problem("version_missing", f"version {oid[:12]}, named by {named_by}, is missing", path, hint,
                          record=record)
             return None
+        if oid in self.converted:
+            data = b"".join(self.converted[oid]([data]))
         try:
             version = Version.decode(oid, data)
         except StoreDamagedError:
@@ -260,10 +309,13 @@ class _Checker:
     def check_logs(self) -> None:
         for record, path in self.record_files(self.store.logs.root):
             with open(path, "rb") as f:
-                number = 0
+                crlf = False
                 for number, line in enumerate(f, 1):
                     self.log_lines += 1
+                    crlf = crlf or line.endswith(b"\r\n")
                     self.check_log_line(record, path, number, line)
+            if crlf:
+                self.crlf_files["event log(s)"].append(path)
 
     def check_log_line(self, record: str, path: Path, number: int, line: bytes) -> None:
         torn = not line.endswith(b"\n")
@@ -306,20 +358,53 @@ class _Checker:
         return out
 
     def check_journal(self) -> None:
-        path = self.store.journal.path
+        path = self.store.journal.found()
+        if path is None:
+            return
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return
+        # In the git folder (see journal_location), or .press/journal.
+        where = Where(file=self.rel(path) if path.is_relative_to(self.press) else str(path))
         try:
             t = parse_journal(raw)
-            detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
-            hint = ("run any press command that reads the store (e.g. `press status`): it finishes the "
-                    "transaction; then run `press fsck` again")
         except (ValueError, KeyError, TypeError, IndexError):
-            detail = ", and it is unreadable"
-            hint = "inspect it, then remove it to drop that transaction (refs keep their old values)"
-        self.problem("journal_pending", f"a transaction was left half-done by a crash{detail}", path, hint)
+            self.problems.append(Problem(
+                "a transaction was left half-done by a crash, and it is unreadable", "journal_pending", where,
+                "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
+            return
+        moved = self.store.journal.moved(t)
+        missing = self.store.journal.missing(t)
+        detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
+        if missing:
+            detail += f"; {len(missing)} object(s) it names are missing, so it cannot be finished"
+            hint = "drop it with `press journal drop` (refs keep their present values)"
+        elif moved:
+            detail += f"; {len(moved)} ref(s) or file(s) it would change moved since, so it is not replayed"
+            hint = ("`press journal show` lists them; check out again the commit it was made on to finish it, "
+                    "or run `press journal drop`")
+        else:
+            hint = ("run any press command that reads the store (e.g. `press status`, or `press journal finish`): "
+                    "it finishes the transaction; then run `press fsck` again")
+        self.problems.append(Problem(f"a transaction was left half-done by a crash{detail}", "journal_pending",
+                                     where, hint))
+        for m in moved:
+            p = m.problem(t.txn)
+            self.problems.append(Problem(p.message, p.code, p.where, "see the left-over transaction above"))
+
+    def check_line_endings(self) -> None:
+        """One problem for a checkout git converted: one cause, one repair, however many files."""
+        found = {what: paths for what, paths in self.crlf_files.items() if paths}
+        if not found:
+            return
+        counts = ", ".join(f"{len(paths)} {what}" for what, paths in found.items())
+        first = next(iter(found.values()))[0]
+        self.problems.insert(0, Problem(
+            f"git converted the line endings of .press/ when it checked it out: {counts} hold CRLF where "
+            "press wrote LF (objects hash to their names once CRLF is turned back into LF)",
+            "line_endings", Where(file=self.rel(first)),
+            CHECKED_OUT_CRLF.format(paths=" ".join(self.restore() if self.restore else [".press"]))))
 
     def check_root(self) -> None:
         for name in sorted(os.listdir(self.press)):
@@ -327,9 +412,13 @@ class _Checker:
                 self.temp_file(self.press / name)
 
 
-def fsck(store: Store) -> FsckReport:
-    """Check every object, ref, version chain, event log and the journal of ``store``."""
-    checker = _Checker(store)
+def fsck(store: Store, restore: Callable[[], list[str]] | None = None) -> FsckReport:
+    """Check every object, ref, version chain, event log and the journal of ``store``.
+
+    ``restore``: the paths (relative to the site) a checkout git converted
+    must be restored at, asked only when it was; ``.press`` when not given.
+    """
+    checker = _Checker(store, restore)
     with locked(store.lock_path, exclusive=False):
         checker.check_journal()
         checker.check_objects()
@@ -337,7 +426,46 @@ def fsck(store: Store) -> FsckReport:
         checker.check_pruned()
         checker.check_logs()
         checker.check_root()
+        checker.check_line_endings()
     return FsckReport(
         objects=checker.objects, object_bytes=checker.object_bytes, refs=checker.refs, versions=checker.versions,
         log_lines=checker.log_lines, problems=checker.problems, warnings=checker.warnings,
     )
+
+
+_Undo = Callable[[Iterable[bytes]], Iterator[bytes]]
+
+
+def _crlf_to_lf(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """What git's checkout conversion undone gives: CRLF as LF (a CR ending a chunk waits for the next)."""
+    carry = b""
+    for chunk in chunks:
+        chunk = carry + chunk
+        carry = b"\r" if chunk.endswith(b"\r") else b""
+        yield (chunk[:-1] if carry else chunk).replace(b"\r\n", b"\n")
+    yield carry
+
+
+def _lf_to_crlf(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """LF as CRLF: what a file whose CRLF git normalised held. Stops at a CR: such a file was not all CRLF."""
+    for chunk in chunks:
+        if b"\r" in chunk:
+            raise ValueError("holds a CR")
+        yield chunk.replace(b"\n", b"\r\n")
+
+
+def _hash_file(path: Path, undo: _Undo) -> str | None:
+    """The sha256 of a file's bytes with a conversion undone (None when it cannot apply); read in chunks."""
+    digest = hashlib.sha256()
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                yield chunk
+
+    try:
+        for part in undo(chunks()):
+            digest.update(part)
+    except ValueError:
+        return None
+    return digest.hexdigest()

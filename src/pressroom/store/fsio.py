@@ -13,9 +13,12 @@ import errno
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from ..errors import DiskFullError, UnfinishedError, Where
 
 
 def _umask() -> int:
@@ -37,6 +40,18 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def naming(path: Path | str) -> Iterator[None]:
+    """Give an OSError raised in the block the file name ``path`` when it has none:
+    a failed write(2) names no file, and a full disk must say which one."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None:
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from e
+
+
 def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> str:
     """Write ``data`` (bytes, or chunks of them) to a new temp file beside ``path``, with the
     usual mode; return its name.
@@ -48,7 +63,7 @@ def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = Fal
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="~")
     try:
         os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
+        with naming(path), os.fdopen(fd, "wb") as f:
             f.writelines([data] if isinstance(data, bytes) else data)
             if durable:
                 f.flush()
@@ -74,6 +89,43 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, durable: bool = T
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+# The system says there is no room: the disk, the user's quota, or the file size limit (ulimit -f).
+_NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+            errno.EFBIG: "the file size limit is reached"}
+
+
+def is_disk_full(error: OSError) -> bool:
+    """Whether ``error`` says there is no room left to write."""
+    return error.errno in _NO_ROOM
+
+
+def _failure(error: OSError) -> tuple[str, str | None]:
+    """What went wrong, and the file it names (reported as the error's place)."""
+    what = _NO_ROOM.get(error.errno) or error.strerror or str(error)
+    return what, os.fsdecode(error.filename) if error.filename is not None else None
+
+
+def disk_full_error(error: OSError) -> DiskFullError:
+    """The error for a write that found no room before the change was committed."""
+    what, path = _failure(error)
+    return DiskFullError(f"{what}: nothing was changed", where=Where(file=path),
+                         hint="free space on that disk (or raise the limit) and run the command again")
+
+
+def unfinished_error(error: OSError, txn: str, *, replay: bool) -> UnfinishedError:
+    """The error for a write that failed after the commit point of transaction ``txn``."""
+    what, path = _failure(error)
+    if replay:
+        message = (f"{what}: the transaction a crash left ({txn[:12]}) could not be finished, and this command "
+                   "changed nothing")
+    else:
+        message = (f"{what}: the change was made (transaction {txn[:12]} is committed in the store's journal) "
+                   "but not finished")
+    return UnfinishedError(message, where=Where(file=path),
+                           hint="free space (or fix the cause), then run `press journal finish` or any press "
+                                "command: it finishes the change; do not make it again")
 
 
 def _unlink_quietly(path: str) -> None:

@@ -1,8 +1,17 @@
-"""The store lock: an OS file lock (flock) on ``.press/lock``.
+"""The store lock: an OS file lock (flock) on the ``.press`` folder itself.
 
 Writers hold it exclusively, readers shared. The kernel drops a flock when
-its process dies, so a killed ``press`` never leaves a lock that blocks: the
-file stays, the lock does not.
+its process dies, so a killed ``press`` never leaves a lock that blocks.
+
+The folder, not a file in it: a lock file is local to the machine, so it is
+gitignored, and ``git clean -fdX`` removes ignored files. A writer holding a
+flock on a file that was unlinked still holds it, but the next writer
+creates a new file at the same path, locks that, and gets in beside the
+first. Checking after the lock that the file is still the one at the path
+does not help: the second writer's file is. The ``.press`` folder holds
+tracked files, so git never removes it while press runs. (``.press/lock``
+remains: the turnstile below, whose loss costs fairness for an instant,
+never exclusion.)
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import ConflictError, LockTimeoutError, RefusedError, UsageError, Where
+from ..errors import LockTimeoutError, RefusedError, UsageError, Where
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -82,9 +91,10 @@ def _take(fd: int, mode: int, deadline: float, timeout: float, path: Path) -> No
 
 @contextmanager
 def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iterator[int]:
-    """Hold the lock on ``path``; raise LockTimeoutError after ``timeout`` seconds.
+    """Hold the lock of the store whose lock file is ``path`` (a flock on its folder);
+    raise LockTimeoutError after ``timeout`` seconds.
 
-    A stream of readers must not starve a writer, so the lock's folder is a
+    A stream of readers must not starve a writer, so the lock file is a
     turnstile: a writer holds it exclusively while it waits for the lock, and
     a reader passes it shared, queueing behind a waiting writer. A thread that
     already reads reads on under its hold: waiting at the turnstile then would
@@ -108,24 +118,27 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
         return
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        gate: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
         if not is_read_only(e):
             raise
         if exclusive:
             raise read_only_error(path.parent, e) from None
-        fd = _open_read_only(path)
-        if fd is None:
-            with _without_lock(path):
-                yield -1
-            return
+        gate = _open_read_only(path)
     try:
-        gate = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(path.parent, os.O_RDONLY)
+    except BaseException:
+        if gate is not None:
+            os.close(gate)
+        raise
+    try:
         try:
-            _take(gate, mode, deadline, timeout, path)
+            if gate is not None:
+                _take(gate, mode, deadline, timeout, path)
             _take(fd, mode, deadline, timeout, path)
         finally:
-            os.close(gate)
+            if gate is not None:
+                os.close(gate)
         holds: dict = _writing if exclusive else _reading
         holds[key] = fd if exclusive else (fd, 1)
         try:
@@ -138,14 +151,10 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
 
 # A reader on a store it cannot write (a read-only mount, another user's
 # checkout; the lock file is gitignored, so a fresh checkout has none).
-# flock needs no write access, so an existing lock file is opened read-only
-# and locked as usual: a writer on another mount of the same files uses the
-# same file and is waited for. Without a lock file nothing can be locked; but
-# then no writer is running either, because every writer creates the lock file
-# before it writes a ref, a log or a journal. So the read goes ahead unlocked,
-# and if the lock file exists once it is done, a writer may have started
-# meanwhile and the read is refused as a conflict, to be run again (it then
-# finds the file and locks it).
+# flock needs no write access: the folder is locked as usual, and a writer on
+# another mount of the same files waits for the reader or is waited for. An
+# existing lock file is opened read-only to pass the turnstile; without one
+# the reader goes straight to the folder.
 
 
 def _open_read_only(path: Path) -> int | None:
@@ -153,15 +162,3 @@ def _open_read_only(path: Path) -> int | None:
         return os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
-
-
-@contextmanager
-def _without_lock(path: Path) -> Iterator[None]:
-    yield
-    if os.path.lexists(path):
-        raise ConflictError(
-            "a press process started writing to the store while this command read it without a lock "
-            "(the store is read-only here); try again",
-            where=Where(file=str(path)),
-            hint="run the command again",
-        )

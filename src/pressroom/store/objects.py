@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
-from .fsio import can_sync_all, fsync_dir, write_atomic
+from .fsio import can_sync_all, disk_full_error, fsync_dir, is_disk_full, write_atomic
 from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
@@ -69,6 +69,8 @@ class ObjectStore:
             # The first write of most commands: say the store is read-only, not which temp file failed.
             if is_read_only(e):
                 raise read_only_error(self.root.parent, e) from None
+            if is_disk_full(e):
+                raise disk_full_error(e) from None
             raise
         if fresh_dir:
             fsync_dir(self.root)
@@ -98,6 +100,12 @@ class ObjectStore:
                 hint="run `press fsck`; restore .press/objects from git (`git checkout -- .press`)",
             ) from None
         got = hash_bytes(data)
+        if got != oid and hash_bytes(data.replace(b"\r\n", b"\n")) == oid:
+            raise StoreDamagedError(
+                f"object {oid[:12]} was checked out by git with CRLF line endings",
+                where=Where(file=str(path)),
+                hint="run `press fsck`: it gives the git commands that restore the bytes",
+            )
         if got != oid:
             raise StoreDamagedError(
                 f"object {oid[:12]} is damaged: its bytes hash to {got[:12]}",

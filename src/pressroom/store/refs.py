@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
 from .conflicts import RefConflict, RefConflictError, parse_conflict
+from .fsio import naming
 from .objects import OID_RE
 
 REF_KINDS = ("current", "published", "archived")
@@ -108,6 +109,15 @@ class RefFiles:
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}~")
-        tmp.write_bytes(oid.encode() + b"\n")
-        os.replace(tmp, path)
+        try:
+            with naming(path):
+                tmp.write_bytes(oid.encode() + b"\n")
+            os.replace(tmp, path)
+        except BaseException:
+            # A full disk fails the write: leave no temp file behind, one per try.
+            try:
+                tmp.unlink()
+            except FileNotFoundError:
+                pass
+            raise
         return path

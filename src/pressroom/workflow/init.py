@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..gitio import write_attributes
 from ..site import CONFIG_NAME, DEFAULT_CONFIG, STORE_NAME
 from ..store import Store
 from ..store.fsio import write_atomic
@@ -25,7 +26,12 @@ class InitResult:
 
 
 def init_site(path: Path) -> InitResult:
-    """Create ``pressroom.yaml``, ``models/``, ``content/`` and ``.press/`` where missing."""
+    """Create ``pressroom.yaml``, ``models/``, ``content/`` and ``.press/`` where missing.
+
+    And pressroom's lines in ``.gitattributes``, and in ``.press/``, ``content/``
+    and ``models/.gitattributes``, so that git, once the site is in a repository,
+    never converts the store's bytes or the working files' line endings (see ``gitio``).
+    """
     root = path.absolute()
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root} is not a folder")
@@ -42,6 +48,10 @@ def init_site(path: Path) -> InitResult:
     if not store.exists() or _unfinished(store):
         Store.init(store)
         created.append(f"{STORE_NAME}/")
+    written = write_attributes(root)
+    if written.site:
+        created.append(".gitattributes")
+    created.extend(written.nested)
     return InitResult(root=str(root), created=created)
 
 
@@ -51,4 +61,4 @@ def _unfinished(store: Path) -> bool:
     One that holds data is left alone for ``Store.open`` to report."""
     if not store.is_dir() or (store / "format").exists():
         return False
-    return all(not files or files == [".gitignore"] for _dir, _dirs, files in os.walk(store))
+    return all(set(files) <= {".gitignore", ".gitattributes"} for _dir, _dirs, files in os.walk(store))

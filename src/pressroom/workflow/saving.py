@@ -7,7 +7,8 @@ from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
                       StoreDamagedError, UsageError, Where)
-from ..records import RecordKey, list_working, load_record, parse_key, set_fields
+from ..records import (RecordKey, generator_clash, generator_safe_id, list_working, load_record, parse_key,
+                       set_fields)
 from ..site import SiteCore
 from ..store import Event, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
@@ -88,6 +89,11 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     problems: list[Problem] = []
     stats = StatCache(site)
     for key in keys:
+        clash = generator_clash(key) if snapshot.current.get(str(key)) is None and undeleting is None else None
+        if clash is not None:
+            # Only new records: one saved before this rule keeps working, and validate says how to rename it.
+            problems.append(_clash_problem(site, key, clash))
+            continue
         try:
             plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats)
         except PressError as e:
@@ -142,6 +148,13 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
              for p, s in zip(planned, saved) if p.write_working]
     txn = site.store.commit(updates, events, expect=gate.expect, site_files=files)
     return SaveResult(saved=saved, unchanged=unchanged, warnings=gate.warnings, txn=txn, published=published)
+
+
+def _clash_problem(site: SiteCore, key: RecordKey, clash: str) -> Problem:
+    safe = RecordKey(key.model, generator_safe_id(key))
+    return Problem(clash, code="reserved_id", where=Where(file=site.rel(site.working_path(key)), record=str(key)),
+                   hint=f"choose another id: rename the file to {site.rel(site.working_path(safe))}, "
+                        f"then press save {safe}")
 
 
 def _is_published_blob(site: SiteCore, snapshot: Snapshot, record: str, blob: str) -> bool:

@@ -119,6 +119,13 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
     return report
 
 
+def link_violations(site: SiteCore, snapshot: Snapshot, record: str) -> list[Violation]:
+    """The links ``snapshot`` would leave dangling from or to ``record``: what ``press resolve`` checks
+    before it takes a side, as unpublish checks referrers (not cached: the snapshot is a plan)."""
+    return [v for v in _violations(site, snapshot)
+            if v.code == "unpublished_link" and record in (v.record, v.target)]
+
+
 def _state_key(site: SiteCore, snap: Snapshot) -> str:
     """A digest of every ref, every model file and this pressroom: the view's answer depends on nothing else
     (versions are immutable, and logs only matter for records whose refs changed)."""
