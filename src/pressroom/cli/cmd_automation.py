@@ -51,7 +51,7 @@ def stage(
                 stdout.print(f"{result.record} {short(result.version)}: {result.previous} -> {result.stage}")
             render_after(result)
 
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         if not result.changed:
             errors = [Problem(f"nothing to do: {result.record} is already at stage {result.stage}",
                               code="nothing_to_do")]
@@ -96,7 +96,7 @@ def schedule_publish(
         result = open_site(ctx).schedule("publish", ref, at=at, latest=latest, message=message, author=author,
                                          commit=commit)
         out.warn(result.warnings)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
@@ -114,7 +114,7 @@ def schedule_unpublish(
     """Schedule an unpublish (the record goes back to draft at that time)."""
     with command("schedule unpublish", json_) as out:
         result = open_site(ctx).schedule("unpublish", ref, at=at, message=message, author=author, commit=commit)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
@@ -157,7 +157,7 @@ def schedule_cancel(
     """Cancel a pending schedule, or dismiss a failed one. A done schedule cannot be cancelled."""
     with command("schedule cancel", json_) as out:
         result = open_site(ctx).cancel_schedule(id_, message=message, author=author, commit=commit)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "cancelled"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
@@ -200,7 +200,7 @@ def schedule_run(
     with command("schedule run", json_) as out:
         result = open_site(ctx).run_schedule(now=now, author=author, hooks=not no_hooks, commit=commit)
         out.warn(result.warnings)
-        errors = result.problems + after_problems(result)
+        errors = result.problems + after_problems(result, out)
         out.done(result, lambda: _render_run(result), exit_code=EXIT_REFUSED if errors or not result.ok else 0,
                  errors=errors)
 
@@ -259,7 +259,7 @@ def resolve(
                              f"theirs {side(r.theirs)})")
             render_after(result)
 
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 

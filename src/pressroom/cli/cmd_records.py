@@ -112,7 +112,7 @@ def save(
             render_after(result)
 
         out.warn(result.warnings)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, render, exit_code=1 if errors else 0, errors=errors)
 
 
