@@ -67,7 +67,7 @@ class Site(SiteCore):
         who = self.author(author)
         with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = save(self, keys, author=who, message=message, content=content, assignments=assignments,
-                          force=force)
+                          force=force, skip_stale=bool(all or model))
             if all or model:
                 # What --all passes over (content/post/Hello.yaml) is named, not left out in silence.
                 result = dataclasses.replace(result, warnings=[*skipped_working(self.root, model),

@@ -82,7 +82,9 @@ def save(
     """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
 
     Unchanged content makes no version. A batch is one transaction: if any file is
-    bad, nothing is saved and every problem is listed.
+    bad, nothing is saved and every problem is listed. --all and --model pass over
+    a file holding an older version's bytes (a stale git checkout), with a warning
+    naming that version; name the record to save it anyway.
     """
     with command("save", json_) as out:
         site = open_site(ctx)
@@ -106,7 +108,8 @@ def save(
                                                                     else " (first version)")
                          for s in result.saved])
             if not result.saved:
-                stdout.print("nothing to save: content unchanged")
+                stdout.print(f"nothing saved: {len(result.stale)} stale working file(s) passed over"
+                             if result.stale else "nothing to save: content unchanged")
             elif result.unchanged:
                 stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
             render_after(result)
