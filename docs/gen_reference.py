@@ -30,7 +30,8 @@ themselves; `tests/docs/test_docs.py` fails when it is out of date.
 
 Every command takes `--json` and prints one envelope: `command`, `data`,
 `errors`, `exit_code`, `status`, `version`, `warnings`. Exit codes: `0` ok,
-`1` refused, `2` usage, `3` conflict, `4` store damaged, `130` interrupted,
+`1` refused, `2` usage, `3` conflict, `4` store damaged, `5` published view
+broken, `130` interrupted,
 `141` the reader of the output went away (see docs/concepts.md).
 
 """

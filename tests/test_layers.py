@@ -1,4 +1,4 @@
-"""Layers import downward only (DESIGN.md): every import in the package, read from the source.
+"""Layers import downward only (docs/architecture.md): every import in the package, read from the source.
 
 A module may import its own layer and the layers below it. A module that
 fits no layer fails the test: place it in LAYERS.

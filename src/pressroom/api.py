@@ -36,6 +36,7 @@ from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
 from .workflow.unmerged import git_conflicts
+from .workflow.view import ViewReport, check_view
 
 
 class Site(SiteCore):
@@ -189,9 +190,21 @@ class Site(SiteCore):
         report = self.store.fsck()
         refs, others = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
-        pinned = [] if self.store.journal.pending() else _schedule.pinned_problems(self)
-        return dataclasses.replace(report, problems=[*report.problems, *pinned],
+        pending = self.store.journal.pending()
+        pinned = [] if pending else _schedule.pinned_problems(self)
+        # On damaged bytes the view cannot be read whole: the damage is what to fix first.
+        violations = [] if pending or report.problems else check_view(
+            self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems()
+        return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
                                    warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+
+    def check_view(self, *, fresh: bool = False) -> ViewReport:
+        """The whole published view against its rules: every link of every published version
+        names a published record, and no record is in a ref state no command makes (what a git
+        merge, rebase or revert can leave). Changes nothing; cached by the refs unless ``fresh``.
+        """
+        return check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
+                          merging=bool(git_conflicts(self)[0]))
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import NotFoundError, UsageError
+from .errors import NotFoundError, UsageError, ViewBrokenError
 from .models import Model, load_models
 from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
 from .store import Snapshot
 from .workflow.status import derive_status
+from .workflow.view import check_view
 
 VIEWS = ("published", "current")
 # Linked records' documents, by version and depth: authors and tags are linked
@@ -80,6 +81,11 @@ class Reader:
 
     ``view`` is ``published`` (what the public sees) or ``current`` (the
     preview: latest saved versions, never archived or deleted records).
+
+    A view that breaks its rules is never read: a ViewBrokenError lists each
+    violation and its fix. The published view must be closed under links and
+    free of ref states no command makes; a preview reads drafts, so only the
+    ref states bar it.
     """
 
     def __init__(self, site: SiteCore, view: str = "published", snapshot: Snapshot | None = None):
@@ -88,6 +94,7 @@ class Reader:
         self.site = site
         self.view = view
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
+        _refuse_broken(site, self.snapshot, preview=view == "current")
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache = _Lru()
@@ -176,6 +183,16 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     for step in steps[:-1]:
         node = node[step]
     node[steps[-1]] = value
+
+
+def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None:
+    problems = check_view(site, snapshot).problems(preview=preview)
+    if problems:
+        view = "preview" if preview else "published view"
+        raise ViewBrokenError(
+            f"the {view} breaks its rules in {len(problems)} place(s): nothing is read until each is fixed",
+            hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists "
+                 "it again)", problems=problems)
 
 
 def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:

@@ -1,7 +1,7 @@
 """The one exception hierarchy of pressroom.
 
 Each class says what kind of failure it is; the CLI maps the kind to an exit
-code in one place (``pressroom.cli.app``). Subclasses build their message in
+code in one place (``pressroom.cli.output``). Subclasses build their message in
 ``__init__`` and keep their fields, so the JSON envelope can report them.
 """
 
@@ -124,6 +124,13 @@ class LockTimeoutError(ConflictError):
     """The store lock could not be taken in time."""
 
     code = "lock_timeout"
+
+
+class ViewBrokenError(PressError):
+    """The published view breaks its rules (a dangling link, refs no command makes): a state a git
+    merge, rebase or revert made. Nothing is shipped until a command fixes each violation."""
+
+    code = "view_broken"
 
 
 class StoreDamagedError(PressError):

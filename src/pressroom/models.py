@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import BadContentError, NotFoundError, Problem, Where, close_names, did_you_mean
@@ -334,7 +335,7 @@ def load_models(site: SiteCore) -> dict[str, Model]:
     value, an invalid schema, a ``$ref`` outside the file, or an ``x-link`` to a
     model that does not exist raises a BadContentError naming the file and key.
     """
-    files = _model_files(site)
+    files = model_files(site)
     names = set(files) | _content_models(site)
     models: dict[str, Model] = {}
     for name, path in sorted(files.items()):
@@ -375,7 +376,8 @@ def require_model(site: SiteCore, models: Mapping[str, Model], name: str, *, nee
     return model
 
 
-def _model_files(site: SiteCore) -> dict[str, os.PathLike[str]]:
+def model_files(site: SiteCore) -> dict[str, Path]:
+    """The model files of the site by model name (models/<model>.yaml); a badly named file raises."""
     folder = site.models_dir
     if not folder.is_dir():
         return {}

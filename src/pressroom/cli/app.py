@@ -45,8 +45,10 @@ def root(
 
     Exit codes: 0 ok, 1 refused (validation, link closure, nothing to do, or
     an OS error: the message names the path), 2 usage, 3 conflict (concurrent
-    change, lock timeout), 4 store damaged, 130 interrupted (Ctrl-C), 141 the
-    reader of the output went away (press status | head, as with git).
+    change, lock timeout), 4 store damaged, 5 the published view is broken (a
+    git merge left a dangling link: press fsck lists each fix), 130
+    interrupted (Ctrl-C), 141 the reader of the output went away (press status
+    | head, as with git).
     """
     ctx.obj = {"directory": directory}
 

@@ -14,7 +14,7 @@ from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
-from .output import EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, command, exit_code_for, stderr, stdout
+from .output import EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for, stderr, stdout
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
@@ -229,24 +229,51 @@ def revert(
 
 
 @app.command()
-def fsck(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Check the store: object hashes, refs, parent chains, event logs, a left-over transaction.
+def fsck(
+    ctx: typer.Context,
+    view_only: Annotated[bool, typer.Option(
+        "--view-only", help="Check the published view alone (links closed, ref states), not every object's "
+                            "bytes: fast, what the git hooks run after a merge.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Check the store and the published view: hashes, refs, parent chains, logs, dangling links.
 
-    Changes nothing. Exit 4 with a list of what is damaged and what to do.
+    Changes nothing. Exit 4 with a list of what is damaged and what to do;
+    exit 5 when no byte is damaged but the published view breaks its rules (a
+    git merge, rebase or revert left a published record linking to one that is
+    not published, or refs no command makes): each violation names the
+    record and the command that fixes it.
     """
     with command("fsck", json_) as out:
-        report = open_site(ctx).fsck()
+        site = open_site(ctx)
+        if view_only:
+            view = site.check_view()
+
+            def render_view() -> None:
+                if view.ok:
+                    stdout.print(f"checked the published view ({view.published} records): no violations")
+                else:
+                    stdout.print(f"the published view has {len(view.violations)} violation(s)", style="red")
+
+            out.done(view, render_view, exit_code=EXIT_VIEW_BROKEN if view.violations else 0,
+                     errors=view.problems())
+            return
+        report = site.fsck()
         out.warn(report.warnings)
 
         def render() -> None:
             summary = (f"checked {report.objects} objects ({_size(report.object_bytes)}), {report.refs} refs, "
                        f"{report.versions} versions, {report.log_lines} event-log lines")
-            if report.ok:
-                stdout.print(f"{summary}: no problems")
-            else:
+            if report.problems:
                 stdout.print(f"{summary}: {len(report.problems)} problem(s)", style="red")
+            elif report.violations:
+                stdout.print(f"{summary}: the published view has {len(report.violations)} violation(s)",
+                             style="red")
+            else:
+                stdout.print(f"{summary}: no problems")
 
-        out.done(report, render, exit_code=0 if report.ok else EXIT_DAMAGED, errors=report.problems)
+        code = EXIT_DAMAGED if report.problems else EXIT_VIEW_BROKEN if report.violations else 0
+        out.done(report, render, exit_code=code, errors=[*report.problems, *report.violations])
 
 
 def parse_duration(text: str) -> float:

@@ -152,7 +152,7 @@ def status(
             stdout.print(f"{len(result.records)} record(s): {counts}{note}", style="dim")
 
         out.warn(result.warnings)
-        out.done({"records": result.records, "counts": result.counts()}, render)
+        out.done({"records": result.records, "counts": result.counts(), "violations": result.violations}, render)
 
 
 def _name(author: str | None) -> str:

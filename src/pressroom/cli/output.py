@@ -16,22 +16,25 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
-from ..errors import ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
+from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
+                      ViewBrokenError, Where)
 
 ENVELOPE_VERSION = 1
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_DAMAGED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_VIEW_BROKEN = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 # Order matters: the first class an error is an instance of gives its code.
 _EXIT_CODES: list[tuple[type[PressError], int, str]] = [
     (StoreDamagedError, EXIT_DAMAGED, "damaged"),
+    (ViewBrokenError, EXIT_VIEW_BROKEN, "view_broken"),
     (ConflictError, EXIT_CONFLICT, "conflict"),
     (UsageError, EXIT_USAGE, "usage"),
     (RefusedError, EXIT_REFUSED, "refused"),
     (PressError, EXIT_REFUSED, "refused"),
 ]
 STATUS_OF_CODE = {EXIT_OK: "ok", EXIT_REFUSED: "refused", EXIT_USAGE: "usage", EXIT_CONFLICT: "conflict",
-                  EXIT_DAMAGED: "damaged", EXIT_INTERRUPTED: "interrupted"}
+                  EXIT_DAMAGED: "damaged", EXIT_VIEW_BROKEN: "view_broken",
+                  EXIT_INTERRUPTED: "interrupted"}
 # Every change goes through the journal, so an interrupted command either made its
 # change whole or not at all; only the user can tell which they are looking for.
 INTERRUPTED = "interrupted: the store is consistent; run `press status` to see whether the change was made"

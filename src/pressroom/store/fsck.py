@@ -53,10 +53,14 @@ class FsckReport:
     log_lines: int = 0
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # The published view's violations (a dangling link, refs no command makes): not damage to bytes,
+    # a state git made. The store cannot see links; the site fills this in.
+    violations: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """No damage and no violation."""
+        return not self.problems and not self.violations
 
 
 class _Checker:

@@ -339,8 +339,8 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
         if action == "archive":
             updates.append(RefUpdate("archived", r, snap.archived.get(r), m.version))
             extra[r] = {"archived": m.version}
-        if action == "delete":
-            updates.append(RefUpdate("current", r, snap.current.get(r), None))
+        if action == "delete" and r in snap.current:
+            updates.append(RefUpdate("current", r, snap.current[r], None))
             if r in snap.archived:
                 updates.append(RefUpdate("archived", r, snap.archived[r], None))
             extra[r] = {"published": snap.published.get(r), "archived": snap.archived.get(r)}
@@ -373,11 +373,13 @@ def _nothing_to_do(snap: Snapshot, action: str, record: str) -> str | None:
     status = derive_status(snap, record)
     if action == "unpublish" and record not in snap.published:
         return f"is not published ({status})"
-    if action == "archive" and record in snap.archived:
+    # A git merge can leave a record archived and published, or published with no current:
+    # archive and delete are the fixes `press fsck` names for those, so they act on them.
+    if action == "archive" and record in snap.archived and record not in snap.published:
         return "is already archived"
     if action == "archive" and record not in snap.current:
         return "has no current version (deleted)"
-    if action == "delete" and record not in snap.current:
+    if action == "delete" and not any(record in getattr(snap, k) for k in ("current", "published", "archived")):
         return "is already deleted"
     return None
 
@@ -386,7 +388,7 @@ def _unsaved(site: SiteCore, snap: Snapshot, record: str, force: bool) -> list[P
     """Deleting removes the working file: refuse to lose changes that were never saved."""
     key = RecordKey(*record.split("/", 1))
     path = site.working_path(key)
-    if force or not path.is_file() or path.is_symlink():
+    if force or record not in snap.current or not path.is_file() or path.is_symlink():
         return []
     blob = site.store.get_version(snap.current[record]).blob
     if hash_bytes(path.read_bytes()) == blob:

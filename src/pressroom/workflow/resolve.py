@@ -6,8 +6,9 @@ descend from each other leaves the ref file in conflict (``store/conflicts``).
 record; ``--version V`` points them all at V (any version of the record:
 either side's history). One transaction, logged as ``resolve`` events. The
 versions chosen must be in the store (after the merge, both sides' objects
-are). A published version whose links point at unpublished records is
-reported as a warning: the side chosen was already public on its branch.
+are). A choice that would leave the published view with a dangling link is
+refused, as ``unpublish`` refuses: the chosen published version links to an
+unpublished record, or published records link to one the choice withdraws.
 When ``current`` is resolved and git left conflict markers in the working
 file too, the file gets the chosen version's content (a working file without
 markers is the user's, and is left alone).
@@ -23,10 +24,10 @@ from ..naming import MIN_PREFIX, versions_by_prefix
 from ..gitio import mark_resolved
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, RefConflict, RefUpdate, SiteFile, StoreDamagedError, hash_bytes
+from ..store import Event, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
 from .common import event, now_iso
 from .unmerged import git_conflicts
-from .validation import Reader
+from .view import link_violations
 
 SIDES = ("ours", "theirs", "version")
 
@@ -93,7 +94,8 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     events = [Event(record, event("resolve", author=author, time=time, old=None, new=r.chosen,
                                   message=f"{r.kind}: took {side} {(r.chosen or 'deleted')[:7]}" + (f": {message}" if message else ""),
                                   kind=r.kind, ours=r.ours, theirs=r.theirs)) for r in resolved]
-    warnings = _dangling(site, snapshot, record, resolved)
+    _refuse_dangling(site, snapshot, record, side, resolved)
+    warnings: list[Problem] = []
     current = next((r.chosen for r in resolved if r.kind == "current"), None)
     path = site.working_path(key)
     files = []
@@ -153,12 +155,31 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
     return found[0]
 
 
-def _dangling(site: SiteCore, snapshot: Any, record: str, resolved: list[Resolved]) -> list[Problem]:
-    published = next((r.chosen for r in resolved if r.kind == "published"), None)
-    if published is None:
-        return []
-    public = set(snapshot.published) | {c.record for c in snapshot.conflicts if c.kind == "published"}
-    reader = Reader(site, snapshot=snapshot)
-    return [Problem(f"the published version links to {key}, which is not published", "unpublished_link",
-                    Where(record=record, path=path), f"publish it: press publish {key}")
-            for path, key in reader.links(record, published) if str(key) not in public]
+def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str, resolved: list[Resolved]) -> None:
+    """Refuse a choice that breaks the link rule, as unpublish refuses to strand a referrer: the
+    chosen published version links to an unpublished record, or published records link to this one
+    and the choice takes it out of the published view."""
+    after = {kind: dict(getattr(snapshot, kind)) for kind in ("current", "published", "archived")}
+    for c in snapshot.conflicts:
+        # Another record still in conflict: judged as public if either side keeps it so.
+        if c.record != record and (c.ours or c.theirs):
+            after[c.kind].setdefault(c.record, c.ours or c.theirs)
+    for r in resolved:
+        if r.chosen is None:
+            after[r.kind].pop(record, None)
+        else:
+            after[r.kind][record] = r.chosen
+    found = link_violations(site, Snapshot(**after), record)
+    if not found:
+        return
+    referrers = sorted({v.record for v in found if v.record != record})
+    fixes = []
+    if referrers:
+        fixes.append(f"unpublish its referrers first (press unpublish {' '.join(referrers)})")
+    targets = sorted({v.target for v in found if v.record == record and v.target})
+    if targets:
+        fixes.append(f"publish what it links to first (press publish {' '.join(targets)} --cascade)")
+    raise RefusedError(f"taking {side}: the published view would not be closed under links, nothing was changed",
+                       where=Where(record=record),
+                       hint="take the other side, or " + ", or ".join(fixes),
+                       problems=[v.problem() for v in found])

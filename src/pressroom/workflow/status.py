@@ -12,6 +12,7 @@ from ..store import Snapshot
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
 from .unmerged import git_conflicts
+from .view import Violation, check_view
 
 STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
 
@@ -52,6 +53,8 @@ class StatusResult:
 
     records: list[RecordStatus] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # The published view's violations (also first among the warnings): status still exits 0.
+    violations: list[Violation] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}
@@ -80,7 +83,11 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         keys = sorted(known | set(list_working(site.root, model)))
         if model:
             keys = [k for k in keys if k.model == model]
-    rows, warnings = [], [stage_warning] if stage_warning else []
+    # What a git merge broke comes first: it is what to fix before anything ships.
+    violations = check_view(site, snapshot, merging=bool(git_refs)).violations
+    rows, warnings = [], [v.problem() for v in violations]
+    if stage_warning:
+        warnings.append(stage_warning)
     if not names:
         warnings.extend(skipped_working(site.root, model))
     warnings.extend(git_warnings)
@@ -102,7 +109,7 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
             warnings.append(warning)
     # Records no longer anywhere are forgotten only by a status of the whole site.
     cache.save(keep=None if names or model else {str(k) for k in keys})
-    return StatusResult(records=rows, warnings=warnings)
+    return StatusResult(records=rows, warnings=warnings, violations=violations)
 
 
 def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,

@@ -1,0 +1,238 @@
+"""The whole-view check: is the published view one that press commands could have made?
+
+Every command keeps the published view closed under links, but git does not:
+a clean merge, a rebase, a ``git revert`` or ``press resolve`` can bring any
+combination of ref files. This check looks at the view as a whole and lists
+each violation with the command that fixes it:
+
+- ``unpublished_link``: a published version links to a record that is not
+  published (or does not exist at all);
+- ``published_without_current`` / ``archived_without_current``: a record
+  public or archived with no current version (one branch deleted it, the
+  other published it);
+- ``published_and_archived``: one branch archived the record, the other
+  published it again;
+- ``foreign_version``: a published ref names a version of another record
+  (export would ship that data under the wrong name);
+- ``refs_without_log``: a record has refs but no event log;
+- ``refs_missing``: an event log says the record exists, but it has no refs
+  (``.press/refs`` deleted or not checked out).
+
+Nothing is repaired here: taking a referrer off the site is a choice for the
+user, not for a check. The result is cached by the state of the refs and the
+model files (``.press/cache``), so commands that run it on every call (status,
+export, the read API) pay for reading versions only when a ref moved; fsck
+always checks afresh, and only it looks for logs whose refs all went missing
+when no ref moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..errors import Problem, Where
+from ..models import model_files
+from ..site import SiteCore
+from ..store import Snapshot
+from .validation import Reader
+
+# Codes of the violations that concern ref states only: they also bar a preview
+# (which reads drafts and so is exempt from the link rule, not from these).
+STATE_CODES = frozenset({"published_without_current", "archived_without_current", "published_and_archived",
+                         "foreign_version", "refs_without_log", "refs_missing"})
+_CACHE_KIND = "view/1"
+# Log actions that create or remove a record's current ref: the last of them says whether it should exist.
+_EXISTENCE_ACTIONS = frozenset({"save", "revert", "delete", "resolve"})
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way the published view breaks the rules, and the command that fixes it."""
+
+    code: str
+    record: str
+    message: str
+    fix: str
+    target: str | None = None  # the record linked to, for unpublished_link
+    path: str | None = None  # the field holding the link
+
+    def problem(self) -> Problem:
+        """As an error of the JSON envelope and the human output."""
+        return Problem(self.message, self.code, Where(record=self.record, path=self.path), self.fix)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class ViewReport:
+    """The violations found, and how many published records were looked at."""
+
+    violations: list[Violation] = field(default_factory=list)
+    published: int = 0
+    cached: bool = False
+    # Refs are in merge conflict: the view is judged once `press resolve` ends the conflicts.
+    merging: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def states(self) -> list[Violation]:
+        """The ref-state violations alone: what bars a preview too."""
+        return [v for v in self.violations if v.code in STATE_CODES]
+
+    def problems(self, *, preview: bool = False) -> list[Problem]:
+        return [v.problem() for v in (self.states() if preview else self.violations)]
+
+
+def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool = False,
+               merging: bool = False) -> ViewReport:
+    """Check the published view of ``snapshot`` (default: the store's refs now).
+
+    ``fresh`` skips the cache (fsck); otherwise an answer for the same refs and
+    models is read from the cache. ``merging``: the caller knows from git that
+    refs are unmerged in its index (one side deleted them), which the ref files
+    alone do not show.
+    """
+    snap = snapshot if snapshot is not None else site.store.snapshot()
+    if snap.conflicts or merging:
+        # Refs in merge conflict are not the view yet: the conflicts are reported, and
+        # `press resolve` checks the view for each choice.
+        return ViewReport(published=len(snap.published), merging=True)
+    key = _state_key(site, snap)
+    if not fresh:
+        hit = site.store.cache.get_many(_CACHE_KIND, [key]).get(key)
+        if isinstance(hit, dict):
+            try:
+                return ViewReport(violations=[Violation(**v) for v in hit["violations"]],
+                                  published=hit["published"], cached=True)
+            except (KeyError, TypeError):
+                pass
+    report = ViewReport(violations=_violations(site, snap), published=len(snap.published))
+    site.store.cache.put_many(_CACHE_KIND, {key: {"violations": [v.as_dict() for v in report.violations],
+                                                  "published": report.published}})
+    return report
+
+
+def link_violations(site: SiteCore, snapshot: Snapshot, record: str) -> list[Violation]:
+    """The links ``snapshot`` would leave dangling from or to ``record``: what ``press resolve`` checks
+    before it takes a side, as unpublish checks referrers (not cached: the snapshot is a plan)."""
+    return [v for v in _violations(site, snapshot)
+            if v.code == "unpublished_link" and record in (v.record, v.target)]
+
+
+def _state_key(site: SiteCore, snap: Snapshot) -> str:
+    """A digest of every ref, every model file and this pressroom: the view's answer depends on nothing else
+    (versions are immutable, and logs only matter for records whose refs changed)."""
+    h = hashlib.sha256(__version__.encode())
+    for kind in ("current", "published", "archived"):
+        h.update(f"\0{kind}".encode())
+        for record, oid in sorted(getattr(snap, kind).items()):
+            h.update(f"\n{record} {oid}".encode())
+    for name, path in sorted(model_files(site).items()):
+        try:
+            h.update(f"\0{name}\0".encode() + path.read_bytes())
+        except OSError:
+            h.update(f"\0{name}\0unreadable".encode())
+    return h.hexdigest()
+
+
+def _violations(site: SiteCore, snap: Snapshot) -> list[Violation]:
+    out: list[Violation] = []
+    logged = _logged_records(site)
+    for record in snap.records():
+        out.extend(_state_violations(snap, record, log=None if record in logged else _store_rel(site, "logs", record)))
+    for record in sorted(logged - set(snap.records())):
+        if _expects_refs(site, record):
+            out.append(Violation(
+                "refs_missing", record, "its event log says it exists, but it has no refs",
+                f"restore its refs from git: git checkout -- {_store_rel(site, 'refs')}"))
+    reader = Reader(site, snapshot=snap)
+    for record, oid in sorted(snap.published.items()):
+        version = reader.version(oid)
+        if version.record != record:
+            out.append(Violation(
+                "foreign_version", record, f"its published ref names a version of {version.record}",
+                f"restore the ref from git: git checkout -- {_store_rel(site, 'refs', 'published', record)}"))
+            continue
+        for path, target in reader.links(record, oid):
+            t = str(target)
+            if t not in snap.published:
+                out.append(_link_violation(snap, record, path, t))
+    reader.checks.flush()
+    return out
+
+
+def _state_violations(snap: Snapshot, record: str, *, log: str | None) -> list[Violation]:
+    """``log``: where the record's missing event log belongs, or None when it has one."""
+    current, published, archived = (snap.get(k, record) for k in ("current", "published", "archived"))
+    out = []
+    if published and archived:
+        out.append(Violation(
+            "published_and_archived", record, "is published and archived at once (one branch archived it, "
+            "the other published it)",
+            f"keep it withdrawn: press archive {record}; or public: press publish {record}"))
+    if current is None and published:
+        out.append(Violation(
+            "published_without_current", record, "is published but has no current version (one branch "
+            "deleted it, the other published it)",
+            f"take it off the site: press delete {record}; or keep it: press revert {record} --to {published[:12]}"))
+    elif current is None and archived:
+        out.append(Violation(
+            "archived_without_current", record, "is archived but has no current version",
+            f"delete it for good: press delete {record}; or keep it: press revert {record} --to {archived[:12]}"))
+    if log is not None:
+        out.append(Violation(
+            "refs_without_log", record, "has refs but no event log",
+            f"restore the log from git: git checkout -- {log}"))
+    return out
+
+
+def _link_violation(snap: Snapshot, record: str, path: str, target: str) -> Violation:
+    if target in snap.current:
+        state = "archived" if target in snap.archived else "not published"
+        return Violation("unpublished_link", record, f"links to {target}, which is {state}",
+                         f"publish it: press publish {target} --cascade; or take {record} off the site: "
+                         f"press unpublish {record}", target=target, path=path)
+    return Violation("unpublished_link", record, f"links to {target}, which does not exist",
+                     f"take {record} off the site: press unpublish {record}; or restore {target} "
+                     f"(press save {target}, then press publish {target})", target=target, path=path)
+
+
+def _logged_records(site: SiteCore) -> set[str]:
+    """``model/id`` of every event log, from the folder listing alone."""
+    root = site.store.logs.root
+    out: set[str] = set()
+    try:
+        models = list(os.scandir(root))
+    except FileNotFoundError:
+        return out
+    for m in models:
+        if not m.is_dir(follow_symlinks=False):
+            continue
+        with os.scandir(m.path) as entries:
+            out.update(f"{m.name}/{e.name}" for e in entries if e.is_file(follow_symlinks=False)
+                       and not e.name.startswith("."))
+    return out
+
+
+def _expects_refs(site: SiteCore, record: str) -> bool:
+    """Whether the log's last event that creates or removes the record leaves it existing."""
+    for ev in reversed(site.store.logs.read(record)):
+        action = ev.get("action")
+        if action in _EXISTENCE_ACTIONS:
+            if action == "resolve":
+                if ev.get("kind") != "current":
+                    continue
+                return ev.get("new") is not None
+            return action != "delete"
+    return False
+
+
+def _store_rel(site: SiteCore, *parts: str) -> str:
+    return "/".join([site.rel(site.store.root), *parts])
