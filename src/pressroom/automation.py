@@ -132,6 +132,8 @@ class Automation:
             "message": self.message,
             "records": list(dict.fromkeys(c.record for c in changes)),
             "changes": [dataclasses.asdict(c) for c in changes],
+            # The schedules carried out: the same id in two deploys means two clones each ran it.
+            "schedule_ids": list(dict.fromkeys(c.schedule for c in changes if c.schedule)),
             "commit": commit.sha if commit else None,
             **(extra or {}),
         }

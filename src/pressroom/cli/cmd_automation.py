@@ -1,4 +1,4 @@
-"""Commands for CI and teams: stage, schedule (publish, unpublish, list, cancel, next, run),
+"""Commands for CI and teams: stage, schedule (publish, unpublish, list, cancel, ack, next, run),
 resolve, merge-driver (install, run)."""
 
 from __future__ import annotations
@@ -159,6 +159,29 @@ def schedule_cancel(
         result = open_site(ctx).cancel_schedule(id_, message=message, author=author, commit=commit)
         errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "cancelled"), exit_code=EXIT_REFUSED if errors else 0,
+                 errors=errors)
+
+
+@schedule_app.command("ack")
+def schedule_ack(
+    ctx: typer.Context,
+    id_: Annotated[str, typer.Argument(metavar="ID", help="The schedule's id (press fsck names it).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Acknowledge a schedule carried out more than once, so fsck and status stop reporting it.
+
+    Two clones that each ran `press schedule run` both carry out a due
+    schedule (and run its hooks); after git merges them, fsck (exit 5) and
+    status name it. Check what the extra runs' hooks did (a second deploy),
+    then acknowledge it. Refused (exit 1) for a schedule that ran once.
+    """
+    with command("schedule ack", json_) as out:
+        result = open_site(ctx).acknowledge_schedule(id_, message=message, author=author, commit=commit)
+        errors = after_problems(result, out)
+        out.done(result, lambda: _render_scheduled(result, "acknowledged"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
 
