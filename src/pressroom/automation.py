@@ -8,10 +8,11 @@ Every store-changing ``Site`` method runs its work inside ``Automation``:
 2. the store records every file the command writes (``Store.tracking``);
 3. after the change, the command's files are committed, alone (``gitio``),
    with a message saying what happened: ``publish post/hello (+2 by cascade)``.
-   The commit holds a whole state of each record the command touched: its
-   three refs, its event log and pruned marks, the objects its refs name
-   that HEAD lacks, and its working file when that holds the current
-   version's bytes (a file with unsaved edits is left out, with a warning).
+   The commit holds a whole state of each record the command touched, and
+   of each record a committed published version links to: its three refs,
+   its event log and pruned marks, the objects its refs name that HEAD
+   lacks, and its working file when that holds the current version's bytes
+   (a file with unsaved edits is left out, with a warning).
    A clone of the commit then shows what the site shows, even when earlier
    commands ran without ``--commit``;
 4. then the hooks of each event run (``hooks``), with the commit id in their
@@ -35,9 +36,10 @@ from .gitio import GitCommit, commit_paths, require_work_tree
 from .hooks import HookRun, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import REF_KINDS, RefConflictError, hash_bytes
+from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
 from .workflow.common import now_iso
 from .workflow.unmerged import git_conflicts
+from .workflow.validation import Reader
 
 DOCUMENT_VERSION = 1
 # The hook event fired by each action that changes the published view.
@@ -139,24 +141,32 @@ class Automation:
         }
 
     def _state(self, changes: list[Change]) -> tuple[list[Path], list[str], list[Problem]]:
-        """The files that make a whole state of each record ``changes`` name, the versions
-        whose objects the commit needs, and a warning per working file left out.
+        """The files that make a whole state of each record ``changes`` name, and of each record
+        their published versions link to; the versions whose objects the commit needs; a
+        warning per working file left out.
 
         A record's refs, log and pruned marks go together: a commit of the
         ``published`` ref alone, over a ``current`` ref saved without
-        ``--commit``, checks out as published newer than current.
+        ``--commit``, checks out as published newer than current. The records
+        a committed published version links to come along (one published
+        earlier without ``--commit`` would dangle in a clone).
         """
         store = self.site.store
         paths = set(self.touched)
         versions: list[str] = []
         warnings: list[Problem] = []
-        for record in dict.fromkeys(c.record for c in changes):
+        # Links only: no snapshot of every ref is needed, and the check cache knows most blobs' links.
+        reader: Reader | None = None
+        todo = list(dict.fromkeys(c.record for c in changes))
+        seen = set(todo)
+        while todo:
+            record = todo.pop()
             try:
                 key = RecordKey(*record.split("/", 1))
                 refs = {kind: store.refs.path(kind, record) for kind in REF_KINDS}
             except (TypeError, ValueError):
                 continue
-            current = None
+            held: dict[str, str] = {}
             for kind, path in refs.items():
                 try:
                     oid = store.refs.read(kind, record)
@@ -165,21 +175,32 @@ class Automation:
                     continue
                 paths.add(path)
                 if oid:
-                    versions.append(oid)
-                if kind == "current":
-                    current = oid
+                    held[kind] = oid
+            versions.extend(held.values())
             paths.update((store.logs.path(record), store.pruned.path(record)))
+            if "published" in held:
+                reader = reader or Reader(self.site, snapshot=Snapshot())
+                try:
+                    links = reader.links(record, held["published"])
+                except PressError:
+                    links = []  # an unreadable version: fsck says so; the commit still holds the refs
+                for _path, target in links:
+                    if str(target) not in seen:
+                        seen.add(str(target))
+                        todo.append(str(target))
             working = self.site.working_path(key)
-            if current is None:
+            if "current" not in held:
                 if not working.exists():
                     paths.add(working)  # a delete: git records the removal
                 continue
-            problem = self._unsaved(key, working, current)
+            problem = self._unsaved(key, working, held["current"])
             if problem is None:
                 paths.add(working)
             else:
                 warnings.append(problem)
-        return sorted(paths), versions, warnings
+        if reader is not None:
+            reader.checks.flush()
+        return sorted(paths), versions, sorted(warnings, key=lambda w: w.where.record or "")
 
     def _unsaved(self, key: RecordKey, working: Path, current: str) -> Problem | None:
         """None when the working file holds ``current``'s bytes, else why it stays out of the commit."""

@@ -86,6 +86,21 @@ def test_a_cascade_commit_brings_every_record_it_touched_whole(repo: Path, tmp_p
     assert_clone_matches(repo, tmp_path)
 
 
+def test_a_record_published_earlier_without_commit_comes_with_its_referrer(repo: Path, tmp_path: Path) -> None:
+    """post/x links to author/ada, published before without --commit: the clone's view must not dangle."""
+    write(repo, "author/ada", "name: Ada\n")
+    assert run_press(repo, "save", "author/ada").returncode == 0
+    assert run_press(repo, "publish", "author/ada").returncode == 0  # no --commit
+    write(repo, "post/x", "title: X\nauthor: ada\n")
+    assert run_press(repo, "save", "post/x").returncode == 0
+    code, env = press_json(repo, "publish", "post/x", "--commit")  # no cascade needed: ada is published
+    assert code == 0, env
+    assert [m["record"] for m in env["data"]["moves"]] == ["post/x"]
+    assert {"site/.press/refs/published/author/ada", "site/.press/refs/current/author/ada",
+            "site/content/author/ada.yaml"} <= committed_files(repo.parent)
+    assert_clone_matches(repo, tmp_path)
+
+
 def test_a_ref_removed_without_commit_is_committed_removed(repo: Path, tmp_path: Path) -> None:
     write(repo, "post/x", "title: X\n")
     assert run_press(repo, "save", "post/x", "--commit").returncode == 0
