@@ -65,15 +65,15 @@ def repeated_runs(site: SiteCore) -> list[Runs]:
         return []
     out = []
     for name in names:
-        raw = site.store.read_file(f"{FOLDER}/{name}")
         try:
+            raw = site.store.read_file(f"{FOLDER}/{name}")
             doc = json.loads(raw) if raw is not None else None
             if not isinstance(doc, dict) or doc.get("state") != "done":
                 continue
             sid, record, action, at = (str(doc[k]) for k in ("id", "record", "action", "at"))
             acknowledged = int(doc.get("acknowledged") or 0)
-        except (ValueError, KeyError, TypeError):
-            continue  # an unreadable schedule is reported by `schedule list` and fsck's reading of it
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # an unreadable schedule is `schedule list`'s to report, with its file
         txns = runs_of(site, sid, record)
         if len(txns) > max(1, acknowledged):
             out.append(Runs(schedule=sid, action=action, record=record, at=at, txns=txns, acknowledged=acknowledged))
