@@ -246,13 +246,16 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
         written) and, when stale, kept; ``force`` overwrites or removes it.
+        ``body_in_front_matter`` (markdown): no content after the front matter,
+        the body stays a field (for Hugo, which runs shortcodes in content).
         """
-        return export_view(self, out, format=format, preview=preview, force=force)
+        return export_view(self, out, format=format, preview=preview, force=force,
+                           body_in_front_matter=body_in_front_matter)
 
     # review stages, schedules, merges
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import NotFoundError, UsageError, ViewBrokenError
@@ -22,7 +22,7 @@ from .models import Model, load_models
 from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
-from .store import Snapshot
+from .store import Snapshot, Version
 from .workflow.status import derive_status
 from .workflow.view import check_view
 
@@ -30,6 +30,9 @@ VIEWS = ("published", "current")
 # Linked records' documents, by version and depth: authors and tags are linked
 # from many posts. Bounded, so a long iteration does not accumulate them.
 _CACHE_SIZE = 512
+# Linked records' names (labels), by record: short strings, so many more fit. Each record read
+# for itself leaves its name here, so most links need no second read of the record they name.
+_NAMES_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class Record:
     ``data`` holds only dict, list, str, int, float, bool and None (dates as
     ISO 8601 strings). With ``resolve_links``, a link field holds the linked
     record's ``document()`` instead of its id.
+
+    ``draft``: this version is not the record's published one (a preview of a
+    draft or of unpublished edits). ``published_at``: when this version was
+    published, None when it never was. ``labels``: for each record this one
+    links to (``author/ada``), a name to show for it: the linked record's
+    ``title``, else its ``name``, else its id, read in the same view; what a
+    byline or a taxonomy shows, while the data keeps the ids.
     """
 
     record: str
@@ -49,6 +59,8 @@ class Record:
     published_at: str | None
     updated_at: str
     data: dict[str, Any]
+    draft: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
         """What ``press export`` writes for this record (status is left out: it is
@@ -59,19 +71,29 @@ class Record:
             "model": self.model,
             "id": self.id,
             "version": self.version,
+            "draft": self.draft,
             "published_at": self.published_at,
             "updated_at": self.updated_at,
+            "labels": self.labels,
             "data": self.data,
         }
 
 
 class _Lru(OrderedDict):
+    def __init__(self, size: int = _CACHE_SIZE):
+        super().__init__()
+        self.size = size
+
     def fetch(self, key: Any, make: Any) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
-        value = self[key] = make()
-        if len(self) > _CACHE_SIZE:
+        return self.put(key, make())
+
+    def put(self, key: Any, value: Any) -> Any:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.size:
             self.popitem(last=False)
         return value
 
@@ -98,8 +120,9 @@ class Reader:
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache = _Lru()
+        self._names = _Lru(_NAMES_SIZE)
         # The last answer of published_at: export asks it twice for each record in a row.
-        self._published_at: tuple[str, str | None] | None = None
+        self._published_at: tuple[tuple[str, str], str | None] | None = None
 
     @property
     def models(self) -> dict[str, Model]:
@@ -133,31 +156,54 @@ class Reader:
 
     def read(self, record: str, oid: str, *, resolve_links: int = 0) -> Record:
         """Record ``record`` at version ``oid``, its links resolved ``resolve_links`` deep."""
-        version = self.site.store.get_version(oid)
-        data = load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
+        version, data = self._load(record, oid)
         model, _, rid = record.partition("/")
+        if oid == self.version_of(record):
+            self._names.put(record, _display_name(data, rid))
+        labels = self.labels(model, data)
         if resolve_links > 0:
             data = self._resolve(model, data, resolve_links)
         return Record(
             record=record, model=model, id=rid, version=oid,
             status=derive_status(self.snapshot, record),
-            published_at=self.published_at(record), updated_at=version.time, data=data,
+            published_at=self.published_at(record, oid), updated_at=version.time, data=data,
+            draft=oid != self.snapshot.published.get(record), labels=labels,
         )
 
-    def published_at(self, record: str) -> str | None:
-        """When the record's published version was published (None when it is not)."""
-        oid = self.snapshot.published.get(record)
-        if oid is None:
-            return None
-        if self._published_at is not None and self._published_at[0] == record:
+    def published_at(self, record: str, oid: str) -> str | None:
+        """When version ``oid`` of ``record`` was last published (None when it never was)."""
+        if self._published_at is not None and self._published_at[0] == (record, oid):
             return self._published_at[1]
+        published = self.snapshot.published.get(record)
         event = self.site.store.logs.last(record, "publish", oid)
         found = event.get("time") if event is not None else None
-        if found is None:
+        if found is None and oid == published:
             # A model without draft/published publishes as it saves.
             found = self.site.store.get_version(oid).time
-        self._published_at = (record, found)
+        self._published_at = ((record, oid), found)
         return found
+
+    def labels(self, model: str, data: dict[str, Any]) -> dict[str, str]:
+        """What to show for each record ``data`` links to (see ``Record.labels``), in link order."""
+        spec = self.models.get(model)
+        if spec is None or not spec.link_fields:
+            return {}
+        out: dict[str, str] = {}
+        for _path, target in spec.links(data):
+            key = str(target)
+            if key not in out:
+                out[key] = self._label(key, target.id)
+        return out
+
+    def _label(self, record: str, rid: str) -> str:
+        oid = self.version_of(record)
+        if oid is None:
+            return rid
+        return self._names.fetch(record, lambda: _display_name(self._load(record, oid)[1], rid))
+
+    def _load(self, record: str, oid: str) -> tuple[Version, dict[str, Any]]:
+        version = self.site.store.get_version(oid)
+        return version, load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
 
     def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
         oid = self.version_of(record)
@@ -175,6 +221,14 @@ class Reader:
             if linked is not None:
                 _set_path(data, path, linked)
         return data
+
+
+def _display_name(data: dict[str, Any], rid: str) -> str:
+    for name in ("title", "name"):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return rid
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:

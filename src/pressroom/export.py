@@ -109,8 +109,11 @@ def _meta(rec: Record) -> dict[str, Any]:
     return doc
 
 
-def markdown_bytes(rec: Record, body_field: str) -> bytes:
-    """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body."""
+def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
+    """Front matter (every field but the body, plus ``pressroom:`` metadata), then the body.
+
+    ``body_field`` None: every field stays in the front matter and the content is empty.
+    """
     data = dict(rec.data)
     if META_KEY in data:
         raise RefusedError(
@@ -119,6 +122,12 @@ def markdown_bytes(rec: Record, body_field: str) -> bytes:
             hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
         )
     body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
+    # Hugo's own keys, unless the record has fields of those names: `hugo -D` builds drafts,
+    # and a published export holds none to build.
+    if rec.draft:
+        data.setdefault("draft", True)
+    if rec.published_at is not None:
+        data.setdefault("lastmod", rec.published_at)
     front = yaml_bytes({**data, META_KEY: _meta(rec)})
     text = body or ""
     if text and not text.endswith("\n"):
@@ -199,16 +208,26 @@ def _safe_rel(rel: str) -> bool:
 
 
 def _check_out(site: SiteCore, out: Path) -> None:
+    """Refuse an export folder that overlaps the site's own files.
+
+    The working files (content/) hold drafts: a generator pointed at an export
+    that contains them, or an export written among them, would publish every
+    draft. So neither may hold the other, and the site root is no export folder.
+    """
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is not a folder")
     target = out.resolve()
     root = site.root.resolve()
-    for inside in (root, root / STORE_NAME, root / "content", root / "models"):
-        if target == inside or (inside != root and target.is_relative_to(inside)):
-            raise UsageError(
-                f"--out {out} would mix the export with the site's own files",
-                hint="export to a folder of its own, e.g. --out _export",
-            )
+    hint = "export to a folder of its own beside content/, e.g. --out _export (or outside the site)"
+    if target == root:
+        raise RefusedError(f"--out {out} is the site's own folder", hint=hint)
+    if root.is_relative_to(target):
+        raise RefusedError(f"--out {out} holds the site, with its working files (content/, drafts included)",
+                           hint=hint)
+    for inside in (root / "content", root / STORE_NAME, root / "models"):
+        if target.is_relative_to(inside.resolve()):
+            raise RefusedError(f"--out {out} is inside the site's {inside.name}/, which export must not write into",
+                               hint=hint)
 
 
 def _file_sha(path: Path) -> str | None:
@@ -228,7 +247,7 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
-           preview: bool = False, force: bool = False) -> ExportResult:
+           preview: bool = False, force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
     """Write the published view (or with ``preview`` the current one) to ``out``.
 
     Incremental: a file is rewritten only when its content changed; files of
@@ -236,9 +255,15 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     left alone and reported as ``foreign``. Same store, same bytes. A file
     edited since export wrote it is refused (nothing is written) unless
     ``force``, and when stale it is kept, not removed, unless ``force``.
+    ``body_in_front_matter`` (markdown): the body field stays in the front
+    matter and the content is empty, for generators that run content as
+    templates (Hugo's shortcodes): the body is then only ever data.
     """
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
+    if body_in_front_matter and format != "markdown":
+        raise UsageError("--body-in-front-matter is for --format markdown",
+                         hint="json and yaml exports keep every field under 'data' already")
     out = Path(out)
     _check_out(site, out)
     old = _read_manifest(out)
@@ -262,18 +287,25 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
             rel = targets[record]
             model = record.partition("/")[0]
             oid = reader.version_of(record)
-            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record)}
+            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
+                     "draft": oid != reader.snapshot.published.get(record)}
             if format == "markdown":
-                entry["body_field"] = _body_field(models, model)
+                entry["body_field"] = None if body_in_front_matter else _body_field(models, model)
             current = _read_bytes(out / rel)
             sha = _sha(current) if current is not None else None
             before = old.records.get(record) or {}
+            # The file shows the names of the records it links to (labels): it is stale when one of
+            # them moved. The same version links to the same records, so last time's list holds.
+            linked = before.get("links")
+            if before.get("version") == oid and isinstance(linked, dict):
+                entry["links"] = {t: reader.version_of(t) for t in linked}
             if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
                 unchanged += 1
                 updated_at = before.get("updated_at")
             else:
                 rec = reader.read(record, oid)
-                data = _render(rec, format, entry.get("body_field", DEFAULT_BODY_FIELD))
+                entry["links"] = {t: reader.version_of(t) for t in rec.labels}
+                data = _render(rec, format, entry.get("body_field"))
                 if data != current:
                     writes.append((rel, write_temp(out / rel, data)))
                     if _edited(old, rel, sha):
@@ -371,7 +403,7 @@ def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
     return {k: v for k, v in before.items() if k != "updated_at"} == entry
 
 
-def _render(rec: Record, format: str, body_field: str) -> bytes:
+def _render(rec: Record, format: str, body_field: str | None) -> bytes:
     if format == "json":
         try:
             return _json_bytes(rec.document())

@@ -73,6 +73,29 @@ def parse_key(text: str) -> RecordKey:
     return RecordKey(model, rid)
 
 
+def generator_clash(key: RecordKey) -> str | None:
+    """Why static site generators would misread an export of ``key`` (None: they would not).
+
+    Exports name files after ids: ``post/index.md`` makes Hugo's ``posts/`` a leaf
+    bundle (every other post vanishes), ``_index.md`` is a section's own page, and
+    Hugo, Eleventy, Astro and Jekyll skip or treat apart names that start with
+    ``_``. (A leading ``.`` is not an id at all: ``ID_RE`` refuses it.)
+    """
+    if key.id in ("index", "_index"):
+        return (f"the id {key.id!r} is the name static site generators give a folder's own page: exported as "
+                f"{key.model}/{key.id}.md, Hugo would show it in place of the whole list of {key.model} records")
+    if key.id.startswith("_"):
+        return (f"the id {key.id!r} starts with '_', which static site generators (Hugo, Eleventy, Astro, "
+                f"Jekyll) skip or treat as a special file: its exported page would go missing")
+    return None
+
+
+def generator_safe_id(key: RecordKey) -> str:
+    """An id like ``key``'s that ``generator_clash`` accepts, to suggest in hints."""
+    rid = key.id.lstrip("_.")
+    return rid if rid and rid != "index" else f"{key.model}-index"
+
+
 def parse_ref(text: str) -> tuple[RecordKey, str | None]:
     """Parse ``model/id[@version]`` into a key and the version spec (or None)."""
     name, sep, version = text.partition("@")

@@ -41,17 +41,26 @@ def test_yaml_export_round_trips(doc: dict) -> None:
         assert same(read(data, version), doc), (version, data)
 
 
-@given(documents, text)
-def test_markdown_front_matter_and_body_round_trip(doc: dict, body: str) -> None:
+@given(documents, text, st.booleans(), st.none() | st.just("2024-01-01T00:00:00Z"))
+def test_markdown_front_matter_and_body_round_trip(doc: dict, body: str, draft: bool,
+                                                    published_at: str | None) -> None:
     doc = {k: v for k, v in doc.items() if k not in ("body", "pressroom")}
     rec = Record(record="post/x", model="post", id="x", version="a" * 64, status="published",
-                 published_at="2024-01-01T00:00:00Z", updated_at="2024-01-01T00:00:00Z",
-                 data={**doc, "body": body})
+                 published_at=published_at, updated_at="2024-01-01T00:00:00Z",
+                 data={**doc, "body": body}, draft=draft, labels={"author/ada": "Ada"})
     out = markdown_bytes(rec, "body")
     assert out.startswith(b"---\n")
     front, _, rest = out[4:].partition(b"\n---\n")
     meta = read(front + b"\n", "1.2")
-    assert same({k: v for k, v in meta.items() if k != "pressroom"}, doc)
+    # Hugo's draft and lastmod keys come after the fields, unless a field has their name.
+    expected = dict(doc)
+    if draft:
+        expected.setdefault("draft", True)
+    if published_at is not None:
+        expected.setdefault("lastmod", published_at)
+    assert same({k: v for k, v in meta.items() if k != "pressroom"}, expected)
     assert meta["pressroom"]["version"] == "a" * 64
-    expected = body if not body or body.endswith("\n") else body + "\n"
-    assert rest.decode("utf-8") == expected
+    assert (meta["pressroom"]["draft"], meta["pressroom"]["published_at"]) == (draft, published_at)
+    assert meta["pressroom"]["labels"] == {"author/ada": "Ada"}
+    expected_body = body if not body or body.endswith("\n") else body + "\n"
+    assert rest.decode("utf-8") == expected_body

@@ -128,10 +128,21 @@ def test_switching_format_replaces_the_files(blog: Site, tmp_path: Path) -> None
     assert result.foreign == []
 
 
-def test_export_refuses_to_write_into_the_site(blog: Site) -> None:
-    for inside in (blog.root, blog.root / ".press", blog.root / "content", blog.root / "content/post"):
-        with pytest.raises(UsageError):
-            blog.export(inside)
+def test_export_refuses_a_folder_that_overlaps_the_working_files(blog: Site, cli) -> None:
+    """An export folder inside content/ would mix exports into the working files; one that holds
+    content/ (the site root, or a folder above it) would hand every draft to a generator."""
+    blog.publish("post/hello", cascade=True)
+    before = sorted(p.relative_to(blog.root.parent) for p in blog.root.parent.rglob("*"))
+    for out in (blog.root, blog.root.parent, blog.root / ".press", blog.root / "content",
+                blog.root / "content/post", blog.root / "content/new", blog.root / "models"):
+        with pytest.raises(RefusedError):
+            blog.export(out)
+        result = cli("export", "--out", str(out), "--format", "markdown")
+        assert result.exit_code == 1, result.output
+        assert f"--out {out}" in result.output and "_export" in result.output
+    assert sorted(p.relative_to(blog.root.parent) for p in blog.root.parent.rglob("*")) == before
+    blog.export(blog.root / "_export")
+    assert (blog.root / "_export/post/hello.json").is_file()
 
 
 def test_cli_summary_counts(blog: Site, cli, tmp_path: Path) -> None:

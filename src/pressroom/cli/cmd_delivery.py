@@ -31,6 +31,9 @@ def export(
                                                             "(for a preview deploy).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or remove files press wrote even if they "
                                                         "were edited since.")] = False,
+    body_in_front_matter: Annotated[bool, typer.Option(
+        "--body-in-front-matter", help="With --format markdown: keep the body field in the front matter and "
+                                       "leave the content empty (Hugo runs shortcodes in content).")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Write the published view to a folder for a static site generator.
@@ -42,10 +45,13 @@ def export(
     did not write are never touched: they are reported. A file press wrote and
     someone edited since is not overwritten (exit 1, nothing written) nor
     removed (it is kept and reported), unless --force. Drafts are never
-    exported unless --preview is given.
+    exported unless --preview is given; then each document says draft: true.
+    OUT may not be the site's folder, a folder holding it, or one inside
+    content/ (exit 1): a generator must never see the working files.
     """
     with command("export", json_) as out_:
-        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force)
+        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,
+                                       body_in_front_matter=body_in_front_matter)
 
         def render() -> None:
             view = "current versions (preview)" if result.preview else "the published view"

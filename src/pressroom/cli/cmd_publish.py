@@ -250,8 +250,10 @@ def validate(
 
     Reads the working file (what the next save would store), else the current
     version. Each error names the record, the field path (tags[2]), the rule
-    and the value. Exits 1 when any record is invalid. After editing a model
-    file, validate --published tells whether what is public still passes.
+    and the value. Records named index, _index or _anything (saved before
+    save refused them) are reported with how to rename them. Exits 1 when any
+    record is invalid. After editing a model file, validate --published tells
+    whether what is public still passes.
     """
     with command("validate", json_) as out:
         with _bar("validating", json_) as bar:
@@ -281,7 +283,8 @@ def new(
     press new post hello and press new post/hello are the same. Fields with a
     default get it, required fields an empty value, the others are commented
     out. Nothing is saved: fill it in, then press save (save --set fills a
-    field in place, a commented-out one included).
+    field in place, a commented-out one included). Ids index, _index and
+    _anything are refused: site generators misread such files.
     """
     with command("new", json_) as out:
         if id_ is None and "/" in model:

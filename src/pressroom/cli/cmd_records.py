@@ -82,9 +82,10 @@ def save(
     """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
 
     Unchanged content makes no version. A batch is one transaction: if any file is
-    bad, nothing is saved and every problem is listed. --all and --model pass over
-    a file holding an older version's bytes (a stale git checkout), with a warning
-    naming that version; name the record to save it anyway.
+    bad, nothing is saved and every problem is listed. A new record may not be
+    named index, _index or _anything: site generators misread such files. --all
+    and --model pass over a file holding an older version's bytes (a stale git
+    checkout), with a warning naming that version; name the record to save it.
     """
     with command("save", json_) as out:
         site = open_site(ctx)

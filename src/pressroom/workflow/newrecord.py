@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import RefusedError, Where
 from ..models import Model, load_models, require_model
-from ..records import load_record, parse_key
+from ..records import generator_clash, generator_safe_id, load_record, parse_key
 from ..site import SiteCore
 from ..store.fsio import write_atomic
 
@@ -38,6 +38,11 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
     record = str(key)
     path = site.working_path(key)
     label = site.rel(path)
+    clash = generator_clash(key)
+    if clash is not None:
+        safe = generator_safe_id(key)
+        raise RefusedError(clash, where=Where(record=record),
+                           hint=f"choose another id, e.g. press new {key.model} {safe}")
     if path.exists() or path.is_symlink():
         raise RefusedError("already exists", where=Where(file=label, record=record),
                            hint=f"edit it and save it: press save {record}")

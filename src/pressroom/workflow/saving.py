@@ -16,7 +16,8 @@ from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
                       StoreDamagedError, UsageError, Where)
-from ..records import RecordKey, list_working, load_record, parse_key, set_fields
+from ..records import (RecordKey, generator_clash, generator_safe_id, list_working, load_record, parse_key,
+                       set_fields)
 from ..site import SiteCore
 from ..store import Event, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
@@ -111,6 +112,11 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     problems: list[Problem] = []
     stats = StatCache(site)
     for key in keys:
+        clash = generator_clash(key) if snapshot.current.get(str(key)) is None and undeleting is None else None
+        if clash is not None:
+            # Only new records: one saved before this rule keeps working, and validate says how to rename it.
+            problems.append(_clash_problem(site, key, clash))
+            continue
         try:
             plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats,
                              skip_stale)
@@ -192,6 +198,13 @@ def _older_version(site: SiteCore, key: RecordKey, current: str, blob: str) -> _
         # History cut short (an object gc removed, or not fetched): what was read decides.
         return None
     return None
+
+
+def _clash_problem(site: SiteCore, key: RecordKey, clash: str) -> Problem:
+    safe = RecordKey(key.model, generator_safe_id(key))
+    return Problem(clash, code="reserved_id", where=Where(file=site.rel(site.working_path(key)), record=str(key)),
+                   hint=f"choose another id: rename the file to {site.rel(site.working_path(safe))}, "
+                        f"then press save {safe}")
 
 
 def _is_published_blob(site: SiteCore, snapshot: Snapshot, record: str, blob: str) -> bool:

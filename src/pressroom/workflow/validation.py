@@ -15,7 +15,8 @@ from typing import Any
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import FieldProblem, Model, load_models, require_model
 from ..naming import resolve_version
-from ..records import RecordKey, field_positions, list_working, load_record, parse_key, parse_ref
+from ..records import (RecordKey, field_positions, generator_clash, generator_safe_id, list_working, load_record,
+                       parse_key, parse_ref)
 from ..site import SiteCore
 from ..store import Snapshot, Version
 from .checks import CheckCache
@@ -221,6 +222,7 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     checks, problems = [], []
     for i, (key, spec) in enumerate(targets):
         source, found = _validate_one(site, reader, key, spec, existing)
+        found = id_problems(site, key) + found
         checks.append(RecordCheck(record=str(key), source=source, errors=len(found)))
         problems.extend(found)
         if progress:
@@ -260,12 +262,30 @@ def validate_published(site: SiteCore, names: list[str] = (), *, model: str | No
                               hint=f"publish it (press publish {key}), or unpublish {record}")
                       for path, key in reader.links(record, oid)
                       if str(key) in existing and str(key) not in snap.published]
+        found = id_problems(site, parse_key(record)) + found
         checks.append(RecordCheck(record=record, source=oid or "published", errors=len(found)))
         problems.extend(found)
         if progress:
             progress(i + 1, len(targets))
     reader.checks.flush()
     return ValidateResult(records=checks, problems=problems)
+
+
+def id_problems(site: SiteCore, key: RecordKey) -> list[Problem]:
+    """A problem when ``key``'s id clashes with static site generators, with how to rename the record.
+
+    Saving refuses such ids for new records; this finds those saved before.
+    There is no rename command: the hint gives the steps.
+    """
+    clash = generator_clash(key)
+    if clash is None:
+        return []
+    new = RecordKey(key.model, generator_safe_id(key))
+    return [Problem(clash, code="reserved_id", where=Where(record=str(key)),
+                    hint=f"rename it (there is no rename command): copy {site.rel(site.working_path(key))} to "
+                         f"{site.rel(site.working_path(new))} (or any free id) and press save {new}; make every link "
+                         f"to {key} name {new.id} and save those records; if {key} was published, "
+                         f"press publish {new} and them; then press delete {key}")]
 
 
 def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | None,
