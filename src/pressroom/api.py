@@ -39,6 +39,7 @@ from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
 from .workflow.unmerged import git_conflicts
+from .workflow.reruns import duplicate_run_violations
 from .workflow.view import ViewReport, check_view
 
 
@@ -71,7 +72,7 @@ class Site(SiteCore):
         who = self.author(author)
         with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = save(self, keys, author=who, message=message, content=content, assignments=assignments,
-                          force=force)
+                          force=force, skip_stale=bool(all or model))
             if all or model:
                 # What --all passes over (content/post/Hello.yaml) is named, not left out in silence.
                 result = dataclasses.replace(result, warnings=[*skipped_working(self.root, model),
@@ -199,8 +200,9 @@ class Site(SiteCore):
         pending = self.store.journal.pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
-        violations = [] if pending or report.problems else check_view(
-            self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems()
+        violations = [] if pending or report.problems else [*check_view(
+            self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems(),
+            *(v.problem() for v in duplicate_run_violations(self))]
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
                                    warnings=[*report.warnings, *(c.problem() for c in refs), *others])
 
@@ -225,9 +227,11 @@ class Site(SiteCore):
         """The whole published view against its rules: every link of every published version
         names a published record, and no record is in a ref state no command makes (what a git
         merge, rebase or revert can leave). Changes nothing; cached by the refs unless ``fresh``.
+        A schedule two merged clones both carried out is listed too (``duplicate_schedule_run``).
         """
-        return check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
+        view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
                           merging=bool(git_conflicts(self)[0]))
+        return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each
@@ -322,6 +326,16 @@ class Site(SiteCore):
             result = _schedule.cancel(self, id, author=who, message=message)
             s = result.schedule
             return auto.finish(result, [Change("unschedule", s.record, s.version, reason="schedule", schedule=s.id)])
+
+    def acknowledge_schedule(self, id: str, *, message: str = "", author: str | None = None,
+                             commit: bool | None = None) -> ScheduleResult:
+        """Record that a schedule carried out more than once (two merged clones each ran it) was seen,
+        so fsck and status stop reporting it; refused for a schedule that ran once."""
+        who = self.author(author)
+        with automation(self, "schedule ack", hooks=False, commit=commit, author=who, message=message) as auto:
+            result = _schedule.acknowledge(self, id, author=who, message=message)
+            s = result.schedule
+            return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
 
     def next_schedule(self, *, now: str | None = None) -> NextResult:
         """The next pending scheduled action and its time."""

@@ -7,7 +7,14 @@ Every store-changing ``Site`` method runs its work inside ``Automation``:
    then cannot commit;
 2. the store records every file the command writes (``Store.tracking``);
 3. after the change, the command's files are committed, alone (``gitio``),
-   with a message saying what happened: ``publish post/hello (+2 by cascade)``;
+   with a message saying what happened: ``publish post/hello (+2 by cascade)``.
+   The commit holds a whole state of each record the command touched, and
+   of each record a committed published version links to: its three refs,
+   its event log and pruned marks, the objects its refs name that HEAD
+   lacks, and its working file when that holds the current version's bytes
+   (a file with unsaved edits is left out, with a warning).
+   A clone of the commit then shows what the site shows, even when earlier
+   commands ran without ``--commit``;
 4. then the hooks of each event run (``hooks``), with the commit id in their
    document, so a hook may push or deploy what was committed.
 
@@ -29,9 +36,10 @@ from .gitio import GitCommit, commit_paths, require_work_tree
 from .hooks import HookRun, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import RefConflictError, hash_bytes
+from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
 from .workflow.common import now_iso
 from .workflow.unmerged import git_conflicts
+from .workflow.validation import Reader
 
 DOCUMENT_VERSION = 1
 # The hook event fired by each action that changes the published view.
@@ -55,11 +63,15 @@ class Change:
 
 @dataclass(frozen=True)
 class AfterResult:
-    """What ran after the change: the git commit (None: not asked, or nothing to commit) and the hooks."""
+    """What ran after the change: the git commit (None: not asked, or nothing to commit) and the hooks.
+
+    ``warnings``: working files the commit left out because they hold unsaved edits.
+    """
 
     commit: GitCommit | None = None
     hooks: list[HookRun] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,12 +98,13 @@ class Automation:
         if not changes:
             return result
         problems: list[Problem] = []
+        warnings: list[Problem] = []
         commit = None
         if self.commit:
             try:
-                commit = commit_paths(self.site.root, self._paths(changes), commit_message(self.command, changes,
-                                                                                        self.message),
-                                      self.author, versions=[c.version for c in changes if c.version])
+                paths, versions, warnings = self._state(changes)
+                commit = commit_paths(self.site.root, paths, commit_message(self.command, changes, self.message),
+                                      self.author, versions=versions)
             except PressError as e:
                 problems.extend(Problem(p.message, "git_commit", p.where, p.hint) for p in e.problems)
         runs: list[HookRun] = []
@@ -105,7 +118,7 @@ class Automation:
                 event_runs = run_hooks(self.site.root, event, commands, document)
                 runs.extend(event_runs)
                 problems.extend(_hook_problem(r) for r in event_runs if not r.ok)
-        after = AfterResult(commit=commit, hooks=runs, problems=problems)
+        after = AfterResult(commit=commit, hooks=runs, problems=problems, warnings=warnings)
         return dataclasses.replace(result, after=after)
 
     def document(self, event: str, changes: list[Change], commit: GitCommit | None,
@@ -121,26 +134,89 @@ class Automation:
             "message": self.message,
             "records": list(dict.fromkeys(c.record for c in changes)),
             "changes": [dataclasses.asdict(c) for c in changes],
+            # The schedules carried out: the same id in two deploys means two clones each ran it.
+            "schedule_ids": list(dict.fromkeys(c.schedule for c in changes if c.schedule)),
             "commit": commit.sha if commit else None,
             **(extra or {}),
         }
 
-    def _paths(self, changes: list[Change]) -> list[Path]:
-        """The store files the command wrote, and the working files it wrote or removed."""
+    def _state(self, changes: list[Change]) -> tuple[list[Path], list[str], list[Problem]]:
+        """The files that make a whole state of each record ``changes`` name, and of each record
+        their published versions link to; the versions whose objects the commit needs; a
+        warning per working file left out.
+
+        A record's refs, log and pruned marks go together: a commit of the
+        ``published`` ref alone, over a ``current`` ref saved without
+        ``--commit``, checks out as published newer than current. The records
+        a committed published version links to come along (one published
+        earlier without ``--commit`` would dangle in a clone).
+        """
+        store = self.site.store
         paths = set(self.touched)
-        for c in changes:
-            # resolve: the working file it reset when git had left markers in it.
-            if c.action not in ("save", "revert", "delete") and (c.action, c.reason) != ("resolve", "current"):
+        versions: list[str] = []
+        warnings: list[Problem] = []
+        # Links only: no snapshot of every ref is needed, and the check cache knows most blobs' links.
+        reader: Reader | None = None
+        todo = list(dict.fromkeys(c.record for c in changes))
+        seen = set(todo)
+        while todo:
+            record = todo.pop()
+            try:
+                key = RecordKey(*record.split("/", 1))
+                refs = {kind: store.refs.path(kind, record) for kind in REF_KINDS}
+            except (TypeError, ValueError):
                 continue
-            path = self.site.working_path(RecordKey(*c.record.split("/", 1)))
-            if c.action == "delete":
-                if not path.exists():
-                    paths.add(path)
-            elif c.version and path.is_file():
-                blob = self.site.store.get_version(c.version).blob
-                if hash_bytes(path.read_bytes()) == blob:
-                    paths.add(path)
-        return sorted(paths)
+            held: dict[str, str] = {}
+            for kind, path in refs.items():
+                try:
+                    oid = store.refs.read(kind, record)
+                except RefConflictError:
+                    # Conflict markers are git's to commit with the merge, not press's.
+                    continue
+                paths.add(path)
+                if oid:
+                    held[kind] = oid
+            versions.extend(held.values())
+            paths.update((store.logs.path(record), store.pruned.path(record)))
+            if "published" in held:
+                reader = reader or Reader(self.site, snapshot=Snapshot())
+                try:
+                    links = reader.links(record, held["published"])
+                except PressError:
+                    links = []  # an unreadable version: fsck says so; the commit still holds the refs
+                for _path, target in links:
+                    if str(target) not in seen:
+                        seen.add(str(target))
+                        todo.append(str(target))
+            working = self.site.working_path(key)
+            if "current" not in held:
+                if not working.exists():
+                    paths.add(working)  # a delete: git records the removal
+                continue
+            problem = self._unsaved(key, working, held["current"])
+            if problem is None:
+                paths.add(working)
+            else:
+                warnings.append(problem)
+        if reader is not None:
+            reader.checks.flush()
+        return sorted(paths), versions, sorted(warnings, key=lambda w: w.where.record or "")
+
+    def _unsaved(self, key: RecordKey, working: Path, current: str) -> Problem | None:
+        """None when the working file holds ``current``'s bytes, else why it stays out of the commit."""
+        try:
+            data = self.site.read_working(key)
+            blob = self.site.store.get_version(current).blob
+        except PressError as e:
+            data, blob, why = None, "", e.message
+        else:
+            why = "it is missing" if data is None else "it has unsaved edits"
+        if data is not None and hash_bytes(data) == blob:
+            return None
+        return Problem(f"not committed: the working file differs from current {current[:7]} ({why}); "
+                       "the commit holds the saved version",
+                       code="unsaved_not_committed", where=Where(file=self.site.rel(working), record=str(key)),
+                       hint=f"`press save {key} --commit` commits the edits; `press diff {key}` shows them")
 
 
 @contextmanager

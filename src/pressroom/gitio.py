@@ -6,7 +6,11 @@ commands never ask git anything.
 
 **Commits.** ``commit_paths`` commits exactly the files given (``git add``
 then ``git commit --only``, the paths on stdin): whatever else the user
-staged stays staged and uncommitted, unstaged changes stay unstaged.
+staged stays staged and uncommitted, unstaged changes stay unstaged. With the
+objects the given versions need that HEAD lacks, so a checkout of the commit
+never holds a ref to an object it lacks. Which paths git knows is asked of
+one ``git cat-file --batch-check`` process, a line per path: listing a
+folder of the store would read every file of a site of 100,000 records.
 
 **Merging refs.** A ref file holds one version id, so two branches that moved
 the same ref conflict in git. The driver (``press merge-driver install``)
@@ -155,10 +159,11 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
                  versions: Iterable[str] = ()) -> GitCommit | None:
     """Commit exactly ``paths`` (files written or removed), and nothing else the user changed.
 
-    ``versions`` are version ids the command's refs now name: those of them
-    (and their history) that git does not track yet are committed too, so
-    the commit never holds a ref to an object it lacks. Returns None when
-    none of the paths differ from HEAD.
+    ``versions`` are version ids the committed refs name: those of them
+    (and their history) that HEAD lacks are committed too, so the commit
+    never holds a ref to an object it lacks. A path given that is gone from
+    disk is committed as a removal when git tracks it, else left out.
+    Returns None when none of the paths differ from HEAD.
     """
     repo = open_repo(root)
     if repo is None:
@@ -166,14 +171,14 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
     try:
         top = Path(repo.working_tree_dir).resolve()
         wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
-        wanted |= _untracked_history(top, root, versions)
-        wanted |= _untracked_store_files(top, root)
-        rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
-        if not rel:
-            return None
-        existing = [r for r in rel if (top / r).exists()]
-        gone = [r for r in rel if not (top / r).exists()]
-        chosen = existing + sorted(_tracked(top, gone))
+        with _Known(top) as known:
+            wanted |= _untracked_history(top, root, versions, known)
+            wanted |= _untracked_store_files(top, root, known)
+            rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
+            if not rel:
+                return None
+            existing = [r for r in rel if (top / r).exists()]
+            chosen = existing + [r for r in rel if not (top / r).exists() and known.in_index(r)]
         if not chosen:
             return None
         # Paths go to git on stdin and the message in a file: a batch of
@@ -235,12 +240,46 @@ def _inside(path: Path, top: Path) -> bool:
         return False
 
 
-def _tracked(top: Path, rel: list[str]) -> set[str]:
-    """Those of ``rel`` that git tracks; asked for their common folder, so no argv grows with ``rel``."""
-    if not rel:
-        return set()
-    out = _git(top, "ls-files", "-z", "--", *_scope(rel)).decode()
-    return set(out.split("\0")) & set(rel)
+class _Known:
+    """Which paths git's index and HEAD hold, asked of one ``git cat-file --batch-check``, a path a line."""
+
+    def __init__(self, top: Path):
+        self.top = top
+        self.has_head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) != b""
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> _Known:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.stdin.close()  # type: ignore[union-attr]
+            self._proc.wait()
+
+    def in_index(self, rel: str) -> bool:
+        return self._ask(f":{rel}")
+
+    def in_head(self, rel: str) -> bool:
+        return self.has_head and self._ask(f"HEAD:{rel}")
+
+    def _ask(self, name: str) -> bool:
+        if "\n" in name:
+            return False
+        if self._proc is None:
+            try:
+                # Without --buffer, git answers each line at once: a walk can stop at the first known object.
+                self._proc = subprocess.Popen(["git", "cat-file", "--batch-check"], cwd=self.top,
+                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                              stderr=subprocess.DEVNULL)
+            except OSError as e:
+                raise RefusedError(f"git cat-file could not run: {e.strerror or e}",
+                                   hint="the content change was made; commit its files by hand "
+                                        "(git status shows them)") from None
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(name.encode() + b"\n")
+        self._proc.stdin.flush()
+        answer = self._proc.stdout.readline().split()
+        return len(answer) == 3 and answer[1] != b"missing"
 
 
 def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | None:
@@ -254,22 +293,21 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
     return {**os.environ, **{f"GIT_COMMITTER_{k}": v for k, v in ident.items()}}
 
 
-def _untracked_store_files(top: Path, root: Path) -> set[Path]:
+def _untracked_store_files(top: Path, root: Path, known: _Known) -> set[Path]:
     """The store's format, .gitignore and .gitattributes while git does not track them: the
     first commit after `press init` must check out as a store, not one with no format or one
     whose bytes git converts."""
     files = {p.resolve() for p in (root / ".press" / name for name in ("format", ".gitignore", ".gitattributes"))
              if p.is_file()}
-    rel = {p.relative_to(top).as_posix(): p for p in files if _inside(p, top)}
-    if not rel:
-        return set()
-    # These two paths by name: _tracked would list the whole of .press/ (600,000 files at 100,000 records).
-    tracked = set(_git(top, "ls-files", "-z", "--", *sorted(rel)).decode().split("\0"))
-    return {p for r, p in rel.items() if r not in tracked}
+    return {p for p in files if _inside(p, top) and not known.in_index(p.relative_to(top).as_posix())}
 
 
-def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Path]:
-    """Object files of ``versions`` and their ancestors that git does not track yet."""
+def _untracked_history(top: Path, root: Path, versions: Iterable[str], known: _Known) -> set[Path]:
+    """Object files of ``versions`` and their ancestors that HEAD lacks.
+
+    The walk of a chain stops at its first version HEAD holds: a commit
+    made by ``--commit`` holds that version's ancestors too.
+    """
     from .store import Store
 
     store = Store(root / ".press")
@@ -278,8 +316,6 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
     objects = store.objects.root.resolve()
     if not todo or not _inside(objects, top):
         return out
-    # Asked once: a long history never committed is walked without a git process per step.
-    known = set(_git(top, "ls-files", "-z", "--", objects.relative_to(top).as_posix()).decode().split("\0"))
     seen: set[str] = set()
     while todo:
         todo = [v for v in todo if v not in seen]
@@ -287,7 +323,7 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str]) -> set[Pa
         nxt = []
         for oid in todo:
             path = store.objects.path(oid).resolve()
-            if not path.is_file() or not _inside(path, top) or path.relative_to(top).as_posix() in known:
+            if not path.is_file() or not _inside(path, top) or known.in_head(path.relative_to(top).as_posix()):
                 continue
             version = store.get_version(oid)
             out.add(path)

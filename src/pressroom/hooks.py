@@ -14,7 +14,8 @@ its working directory. Every hook line runs with ``/bin/sh -c``, as git runs
 a ``!`` alias and make and npm run their recipes and scripts: quotes, ``&&``,
 pipes, redirections and variables all mean what they mean in a shell. It
 gets the change as a JSON document on stdin and as environment variables
-(``PRESSROOM_EVENT``, ``PRESSROOM_RECORDS``, ...). A command's hooks run in
+(``PRESSROOM_EVENT``, ``PRESSROOM_RECORDS``, ``PRESSROOM_SCHEDULE_IDS``: the
+schedules a ``schedule run`` carried out, ...). A command's hooks run in
 order and stop at the first that fails, like a Makefile recipe; the failure
 is reported with its exit code and output and makes the command exit 1, but
 the content change stays (it has happened). Each hook's output (stdout and
@@ -80,6 +81,7 @@ def environment(document: Mapping[str, Any]) -> dict[str, str]:
         "PRESSROOM_COUNT": str(len(document.get("records", []))),
         "PRESSROOM_COMMIT": str(document.get("commit") or ""),
         "PRESSROOM_AUTHOR": str(document.get("author", "")),
+        "PRESSROOM_SCHEDULE_IDS": " ".join(document.get("schedule_ids", [])),
     }
 
 

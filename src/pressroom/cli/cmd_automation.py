@@ -1,4 +1,4 @@
-"""Commands for CI and teams: stage, schedule (publish, unpublish, list, cancel, next, run),
+"""Commands for CI and teams: stage, schedule (publish, unpublish, list, cancel, ack, next, run),
 resolve, merge-driver (install, run)."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def stage(
                 stdout.print(f"{result.record} {short(result.version)}: {result.previous} -> {result.stage}")
             render_after(result)
 
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         if not result.changed:
             errors = [Problem(f"nothing to do: {result.record} is already at stage {result.stage}",
                               code="nothing_to_do")]
@@ -97,7 +97,7 @@ def schedule_publish(
         result = open_site(ctx).schedule("publish", ref, at=at, latest=latest, message=message, author=author,
                                          commit=commit)
         out.warn(result.warnings)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
@@ -115,7 +115,7 @@ def schedule_unpublish(
     """Schedule an unpublish (the record goes back to draft at that time)."""
     with command("schedule unpublish", json_) as out:
         result = open_site(ctx).schedule("unpublish", ref, at=at, message=message, author=author, commit=commit)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "scheduled"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
@@ -158,8 +158,31 @@ def schedule_cancel(
     """Cancel a pending schedule, or dismiss a failed one. A done schedule cannot be cancelled."""
     with command("schedule cancel", json_) as out:
         result = open_site(ctx).cancel_schedule(id_, message=message, author=author, commit=commit)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, lambda: _render_scheduled(result, "cancelled"), exit_code=EXIT_REFUSED if errors else 0,
+                 errors=errors)
+
+
+@schedule_app.command("ack")
+def schedule_ack(
+    ctx: typer.Context,
+    id_: Annotated[str, typer.Argument(metavar="ID", help="The schedule's id (press fsck names it).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Acknowledge a schedule carried out more than once, so fsck and status stop reporting it.
+
+    Two clones that each ran `press schedule run` both carry out a due
+    schedule (and run its hooks); after git merges them, fsck (exit 5) and
+    status name it. Check what the extra runs' hooks did (a second deploy),
+    then acknowledge it. Refused (exit 1) for a schedule that ran once.
+    """
+    with command("schedule ack", json_) as out:
+        result = open_site(ctx).acknowledge_schedule(id_, message=message, author=author, commit=commit)
+        errors = after_problems(result, out)
+        out.done(result, lambda: _render_scheduled(result, "acknowledged"), exit_code=EXIT_REFUSED if errors else 0,
                  errors=errors)
 
 
@@ -201,7 +224,7 @@ def schedule_run(
     with command("schedule run", json_) as out:
         result = open_site(ctx).run_schedule(now=now, author=author, hooks=not no_hooks, commit=commit)
         out.warn(result.warnings)
-        errors = result.problems + after_problems(result)
+        errors = result.problems + after_problems(result, out)
         out.done(result, lambda: _render_run(result), exit_code=EXIT_REFUSED if errors or not result.ok else 0,
                  errors=errors)
 
@@ -260,7 +283,7 @@ def resolve(
                              f"theirs {side(r.theirs)})")
             render_after(result)
 
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 

@@ -226,7 +226,7 @@ def revert(
                 stderr.print("saved as a draft; fix the problems above before publishing", style="yellow")
             render_after(result)
 
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 

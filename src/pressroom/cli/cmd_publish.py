@@ -98,7 +98,7 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
             stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
         render_after(result)
 
-    errors = list(result.problems) + after_problems(result)
+    errors = list(result.problems) + after_problems(result, out)
     if not result.moves and named and not errors:
         # Asked for these records and none of them can move: say so, exit 1.
         errors = [Problem(f"nothing to {result.action}: {s.why}", code="nothing_to_do",

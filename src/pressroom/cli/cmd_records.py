@@ -83,7 +83,9 @@ def save(
 
     Unchanged content makes no version. A batch is one transaction: if any file is
     bad, nothing is saved and every problem is listed. A new record may not be
-    named index, _index or _anything: site generators misread such files.
+    named index, _index or _anything: site generators misread such files. --all
+    and --model pass over a file holding an older version's bytes (a stale git
+    checkout), with a warning naming that version; name the record to save it.
     """
     with command("save", json_) as out:
         site = open_site(ctx)
@@ -107,13 +109,14 @@ def save(
                                                                     else " (first version)")
                          for s in result.saved])
             if not result.saved:
-                stdout.print("nothing to save: content unchanged")
+                stdout.print(f"nothing saved: {len(result.stale)} stale working file(s) passed over"
+                             if result.stale else "nothing to save: content unchanged")
             elif result.unchanged:
                 stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
             render_after(result)
 
         out.warn(result.warnings)
-        errors = after_problems(result)
+        errors = after_problems(result, out)
         out.done(result, render, exit_code=1 if errors else 0, errors=errors)
 
 

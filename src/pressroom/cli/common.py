@@ -8,7 +8,7 @@ import typer
 
 from ..api import Site
 from ..errors import Problem
-from .output import stderr, stdout
+from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Say why, like a commit message.")]
@@ -23,16 +23,23 @@ ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL",
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
 CommitOpt = Annotated[
     Optional[bool],
-    typer.Option("--commit/--no-commit", help="Commit the files this command changed to git, and nothing else "
-                 "(default: git.commit in pressroom.yaml).", show_default=False),
+    typer.Option("--commit/--no-commit", help="Commit to git the whole state of each record this command "
+                 "changed (refs, log, objects, and the working file when it holds the saved version), and "
+                 "nothing else (default: git.commit in pressroom.yaml).", show_default=False),
 ]
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
 
 
-def after_problems(result: Any) -> list[Problem]:
-    """A failed git commit or hook after the change: reported as errors, exit 1 (the change stays)."""
+def after_problems(result: Any, out: Output) -> list[Problem]:
+    """A failed git commit or hook after the change: reported as errors, exit 1 (the change stays).
+
+    The commit's warnings (working files with unsaved edits it left out) go to ``out``.
+    """
     after = getattr(result, "after", None)
-    return list(after.problems) if after is not None else []
+    if after is None:
+        return []
+    out.warn(after.warnings)
+    return list(after.problems)
 
 
 def render_after(result: Any) -> None:

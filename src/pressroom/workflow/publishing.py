@@ -126,11 +126,14 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
 
 
 def _events(moves: list[Move], *, action: str, author: str, time: str, message: str,
-            extra: dict[str, dict[str, str | None]] | None = None) -> list[Event]:
+            extra: dict[str, dict[str, str | None]] | None = None, schedule: str | None = None) -> list[Event]:
     out = []
     for m in moves:
         more = dict((extra or {}).get(m.record, {}))
         more["reason"] = m.reason
+        if schedule:
+            # Which schedule did it: two clones that both ran it show as two events of one schedule.
+            more["schedule"] = schedule
         if m.via:
             more["via"] = m.via
         new = m.version if action == "publish" else None
@@ -144,13 +147,14 @@ def _events(moves: list[Move], *, action: str, author: str, time: str, message: 
 
 def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
             cascade: bool = False, depth: int | None = None, dry_run: bool = False, message: str = "",
-            author: str, progress: Progress | None = None) -> ActionResult:
+            author: str, progress: Progress | None = None, schedule: str | None = None) -> ActionResult:
     """Validate each record's current version (or the version named ``REF@V``) and publish it.
 
     ``--all``/``--model`` take every record that is ``draft`` or ``updated``
     (archived ones only when named). A link to an unpublished record is an
     error unless that record is published in the same command: named, or
     taken along by ``cascade`` (to any depth, or ``depth`` levels).
+    ``schedule``: the id of the schedule carrying it out, logged with each event.
     """
     _check_depth(cascade, depth)
     reader = Reader(site)
@@ -185,7 +189,8 @@ def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, 
         if m.record in snap.archived:
             updates.append(RefUpdate("archived", m.record, snap.archived[m.record], None))
     extra = {m.record: {"archived": snap.archived[m.record]} for m in result.moves if m.record in snap.archived}
-    events = _events(result.moves, action="publish", author=author, time=time, message=message, extra=extra)
+    events = _events(result.moves, action="publish", author=author, time=time, message=message, extra=extra,
+                     schedule=schedule)
     # The plan read each record's current and archived refs too: a delete or an
     # archive that got there first must make this a conflict, not leave a record
     # published with no current, or published and archived at once.
@@ -268,8 +273,9 @@ def _check_publish(reader: Reader, plan: dict[str, Move], cascade: bool,
 
 def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None = None,
              all_records: bool = False, cascade: bool = False, depth: int | None = None, dry_run: bool = False,
-             message: str = "", author: str, force: bool = False, progress: Progress | None = None) -> ActionResult:
-    """Unpublish, archive or delete records, in one transaction.
+             message: str = "", author: str, force: bool = False, progress: Progress | None = None,
+             schedule: str | None = None) -> ActionResult:
+    """Unpublish, archive or delete records, in one transaction (``schedule``: as for ``publish``).
 
     Refused when a published record that stays published links to one that
     leaves the published view; naming that referrer too makes it pass. With
@@ -344,7 +350,8 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
             if r in snap.archived:
                 updates.append(RefUpdate("archived", r, snap.archived[r], None))
             extra[r] = {"published": snap.published.get(r), "archived": snap.archived.get(r)}
-    events = _events(moves, action=action, author=author, time=time, message=message, extra=extra)
+    events = _events(moves, action=action, author=author, time=time, message=message, extra=extra,
+                     schedule=schedule)
     # Archive and delete read current and archived (the version to keep, whether
     # there is anything to do): an archive and a delete of one record racing
     # would otherwise leave an archived ref with no current.

@@ -1,4 +1,13 @@
-"""``press save``: snapshot working files into versions and move ``current``."""
+"""``press save``: snapshot working files into versions and move ``current``.
+
+**A stale checkout is not an edit.** ``git checkout`` of an older commit, or
+a clone of a commit that holds a ref newer than the working file, leaves a
+working file holding an older version's bytes. ``save --all`` and
+``--model`` pass over such a file (a warning names the version and
+``press revert``): saved, it would become current, and the next ``publish
+--all`` would put the old text live again. Naming the record saves it.
+Only a file that differs from current is compared with the history.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +44,7 @@ class SaveResult:
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
     published: list[str] = field(default_factory=list)  # saved and published at once (draft_published: false)
+    stale: list[str] = field(default_factory=list)  # holding an older version's bytes: passed over (skip_stale)
     after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
@@ -46,6 +56,15 @@ class _Planned:
     parent: str | None
     write_working: bool
     working: str | None  # the hash of the working file as read (None: no file)
+
+
+@dataclass(frozen=True)
+class _Stale:
+    """A working file holding the bytes of ``version``, older than current."""
+
+    key: RecordKey
+    version: str
+    time: str
 
 
 def select_records(site: SiteCore, names: list[str], *, all_records: bool = False,
@@ -66,7 +85,8 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
 def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
          content: bytes | None = None, assignments: list[tuple[str, Any]] = (),
          force: bool = False, action: str = "save", extra: dict[str, Any] | None = None,
-         lenient_links: bool = False, keep_published: bool = False, undeleting: str | None = None) -> SaveResult:
+         lenient_links: bool = False, keep_published: bool = False, undeleting: str | None = None,
+         skip_stale: bool = False) -> SaveResult:
     """Save each record's working file (or ``content``) as a new version, in one transaction.
 
     Unchanged content makes no version. Every bad file is reported and nothing
@@ -80,12 +100,15 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     ``undeleting``: the version a deleted record had as current, the new
     version's parent (a revert that brings a deleted record back continues
     its history).
+    ``skip_stale``: pass over a working file holding an older version of
+    its record, with a warning (``--all``, ``--model``; see the module docstring).
     """
     if content is not None and len(keys) != 1:
         raise UsageError("-f/--file takes the content of exactly one record")
     snapshot = site.store.snapshot()
     planned: list[_Planned] = []
     unchanged: list[str] = []
+    stale: list[_Stale] = []
     problems: list[Problem] = []
     stats = StatCache(site)
     for key in keys:
@@ -95,7 +118,8 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
             problems.append(_clash_problem(site, key, clash))
             continue
         try:
-            plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats)
+            plan = _plan_one(site, key, snapshot.current.get(str(key)), content, list(assignments), force, stats,
+                             skip_stale)
         except PressError as e:
             # A damaged store or a conflict stops the whole save with its own exit code (4, 3).
             if isinstance(e, (ConflictError, StoreDamagedError)) or (isinstance(e, UsageError) and len(keys) == 1):
@@ -104,13 +128,17 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
             continue
         if plan is None:
             unchanged.append(str(key))
+        elif isinstance(plan, _Stale):
+            stale.append(plan)
         else:
             planned.append(plan)
     stats.save()
     if problems:
         raise refusal(problems, "cannot be saved; nothing was saved")
+    passed_over = [str(s.key) for s in stale]
+    stale_warnings = [_stale_warning(site, s, snapshot.current[str(s.key)]) for s in stale]
     if not planned:
-        return SaveResult(unchanged=unchanged)
+        return SaveResult(unchanged=unchanged, stale=passed_over, warnings=stale_warnings)
     # Validation per model (refuses, or warns), and the records this save publishes.
     gate = check_saves(site, snapshot, [(p.key, p.parsed, site.rel(site.working_path(p.key))) for p in planned],
                        sources={str(p.key): p.data for p in planned},
@@ -147,7 +175,29 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     files = [SiteFile(site.working_path(p.key).relative_to(site.root).as_posix(), p.working, s.blob)
              for p, s in zip(planned, saved) if p.write_working]
     txn = site.store.commit(updates, events, expect=gate.expect, site_files=files)
-    return SaveResult(saved=saved, unchanged=unchanged, warnings=gate.warnings, txn=txn, published=published)
+    return SaveResult(saved=saved, unchanged=unchanged, warnings=[*stale_warnings, *gate.warnings], txn=txn,
+                      published=published, stale=passed_over)
+
+
+def _stale_warning(site: SiteCore, stale: _Stale, current: str) -> Problem:
+    return Problem(
+        f"not saved: the working file holds older version {stale.version[:7]} (saved {stale.time}), "
+        f"not current {current[:7]}; a stale checkout (git checkout, a clone) is not an edit",
+        code="stale_working_file", where=Where(file=site.rel(site.working_path(stale.key)), record=str(stale.key)),
+        hint=f"to go back to it: press revert {stale.key} --to {stale.version[:12]}; to keep current, restore "
+             f"the file (git checkout, or press show {stale.key} > FILE); `press save {stale.key}` saves it as an edit")
+
+
+def _older_version(site: SiteCore, key: RecordKey, current: str, blob: str) -> _Stale | None:
+    """The newest version before ``current`` in the record's own history whose blob is ``blob``."""
+    try:
+        for oid, version in site.store.history(current):
+            if oid != current and version.blob == blob:
+                return _Stale(key, oid, version.time)
+    except PressError:
+        # History cut short (an object gc removed, or not fetched): what was read decides.
+        return None
+    return None
 
 
 def _clash_problem(site: SiteCore, key: RecordKey, clash: str) -> Problem:
@@ -164,7 +214,8 @@ def _is_published_blob(site: SiteCore, snapshot: Snapshot, record: str, blob: st
 
 
 def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
-              assignments: list[tuple[str, Any]], force: bool, stats: StatCache) -> _Planned | None:
+              assignments: list[tuple[str, Any]], force: bool, stats: StatCache,
+              skip_stale: bool = False) -> _Planned | _Stale | None:
     if current is not None and content is None and not assignments:
         # A working file whose stat says it holds the current version's bytes is not read.
         if stats.working_blob(key) == stats.version(str(key), current).blob:
@@ -207,6 +258,10 @@ def _plan_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
     # Unchanged bytes parsed when they were saved: no need to read them again.
     if current_blob is not None and _same_blob(data, current_blob):
         return None
+    if skip_stale and not write and current is not None:
+        older = _older_version(site, key, current, hash_bytes(data))
+        if older is not None:
+            return older
     parsed = load_record(data, label)
     return _Planned(key=key, data=data, parsed=parsed, parent=current, write_working=write,
                     working=hash_bytes(working) if working is not None else None)

@@ -25,6 +25,13 @@ checked under the store lock like any ref. So:
 An action that fails (invalid, a link that would dangle, the record gone) is
 marked ``failed`` with its errors, by the same compare-and-swap, and the run
 goes on; ``press schedule run`` then exits 1.
+
+**Across clones** there is no shared lock: two clones that each run a due
+schedule both carry it out. Each event of a scheduled action names its
+schedule, so after git merges the two, fsck and status report the schedule
+as run twice (``workflow/reruns.py``) until ``press schedule ack ID``.
+Hooks get the ids of the schedules they run for (``PRESSROOM_SCHEDULE_IDS``),
+so a deploy can itself refuse an id it has seen.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
 from .common import event, now_iso
 from .publishing import ActionResult, Move, publish, withdraw
+from .reruns import runs_of
 
 SCHEDULE_TYPE = "pressroom.schedule/1"
 ACTIONS = ("publish", "unpublish")
@@ -71,6 +79,7 @@ class Schedule:
     finished_by: str | None = None
     note: str | None = None  # e.g. "nothing to do: already published at that version"
     errors: list[dict[str, Any]] = field(default_factory=list)
+    acknowledged: int = 0  # runs seen by `press schedule ack` (two clones each ran it); 0: none
 
     @property
     def path(self) -> str:
@@ -81,8 +90,10 @@ class Schedule:
         return self.action == "publish" and self.version is None
 
     def encode(self) -> str:
-        return json.dumps({"type": SCHEDULE_TYPE, **asdict(self)}, sort_keys=True, indent=1,
-                          ensure_ascii=False) + "\n"
+        doc = asdict(self)
+        if not self.acknowledged:
+            del doc["acknowledged"]  # the file stays as every earlier pressroom wrote and reads it
+        return json.dumps({"type": SCHEDULE_TYPE, **doc}, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
     @classmethod
     def decode(cls, text: bytes, label: str) -> Schedule:
@@ -284,6 +295,25 @@ def cancel(site: SiteCore, sid: str, *, author: str, message: str = "") -> Sched
     return ScheduleResult(schedule=cancelled, txn=txn)
 
 
+def acknowledge(site: SiteCore, sid: str, *, author: str, message: str = "") -> ScheduleResult:
+    """Record that a schedule carried out more than once (two merged clones each ran it) was seen.
+
+    fsck and status stop reporting it until a further run is merged in.
+    Refused for a schedule that ran once or less.
+    """
+    schedule, old = _read_one(site, sid)
+    runs = runs_of(site, sid, schedule.record)
+    if len(runs) <= max(1, schedule.acknowledged):
+        said = "was acknowledged at" if schedule.acknowledged else "ran"
+        raise RefusedError(f"schedule {sid} {said} {max(len(runs), schedule.acknowledged)} time(s): "
+                           "nothing to acknowledge", where=Where(record=schedule.record),
+                           hint="press fsck lists the schedules carried out more than once")
+    seen = f"acknowledged {len(runs)} runs ({now_iso()}, {author})" + (f": {message}" if message else "")
+    acked = replace(schedule, acknowledged=len(runs), note=f"{schedule.note}; {seen}" if schedule.note else seen)
+    txn = site.store.commit([], files=[FileUpdate(schedule.path, old, acked.encode())])
+    return ScheduleResult(schedule=acked, txn=txn)
+
+
 @dataclass(frozen=True)
 class NextResult:
     """The next pending action (None when nothing is scheduled), and whether it is due already."""
@@ -404,5 +434,6 @@ def _act(site: SiteCore, schedule: Schedule) -> ActionResult:
     message = f"scheduled {schedule.action} ({schedule.id})" + (f": {schedule.message}" if schedule.message else "")
     if schedule.action == "publish":
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
-        return publish(site, [name], author=schedule.author, message=message)
-    return withdraw(site, "unpublish", [schedule.record], author=schedule.author, message=message)
+        return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id)
+    return withdraw(site, "unpublish", [schedule.record], author=schedule.author, message=message,
+                    schedule=schedule.id)

@@ -12,6 +12,7 @@ from ..store import Snapshot
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
 from .unmerged import git_conflicts
+from .reruns import duplicate_run_violations
 from .view import Violation, check_view
 
 STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
@@ -84,7 +85,7 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -
         if model:
             keys = [k for k in keys if k.model == model]
     # What a git merge broke comes first: it is what to fix before anything ships.
-    violations = check_view(site, snapshot, merging=bool(git_refs)).violations
+    violations = [*check_view(site, snapshot, merging=bool(git_refs)).violations, *duplicate_run_violations(site)]
     rows, warnings = [], [v.problem() for v in violations]
     if stage_warning:
         warnings.append(stage_warning)
