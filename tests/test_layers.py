@@ -13,20 +13,22 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pressroom"
 
-# Lowest first. gitio and hooks act on settings the site has checked, so they sit above it.
+# Lowest first. The layers that decide (models, workflow, history, delivery, export) never ask git;
+# what git knows reaches them from the Site (api), through automation.
 LAYERS = [
     ["pressroom.errors"],
     ["pressroom.store"],
     ["pressroom.records"],
     ["pressroom.settings"],
-    ["pressroom.site"],
-    ["pressroom.gitio", "pressroom.githooks", "pressroom.hooks"],
+    ["pressroom.site", "pressroom.attributes"],
     ["pressroom.models"],
     ["pressroom.naming"],
     ["pressroom.workflow"],
     ["pressroom.diffing", "pressroom.history"],
     ["pressroom.delivery"],
     ["pressroom.export", "pressroom.audit"],
+    # Git is asked above every layer that decides: what it knows (unmerged refs) is passed down.
+    ["pressroom.gitio", "pressroom.githooks", "pressroom.hooks", "pressroom.unmerged"],
     ["pressroom.automation"],
     ["pressroom.api"],
     ["pressroom.cli"],

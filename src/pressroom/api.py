@@ -19,10 +19,12 @@ from .delivery import Record
 from .export import ExportResult
 from .export import export as export_view
 from .automation import Change, automation, changes_of_action, changes_of_save
-from .gitio import DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, run_merge_driver
+from .gitio import (DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, mark_resolved,
+                    run_merge_driver)
 from .githooks import GitSetup, setup_git
+from .unmerged import git_conflicts
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
-from .errors import UsageError
+from .errors import PressError, Problem, UsageError
 from .records import parse_scalar, skipped_working
 from .site import STORE_NAME, SiteCore
 from .models import Model, load_models
@@ -38,7 +40,6 @@ from .workflow.stages import StageResult, records_at_stage, set_stage
 from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.saving import SaveResult, save, select_records
 from .workflow.status import StatusResult, status
-from .workflow.unmerged import git_conflicts
 from .workflow.reruns import duplicate_run_violations
 from .workflow.view import ViewReport, check_view
 
@@ -154,7 +155,7 @@ class Site(SiteCore):
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
-        return status(self, list(refs), model=model)
+        return status(self, list(refs), model=model, index=git_conflicts(self))
 
     def show(self, ref: str) -> ShowResult:
         """A version's exact content: ``model/id[@version]``."""
@@ -195,16 +196,16 @@ class Site(SiteCore):
         # the working files it compares with the store.
         report = self.store.fsck(restore=lambda: in_head(self.root, [STORE_NAME, "content", "models"])
                                  or [STORE_NAME])
-        refs, others = git_conflicts(self)
+        index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
         pending = self.store.journal.pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
-            self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(refs)).problems(),
+            self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in refs), *others])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since
@@ -230,7 +231,7 @@ class Site(SiteCore):
         A schedule two merged clones both carried out is listed too (``duplicate_schedule_run``).
         """
         view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
-                          merging=bool(git_conflicts(self)[0]))
+                          merging=bool(git_conflicts(self).refs))
         return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])
 
     def gc(self, *, dry_run: bool = False, grace: float | None = None, extra_roots: Iterable[str] = ()) -> GcReport:
@@ -375,7 +376,15 @@ class Site(SiteCore):
         side = "ours" if ours else "theirs" if theirs else "version"
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:
-            result = resolve(self, ref, side=side, version=version, author=who, message=message)
+            result = resolve(self, ref, side=side, version=version, author=who, message=message,
+                             index=git_conflicts(self))
+            try:
+                # As `git add` / `git rm` after a manual fix: git no longer lists these paths as unmerged.
+                mark_resolved(self.root, [self.root / p for p in result.settled])
+            except PressError as e:
+                result = dataclasses.replace(result, warnings=[*result.warnings, *(
+                    Problem(p.message, "git_index", p.where, "the refs are resolved; `git add` (or `git rm`) "
+                            "their files to tell git") for p in e.problems)])
             return auto.finish(result, [Change("resolve", result.record, r.chosen, reason=r.kind)
                                         for r in result.resolved])
 

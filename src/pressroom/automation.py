@@ -37,8 +37,8 @@ from .hooks import HookRun, run_hooks
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
 from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
+from .unmerged import git_conflicts
 from .workflow.common import now_iso
-from .workflow.unmerged import git_conflicts
 from .workflow.validation import Reader
 
 DOCUMENT_VERSION = 1
@@ -227,7 +227,7 @@ def automation(site: SiteCore, command: str, *, hooks: bool = True, commit: bool
     if command != "resolve":
         # A ref git left unmerged (one branch deleted it) reads like any ref: refuse as for a conflict in
         # a ref file, as git refuses to commit over unmerged paths.
-        unmerged, _ = git_conflicts(site)
+        unmerged = git_conflicts(site).refs
         if unmerged:
             raise RefConflictError(unmerged)
     if auto.commit:

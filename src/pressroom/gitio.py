@@ -52,23 +52,8 @@ from .errors import BadContentError, PressError, RefusedError, UsageError, Where
 from .store import Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
+from .attributes import DRIVER, write_attributes
 
-DRIVER = "pressroom-ref"
-ATTRIBUTES = (
-    f"/.press/refs/** merge={DRIVER}",
-    f"/.press/schedules/** merge={DRIVER}",
-    "/.press/logs/** merge=union",
-    "/.press/pruned/** merge=union",
-)
-_ATTR_HEADER = "# pressroom: merge the store's refs, schedules and logs (press git setup)"
-# Folder -> its .gitattributes lines: no conversion, whatever the files above say. The store's
-# objects are hashed, so nothing may touch them; content and models may use LFS for other files.
-BYTE_FOR_BYTE = {
-    ".press": ("* -text -filter -ident -working-tree-encoding",),
-    "content": ("* -text",),
-    "models": ("* -text",),
-}
-_BYTES_HEADER = "# pressroom: git checks out and commits these files byte for byte (press git setup)"
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
 
@@ -449,50 +434,6 @@ class DriverInstall:
 def driver_command() -> str:
     """How git runs the driver: this Python, so it works without ``press`` on PATH."""
     return f"{shlex.quote(sys.executable)} -m pressroom merge-driver run %O %A %B %P"
-
-
-@dataclass(frozen=True)
-class AttributesWritten:
-    """Lines added to the site's ``.gitattributes`` (``site``), and to the ``.gitattributes`` of
-    ``.press/``, ``content/`` and ``models/`` (``nested``: file -> lines, only files that changed)."""
-
-    site: list[str]
-    nested: dict[str, list[str]]
-
-
-def write_attributes(root: Path) -> AttributesWritten:
-    """Add pressroom's lines to the site's ``.gitattributes`` files (see ``BYTE_FOR_BYTE``).
-
-    Only missing lines are appended; every other line stays as it is. Needs
-    no git: ``press init`` writes them before there is a repository.
-    """
-    nested = {}
-    for folder, lines in BYTE_FOR_BYTE.items():
-        (root / folder).mkdir(exist_ok=True)
-        added = _append_lines(root / folder / ".gitattributes", _BYTES_HEADER, lines)
-        if added:
-            nested[f"{folder}/.gitattributes"] = added
-    return AttributesWritten(site=_append_lines(root / ".gitattributes", _ATTR_HEADER, ATTRIBUTES), nested=nested)
-
-
-def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        text = ""
-    except UnicodeDecodeError:
-        raise BadContentError("is not UTF-8 text", where=Where(file=str(path)),
-                              hint="fix or remove it, then run `press git setup` again") from None
-    present = {line.strip() for line in text.splitlines()}
-    added = [line for line in lines if line not in present]
-    if added:
-        # One header per file, whichever pressroom wrote it (older ones named `merge-driver install`).
-        mine = any(line.startswith("# pressroom:") for line in present)
-        block = "" if not text or text.endswith("\n") else "\n"
-        block += "".join(f"{line}\n" for line in ([] if mine else [header]) + added)
-        with open(path, "a", encoding="utf-8", newline="") as f:
-            f.write(block)
-    return added
 
 
 def install_merge_driver(root: Path) -> DriverInstall:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
 from .cache import DerivedCache
-from .conflicts import RefConflict, RefConflictError
+from .conflicts import GitIndex, RefConflict, RefConflictError
 from .events import EventLogs
 from .fsck import FsckReport, fsck
 from .fsio import fsync_dir, write_atomic
@@ -36,6 +36,7 @@ __all__ = [
     "FileUpdate",
     "FsckReport",
     "GcReport",
+    "GitIndex",
     "JournalState",
     "Moved",
     "OID_RE",

@@ -21,7 +21,7 @@ path) until ``press resolve`` picks a side; ``press status`` lists them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ConflictError, Problem, Where
 from .objects import OID_RE
@@ -51,6 +51,16 @@ class RefConflict:
 
 def _side(oid: str | None) -> str:
     return oid[:7] if oid else "deleted"
+
+
+@dataclass(frozen=True)
+class GitIndex:
+    """What git's index holds unmerged in the store, as the caller found it: refs one side
+    deleted (which the ref files alone cannot show) and other unmerged store files. The
+    store and the workflow take it as given; asking git is the caller's business."""
+
+    refs: list[RefConflict] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 class RefConflictError(ConflictError):

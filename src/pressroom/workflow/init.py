@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..gitio import write_attributes
+from ..attributes import write_attributes
 from ..site import CONFIG_NAME, DEFAULT_CONFIG, STORE_NAME
 from ..store import Store
 from ..store.fsio import write_atomic

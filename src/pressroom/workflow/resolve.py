@@ -21,12 +21,10 @@ from typing import Any
 
 from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
-from ..gitio import mark_resolved
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
+from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
 from .common import event, now_iso
-from .unmerged import git_conflicts
 from .view import link_violations
 
 SIDES = ("ours", "theirs", "version")
@@ -52,12 +50,19 @@ class ResolveResult:
     resolved: list[Resolved] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    # The files (relative to the site) git lists as unmerged that this resolution settles: the
+    # caller tells git, as `git add` would.
+    settled: list[str] = field(default_factory=list)
     after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, author: str,
-            message: str = "") -> ResolveResult:
-    """Resolve every conflicted ref of ``ref``: ``side`` is ``ours``, ``theirs`` or ``version`` (then ``version``)."""
+            message: str = "", index: GitIndex | None = None) -> ResolveResult:
+    """Resolve every conflicted ref of ``ref``: ``side`` is ``ours``, ``theirs`` or ``version`` (then ``version``).
+
+    ``index``: what git's index holds unmerged in the store (a ref one side deleted is in
+    conflict there only); the caller asks git, and tells it the ``settled`` files afterwards.
+    """
     if side not in SIDES:
         raise UsageError("pick one side: --ours, --theirs or --version V")
     if (side == "version") != (version is not None):
@@ -69,7 +74,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     snapshot = site.store.snapshot(conflicts_ok=True)
     conflicts = [c for c in snapshot.conflicts if c.record == record]
     # A ref one branch deleted: the conflict is in git's index, the file reads as an ordinary ref.
-    in_git = [c for c in git_conflicts(site)[0] if c.record == record]
+    in_git = [c for c in (index or GitIndex()).refs if c.record == record]
     if not conflicts and not in_git:
         raise RefusedError("has no merge conflict", where=Where(record=record),
                            hint="press status lists the records in conflict")
@@ -108,13 +113,8 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
     ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
     merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
-    try:
-        # As `git add` / `git rm` after a manual fix: git no longer lists these paths as unmerged.
-        mark_resolved(site.root, [*ref_paths, *([path] if merged_text else [])])
-    except PressError as e:
-        warnings.extend(Problem(p.message, "git_index", p.where, "the refs are resolved; `git add` (or "
-                                "`git rm`) their files to tell git") for p in e.problems)
-    return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn)
+    return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn,
+                         settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])
 
 
 def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Resolved]) -> None:

@@ -8,10 +8,9 @@ from ..errors import PressError, Problem
 from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
-from ..store import Snapshot
+from ..store import GitIndex, Snapshot
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
-from .unmerged import git_conflicts
 from .reruns import duplicate_run_violations
 from .view import Violation, check_view
 
@@ -64,11 +63,16 @@ class StatusResult:
         return out
 
 
-def status(site: SiteCore, names: list[str] = (), *, model: str | None = None) -> StatusResult:
-    """The status of the named records, of a model's, or of every record in the site."""
+def status(site: SiteCore, names: list[str] = (), *, model: str | None = None,
+           index: GitIndex | None = None) -> StatusResult:
+    """The status of the named records, of a model's, or of every record in the site.
+
+    ``index``: what git's index holds unmerged in the store (a ref one branch
+    deleted is in conflict there only); the caller asks git.
+    """
     snapshot = site.store.snapshot(conflicts_ok=True)
-    # A ref one branch deleted is in conflict in git's index only: git is asked.
-    git_refs, git_warnings = git_conflicts(site)
+    index = index or GitIndex()
+    git_refs, git_warnings = index.refs, index.warnings
     in_conflict: dict[str, list] = {}
     for c in [*snapshot.conflicts, *git_refs]:
         in_conflict.setdefault(c.record, []).append(c)

@@ -3,22 +3,23 @@
 A conflict between two versions is written into the ref file, where the
 store finds it (``store/conflicts.py``). A modify/delete conflict is not:
 git leaves the surviving side's file in the work tree, which reads as an
-ordinary ref, and records the conflict in its index alone. So ``status``,
-``fsck`` and ``resolve`` ask git (``gitio.unmerged``) for the unmerged paths
-of the store, and report a ref among them as a conflict whose deleted side
-is None. The store itself knows nothing of git.
+ordinary ref, and records the conflict in its index alone. So the ``Site``
+asks git (``gitio.unmerged``) for the unmerged paths of the store before
+``status``, ``fsck``, ``resolve`` and every store-changing command, and hands
+the answer down (``GitIndex``): a ref among them is a conflict whose deleted
+side is None. The store and the workflow know nothing of git.
 """
 
 from __future__ import annotations
 
-from ..errors import Problem, Where
-from ..gitio import unmerged
-from ..site import STORE_NAME, SiteCore
-from ..store import REF_KINDS, RefConflict
-from ..store.objects import OID_RE
+from .errors import Problem, Where
+from .gitio import unmerged
+from .site import STORE_NAME, SiteCore
+from .store import REF_KINDS, GitIndex, RefConflict
+from .store.objects import OID_RE
 
 
-def git_conflicts(site: SiteCore) -> tuple[list[RefConflict], list[Problem]]:
+def git_conflicts(site: SiteCore) -> GitIndex:
     """Refs git left unmerged with one side deleted, and warnings for other unmerged store files.
 
     A ref both sides changed is left out: the conflict is in its file (the
@@ -42,7 +43,7 @@ def git_conflicts(site: SiteCore) -> tuple[list[RefConflict], list[Problem]]:
         else:
             warnings.append(Problem("git lists it as unmerged", code="merge_conflict", where=Where(file=u.path),
                                     hint=f"look at it (git diff -- {u.path}), then git add or git rm it"))
-    return conflicts, warnings
+    return GitIndex(refs=conflicts, warnings=warnings)
 
 
 def _oid(data: bytes | None) -> str | None:
