@@ -24,7 +24,7 @@ from .gitio import (DriverInstall, DriverOutcome, default_author, in_head, insta
 from .githooks import GitSetup, setup_git
 from .unmerged import git_conflicts
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
-from .errors import PressError, Problem, UsageError
+from .errors import PressError, Problem, StoreDamagedError, UsageError
 from .records import parse_scalar, skipped_working
 from .site import STORE_NAME, SiteCore
 from .models import Model, load_models
@@ -229,7 +229,15 @@ class Site(SiteCore):
         names a published record, and no record is in a ref state no command makes (what a git
         merge, rebase or revert can leave). Changes nothing; cached by the refs unless ``fresh``.
         A schedule two merged clones both carried out is listed too (``duplicate_schedule_run``).
+        A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
+        git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
+        if self.store.journal.pending():
+            raise StoreDamagedError(
+                "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
+                problems=[Problem("a transaction was left half-done by a crash", "journal_pending",
+                                  hint="`press journal show` says what it holds; `press journal finish` finishes "
+                                       "it, `press journal drop` sets it aside")])
         view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
                           merging=bool(git_conflicts(self).refs))
         return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])

@@ -225,3 +225,12 @@ def test_a_journal_left_in_dot_press_by_an_older_version_is_still_replayed(repo:
     assert press(repo, "status").returncode == 0
     assert not (repo / ".press" / "journal").exists()
     assert (repo / "content" / "post" / "a.yaml").read_text() == "title: B\n"
+
+
+def test_the_view_check_the_git_hooks_run_reports_a_left_over_journal_and_finishes_nothing(repo: Path) -> None:
+    killed(repo, "save", "post/a", "--set", "title=B")
+    before = refs(repo)
+    result = press(repo, "fsck", "--view-only", "--json")
+    assert result.returncode == 4, result.stdout.decode()
+    assert [e["code"] for e in json.loads(result.stdout)["errors"]] == ["journal_pending"]
+    assert refs(repo) == before and (repo / ".git" / "pressroom" / "journal").exists()

@@ -252,7 +252,10 @@ def fsck(
             view = site.check_view()
 
             def render_view() -> None:
-                if view.ok:
+                if view.merging:
+                    stdout.print("the published view is not judged while refs are in merge conflict: "
+                                 "press status lists them, press resolve ends each", style="yellow")
+                elif view.ok:
                     stdout.print(f"checked the published view ({view.published} records): no violations")
                 else:
                     stdout.print(f"the published view has {len(view.violations)} violation(s)", style="red")

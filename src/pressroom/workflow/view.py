@@ -19,11 +19,12 @@ each violation with the command that fixes it:
   (``.press/refs`` deleted or not checked out).
 
 Nothing is repaired here: taking a referrer off the site is a choice for the
-user, not for a check. The result is cached by the state of the refs and the
-model files (``.press/cache``), so commands that run it on every call (status,
-export, the read API) pay for reading versions only when a ref moved; fsck
-always checks afresh, and only it looks for logs whose refs all went missing
-when no ref moved.
+user, not for a check. The result is cached (``.press/cache``) under a digest
+of everything it depends on: the refs, which records have event logs (with
+the size and time of the logs of records that have no refs), and the model
+files. So commands that run it on every call (status, export, the read API,
+``fsck --view-only``) read versions only when one of those changed; a full
+fsck checks afresh.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
         # Refs in merge conflict are not the view yet: the conflicts are reported, and
         # `press resolve` checks the view for each choice.
         return ViewReport(published=len(snap.published), merging=True)
-    key = _state_key(site, snap)
+    logged = _logged_records(site)
+    key = _state_key(site, snap, logged)
     if not fresh:
         hit = site.store.cache.get_many(_CACHE_KIND, [key]).get(key)
         if isinstance(hit, dict):
@@ -113,7 +115,7 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
                                   published=hit["published"], cached=True)
             except (KeyError, TypeError):
                 pass
-    report = ViewReport(violations=_violations(site, snap), published=len(snap.published))
+    report = ViewReport(violations=_violations(site, snap, logged), published=len(snap.published))
     site.store.cache.put_many(_CACHE_KIND, {key: {"violations": [v.as_dict() for v in report.violations],
                                                   "published": report.published}})
     return report
@@ -122,18 +124,29 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
 def link_violations(site: SiteCore, snapshot: Snapshot, record: str) -> list[Violation]:
     """The links ``snapshot`` would leave dangling from or to ``record``: what ``press resolve`` checks
     before it takes a side, as unpublish checks referrers (not cached: the snapshot is a plan)."""
-    return [v for v in _violations(site, snapshot)
+    return [v for v in _violations(site, snapshot, _logged_records(site))
             if v.code == "unpublished_link" and record in (v.record, v.target)]
 
 
-def _state_key(site: SiteCore, snap: Snapshot) -> str:
-    """A digest of every ref, every model file and this pressroom: the view's answer depends on nothing else
-    (versions are immutable, and logs only matter for records whose refs changed)."""
+def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
+    """A digest of all the view's answer depends on: every ref, which records have an event log
+    (and, for those with no refs, the log's size and time: its last event says whether they
+    should exist), every model file and this pressroom. Versions are immutable."""
     h = hashlib.sha256(__version__.encode())
     for kind in ("current", "published", "archived"):
         h.update(f"\0{kind}".encode())
         for record, oid in sorted(getattr(snap, kind).items()):
             h.update(f"\n{record} {oid}".encode())
+    h.update(b"\0logs")
+    with_refs = set(snap.current) | set(snap.published) | set(snap.archived)
+    for record in sorted(logged):
+        h.update(f"\n{record}".encode())
+        if record not in with_refs:
+            try:
+                st = os.stat(site.store.logs.path(record))
+                h.update(f" {st.st_size} {st.st_mtime_ns}".encode())
+            except OSError:
+                h.update(b" gone")
     for name, path in sorted(model_files(site).items()):
         try:
             h.update(f"\0{name}\0".encode() + path.read_bytes())
@@ -142,9 +155,8 @@ def _state_key(site: SiteCore, snap: Snapshot) -> str:
     return h.hexdigest()
 
 
-def _violations(site: SiteCore, snap: Snapshot) -> list[Violation]:
+def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violation]:
     out: list[Violation] = []
-    logged = _logged_records(site)
     for record in snap.records():
         out.extend(_state_violations(snap, record, log=None if record in logged else _store_rel(site, "logs", record)))
     for record in sorted(logged - set(snap.records())):
