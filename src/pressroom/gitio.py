@@ -279,11 +279,12 @@ def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | N
 
 
 def _untracked_store_files(top: Path, root: Path, known: _Known) -> set[Path]:
-    """The store's format, .gitignore and .gitattributes while git does not track them: the
-    first commit after `press init` must check out as a store, not one with no format or one
-    whose bytes git converts."""
-    files = {p.resolve() for p in (root / ".press" / name for name in ("format", ".gitignore", ".gitattributes"))
-             if p.is_file()}
+    """The store's format and .gitignore, and the .gitattributes `press init` wrote, while git does
+    not track them: the first commit after `press init` must check out as a store, not one with no
+    format, or one whose store or record bytes git converts (a Windows clone)."""
+    paths = [root / ".press" / "format", root / ".press" / ".gitignore",
+             *(root / folder / ".gitattributes" for folder in (".", ".press", "content", "models"))]
+    files = {p.resolve() for p in paths if p.is_file()}
     return {p for p in files if _inside(p, top) and not known.in_index(p.relative_to(top).as_posix())}
 
 

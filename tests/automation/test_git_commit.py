@@ -117,9 +117,12 @@ def test_the_first_commit_after_init_holds_the_store_format(tmp_path: Path, git_
     result = run_press(root, "save", "note/a", "--commit", "--json")
     assert result.returncode == 0, result.stderr.decode()
     files = set(json.loads(result.stdout)["data"]["after"]["commit"]["files"])
-    assert {".press/format", ".press/.gitignore"} <= files
+    assert {".press/format", ".press/.gitignore", ".gitattributes", ".press/.gitattributes",
+            "content/.gitattributes", "models/.gitattributes"} <= files
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(root), str(clone))
+    # The clone has the attributes that keep git from converting the store's and the records' bytes.
+    assert (clone / "content" / ".gitattributes").read_bytes() == (root / "content" / ".gitattributes").read_bytes()
     (clone / "pressroom.yaml").write_bytes((root / "pressroom.yaml").read_bytes())
     assert run_press(clone, "status", "note/a").returncode == 0
     write(root, "note/a", "title: B\n")

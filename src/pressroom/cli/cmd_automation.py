@@ -267,7 +267,9 @@ def resolve(
     Every conflicted ref of the record (current, published, archived) takes
     that side, in one transaction logged as resolve events; a side that
     deleted the ref (git's modify/delete) removes it. Their files are marked
-    resolved in git. Then commit the merge with git as usual.
+    resolved in git. Then commit the merge with git as usual. A side that
+    would leave the published view with a dangling link is refused (exit 1,
+    nothing changed), naming the referrers and the fixes, as unpublish is.
     """
     with command("resolve", json_) as out:
         result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, message=message,

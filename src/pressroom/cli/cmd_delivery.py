@@ -50,7 +50,10 @@ def export(
     removed (it is kept and reported), unless --force. Drafts are never
     exported unless --preview is given; then each document says draft: true.
     OUT may not be the site's folder, a folder holding it, or one inside
-    content/ (exit 1): a generator must never see the working files.
+    content/ (exit 1): a generator must never see the working files. A
+    published view a git merge broke (a dangling link, refs no command makes)
+    is never exported: exit 5, nothing written, each violation and its fix
+    listed (press fsck lists them too).
     """
     with command("export", json_) as out_:
         result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,

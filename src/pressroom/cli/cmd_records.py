@@ -128,7 +128,11 @@ def status(
     model: ModelOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show each record's status (new, draft, published, updated, archived) and unsaved changes."""
+    """Show each record's status (new, draft, published, updated, archived) and unsaved changes.
+
+    What a git merge broke in the published view (press fsck's exit-5
+    violations) is listed first, as warnings; status still exits 0.
+    """
     with command("status", json_) as out:
         site = open_site(ctx)
         result = site.status(*(refs or []), model=model)

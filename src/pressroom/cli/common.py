@@ -24,7 +24,8 @@ AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
 CommitOpt = Annotated[
     Optional[bool],
     typer.Option("--commit/--no-commit", help="Commit to git the whole state of each record this command "
-                 "changed (refs, log, objects, and the working file when it holds the saved version), and "
+                 "changed, and of the records its published versions link to (refs, log, objects, and the "
+                 "working file when it holds the saved version), so a clone shows what the site shows; "
                  "nothing else (default: git.commit in pressroom.yaml).", show_default=False),
 ]
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
