@@ -99,3 +99,14 @@ def init_repo(root: Path, name: str = "Repo User", email: str = "repo@example.co
 def committed_files(root: Path, rev: str = "HEAD") -> set[str]:
     out = git(root, "show", "--name-only", "--format=", rev).stdout
     return {line for line in out.splitlines() if line}
+
+
+def committed_site(root: Path) -> Path:
+    """A git repository at ``root`` holding a site in site/ (models author and post), committed; the site."""
+    init_repo(root)
+    site_dir = root / "site"
+    Site.init(site_dir)
+    write_models(site_dir, author=AUTHOR, post=POST)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    return site_dir

@@ -8,20 +8,14 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.automation.conftest import committed_site, git
 from tests.conftest import run_press, write
 
 
 @pytest.fixture
 def repo(tmp_path: Path, git_home: Path) -> Path:
-    root = tmp_path / "origin"
-    init_repo(root)
-    site_dir = root / "site"
-    Site.init(site_dir)
-    write_models(site_dir, author=AUTHOR, post=POST)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "start")
-    return site_dir
+    """A git repository holding a site in site/ (models author and post), everything committed."""
+    return committed_site(tmp_path / "origin")
 
 
 def save_json(site: Path, *args: str) -> tuple[int, dict]:
