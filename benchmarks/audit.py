@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import gensite
-from run import Bench, Row, find_press, machine, disk, table
+from run import Bench, Row, bench_env, disk, find_press, machine, table
 
 TARGET = 3.0
 
@@ -104,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.n < 10 or args.repeat < 1:
         parser.error("--n must be at least 10 and --repeat 1 or more")
     work = Path(tempfile.mkdtemp(prefix="press-audit-bench-", dir=args.workdir))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRESSROOM_", "GIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(PRESSROOM_AUTHOR="Bench Mark <bench@example.org>", COLUMNS="120")
+    env = bench_env(PRESSROOM_AUTHOR="Bench Mark <bench@example.org>")
     bench = Bench(press=args.press or find_press(), python=sys.executable, work=work, repeat=args.repeat,
                   env=env, verbose=not args.quiet)
     info = {**machine(), "disk": disk(work), "grep locale": env.get("LC_ALL") or env.get("LANG") or "C"}

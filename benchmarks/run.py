@@ -311,6 +311,22 @@ def table(rows: list[Row], markdown: bool) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in data)
 
 
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Bench Mark", "GIT_AUTHOR_EMAIL": "bench@example.org",
+                "GIT_COMMITTER_NAME": "Bench Mark", "GIT_COMMITTER_EMAIL": "bench@example.org", "GIT_PAGER": "cat"}
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment every timed command runs in: this one less pressroom's and git's settings, plus ``extra``.
+
+    PYTHONDONTWRITEBYTECODE is dropped too: it would make every press run compile its own
+    modules again, as no installed package does (pip compiles them); the first run writes them.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PRESSROOM_", "GIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(COLUMNS="120", **extra)
+    return env
+
+
 def find_press() -> str:
     beside = Path(sys.executable).with_name("press")
     if beside.exists():
@@ -348,12 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--versions, --log-versions and --repeat must be 1 or more, and --n at least 10")
 
     work = Path(tempfile.mkdtemp(prefix="press-bench-", dir=args.workdir))
-    # PYTHONDONTWRITEBYTECODE would make every press run compile its own modules again, as no
-    # installed package does (pip compiles them); the first run below writes the bytecode.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRESSROOM_", "GIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(GIT_AUTHOR_NAME="Bench Mark", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="Bench Mark",
-               GIT_COMMITTER_EMAIL="bench@example.org", GIT_PAGER="cat", COLUMNS="120")
+    env = bench_env(**GIT_IDENTITY)
     bench = Bench(press=args.press or find_press(), python=sys.executable, work=work, repeat=args.repeat,
                   env=env, verbose=not args.quiet)
     info = {**machine(), "disk": disk(work)}

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import gensite
-from run import Bench, Row, _git_init, _median, disk, find_press, machine, table
+from run import GIT_IDENTITY, Bench, Row, _git_init, _median, bench_env, disk, find_press, machine, table
 
 
 def view_rows(bench: Bench, n: int) -> list[Row]:
@@ -82,10 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be 1 or more, and --n at least 10")
 
     work = Path(tempfile.mkdtemp(prefix="press-bench-view-", dir=args.workdir))
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PRESSROOM_", "GIT_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(GIT_AUTHOR_NAME="Bench Mark", GIT_AUTHOR_EMAIL="bench@example.org", GIT_COMMITTER_NAME="Bench Mark",
-               GIT_COMMITTER_EMAIL="bench@example.org", GIT_PAGER="cat", COLUMNS="120")
+    env = bench_env(**GIT_IDENTITY)
     bench = Bench(press=args.press or find_press(), python=sys.executable, work=work, repeat=args.repeat,
                   env=env, verbose=not args.quiet)
     info = {**machine(), "disk": disk(work)}
