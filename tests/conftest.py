@@ -90,3 +90,14 @@ def run_press(root: Path, *args: str, input: bytes | None = None, timeout: float
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([str(PRESS), "-C", str(root), *args], input=input, capture_output=True,
                           timeout=timeout, env=full_env)
+
+
+def strings(value: object) -> list[str]:
+    """Every string in a record's data, nested lists and mappings included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return []

@@ -74,16 +74,21 @@ def _assert_refused_everywhere(root: Path, tmp_path: Path, codes: set[str]) -> N
         list(Site.open(root).published())
 
 
-def test_a_clean_merge_that_dangles_a_link_is_refused_until_fixed(repo: Path, tmp_path: Path) -> None:
+def _merge_a_withdrawal_and_a_new_referrer(repo: Path) -> None:
+    """Branch withdraw unpublishes author/ada with her only referrer; main publishes post/b, which links
+    to ada (published on main); then main merges withdraw, and git sees no conflict."""
     git(repo, "checkout", "-q", "-b", "withdraw")
     assert run_press(repo, "unpublish", "author/ada", "post/a").returncode == 0
     _commit(repo, "withdraw ada with her only referrer")
     git(repo, "checkout", "-q", "main")
-    assert run_press(repo, "publish", "post/b").returncode == 0  # ada is published on this branch
+    assert run_press(repo, "publish", "post/b").returncode == 0
     _commit(repo, "publish b")
     merged = git(repo, "merge", "--no-edit", "withdraw", check=False)
-    assert merged.returncode == 0, merged.stdout + merged.stderr  # git sees no conflict
+    assert merged.returncode == 0, merged.stdout + merged.stderr
 
+
+def test_a_clean_merge_that_dangles_a_link_is_refused_until_fixed(repo: Path, tmp_path: Path) -> None:
+    _merge_a_withdrawal_and_a_new_referrer(repo)
     _assert_refused_everywhere(repo, tmp_path, {"unpublished_link"})
     (violation,) = _violations(repo)
     assert violation["record"] == "post/b" and violation["path"] == "author"
@@ -100,13 +105,7 @@ def test_a_clean_merge_that_dangles_a_link_is_refused_until_fixed(repo: Path, tm
 
 
 def test_the_other_fix_unpublishes_the_referrer(repo: Path, tmp_path: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "withdraw")
-    assert run_press(repo, "unpublish", "author/ada", "post/a").returncode == 0
-    _commit(repo, "withdraw")
-    git(repo, "checkout", "-q", "main")
-    assert run_press(repo, "publish", "post/b").returncode == 0
-    _commit(repo, "publish b")
-    git(repo, "merge", "-q", "--no-edit", "withdraw")
+    _merge_a_withdrawal_and_a_new_referrer(repo)
     assert {v["record"] for v in _violations(repo)} == {"post/b"}
     assert run_press(repo, "unpublish", "post/b").returncode == 0
     assert run_press(repo, "fsck").returncode == 0

@@ -14,6 +14,7 @@ import pytest
 from markupsafe import escape
 
 from pressroom import Site
+from tests.conftest import strings
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample-site"
@@ -39,16 +40,6 @@ def build(root: Path, out: Path, *args: str) -> str:
 
 def html_of(out: Path) -> str:
     return "\n".join(p.read_text() for p in sorted(out.rglob("*.html")))
-
-
-def strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 def unpublished_text(site: Site) -> set[str]:

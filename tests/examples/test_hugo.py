@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from tests.conftest import PRESS, write
+from tests.conftest import PRESS, strings, write
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "examples/hugo/build"
@@ -81,16 +81,6 @@ def text(out: Path) -> str:
     """Every file of a build as one text, as a reader sees it: entities and typographic quotes undone."""
     return html.unescape("\n".join(b.decode("utf-8", "replace") for b in files(out).values())).translate(
         _TYPOGRAPHIC)
-
-
-def strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 # Lines Markdown leaves as they are (no emphasis, links, code, lists or headings).
