@@ -49,6 +49,7 @@ from ..records import parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
 from .common import event, now_iso
+from .plan import Action
 from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
 
@@ -435,5 +436,5 @@ def _act(site: SiteCore, schedule: Schedule) -> ActionResult:
     if schedule.action == "publish":
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
         return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id)
-    return withdraw(site, "unpublish", [schedule.record], author=schedule.author, message=message,
+    return withdraw(site, Action.UNPUBLISH, [schedule.record], author=schedule.author, message=message,
                     schedule=schedule.id)

@@ -28,6 +28,7 @@ from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limit
 from ..site import CONFIG_MAX_SIZE, SiteCore
 from ..store import Event
 from .common import event, now_iso
+from .plan import StoreReader
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
 # the publish gate, and publish --stage
 
 
-def publish_stage_problems(site: SiteCore, models: Mapping[str, Model], plan: Mapping[str, str]) -> list[Problem]:
+def publish_stage_problems(store: StoreReader, models: Mapping[str, Model],
+                           plan: Mapping[str, str]) -> list[Problem]:
     """A problem for each planned ``{record: version}`` whose model requires a stage it has not reached."""
     problems = []
     for record, version in sorted(plan.items()):
@@ -184,7 +186,7 @@ def publish_stage_problems(site: SiteCore, models: Mapping[str, Model], plan: Ma
         stages = stages_of(model) if model is not None else None
         if stages is None or stages.requires is None:
             continue
-        stage = stage_of_version(site.store.read_log(record), version, stages)
+        stage = stage_of_version(store.read_log(record), version, stages)
         if stages.rank(stage) < stages.rank(stages.requires):
             problems.append(Problem(
                 f"is at stage {stage}; publishing {record.partition('/')[0]} needs {stages.requires}",

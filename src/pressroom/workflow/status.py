@@ -9,6 +9,7 @@ from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
 from ..store import GitIndex, Snapshot
+from .plan import Status
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
 from .reruns import duplicate_run_violations
@@ -17,15 +18,15 @@ from .view import Violation, check_view
 STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
 
 
-def derive_status(snapshot: Snapshot, record: str) -> str:
+def derive_status(snapshot: Snapshot, record: str) -> Status:
     """draft / published / updated / archived from the refs (``new`` if never saved)."""
     if record in snapshot.archived:
-        return "archived"
+        return Status.ARCHIVED
     current = snapshot.current.get(record)
     published = snapshot.published.get(record)
     if published is None:
-        return "draft" if current else "new"
-    return "published" if published == current else "updated"
+        return Status.DRAFT if current else Status.NEW
+    return Status.PUBLISHED if published == current else Status.UPDATED
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ..site import SiteCore
 from ..store import Snapshot, Version
 from .checks import CheckCache
 from .common import refusal
+from .plan import StoreReader
 
 Progress = Callable[[int, int], None]
 
@@ -88,10 +89,20 @@ class Reader:
 
     def __init__(self, site: SiteCore, snapshot: Snapshot | None = None,
                  models: dict[str, Model] | None = None):
-        self.site = site
-        self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
-        self.models = models if models is not None else load_models(site)
-        self.checks = CheckCache(site.store)
+        self._init(site.store, snapshot, models if models is not None else load_models(site))
+
+    @classmethod
+    def over(cls, store: StoreReader, models: dict[str, Model], snapshot: Snapshot | None = None) -> Reader:
+        """A reader of any store (an in-memory one in the planners' tests), with the models given."""
+        reader = cls.__new__(cls)
+        reader._init(store, snapshot, models)
+        return reader
+
+    def _init(self, store: StoreReader, snapshot: Snapshot | None, models: dict[str, Model]) -> None:
+        self.store = store
+        self.snapshot = snapshot if snapshot is not None else store.snapshot()
+        self.models = models
+        self.checks = CheckCache(store)
         self._blobs: dict[str, str] = {}  # version id -> blob id: all a command needs of most versions
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._links: dict[tuple[str, str], list[tuple[str, RecordKey]]] = {}
@@ -101,7 +112,7 @@ class Reader:
         return self.models.get(name) or Model.implicit(name)
 
     def version(self, oid: str) -> Version:
-        version = self.site.store.get_version(oid)
+        version = self.store.get_version(oid)
         self._blobs[oid] = version.blob
         return version
 
@@ -116,7 +127,7 @@ class Reader:
         if data is None:
             version = self.version(oid)
             try:
-                data = load_record(self.site.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
+                data = load_record(self.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
             except BadContentError as e:
                 data = e
             self._data[version.blob] = data
