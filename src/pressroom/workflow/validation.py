@@ -330,73 +330,82 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
 
 @dataclass(frozen=True)
 class SaveGate:
-    """What validation decided for a save: warnings, and records the save also publishes."""
+    """What validation decided for a save: errors (refused), warnings, records the save also publishes,
+    and the published refs of link targets it relied on."""
 
-    warnings: list[Problem]
-    publish: list[str]
-    expect: list[tuple[str, str, str | None]]
+    warnings: list[Problem] = field(default_factory=list)
+    publish: list[str] = field(default_factory=list)
+    expect: list[tuple[str, str, str | None]] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
 
-def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey, Any, str]], *,
-                lenient_links: bool = False, blobs: Mapping[str, str] | None = None,
-                sources: Mapping[str, bytes] | None = None) -> SaveGate:
+def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
+               saves: list[tuple[RecordKey, Any, str]], *, lenient_links: bool = False,
+               blobs: Mapping[str, str] | None = None, sources: Mapping[str, bytes] | None = None) -> SaveGate:
     """Validate records about to be saved, each ``(key, data, file label)``.
 
-    A model with ``allow_invalid_drafts: false`` refuses an invalid save (all
-    problems of the batch in one RefusedError); ``true`` turns them into
-    warnings. A model with ``draft_published: false`` publishes every save, so
-    it is always validated and its links must be published once the save is done.
+    A model with ``allow_invalid_drafts: false`` refuses an invalid save (its
+    problems are the gate's ``errors``); ``true`` turns them into warnings. A
+    model with ``draft_published: false`` publishes every save, so it is
+    always validated and its links must be published once the save is done.
     ``lenient_links``: a link to a missing record only warns on a draft (revert
     restores content whose linked records may have gone since).
     ``blobs`` (record -> blob id): each record that passes its schema is
     noted in the check cache, so that publishing it need not validate it again.
     ``sources`` (record -> the bytes being saved): problems get their field's line.
     """
-    models = load_models(site)
     if not any(m.file for m in models.values()):
-        return SaveGate(warnings=[], publish=[], expect=[])
+        return SaveGate()
     existing = RecordSet([*snapshot.current, *(str(k) for k, _d, _l in saves)])
     publish = [str(k) for k, _d, _l in saves
                if not (models.get(k.model) or Model.implicit(k.model)).draft_published
                and str(k) not in snapshot.archived]
+    gate = SaveGate(publish=publish)
     published = set(snapshot.published) | set(publish)
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
     expect: dict[str, tuple[str, str, str | None]] = {}
-    checks = CheckCache(site.store)
+    checks = CheckCache(store)
     for key, data, label in saves:
-        record = str(key)
         model = models.get(key.model) or Model.implicit(key.model)
-        links = model.links(data)
-        missing = link_problems(links, existing, record=record, file=label)
-        if lenient_links and record not in publish:
-            warnings.extend(missing)
-            missing = []
-        schema_problems = model.validate(data, record=record, file=label)
-        if not schema_problems and blobs and record in blobs:
-            checks.remember(model, blobs[record], links)
-        found = schema_problems + missing
-        if record in publish:
-            for path, target in links:
-                t = str(target)
-                if t in existing and t not in published:
-                    found.append(Problem(
-                        f"links to {t}, which is not published; saving {record} publishes it "
-                        f"({key.model} has draft_published: false)",
-                        code="unpublished_link", where=Where(file=label, record=record, path=path),
-                        hint=f"publish {t} first: press publish {t}",
-                    ))
-                elif t in snapshot.published:
-                    expect[t] = ("published", t, snapshot.published[t])
+        found = _save_problems(gate, checks, model, snapshot, existing, published, key, data, label,
+                               lenient_links, blobs or {}, expect)
         if not found:
             continue
-        if sources and record in sources:
-            found = placed(found, sources[record])
-        if model.allow_invalid_drafts and record not in publish:
-            warnings.extend(found)
+        if sources and str(key) in sources:
+            found = placed(found, sources[str(key)])
+        if model.allow_invalid_drafts and str(key) not in publish:
+            gate.warnings.extend(found)
         else:
-            errors.extend(found)
+            gate.errors.extend(found)
     checks.flush()
-    if errors:
-        raise refusal(errors, "cannot be saved; nothing was saved")
-    return SaveGate(warnings=warnings, publish=publish, expect=list(expect.values()))
+    gate.expect.extend(expect.values())
+    return gate
+
+
+def _save_problems(gate: SaveGate, checks: CheckCache, model: Model, snapshot: Snapshot, existing: RecordSet,
+                   published: set[str], key: RecordKey, data: Any, label: str, lenient_links: bool, blobs: Mapping[str, str],
+                   expect: dict[str, tuple[str, str, str | None]]) -> list[Problem]:
+    """One record's schema and link problems; the published link targets it relies on go in ``expect``."""
+    record = str(key)
+    links = model.links(data)
+    missing = link_problems(links, existing, record=record, file=label)
+    if lenient_links and record not in gate.publish:
+        gate.warnings.extend(missing)
+        missing = []
+    schema_problems = model.validate(data, record=record, file=label)
+    if not schema_problems and record in blobs:
+        checks.remember(model, blobs[record], links)
+    found = schema_problems + missing
+    if record not in gate.publish:
+        return found
+    for path, target in links:
+        t = str(target)
+        if t in existing and t not in published:
+            found.append(Problem(
+                f"links to {t}, which is not published; saving {record} publishes it "
+                f"({key.model} has draft_published: false)",
+                code="unpublished_link", where=Where(file=label, record=record, path=path),
+                hint=f"publish {t} first: press publish {t}",
+            ))
+        elif t in snapshot.published:
+            expect[t] = ("published", t, snapshot.published[t])
+    return found
