@@ -252,6 +252,8 @@ def plan_save(store: StoreReader, models: Mapping[str, Model], snapshot: Snapsho
         return SavePlan(plan, unchanged=unchanged, stale=stale)
     gate = _gate(store, models, snapshot, changed, lenient_links=False)
     plan.problems.extend(gate.errors)
+    if plan.problems:
+        return SavePlan(plan, unchanged=unchanged, stale=stale)
     saved = [add_version(plan, snapshot, given.key, data, snapshot.current.get(str(given.key)), request.stamp,
                          reason=Action.SAVE, gate=gate, working=given) for given, data, _parsed in changed]
     plan.warnings.extend(gate.warnings)
