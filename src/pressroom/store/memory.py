@@ -81,7 +81,8 @@ class MemoryStore:
     # refs and logs
 
     def snapshot(self, *, conflicts_ok: bool = False) -> Snapshot:
-        return Snapshot(**{kind: dict(refs) for kind, refs in self.refs.items()})
+        return Snapshot(current=dict(self.refs["current"]), published=dict(self.refs["published"]),
+                        archived=dict(self.refs["archived"]))
 
     def read_ref(self, kind: str, record: str) -> str | None:
         return self.refs[kind].get(record)

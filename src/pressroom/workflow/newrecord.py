@@ -59,12 +59,14 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
 def template(model: Model, record: str) -> str:
     """The text of a new record of ``model``."""
     schema = model.schema or {}
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    found = schema.get("properties")
+    properties: dict[str, Any] = found if isinstance(found, dict) else {}
     required = [r for r in schema.get("required", []) if isinstance(r, str)]
     links = {lf.steps[0]: lf for lf in model.link_fields}
     lines = [f"# {record}: fill in the fields, then run: press save {record}"]
     for name in [*properties, *(r for r in required if r not in properties)]:
-        prop = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        given = properties.get(name)
+        prop: dict[str, Any] = given if isinstance(given, dict) else {}
         note = _note(prop, links.get(name), name in required)
         key = name if _PLAIN_KEY.match(name) else json.dumps(name, ensure_ascii=False)
         if "default" in prop:

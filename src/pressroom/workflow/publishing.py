@@ -14,7 +14,7 @@ conflict instead of breaking the invariant.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +212,7 @@ def _order(m: Move) -> tuple[int, str]:
 # publish
 
 
-def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
+def publish(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None, all_records: bool = False,
             cascade: bool = False, depth: int | None = None, dry_run: bool = False, message: str = "",
             author: str, progress: Progress | None = None, schedule: str | None = None) -> ActionResult:
     """Validate each record's current version (or the version named ``REF@V``) and publish it.
@@ -354,7 +354,7 @@ def _unpublished_links(reader: Reader, plan: dict[str, Move], record: str, oid: 
 # unpublish, archive, delete
 
 
-def withdraw(site: SiteCore, action: Action | str, names: list[str], *, model: str | None = None,
+def withdraw(site: SiteCore, action: Action | str, names: Sequence[str], *, model: str | None = None,
              all_records: bool = False, cascade: bool = False, depth: int | None = None, dry_run: bool = False,
              message: str = "", author: str, force: bool = False, progress: Progress | None = None,
              schedule: str | None = None) -> ActionResult:
@@ -372,7 +372,7 @@ def withdraw(site: SiteCore, action: Action | str, names: list[str], *, model: s
     _check_depth(cascade, depth)
     reader = Reader(site)
     wanted = set() if action is Action.DELETE else {Status.PUBLISHED, Status.UPDATED}
-    keys = [key for key, _spec in _select(reader, site, names, model=model, all_records=all_records,
+    keys = [key for key, _spec in _select(reader, site, list(names), model=model, all_records=all_records,
                                            wanted=wanted, allow_version=False)]
     working = {key: _working_file(site, key) for key in keys} if action is Action.DELETE else {}
     request = WithdrawRequest(keys, Stamp(author, now_iso(), message, schedule), named=bool(names),

@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
+from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso
 from .view import link_violations
 
@@ -169,7 +169,8 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
             after[r.kind].pop(record, None)
         else:
             after[r.kind][record] = r.chosen
-    found = link_violations(site, Snapshot(**after), record)
+    found = link_violations(site, Snapshot(current=after["current"], published=after["published"],
+                                                  archived=after["archived"]), record)
     if not found:
         return
     referrers = sorted({v.record for v in found if v.record != record})

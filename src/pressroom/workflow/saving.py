@@ -11,14 +11,14 @@ Only a file that differs from current is compared with the history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
                       StoreDamagedError, UsageError, Where)
 from ..models import Model, load_models
-from ..records import (RecordKey, generator_clash, generator_safe_id, list_working, load_record, parse_key,
+from ..records import (RecordKey, generator_clash as generator_clash, generator_safe_id, list_working, load_record, parse_key,
                        set_fields)
 from ..site import SiteCore
 from ..store import Snapshot, SiteFile, Version, hash_bytes
@@ -115,7 +115,7 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
 
 
 def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
-         content: bytes | None = None, assignments: list[tuple[str, Any]] = (),
+         content: bytes | None = None, assignments: Sequence[tuple[str, Any]] = (),
          force: bool = False, skip_stale: bool = False) -> SaveResult:
     """Save each record's working file (or ``content``) as a new version, in one transaction.
 

@@ -44,10 +44,11 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import (ConflictError, NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
+                      Where)
 from ..records import parse_key, parse_ref
 from ..site import SiteCore
-from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
+from ..store import Event, FileUpdate, RefConflictError, hash_bytes
 from .common import event, now_iso
 from .plan import Action
 from .publishing import ActionResult, Move, publish, withdraw
@@ -398,8 +399,8 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
         current, old = _read_one(site, schedule.id)
         if current.state != "pending":
             return replace(base, outcome="skipped", note=f"already {current.state} by another run")
-        finished = dict(finished=now_iso(), finished_by=author)
-        done = replace(current, state="done", **finished)
+        finished = now_iso()
+        done = replace(current, state="done", finished=finished, finished_by=author)
         try:
             with site.store.joining([FileUpdate(current.path, old, done.encode())]) as joined:
                 result = _act(site, current)
@@ -415,7 +416,8 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
             error = e
             continue  # another run, or a concurrent command: read the schedule again
         except (RefusedError, UsageError) as e:
-            failed = replace(current, state="failed", errors=[p.as_dict() for p in e.problems], **finished)
+            failed = replace(current, state="failed", errors=[p.as_dict() for p in e.problems], finished=finished,
+                             finished_by=author)
             try:
                 txn = site.store.commit([], files=[FileUpdate(current.path, old, failed.encode())])
             except RefConflictError:

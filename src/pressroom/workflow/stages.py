@@ -99,8 +99,9 @@ def declared_stages(site: SiteCore) -> dict[str, Stages]:
                 options[option] = value
             _DECLARED[key] = _checked(name, label, options["stages"], options["publish_requires"],
                                       options["draft_published"])
-        if _DECLARED[key] is not None:
-            out[name] = _DECLARED[key]
+        declared = _DECLARED[key]
+        if declared is not None:
+            out[name] = declared
     return out
 
 

@@ -65,7 +65,8 @@ class StatCache:
             return {}
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("records"), dict):
             return {}
-        return doc["records"]
+        records: dict[str, dict[str, Any]] = doc["records"]
+        return records
 
     def _entry(self, record: str) -> dict[str, Any]:
         entry = self._entries.get(record)
@@ -98,7 +99,8 @@ class StatCache:
         if st is not None and self._trusted(key, st):
             remembered = self._entries.get(record, {}).get("work")
             if isinstance(remembered, list) and remembered[:4] == _stat_key(st):
-                return remembered[4]
+                blob: str | None = remembered[4]
+                return blob
         data = self.site.read_working(key)
         if data is None:
             return None

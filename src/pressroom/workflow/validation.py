@@ -8,7 +8,7 @@ checks through ``Reader``, which parses each blob once per command.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,7 +50,7 @@ def placed(problems: list[Problem], source: bytes) -> list[Problem]:
     positions = field_positions(source, {p.where.path for p in problems if p.where.path and p.where.line is None})
     out = []
     for p in problems:
-        pos = positions.get(p.where.path) if p.where.line is None else None
+        pos = positions.get(p.where.path) if p.where.line is None and p.where.path else None
         out.append(replace(p, where=replace(p.where, line=pos[0], column=pos[1])) if pos else p)
     return out
 
@@ -203,7 +203,7 @@ class ValidateResult:
         return sum(1 for r in self.records if r.errors)
 
 
-def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
+def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None, all_records: bool = False,
              published: bool = False, progress: Progress | None = None) -> ValidateResult:
     """Validate working files (or ``REF@V`` versions): schema errors and broken links, all of them.
 
@@ -242,7 +242,7 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     return ValidateResult(records=checks, problems=problems)
 
 
-def validate_published(site: SiteCore, names: list[str] = (), *, model: str | None = None,
+def validate_published(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None,
                        progress: Progress | None = None) -> ValidateResult:
     """Check the published view against today's models: each published version's
     schema, and that every link it holds names a published record.
@@ -312,11 +312,11 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
     except PressError as e:
         return "working", e.problems
     if raw is None:
-        oid = reader.snapshot.current.get(record)
-        if oid is None:
+        current = reader.snapshot.current.get(record)
+        if current is None:
             raise NotFoundError("does not exist", where=Where(record=record),
                                 hint=f"write {label} and save it, or see press status")
-        return oid, reader.problems(record, oid, existing)
+        return current, reader.problems(record, current, existing)
     try:
         data = load_record(raw, label)
     except BadContentError as e:

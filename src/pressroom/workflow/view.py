@@ -39,6 +39,7 @@ from ..errors import Problem, Where
 from ..models import model_files
 from ..site import SiteCore
 from ..store import Snapshot
+from .plan import Action
 from .validation import Reader
 
 # Codes of the violations that concern ref states only: they also bar a preview
@@ -242,7 +243,7 @@ def _expects_refs(site: SiteCore, record: str) -> bool:
                 if ev.get("kind") != "current":
                     continue
                 return ev.get("new") is not None
-            return action != "delete"
+            return bool(action != Action.DELETE)
     return False
 
 
