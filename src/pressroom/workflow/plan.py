@@ -36,6 +36,8 @@ class Action(StrEnum):
     DELETE = "delete"
     SAVE = "save"
     REVERT = "revert"
+    STAGE = "stage"
+    RESOLVE = "resolve"
 
     @property
     def past(self) -> str:
@@ -44,7 +46,16 @@ class Action(StrEnum):
 
 
 _PAST = {Action.PUBLISH: "published", Action.UNPUBLISH: "unpublished", Action.ARCHIVE: "archived",
-         Action.DELETE: "deleted", Action.SAVE: "saved", Action.REVERT: "reverted"}
+         Action.DELETE: "deleted", Action.SAVE: "saved", Action.REVERT: "reverted", Action.STAGE: "staged",
+         Action.RESOLVE: "resolved"}
+
+
+def key_of(record: str | RecordKey) -> RecordKey:
+    """The key of a record the store named (its refs and logs are checked when read, so not parsed again)."""
+    if isinstance(record, RecordKey):
+        return record
+    model, _, rid = record.partition("/")
+    return RecordKey(model, rid)
 
 
 class Status(StrEnum):

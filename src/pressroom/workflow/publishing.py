@@ -21,11 +21,11 @@ from typing import Any
 from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
 from ..naming import resolve_version
-from ..records import RecordKey, parse_key, parse_ref
+from ..records import RecordKey, parse_ref
 from ..site import SiteCore
 from ..store import SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso, refusal
-from .plan import Action, Plan, RefKind, Status, execute
+from .plan import Action, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
@@ -153,7 +153,7 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
     elif not all_records:
         raise UsageError("name at least one record (model/id), or use --all or --model M")
     snap = reader.snapshot
-    keys = (parse_key(r) for r in snap.records())
+    keys = (key_of(r) for r in snap.records())
     return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]
 
 
@@ -187,7 +187,7 @@ def _log(plan: Plan, stamp: Stamp, extra: Mapping[str, Mapping[str, str | None]]
         if m.via:
             more["via"] = m.via
         new = m.version if m.action is Action.PUBLISH else None
-        plan.log(parse_key(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
+        plan.log(key_of(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
                                             message=stamp.message, **more))
 
 
@@ -266,7 +266,7 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
     snap = reader.snapshot
     extra: dict[str, dict[str, str | None]] = {}
     for m in plan.moves:
-        key = parse_key(m.record)
+        key = key_of(m.record)
         plan.move(RefKind.PUBLISHED, key, m.old, m.version)
         if m.record in snap.archived:
             plan.move(RefKind.ARCHIVED, key, snap.archived[m.record], None)
@@ -284,7 +284,7 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
             if t not in moves and t in snap.published:
                 linked[t] = snap.published[t]
     for t, oid in linked.items():
-        plan.guard(RefKind.PUBLISHED, parse_key(t), oid)
+        plan.guard(RefKind.PUBLISHED, key_of(t), oid)
 
 
 def _publish_move(snap: Snapshot, record: str, oid: str, reason: str, via: str | None = None) -> Move:
@@ -409,7 +409,7 @@ def plan_unpublish(reader: Reader, request: WithdrawRequest) -> Plan:
                 hint=f"archive it (press archive {record}) or delete it instead"))
     _plan_withdrawal(reader, request, plan, moves, _unpublish_move)
     for m in plan.moves:
-        plan.move(RefKind.PUBLISHED, parse_key(m.record), m.old, None)
+        plan.move(RefKind.PUBLISHED, key_of(m.record), m.old, None)
     _log(plan, request.stamp)
     return plan
 
@@ -438,7 +438,7 @@ def plan_archive(reader: Reader, request: WithdrawRequest) -> Plan:
     _plan_withdrawal(reader, request, plan, moves, _archive_move)
     extra: dict[str, dict[str, str | None]] = {}
     for m in plan.moves:
-        key = parse_key(m.record)
+        key = key_of(m.record)
         if m.record in snap.published:
             plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
         plan.move(RefKind.ARCHIVED, key, snap.archived.get(m.record), m.version)
@@ -471,7 +471,7 @@ def plan_delete(reader: Reader, request: WithdrawRequest) -> Plan:
     _plan_withdrawal(reader, request, plan, moves, _delete_move)
     extra: dict[str, dict[str, str | None]] = {}
     for m in plan.moves:
-        key = parse_key(m.record)
+        key = key_of(m.record)
         if m.record in snap.published:
             plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
         if m.record in snap.current:
@@ -539,7 +539,7 @@ def _plan_withdrawal(reader: Reader, request: WithdrawRequest, plan: Plan, moves
 
 def _referrer_problem(reader: Reader, action: Action, ref: Referrer) -> Problem:
     hint = f"name it in the same command: press {action} {ref.target} {ref.record}"
-    if action is Action.UNPUBLISH and not reader.model(parse_key(ref.record).model).draft_published:
+    if action is Action.UNPUBLISH and not reader.model(key_of(ref.record).model).draft_published:
         # Naming it would be refused too: a record of such a model cannot be a draft.
         hint = (f"{ref.record} cannot be a draft (its model publishes every save): archive it first "
                 f"(press archive {ref.record}), or remove the link from its field {ref.path} and save it")
@@ -562,7 +562,7 @@ class _ReverseIndex:
 
     def referrers(self, target: str) -> list[tuple[str, str]]:
         """``(referrer, field path)`` for each published record linking to ``target``."""
-        self._cover(parse_key(target).model)
+        self._cover(key_of(target).model)
         return self._index.get(target, [])
 
     def _cover(self, target_model: str) -> None:
@@ -572,7 +572,7 @@ class _ReverseIndex:
             return
         self._done |= sources
         todo = [(r, oid) for r, oid in sorted(self.reader.snapshot.published.items())
-                if parse_key(r).model in sources]
+                if key_of(r).model in sources]
         for i, (record, oid) in enumerate(todo):
             for path, key in self.reader.links(record, oid):
                 self._index.setdefault(str(key), []).append((record, path))

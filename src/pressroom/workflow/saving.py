@@ -23,7 +23,7 @@ from ..records import (RecordKey, generator_clash as generator_clash, generator_
 from ..site import SiteCore
 from ..store import Snapshot, SiteFile, Version, hash_bytes
 from .common import event, now_iso, refusal
-from .plan import Action, NewVersion, Plan, RefKind, StoreReader, execute
+from .plan import Action, NewVersion, Plan, RefKind, StoreReader, execute, key_of
 from .statcache import StatCache
 from .validation import SaveGate, gate_saves
 
@@ -306,7 +306,7 @@ def add_version(plan: Plan, snapshot: Snapshot, key: RecordKey, data: bytes, par
 def guard_links(plan: Plan, gate: SaveGate) -> None:
     """The published link targets validation relied on must not move before the commit."""
     for kind, target, value in gate.expect:
-        plan.guard(RefKind(kind), parse_key(target), value)
+        plan.guard(RefKind(kind), key_of(target), value)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
 
 SCHEDULE_TYPE = "pressroom.schedule/1"
-ACTIONS = ("publish", "unpublish")
+ACTIONS = (Action.PUBLISH, Action.UNPUBLISH)
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
 _RELATIVE = re.compile(r"^\+(\d+)([smhdw])\Z")
@@ -89,7 +89,7 @@ class Schedule:
 
     @property
     def latest(self) -> bool:
-        return self.action == "publish" and self.version is None
+        return self.action == Action.PUBLISH and self.version is None
 
     def encode(self) -> str:
         doc = asdict(self)
@@ -253,18 +253,18 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
     if spec is not None:
         raise UsageError("a schedule pins the current version; name the record alone",
                          hint=f"save the version you want first, then: press schedule {action} {key} --at ...")
-    if latest and action != "publish":
+    if latest and action != Action.PUBLISH:
         raise UsageError("--latest is for scheduled publishes")
     when = iso(parse_time(at))
     refs = site.store.record_refs(record)
     if not any(refs.values()):
         raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
                             hint=f"save it first: press save {record}")
-    if action == "publish" and refs["current"] is None:
+    if action == Action.PUBLISH and refs["current"] is None:
         raise NotFoundError("has no current version to publish", where=Where(record=record))
-    version = refs["current"] if action == "publish" and not latest else None
+    version = refs["current"] if action == Action.PUBLISH and not latest else None
     warnings: list[Problem] = []
-    if action == "publish":
+    if action == Action.PUBLISH:
         # Say now what would stop it, while there is time to fix it (links may be published by then).
         check = publish(site, [f"{record}@{refs['current']}"], dry_run=True, author=author)
         warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint) for p in check.problems]
@@ -435,7 +435,7 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
 
 def _act(site: SiteCore, schedule: Schedule) -> ActionResult:
     message = f"scheduled {schedule.action} ({schedule.id})" + (f": {schedule.message}" if schedule.message else "")
-    if schedule.action == "publish":
+    if schedule.action == Action.PUBLISH:
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
         return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id)
     return withdraw(site, Action.UNPUBLISH, [schedule.record], author=schedule.author, message=message,

@@ -28,7 +28,7 @@ from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limit
 from ..site import CONFIG_MAX_SIZE, SiteCore
 from ..store import Event
 from .common import event, now_iso
-from .plan import StoreReader
+from .plan import StoreReader, key_of
 
 
 @dataclass(frozen=True)
@@ -183,14 +183,15 @@ def publish_stage_problems(store: StoreReader, models: Mapping[str, Model],
     """A problem for each planned ``{record: version}`` whose model requires a stage it has not reached."""
     problems = []
     for record, version in sorted(plan.items()):
-        model = models.get(record.partition("/")[0])
+        key = key_of(record)
+        model = models.get(key.model)
         stages = stages_of(model) if model is not None else None
         if stages is None or stages.requires is None:
             continue
         stage = stage_of_version(store.read_log(record), version, stages)
         if stages.rank(stage) < stages.rank(stages.requires):
             problems.append(Problem(
-                f"is at stage {stage}; publishing {record.partition('/')[0]} needs {stages.requires}",
+                f"is at stage {stage}; publishing {key.model} needs {stages.requires}",
                 code="stage", where=Where(record=record),
                 hint=f"review it, then: press stage {record} {stages.requires}"))
     return problems
@@ -211,7 +212,7 @@ def records_at_stage(site: SiteCore, models: Mapping[str, Model], stage: str,
     snap = site.store.snapshot()
     out = []
     for record, current in sorted(snap.current.items()):
-        stages = staged.get(record.partition("/")[0])
+        stages = staged.get(key_of(record).model)
         if stages is None or stage not in stages.names or snap.published.get(record) == current:
             continue
         if record in snap.archived:

@@ -21,7 +21,7 @@ from ..site import SiteCore
 from ..store import Snapshot, Version
 from .checks import CheckCache
 from .common import refusal
-from .plan import StoreReader
+from .plan import StoreReader, key_of
 
 Progress = Callable[[int, int], None]
 
@@ -40,8 +40,8 @@ class RecordSet:
         if self._by_id is None:
             self._by_id = {}
             for record in sorted(self.records):
-                model, _, other = record.partition("/")
-                self._by_id.setdefault(other, []).append(model)
+                key = key_of(record)
+                self._by_id.setdefault(key.id, []).append(key.model)
         return self._by_id.get(rid, [])
 
 
@@ -137,9 +137,9 @@ class Reader:
             raise data
         return data
 
-    def links(self, record: str, oid: str) -> list[tuple[str, RecordKey]]:
+    def links(self, record: str | RecordKey, oid: str) -> list[tuple[str, RecordKey]]:
         """The links of one version; none when its content cannot be read."""
-        model = self.model(record.partition("/")[0])
+        model = self.model(key_of(record).model)
         if not model.link_fields:
             return []
         blob = self.blob(oid)
@@ -157,7 +157,7 @@ class Reader:
 
     def problems(self, record: str, oid: str, existing: RecordSet) -> list[Problem]:
         """Schema errors of version ``oid`` (each blob validated once) and its broken links."""
-        model = self.model(record.partition("/")[0])
+        model = self.model(key_of(record).model)
         blob = self.blob(oid)
         # Problems name their record, and two records may share a blob.
         key = (record, blob)

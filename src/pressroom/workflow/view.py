@@ -239,7 +239,7 @@ def _expects_refs(site: SiteCore, record: str) -> bool:
     for ev in reversed(site.store.logs.read(record)):
         action = ev.get("action")
         if action in _EXISTENCE_ACTIONS:
-            if action == "resolve":
+            if action == Action.RESOLVE:
                 if ev.get("kind") != "current":
                     continue
                 return ev.get("new") is not None
