@@ -51,7 +51,7 @@ def test_after_is_keyword_only_so_positions_stay(site: Site) -> None:
     result = ActionResult("publish", True, after=AfterResult(commit=GitCommit("abc", "m")))
     assert result.action == "publish" and result.dry_run and result.after is not None
     with pytest.raises(TypeError):
-        ActionResult("publish", True, [], [], [], [], None, AfterResult())  # type: ignore[misc]
+        ActionResult("publish", True, [], [], [], [], None, AfterResult())  # type: ignore[call-arg]
 
 
 def _package_imports(path: Path) -> list[tuple[str, int]]:
