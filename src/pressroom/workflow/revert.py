@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..models import Model, load_models
 from ..naming import resolve_version
+from ..outcome import Outcome
 from ..records import RecordKey, load_record, parse_ref
 from ..site import SiteCore
 from ..store import OID_RE, Snapshot, hash_bytes
@@ -34,7 +35,7 @@ from .validation import gate_saves
 
 
 @dataclass(frozen=True)
-class RevertResult:
+class RevertResult(Outcome):
     """What ``revert`` did.
 
     ``version`` is the new version (or current, when only the working file
@@ -53,7 +54,6 @@ class RevertResult:
     message: str
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 @dataclass(frozen=True)
