@@ -12,6 +12,7 @@ module.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError, Problem
@@ -51,7 +52,7 @@ def word(problem: Problem) -> Problem:
     return dataclasses.replace(problem, message=message, hint=hint)
 
 
-def word_all(problems: list[Problem]) -> list[Problem]:
+def word_all(problems: Iterable[Problem]) -> list[Problem]:
     """Each of ``problems`` in the CLI's terms."""
     return [word(p) for p in problems]
 

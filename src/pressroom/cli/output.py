@@ -92,17 +92,17 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def envelope(command: str, *, data: Any = None, errors: list[Problem] = (), warnings: list[Problem] = (),
+def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
              exit_code: int = EXIT_OK) -> str:
     """The stable JSON shape every ``--json`` command prints (keys sorted)."""
     doc = {
         "command": command,
         "data": jsonable(data),
-        "errors": [p.as_dict() for p in hints.word_all(list(errors))],
+        "errors": [p.as_dict() for p in hints.word_all(errors)],
         "exit_code": exit_code,
         "status": STATUS_OF_CODE.get(exit_code, "refused"),
         "version": ENVELOPE_VERSION,
-        "warnings": [p.as_dict() for p in hints.word_all(list(warnings))],
+        "warnings": [p.as_dict() for p in hints.word_all(warnings)],
     }
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
 
@@ -129,7 +129,7 @@ class Output:
             print_problems(problems, label="warning")
 
     def done(self, data: Any, render: Callable[[], None] | None = None, *, exit_code: int = EXIT_OK,
-             errors: list[Problem] = ()) -> None:
+             errors: Sequence[Problem] = ()) -> None:
         """Print the result (and errors) and leave with ``exit_code``."""
         if self.as_json:
             typer.echo(envelope(self.name, data=data, errors=list(errors), warnings=self.warnings,
