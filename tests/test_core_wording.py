@@ -53,12 +53,10 @@ ALLOWED: list[tuple[str, str]] = [
     ("store/refs.py", ""),
     ("store/versions.py", ""),
     ("workflow/newrecord.py", ""),
-    ("workflow/reruns.py", ""),
     ("workflow/resolve.py", ""),
     ("workflow/schedule.py", ""),
     ("workflow/stages.py", ""),
     ("workflow/validation.py", ""),
-    ("workflow/view.py", ""),
     # The text of files press writes for git and its users (.gitattributes comments, the
     # git hook script): they say which command wrote them, and run git with its flags.
     ("attributes.py", "# pressroom:"),

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError, Problem
+from ..workflow.view import Violation
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,22 @@ class Wording:
 # Sorted by cause; a shared cause (no module prefix) is used by several modules.
 WORDING: dict[str, Wording] = {
     "save_first": Wording(hint="save it first: press save {record}"),
+    "schedule.duplicate_run": Wording(
+        message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
+                "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
+                "hooks (a deploy) ran once per run",
+        hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
+    "view.archived_without_current": Wording(
+        hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
+    "view.link_to_missing": Wording(
+        hint="take {record} off the site: press unpublish {record}; or restore {target} "
+             "(press save {target}, then press publish {target})"),
+    "view.link_to_unpublished": Wording(
+        hint="publish it: press publish {target} --cascade; or take {record} off the site: press unpublish {record}"),
+    "view.published_and_archived": Wording(
+        hint="keep it withdrawn: press archive {record}; or public: press publish {record}"),
+    "view.published_without_current": Wording(
+        hint="take it off the site: press delete {record}; or keep it: press revert {record} --to {version}"),
     "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
                                    "and restore .press/ from git (`git checkout -- .press`)"),
     "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
@@ -55,6 +72,12 @@ def word(problem: Problem) -> Problem:
 def word_all(problems: Iterable[Problem]) -> list[Problem]:
     """Each of ``problems`` in the CLI's terms."""
     return [word(p) for p in problems]
+
+
+def word_violation(violation: Violation) -> Violation:
+    """A violation of the published view with its message and fix in the CLI's terms."""
+    worded = word(violation.problem())
+    return dataclasses.replace(violation, message=worded.message, fix=worded.hint or violation.fix)
 
 
 def word_error(error: PressError) -> tuple[Problem, list[Problem]]:

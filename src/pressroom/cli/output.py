@@ -18,6 +18,7 @@ from rich.console import Console
 
 from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       ViewBrokenError, Where)
+from ..workflow.view import Violation
 from . import hints
 
 ENVELOPE_VERSION = 1
@@ -81,6 +82,10 @@ def jsonable(value: Any) -> Any:
         # Its fields as reported before problems carried a cause: the wording is the CLI's.
         worded = hints.word(value)
         return {name: jsonable(getattr(worded, name)) for name in ("message", "code", "where", "hint")}
+    if isinstance(value, Violation):
+        # Likewise its fields as reported before.
+        v = hints.word_violation(value)
+        return {name: jsonable(getattr(v, name)) for name in ("code", "record", "message", "fix", "target", "path")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
