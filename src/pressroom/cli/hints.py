@@ -30,6 +30,24 @@ class Wording:
 
 # Sorted by cause; a shared cause (no module prefix) is used by several modules.
 WORDING: dict[str, Wording] = {
+    "audit.history_unreadable": Wording(hint="run `press fsck`"),
+    "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
+    "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
+    "get.no_current": Wording(hint="it has never been saved, or was deleted: press status {record}"),
+    "get.not_published": Wording(hint="it is not published; see press status {record}"),
+    "git.attributes_not_utf8": Wording(hint="fix or remove it, then run `press git setup` again"),
+    "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
+                                   "and restore .press/ from git (`git checkout -- .press`)"),
+    "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
+    "history.limit": Wording(message="--limit must be 1 or more"),
+    "history.patch_without_record": Wording(message="--patch needs a record", hint="e.g. press log post/x --patch"),
+    "history.published_with_versions": Wording(
+        message="--published compares published with current; name no versions with it"),
+    "hooks.failed": Wording(hint="the content change was made and stays; fix the hook and run it by hand, or use --no-hooks{more}"),
+    "journal.pending": Wording(hint="`press journal show` says what it holds; `press journal finish` finishes it, "
+                                    "`press journal drop` sets it aside"),
+    "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
+    "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "save_first": Wording(hint="save it first: press save {record}"),
     "schedule.duplicate_run": Wording(
         message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
@@ -38,6 +56,7 @@ WORDING: dict[str, Wording] = {
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
+    "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
     "view.link_to_missing": Wording(
         hint="take {record} off the site: press unpublish {record}; or restore {target} "
              "(press save {target}, then press publish {target})"),
@@ -47,13 +66,6 @@ WORDING: dict[str, Wording] = {
         hint="keep it withdrawn: press archive {record}; or public: press publish {record}"),
     "view.published_without_current": Wording(
         hint="take it off the site: press delete {record}; or keep it: press revert {record} --to {version}"),
-    "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
-                                   "and restore .press/ from git (`git checkout -- .press`)"),
-    "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
-    "history.limit": Wording(message="--limit must be 1 or more"),
-    "history.patch_without_record": Wording(message="--patch needs a record", hint="e.g. press log post/x --patch"),
-    "history.published_with_versions": Wording(
-        message="--published compares published with current; name no versions with it"),
 }
 
 
