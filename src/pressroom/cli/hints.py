@@ -33,6 +33,17 @@ WORDING: dict[str, Wording] = {
     "audit.history_unreadable": Wording(hint="run `press fsck`"),
     "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
     "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
+    "export.body_in_front_matter": Wording(message="--body-in-front-matter is for --format markdown"),
+    "export.edited": Wording(message="was edited since press export wrote it; not overwritten", hint="keep your changes elsewhere (or in the site's records), then export again; or export --force to overwrite them"),
+    "export.foreign_manifest": Wording(message="was not written by press export", hint="export into an empty folder, or one a previous press export wrote"),
+    "export.index_clash": Wording(hint="export with --format yaml or markdown, whose record files cannot clash with index.json"),
+    "export.meta_field": Wording(hint="rename the field, or export with --format json or yaml, which keep fields under 'data'"),
+    "export.nan": Wording(hint="run `press validate {record}` to find the field, or export with --format yaml"),
+    "export.not_ours": Wording(message="exists and was not written by press export; it is left alone"),
+    "export.out_holds_site": Wording(message="--out {out} holds the site, with its working files (content/, drafts included)", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_inside_site": Wording(message="--out {out} is inside the site's {inside}/, which export must not write into", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_is_site": Wording(message="--out {out} is the site's own folder", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_not_folder": Wording(message="--out {out} is not a folder"),
     "get.no_current": Wording(hint="it has never been saved, or was deleted: press status {record}"),
     "get.not_published": Wording(hint="it is not published; see press status {record}"),
     "git.attributes_not_utf8": Wording(hint="fix or remove it, then run `press git setup` again"),
@@ -93,5 +104,13 @@ def word_violation(violation: Violation) -> Violation:
 
 
 def word_error(error: PressError) -> tuple[Problem, list[Problem]]:
-    """An error in the CLI's terms: its own message and hint, and every problem it reports."""
-    return word(error.problem()), word_all(error.problems)
+    """An error in the CLI's terms: its own message and hint, and every problem it reports.
+
+    An error with no cause of its own that took its hint from its first problem
+    (``hint=problems[0].hint``) shows that problem's hint as the CLI words it.
+    """
+    own, problems = word(error.problem()), word_all(error.problems)
+    first = error.problems[0]
+    if error.cause is None and first.cause is not None and error.hint is not None and error.hint == first.hint:
+        own = dataclasses.replace(own, hint=problems[0].hint)
+    return own, problems
