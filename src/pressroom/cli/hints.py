@@ -57,7 +57,12 @@ WORDING: dict[str, Wording] = {
     "hooks.failed": Wording(hint="the content change was made and stays; fix the hook and run it by hand, or use --no-hooks{more}"),
     "journal.pending": Wording(hint="`press journal show` says what it holds; `press journal finish` finishes it, "
                                     "`press journal drop` sets it aside"),
+    "naming.fewer_versions": Wording(hint="see them with: press log {record}"),
+    "naming.no_such_record": Wording(hint="to make it: write {file}, then press save {record}"),
+    "naming.no_such_version": Wording(hint="see its versions with: press log {record}"),
+    "naming.path_as_version": Wording(hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. --to @~1)"),
     "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
+    "publish_first": Wording(hint="publish it first: press publish {record}"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "save_first": Wording(hint="save it first: press save {record}"),
     "schedule.duplicate_run": Wording(
@@ -65,6 +70,12 @@ WORDING: dict[str, Wording] = {
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
+    "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
+    "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
+    "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
+    "site.path_is_config": Wording(hint="use its folder: press -C {folder}"),
+    "site.path_missing": Wording(hint="check the path given to -C, or make a site there: press init {path}"),
+    "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
