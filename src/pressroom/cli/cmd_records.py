@@ -50,7 +50,7 @@ def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
         path, sep, value = item.partition("=")
         if not sep or not path:
             raise UsageError(f"--set {item!r} is not field=value", hint="e.g. --set title=Hello --set tags[0]=news")
-        pairs.append((path.strip(), parse_scalar(value)))
+        pairs.append((path.strip(), parse_scalar(value, "the --set value")))
     return pairs
 
 

@@ -61,8 +61,12 @@ WORDING: dict[str, Wording] = {
     "naming.no_such_record": Wording(hint="to make it: write {file}, then press save {record}"),
     "naming.no_such_version": Wording(hint="see its versions with: press log {record}"),
     "naming.path_as_version": Wording(hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. --to @~1)"),
+    "new.exists": Wording(hint="edit it and save it: press save {record}"),
+    "new.generator_clash": Wording(hint="choose another id, e.g. press new {model} {id}"),
+    "new.saved_without_file": Wording(hint="get its content back with: press show {record} > {file}"),
     "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
     "publish_first": Wording(hint="publish it first: press publish {record}"),
+    "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "save_first": Wording(hint="save it first: press save {record}"),
     "schedule.duplicate_run": Wording(
