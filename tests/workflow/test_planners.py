@@ -265,7 +265,10 @@ def test_delete_refuses_while_a_published_record_links_to_it(store: MemoryStore)
     publish_ref(store, POST, put(store, POST, "title: Hi\nauthor: ada\n"))
     plan = plan_delete(reader(store), withdraw(ADA))
     assert [(p.code, p.where.record) for p in plan.problems] == [("referrer", "author/ada")]
-    assert "press delete author/ada post/hello" in (plan.problems[0].hint or "")
+    # The CLI words it as `press delete author/ada post/hello` from the cause and its data.
+    assert (plan.problems[0].cause, plan.problems[0].data) == (
+        "publishing.referrer", {"action": "delete", "target": "author/ada", "record": "post/hello", "path": "author"})
+    assert plan.problems[0].hint == "name post/hello in the same call (Site.delete)"
 
 
 # save

@@ -66,6 +66,17 @@ WORDING: dict[str, Wording] = {
     "new.saved_without_file": Wording(hint="get its content back with: press show {record} > {file}"),
     "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
     "publish_first": Wording(hint="publish it first: press publish {record}"),
+    "publishing.delete_named_only": Wording(message="delete takes named records only (no --cascade, --model or --all)"),
+    "publishing.depth": Wording(message="--depth must be 1 or more"),
+    "publishing.depth_without_cascade": Wording(message="--depth bounds a cascade: add --cascade"),
+    "publishing.link_archived": Wording(hint="it was archived: name it to publish it again (press publish {record} {target})"),
+    "publishing.link_beyond_depth": Wording(hint="raise --depth, or name it: press publish {record} {target}"),
+    "publishing.link_unpublished": Wording(hint="publish it in the same command (press publish {record} {target}), or add --cascade"),
+    "publishing.no_drafts": Wording(hint="archive it (press archive {record}) or delete it instead"),
+    "publishing.referrer": Wording(hint="name it in the same command: press {action} {target} {record}"),
+    "publishing.referrer_without_drafts": Wording(
+        hint="{record} cannot be a draft (its model publishes every save): archive it first "
+             "(press archive {record}), or remove the link from its field {path} and save it"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "save_first": Wording(hint="save it first: press save {record}"),
@@ -74,12 +85,15 @@ WORDING: dict[str, Wording] = {
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
+    "select.names_and_all": Wording(message="name records, or use --all / --model, not both"),
+    "select.nothing_named": Wording(message="name at least one record (model/id), or use --all or --model M"),
     "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
     "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
     "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
     "site.path_is_config": Wording(hint="use its folder: press -C {folder}"),
     "site.path_missing": Wording(hint="check the path given to -C, or make a site there: press init {path}"),
     "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
+    "unsaved_changes": Wording(hint="save them first (press save {record}), or pass --force to drop them"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),

@@ -136,22 +136,23 @@ class WithdrawRequest:
 
 def _check_depth(cascade: bool, depth: int | None) -> None:
     if depth is not None and not cascade:
-        raise UsageError("--depth bounds a cascade: add --cascade")
+        raise UsageError("depth bounds a cascade: pass cascade=True", cause="publishing.depth_without_cascade")
     if depth is not None and depth < 1:
-        raise UsageError("--depth must be 1 or more")
+        raise UsageError("depth must be 1 or more", cause="publishing.depth", data={"value": depth})
 
 
 def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | None, all_records: bool,
             wanted: set[Status], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
     """Named records (with a version spec), or those of ``--model``/``--all`` whose status is in ``wanted``."""
     if names and (all_records or model):
-        raise UsageError("name records, or use --all / --model, not both")
+        raise UsageError("name records, or pass all or model, not both", cause="select.names_and_all")
     if names:
         return _named(reader.snapshot, names, allow_version)
     if model:
         require_model(site, reader.models, model)
     elif not all_records:
-        raise UsageError("name at least one record (model/id), or use --all or --model M")
+        raise UsageError("name at least one record (model/id), or pass all=True or a model",
+                         cause="select.nothing_named")
     snap = reader.snapshot
     keys = (key_of(r) for r in snap.records())
     return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]
@@ -166,11 +167,12 @@ def _named(snap: Snapshot, names: list[str], allow_version: bool) -> list[tuple[
         record = str(key)
         if not any(record in refs for refs in (snap.current, snap.published, snap.archived)):
             missing.append(Problem("does not exist (never saved, or deleted)", code="not_found",
-                                   where=Where(record=record), hint=f"save it first: press save {record}"))
+                                   where=Where(record=record), hint="save it first (Site.save)", cause="save_first",
+                                   data={"record": record}))
         out.append((key, spec))
     if len(missing) == 1:
         p = missing[0]
-        raise NotFoundError(p.message, where=p.where, hint=p.hint)
+        raise NotFoundError(p.message, where=p.where, hint=p.hint, cause=p.cause, data=p.data)
     if missing:
         raise NotFoundError(f"{len(missing)} named records do not exist", problems=missing)
     return list(dict.fromkeys(out))
@@ -341,13 +343,15 @@ def _unpublished_links(reader: Reader, plan: dict[str, Move], record: str, oid: 
             continue
         status = derive_status(snap, t)
         if status is Status.ARCHIVED:
-            hint = f"it was archived: name it to publish it again (press publish {record} {t})"
+            hint, cause = "it was archived: name it to publish it again (Site.publish)", "publishing.link_archived"
         elif cascade:
-            hint = f"raise --depth, or name it: press publish {record} {t}"
+            hint, cause = "raise depth, or name it too (Site.publish)", "publishing.link_beyond_depth"
         else:
-            hint = f"publish it in the same command (press publish {record} {t}), or add --cascade"
+            hint, cause = ("publish it in the same call (Site.publish), or pass cascade=True",
+                           "publishing.link_unpublished")
         problems.append(Problem(f"links to {t}, which is not published ({status})", code="unpublished_link",
-                                where=Where(record=record, path=path), hint=hint))
+                                where=Where(record=record, path=path), hint=hint, cause=cause,
+                                data={"record": record, "target": t}))
     return problems
 
 
@@ -368,7 +372,8 @@ def withdraw(site: SiteCore, action: Action | str, names: Sequence[str], *, mode
     action = Action(action)
     planner = _WITHDRAW_PLANNERS[action]
     if action is Action.DELETE and (cascade or model or all_records):
-        raise UsageError("delete takes named records only (no --cascade, --model or --all)")
+        raise UsageError("delete takes named records only (no cascade, model or all)",
+                         cause="publishing.delete_named_only")
     _check_depth(cascade, depth)
     reader = Reader(site)
     wanted = set() if action is Action.DELETE else {Status.PUBLISHED, Status.UPDATED}
@@ -406,7 +411,8 @@ def plan_unpublish(reader: Reader, request: WithdrawRequest) -> Plan:
             plan.problems.append(Problem(
                 "cannot be a draft: its model publishes every save (draft_published: false)",
                 code="refused", where=Where(record=record),
-                hint=f"archive it (press archive {record}) or delete it instead"))
+                hint="archive it (Site.archive) or delete it (Site.delete) instead", cause="publishing.no_drafts",
+                data={"record": record}))
     _plan_withdrawal(reader, request, plan, moves, _unpublish_move)
     for m in plan.moves:
         plan.move(RefKind.PUBLISHED, key_of(m.record), m.old, None)
@@ -510,7 +516,8 @@ def _unsaved(reader: Reader, record: str, working: WorkingFile | None) -> list[P
         return []
     return [Problem("has unsaved changes that delete would lose", code="refused",
                     where=Where(file=working.path, record=record),
-                    hint=f"save them first (press save {record}), or pass --force to drop them")]
+                    hint="save them first (Site.save), or pass force=True to drop them", cause="unsaved_changes",
+                    data={"record": record})]
 
 
 MoveMaker = Callable[[Snapshot, str, str, str | None], Move]
@@ -538,13 +545,15 @@ def _plan_withdrawal(reader: Reader, request: WithdrawRequest, plan: Plan, moves
 
 
 def _referrer_problem(reader: Reader, action: Action, ref: Referrer) -> Problem:
-    hint = f"name it in the same command: press {action} {ref.target} {ref.record}"
+    hint, cause = f"name {ref.record} in the same call (Site.{action})", "publishing.referrer"
     if action is Action.UNPUBLISH and not reader.model(key_of(ref.record).model).draft_published:
         # Naming it would be refused too: a record of such a model cannot be a draft.
         hint = (f"{ref.record} cannot be a draft (its model publishes every save): archive it first "
-                f"(press archive {ref.record}), or remove the link from its field {ref.path} and save it")
+                f"(Site.archive), or remove the link from its field {ref.path} and save it")
+        cause = "publishing.referrer_without_drafts"
     return Problem(f"is linked from {ref.record} (field {ref.path}), which stays published", code="referrer",
-                   where=Where(record=ref.target), hint=hint)
+                   where=Where(record=ref.target), hint=hint, cause=cause,
+                   data={"action": action.value, "target": ref.target, "record": ref.record, "path": ref.path})
 
 
 class _ReverseIndex:
