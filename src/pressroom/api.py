@@ -198,7 +198,7 @@ class Site(SiteCore):
                                  or [STORE_NAME])
         index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
-        pending = self.store.journal.pending()
+        pending = self.store.journal_pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
@@ -232,7 +232,7 @@ class Site(SiteCore):
         A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
         git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
-        if self.store.journal.pending():
+        if self.store.journal_pending():
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
                 problems=[Problem("a transaction was left half-done by a crash", "journal_pending",

@@ -286,10 +286,7 @@ _PUBLISHED_OID = re.compile(rb'"action":"publish"[^\n]*?"new":"([0-9a-f]{64})"')
 
 def _log_versions(store: Any, record: str) -> tuple[list[str], set[str]]:
     """The versions ``record``'s event log names, and those it says were published."""
-    try:
-        raw = store.logs.path(record).read_bytes()
-    except FileNotFoundError:
-        return [], set()
+    raw = store.read_log_bytes(record)
     return ([m.decode() for m in _EVENT_OID.findall(raw)],
             {m.decode() for m in _PUBLISHED_OID.findall(raw)})
 
@@ -347,7 +344,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
                 for path, value in strings(data or {}) for text in fragments(value, min_length)
                 if (key := _key(text))]
 
-    for record in sorted(set(snap.records()) | set(store.logs.records())):
+    for record in sorted(set(snap.records()) | set(store.log_records())):
         named, ever = _log_versions(store, record)
         refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
         if refs["current"]:
@@ -367,7 +364,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
             if oid in seen or oid == public:
                 continue
             seen.add(oid)
-            if not store.objects.exists(oid):
+            if not store.has_object(oid):
                 continue  # removed by gc (max_versions, or a deleted record's): no text left to ship
             try:
                 version = store.get_version(oid)

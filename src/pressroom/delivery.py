@@ -175,7 +175,7 @@ class Reader:
         if self._published_at is not None and self._published_at[0] == (record, oid):
             return self._published_at[1]
         published = self.snapshot.published.get(record)
-        event = self.site.store.logs.last(record, "publish", oid)
+        event = self.site.store.last_event(record, "publish", oid)
         found = event.get("time") if event is not None else None
         if found is None and oid == published:
             # A model without draft/published publishes as it saves.

@@ -299,8 +299,7 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str], known: _K
     store = Store(root / ".press")
     out: set[Path] = set()
     todo = [v for v in dict.fromkeys(versions) if v and OID_RE.match(v)]
-    objects = store.objects.root.resolve()
-    if not todo or not _inside(objects, top):
+    if not todo or not _inside(store.root.resolve(), top):
         return out
     seen: set[str] = set()
     while todo:
@@ -308,12 +307,12 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str], known: _K
         seen.update(todo)
         nxt = []
         for oid in todo:
-            path = store.objects.path(oid).resolve()
+            path = store.object_path(oid).resolve()
             if not path.is_file() or not _inside(path, top) or known.in_head(path.relative_to(top).as_posix()):
                 continue
             version = store.get_version(oid)
             out.add(path)
-            out.add(store.objects.path(version.blob).resolve())
+            out.add(store.object_path(version.blob).resolve())
             if version.parent:
                 nxt.append(version.parent)
         todo = nxt

@@ -106,7 +106,7 @@ def versions_by_prefix(site: SiteCore, record: str, prefix: str, heads: Iterable
     """
     seen: set[str] = set()
     for head in heads:
-        if head in seen or not site.store.objects.exists(head):
+        if head in seen or not site.store.has_object(head):
             continue
         try:
             for oid, version in site.store.history(head):

@@ -134,6 +134,23 @@ def check_inside(root: Path, path: Path) -> None:
         ) from None
 
 
+def site_file_path(root: Path, rel: str) -> Path:
+    """The working file that ``rel`` (relative to the site ``root``, ``/``-separated) names, for
+    the store to write or remove in a transaction (see ``store.SiteFile``); BadContentError
+    for anything else: a path that is not ``content/<model>/<id>.yaml``, or one a symbolic
+    link reaches (``check_inside``). The store asks this on every write, a replay's too:
+    a link that appeared since the command ran is never written through.
+    """
+    parts = rel.split("/")
+    if not (len(parts) == 3 and parts[0] == "content" and MODEL_RE.match(parts[1])
+            and parts[2].endswith(".yaml") and ID_RE.match(parts[2][:-5]) and ".." not in parts[2]):
+        raise BadContentError(f"{rel!r} is not a working file press may write", where=Where(file=rel),
+                              hint="a working file is content/<model>/<id>.yaml")
+    path = root.joinpath(*parts)
+    check_inside(root, path)
+    return path
+
+
 def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
     """Read a file, refusing it when larger than ``limit`` bytes."""
     size = path.stat().st_size

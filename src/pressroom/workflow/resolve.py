@@ -86,7 +86,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     for r in resolved:
         if r.chosen is None:
             continue
-        if not site.store.objects.exists(r.chosen):
+        if not site.store.has_object(r.chosen):
             raise RefusedError(f"version {r.chosen[:7]} ({r.kind}, {side}) is not in the store",
                                where=Where(record=record),
                                hint="finish the git merge so that both sides' .press/objects are in the work tree")
@@ -111,7 +111,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
             files.append(SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(data),
                                   site.store.get_version(current).blob))
     txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
-    ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
+    ref_paths = [site.store.ref_path(r.kind, record) for r in resolved]
     merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
     return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn,
                          settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])

@@ -139,15 +139,12 @@ class StatCache:
 
     def published(self, record: str, oid: str) -> tuple[str | None, str | None]:
         """When and by whom ``oid`` was (last) published, from ``record``'s event log."""
-        try:
-            st = os.stat(self.site.store.logs.path(record))
-            log = [st.st_size, st.st_mtime_ns]
-        except OSError:
-            log = None
+        stamp = self.site.store.log_stamp(record)
+        log = list(stamp) if stamp is not None else None
         remembered = self._entries.get(record, {}).get("pub")
         if log is not None and isinstance(remembered, list) and remembered[:3] == [oid, *log]:
             return remembered[3], remembered[4]
-        event = self.site.store.logs.last(record, "publish", oid)
+        event = self.site.store.last_event(record, "publish", oid)
         found = (event.get("time"), event.get("author")) if event is not None else (None, None)
         if log is not None:
             self._set(record, "pub", [oid, *log, *found])
