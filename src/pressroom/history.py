@@ -155,9 +155,9 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
         cutoff = min(later, default=cutoff)
     keyed: list[tuple[float, int, LogEntry]] = []
     for pos, (oid, version) in enumerate(chain.items()):
-        i = made_by.get(oid)
-        ev = events[i] if i is not None else {}
-        where = float(i) if i is not None else _by_time(events, version.time)
+        made = made_by.get(oid)
+        ev = events[made] if made is not None else {}
+        where = float(made) if made is not None else _by_time(events, version.time)
         keyed.append((where, -pos, LogEntry(
             type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
             author=version.author, message=version.message, parent=version.parent,
@@ -320,7 +320,7 @@ def _side(site: SiteCore, key: RecordKey, name: str, *, absent_ok: bool) -> tupl
         label = site.rel(site.working_path(key))
         data = site.read_working(key)
         return DiffSide(label=label, version=None, exists=data is not None), data, key
-    if absent_ok and name == "current" and site.store.read_ref("current", str(key)) is None:
+    if absent_ok and name == "current" and site.store.read_ref(RefKind.CURRENT, str(key)) is None:
         return DiffSide(label=f"{key}@current", version=None, exists=False), None, key
     oid = resolve_version(site, key, name)
     data = site.store.get_blob(site.store.get_version(oid).blob)

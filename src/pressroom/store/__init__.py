@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,9 +350,9 @@ class Store:
         with locked(self._lock_path, exclusive=True):
             return self._journal.drop()
 
-    def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
-               expect: Iterable[tuple[str, str, str | None]] = (),
-               unchanged: Mapping[str, Mapping[str, str]] | None = None,
+    def commit(self, updates: list[RefUpdate], events: Sequence[Event] = (), *,
+               expect: Iterable[tuple[RefKind, str, str | None]] = (),
+               unchanged: Mapping[RefKind, Mapping[str, str]] | None = None,
                files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = (),
                resolving: Iterable[RefConflict] = ()) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
@@ -424,8 +424,8 @@ class Store:
             if stale:
                 raise _conflict(stale)
             site_list = list(site_files)
-            for f in site_list:
-                self._journal.site_path(f.path)  # refused before the commit point: nothing written
+            for site_file in site_list:
+                self._journal.site_path(site_file.path)  # refused before the commit point: nothing written
             self._journal.commit(txn, list(updates), list(events), all_files, site_list)
             for j in pending:
                 j.committed = True

@@ -104,8 +104,10 @@ class _Checker:
     def rel(self, path: Path) -> str:
         return str(Path(".press") / path.relative_to(self.press))
 
-    def problem(self, code: str, message: str, path: Path | None, hint: str, **where: object) -> None:
-        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, **where), hint))
+    def problem(self, code: str, message: str, path: Path | None, hint: str, *, record: str | None = None,
+                line: int | None = None) -> None:
+        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, line=line,
+                                                          record=record), hint))
 
     def temp_file(self, path: Path) -> None:
         by = "gc" if path.name.startswith(".gc-") else "write"
@@ -200,7 +202,7 @@ class _Checker:
         for record in sorted(heads):
             self.walk_record(record, heads[record])
 
-    def read_ref(self, kind: str, record: str, path: Path) -> str | None:
+    def read_ref(self, kind: RefKind, record: str, path: Path) -> str | None:
         self.refs += 1
         try:
             check_record_key(record)

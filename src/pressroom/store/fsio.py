@@ -103,7 +103,7 @@ def is_disk_full(error: OSError) -> bool:
 
 def _failure(error: OSError) -> tuple[str, str | None]:
     """What went wrong, and the file it names (reported as the error's place)."""
-    what = _NO_ROOM.get(error.errno) or error.strerror or str(error)
+    what = (_NO_ROOM.get(error.errno) if error.errno is not None else None) or error.strerror or str(error)
     return what, os.fsdecode(error.filename) if error.filename is not None else None
 
 

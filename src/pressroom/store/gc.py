@@ -126,9 +126,9 @@ def _mark(store: Store, retention: dict[str, int],
     for record in sorted(heads):
         keep = retention.get(record.split("/", 1)[0], 0)
         parents: dict[str, str | None] = {}
-        for kind, head in heads[record]:
+        for root, head in heads[record]:
             # With retention, only current keeps history; any other root keeps itself.
-            limit = keep if kind == "current" else (1 if keep else 0)
+            limit = keep if root == RefKind.CURRENT else (1 if keep else 0)
             for count, (oid, version) in enumerate(store.history(head), 1):
                 if oid in parents:
                     break

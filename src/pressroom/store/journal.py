@@ -351,7 +351,7 @@ class Journal:
         return self.found() is not None
 
     def commit(self, txn: str, updates: list[RefUpdate], events: list[Event],
-               files: list[FileUpdate] = (), site_files: list[SiteFile] = ()) -> None:
+               files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = ()) -> None:
         t = Transaction(txn=txn, updates=updates, events=events,
                         files=[(f.path, f.new, f.old) for f in files], site_files=list(site_files))
         try:
@@ -517,9 +517,9 @@ class Journal:
                 note((path,))
             note((path.parent, path.parent.parent))
         for f in t.site_files:
-            path = self._apply_site_file(f.path, f.old, f.blob)
-            if path is not None:
-                note((path, path.parent))
+            written = self._apply_site_file(f.path, f.old, f.blob)
+            if written is not None:
+                note((written, written.parent))
         by_record: dict[str, list[Event]] = {}
         for e in t.events:
             by_record.setdefault(e.record, []).append(e)

@@ -58,7 +58,7 @@ class RefFiles:
         return self._read(self.path(kind, record), kind, record)
 
     @staticmethod
-    def _read(path: Path | str, kind: str, record: str) -> str | None:
+    def _read(path: Path | str, kind: RefKind, record: str) -> str | None:
         try:
             with open(path, "rb") as f:
                 text = f.read().decode("ascii").strip()

@@ -63,9 +63,8 @@ class StatCache:
             doc = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return {}
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("records"), dict):
-            return {}
-        return doc["records"]
+        records = doc.get("records") if isinstance(doc, dict) and doc.get("format") == FORMAT else None
+        return records if isinstance(records, dict) else {}
 
     def _entry(self, record: str) -> dict[str, Any]:
         entry = self._entries.get(record)
@@ -97,7 +96,7 @@ class StatCache:
             st = None
         if st is not None and self._trusted(key, st):
             remembered = self._entries.get(record, {}).get("work")
-            if isinstance(remembered, list) and remembered[:4] == _stat_key(st):
+            if isinstance(remembered, list) and remembered[:4] == _stat_key(st) and isinstance(remembered[4], str):
                 return remembered[4]
         data = self.site.read_working(key)
         if data is None:
