@@ -46,6 +46,7 @@ import ahocorasick
 from .errors import BadContentError, PressError, Problem, StoreDamagedError, UsageError, Where
 from .records import list_working, load_record
 from .site import SiteCore
+from .store import RefKind
 from .workflow.statcache import StatCache
 
 DEFAULT_MIN_LENGTH = 20
@@ -346,7 +347,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
 
     for record in sorted(set(snap.records()) | set(store.log_records())):
         named, ever = _log_versions(store, record)
-        refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
+        refs = {str(kind): snap.get(kind, record) for kind in RefKind}
         if refs["current"]:
             current_blobs[record] = facts.version(record, refs["current"]).blob
         public = refs["published"]

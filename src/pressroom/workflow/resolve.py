@@ -23,7 +23,8 @@ from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageErro
 from ..naming import MIN_PREFIX, versions_by_prefix
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
+from ..store import (Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, StoreDamagedError,
+                     hash_bytes)
 from .common import event, now_iso
 from .view import link_violations
 
@@ -34,7 +35,7 @@ SIDES = ("ours", "theirs", "version")
 class Resolved:
     """One ref that was in conflict, and the version it now holds."""
 
-    kind: str
+    kind: RefKind
     ours: str | None  # None: that side deleted the ref
     theirs: str | None
     base: str | None
