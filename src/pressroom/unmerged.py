@@ -15,8 +15,7 @@ from __future__ import annotations
 from .errors import Problem, Where
 from .gitio import unmerged
 from .site import STORE_NAME, SiteCore
-from .store import GitIndex, RefConflict, RefKind
-from .store.objects import OID_RE
+from .store import OID_RE, GitIndex, RefConflict, RefKind
 
 
 def git_conflicts(site: SiteCore) -> GitIndex:

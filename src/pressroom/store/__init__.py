@@ -70,10 +70,12 @@ class Snapshot:
     conflicts: list[RefConflict] = field(default_factory=list)
 
     def get(self, kind: RefKind, record: str) -> str | None:
+        """The version ref ``kind`` of ``record`` holds, or None."""
         refs: dict[str, str] = getattr(self, kind)
         return refs.get(record)
 
     def records(self) -> list[str]:
+        """Every record with at least one ref, sorted."""
         return sorted(set(self.current) | set(self.published) | set(self.archived))
 
 
@@ -141,19 +143,23 @@ class Store:
     # objects
 
     def put_blob(self, data: bytes) -> str:
+        """Store a working file's bytes (outside any lock: gc spares young objects); its id."""
         oid = self._objects.put(data)
         self._touch(self._objects.path(oid))
         return oid
 
     def get_blob(self, oid: str) -> bytes:
+        """The bytes of blob ``oid``, checked against its name (StoreDamagedError otherwise)."""
         return self._objects.get(oid)
 
     def put_version(self, version: Version) -> str:
+        """Store a version object; its id."""
         oid = self._objects.put(version.encode())
         self._touch(self._objects.path(oid))
         return oid
 
     def get_version(self, oid: str) -> Version:
+        """Version ``oid``, read and checked."""
         return Version.decode(oid, self._objects.get(oid))
 
     def has_object(self, oid: str) -> bool:
@@ -198,6 +204,7 @@ class Store:
             yield
 
     def read_ref(self, kind: RefKind, record: str) -> str | None:
+        """One ref, read under the shared lock (RefConflictError for one in merge conflict)."""
         with self.reading():
             return self._refs.read(kind, record)
 
