@@ -73,7 +73,7 @@ from urllib.parse import quote
 
 from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where
 from .events import EventLogs
-from .fsio import (can_sync_all, disk_full_error, fsync_dir, fsync_file, is_disk_full, sync_all,
+from .fsio import (can_sync_all, disk_full_error, fsync_path, is_disk_full, sync_all,
                    unfinished_error, write_atomic)
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .refs import RefFiles, RefKind, check_kind, check_record_key
@@ -368,7 +368,7 @@ class Journal:
             raise
         # Past the commit point: whatever fails now, the change is made and a replay finishes it.
         try:
-            fsync_dir(self.path.parent)
+            fsync_path(self.path.parent)
             self._apply(t)
         except OSError as e:
             raise unfinished_error(e, t.txn, replay=False) from None
@@ -491,9 +491,9 @@ class Journal:
             n += 1
             kept = kept.with_name(f"{self.path.name}.dropped-{name}-{n}")
         os.replace(path, kept)
-        fsync_dir(kept.parent)
+        fsync_path(kept.parent)
         if kept.parent != path.parent:
-            fsync_dir(path.parent)
+            fsync_path(path.parent)
         return DroppedJournal(t.txn if t is not None else None, str(kept))
 
     def _apply(self, t: Transaction, journal: Path | None = None) -> None:
@@ -532,11 +532,11 @@ class Journal:
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
                 if path.is_dir():
-                    fsync_dir(path)
+                    fsync_path(path)
                 elif path.exists():
-                    fsync_file(path)
+                    fsync_path(path)
         os.unlink(journal)
-        fsync_dir(journal.parent)
+        fsync_path(journal.parent)
 
     def site_path(self, rel: str) -> Path:
         """Where the site file ``rel`` is, as the check the store was opened with says;
