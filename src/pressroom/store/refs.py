@@ -38,6 +38,8 @@ def check_record_key(key: str) -> tuple[str, str]:
 
 def check_kind(kind: str) -> RefKind:
     """``kind`` as a RefKind; ValueError for a name that is none."""
+    if isinstance(kind, RefKind):
+        return kind
     try:
         return RefKind(kind)
     except ValueError:
