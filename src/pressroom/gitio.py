@@ -54,6 +54,7 @@ from .errors import BadContentError, PressError, RefusedError, UsageError, Where
 from .store import OID_RE, RefKind, Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .attributes import DRIVER, write_attributes
+from .outcome import GitCommit
 
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
@@ -105,21 +106,6 @@ def work_tree(root: Path) -> Path | None:
 
 
 # commits
-
-
-@dataclass(frozen=True)
-class GitCommit:
-    """A commit ``--commit`` made: its id, message and the files in it (relative to the site root).
-
-    ``staged_only``: a merge was in progress, where git refuses to commit some
-    paths alone; the files are staged for the merge commit instead (``sha`` is
-    the HEAD before it).
-    """
-
-    sha: str
-    message: str
-    files: list[str] = field(default_factory=list)
-    staged_only: bool = False
 
 
 def require_work_tree(root: Path) -> None:
