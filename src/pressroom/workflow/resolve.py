@@ -19,13 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
 from ..outcome import Outcome
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import (Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, StoreDamagedError,
-                     hash_bytes)
+from ..store import Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso
 from .view import link_violations
 
@@ -160,17 +159,18 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
     """Refuse a choice that breaks the link rule, as unpublish refuses to strand a referrer: the
     chosen published version links to an unpublished record, or published records link to this one
     and the choice takes it out of the published view."""
-    after = {kind: dict(getattr(snapshot, kind)) for kind in ("current", "published", "archived")}
+    after: dict[RefKind, dict[str, str]] = {kind: dict(getattr(snapshot, kind)) for kind in RefKind}
     for c in snapshot.conflicts:
         # Another record still in conflict: judged as public if either side keeps it so.
-        if c.record != record and (c.ours or c.theirs):
-            after[c.kind].setdefault(c.record, c.ours or c.theirs)
+        if c.record != record and (kept := c.ours or c.theirs):
+            after[c.kind].setdefault(c.record, kept)
     for r in resolved:
         if r.chosen is None:
             after[r.kind].pop(record, None)
         else:
             after[r.kind][record] = r.chosen
-    found = link_violations(site, Snapshot(**after), record)
+    found = link_violations(site, Snapshot(current=after[RefKind.CURRENT], published=after[RefKind.PUBLISHED],
+                                           archived=after[RefKind.ARCHIVED]), record)
     if not found:
         return
     referrers = sorted({v.record for v in found if v.record != record})
