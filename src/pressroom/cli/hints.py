@@ -69,17 +69,26 @@ WORDING: dict[str, Wording] = {
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "save_first": Wording(hint="save it first: press save {record}"),
+    "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
+    "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
     "schedule.duplicate_run": Wording(
         message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
+    "schedule.finished": Wording(hint="see it with: press schedule list --all"),
+    "schedule.latest_not_publish": Wording(message="--latest is for scheduled publishes"),
+    "schedule.no_such_id": Wording(hint="see the ids with: press schedule list --all"),
+    "schedule.nothing_to_acknowledge": Wording(hint="press fsck lists the schedules carried out more than once"),
+    "schedule.version_named": Wording(hint="save the version you want first, then: press schedule {action} {record} --at ..."),
     "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
     "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
     "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
     "site.path_is_config": Wording(hint="use its folder: press -C {folder}"),
     "site.path_missing": Wording(hint="check the path given to -C, or make a site there: press init {path}"),
     "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
+    "stage.required": Wording(hint="review it, then: press stage {record} {stage}"),
+    "stage.version_named": Wording(hint="press stage {record} {stage}"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
