@@ -43,7 +43,6 @@ ALLOWED: list[tuple[str, str]] = [
     ("store/refs.py", ""),
     ("store/versions.py", ""),
     ("workflow/resolve.py", ""),
-    ("workflow/validation.py", ""),
     # The text of files press writes for git and its users (.gitattributes comments, the
     # git hook script): they say which command wrote them, and run git with its flags.
     ("attributes.py", "# pressroom:"),

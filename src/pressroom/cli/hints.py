@@ -81,6 +81,8 @@ WORDING: dict[str, Wording] = {
     "schedule.no_such_id": Wording(hint="see the ids with: press schedule list --all"),
     "schedule.nothing_to_acknowledge": Wording(hint="press fsck lists the schedules carried out more than once"),
     "schedule.version_named": Wording(hint="save the version you want first, then: press schedule {action} {record} --at ..."),
+    "select.both": Wording(message="name records, or use --all / --model, not both"),
+    "select.none": Wording(message="name at least one record (model/id), or use --all or --model M"),
     "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
     "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
     "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
@@ -89,6 +91,12 @@ WORDING: dict[str, Wording] = {
     "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
     "stage.required": Wording(hint="review it, then: press stage {record} {stage}"),
     "stage.version_named": Wording(hint="press stage {record} {stage}"),
+    "validate.missing": Wording(hint="write {file} and save it, or see press status"),
+    "validate.publishes_draft_link": Wording(hint="publish {target} first: press publish {target}"),
+    "validate.reserved_id": Wording(hint="rename it (there is no rename command): copy {old_file} to {new_file} (or any free id) and "
+                "press save {new}; make every link to {record} name {new_id} and save those records; if {record} "
+                "was published, press publish {new} and them; then press delete {record}"),
+    "validate.unpublished_link": Wording(hint="publish it (press publish {target}), or unpublish {record}"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
