@@ -171,7 +171,8 @@ class Site(SiteCore):
         names = list(refs)
         if stage is not None:
             if names or all:
-                raise UsageError("--stage selects the records: do not name records or add --all")
+                raise UsageError("stage selects the records: name no records and leave all unset",
+                                 cause="publish.stage_with_records")
             names = records_at_stage(self, load_models(self), stage, model)
             model = None
             if not names:
@@ -298,8 +299,8 @@ class Site(SiteCore):
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
                 problems=[Problem("a transaction was left half-done by a crash", "journal_pending",
-                                  hint="`press journal show` says what it holds; `press journal finish` finishes "
-                                       "it, `press journal drop` sets it aside")])
+                                  hint="Site.journal() says what it holds; Site.finish_journal() finishes it, "
+                                       "Site.drop_journal() sets it aside", cause="journal.pending")])
         view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
                           merging=bool(git_conflicts(self).refs))
         return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])
@@ -443,7 +444,7 @@ class Site(SiteCore):
                 message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
         """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
         if [ours, theirs, version is not None].count(True) != 1:
-            raise UsageError("pick exactly one: --ours, --theirs or --version V")
+            raise UsageError("pick exactly one: ours=True, theirs=True or version=V", cause="resolve.pick_one")
         side = "ours" if ours else "theirs" if theirs else "version"
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:

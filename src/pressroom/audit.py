@@ -373,7 +373,8 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
             except StoreDamagedError as e:
                 patterns.warnings.append(Problem(
                     f"version {oid[:12]} of {record} cannot be read ({e.message}); its text was not audited",
-                    code="history_unreadable", where=Where(record=record), hint="run `press fsck`"))
+                    code="history_unreadable", where=Where(record=record), hint="check the store (Site.fsck)",
+                    cause="audit.history_unreadable"))
                 continue
             if version.parent is not None:
                 queue.append(version.parent)
@@ -519,8 +520,9 @@ def _files(out: Path) -> Iterator[tuple[str, str]]:
 def audit(site: SiteCore, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
     """Search the built site in ``out`` for text that is in no published version (see the module's doc)."""
     if min_length < 1:
-        raise UsageError(f"--min-length must be 1 or more, not {min_length}",
-                         hint=f"the default is {DEFAULT_MIN_LENGTH}: shorter fragments match by chance")
+        raise UsageError(f"min_length must be 1 or more, not {min_length}",
+                         hint=f"the default is {DEFAULT_MIN_LENGTH}: shorter fragments match by chance",
+                         cause="audit.min_length", data={"value": min_length})
     folder = Path(out)
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder" if folder.exists() else f"{folder} does not exist",

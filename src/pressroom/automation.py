@@ -207,7 +207,8 @@ class Automation:
         return Problem(f"not committed: the working file differs from current {current[:7]} ({why}); "
                        "the commit holds the saved version",
                        code="unsaved_not_committed", where=Where(file=self.site.rel(working), record=str(key)),
-                       hint=f"`press save {key} --commit` commits the edits; `press diff {key}` shows them")
+                       hint=f"Site.save('{key}', commit=True) commits the edits; Site.diff('{key}') shows them",
+                       cause="commit.unsaved_edits", data={"record": str(key)})
 
 
 @contextmanager
@@ -237,11 +238,12 @@ def _hook_problem(run: HookRun) -> Problem:
     shown = ("\n    " + "\n    ".join(tail)) if tail else " (no output)"
     how = (f"timed out after {run.timeout:g} s and was stopped (its process group got SIGTERM)" if run.timed_out
            else f"failed with exit code {run.exit_code}")
+    more = ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout on the hook, gives it more time"
+            if run.timed_out else "")
     return Problem(f"hook {run.event} `{run.command}` {how}:{shown}",
                    code="hook_failed", where=Where(file=CONFIG_NAME, path=f"hooks.{run.event}"),
                    hint="the content change was made and stays; fix the hook and run it by hand, "
-                        "or use --no-hooks" + ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout "
-                                               "on the hook, gives it more time" if run.timed_out else ""))
+                        "or pass hooks=False" + more, cause="hooks.failed", data={"more": more})
 
 
 def commit_message(command: str, changes: list[Change], message: str = "") -> str:

@@ -249,8 +249,8 @@ def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None
         view = "preview" if preview else "published view"
         raise ViewBrokenError(
             f"the {view} breaks its rules in {len(problems)} place(s): nothing is read until each is fixed",
-            hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists "
-                 "it again)", problems=problems)
+            hint="each violation names its fix; a git merge, rebase or revert left this state (Site.check_view "
+                 "lists it again)", problems=problems, cause="view.broken_read")
 
 
 def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
@@ -282,9 +282,11 @@ def get(site: SiteCore, ref: str, *, version: str = "published", resolve_links: 
         if oid is None:
             raise NotFoundError(
                 f"{record} has no {spec} version",
-                hint={"published": f"it is not published; see press status {record}",
-                      "current": f"it has never been saved, or was deleted: press status {record}"}.get(
+                hint={"published": f"it is not published; see Site.status('{record}')",
+                      "current": f"it has never been saved, or was deleted: Site.status('{record}')"}.get(
                           spec, "only archived records have an archived version"),
+                cause={"published": "get.not_published", "current": "get.no_current"}.get(spec),
+                data={"record": record},
             )
     else:
         oid = resolve_version(site, key, spec)

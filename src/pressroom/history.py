@@ -95,10 +95,11 @@ class LogResult:
 def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
     """A record's history (``model/id[@version]``), or with no ref the site-wide activity feed."""
     if limit is not None and limit < 1:
-        raise UsageError("--limit must be 1 or more")
+        raise UsageError("limit must be 1 or more", cause="history.limit")
     if ref is None:
         if patch:
-            raise UsageError("--patch needs a record", hint="e.g. press log post/x --patch")
+            raise UsageError("patch needs a record", hint="e.g. Site.log('post/x', patch=True)",
+                             cause="history.patch_without_record")
         return _feed(site, limit)
     key, spec = parse_ref(ref)
     record = str(key)
@@ -108,7 +109,8 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
         heads = list(dict.fromkeys(oid for kind in RefKind if (oid := refs[kind])))
         if not heads and not events:
             require_records(site, [key])
-            raise NotFoundError(f"{record} has no versions", hint=f"save it first: press save {record}")
+            raise NotFoundError(f"{record} has no versions", hint="save it first (Site.save)",
+                                cause="save_first", data={"record": record})
     else:
         heads = [resolve_version(site, key, spec)]
     chain: dict[str, Version] = {}
@@ -282,11 +284,13 @@ def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *
     named = [v for v in (spec, a, b) if v is not None]
     if published:
         if named:
-            raise UsageError("--published compares published with current; name no versions with it")
+            raise UsageError("published=True compares published with current; name no versions with it",
+                             cause="history.published_with_versions")
         named = ["published", "current"]
     if len(named) > 2:
         raise UsageError("diff compares two versions; name at most two",
-                         hint=f"e.g. press diff {key} @~1 @current")
+                         hint=f"e.g. Site.diff('{key}', '@~1', '@current')",
+                         cause="history.diff_three", data={"record": str(key)})
     if not named:
         named = ["current", WORKING]
     elif len(named) == 1:

@@ -93,12 +93,12 @@ def _schema_shape(value: Any) -> str | None:
 # The keys of a model file. Another feature adds its option here, with its
 # default and check; a key not in this table is refused, not ignored.
 MODEL_OPTIONS: dict[str, Option] = {
-    "description": Option("", _text, "what the model is for (shown by `press model list`)"),
+    "description": Option("", _text, "what the model is for (shown in the list of models)"),
     "schema": Option(None, _schema_shape, "JSON Schema 2020-12 for the record's fields"),
     "draft_published": Option(True, _bool, "false: every save is published at once"),
     "allow_invalid_drafts": Option(False, _bool, "true: an invalid save is kept, with warnings"),
     "max_versions": Option(0, _count, "versions kept per record (0 = all); older ones pruned by gc"),
-    "body_field": Option("body", _text, "the text field `press export --format markdown` writes after the front matter"),
+    "body_field": Option("body", _text, "the text field a markdown export writes after the front matter"),
     "diff_keys": Option({}, _diff_keys, "lists that diff matches by a key field, e.g. {sections: id}"),
     "stages": Option([], _stage_list, "review stages in order, e.g. [draft, in_review, ready]; a save resets to the first"),
     "publish_requires": Option(None, _text, "publish only versions at this stage (from stages) or a later one"),

@@ -321,7 +321,7 @@ def _plain_key(key: Any) -> str:
     return str(_plain(key))
 
 
-def parse_scalar(text: str) -> Any:
+def parse_scalar(text: str, label: str = "the set value") -> Any:
     """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text.
 
     Bounded as a record file is: a recursive alias, an alias bomb or a value
@@ -332,10 +332,10 @@ def parse_scalar(text: str) -> Any:
     except (YAMLError, ValueError):
         return text
     except RecursionError:
-        raise BadContentError("is nested too deeply", where=Where(file="the --set value")) from None
+        raise BadContentError("is nested too deeply", where=Where(file=label)) from None
     if value is None and text.strip() not in ("null", "~"):
         return text
-    return _to_plain(value, "the --set value")
+    return _to_plain(value, label)
 
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -354,7 +354,8 @@ def parse_field_path(path: str) -> list[str | int]:
         steps.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
         pos = m.end()
     if not steps:
-        raise UsageError("empty field path", hint="e.g. --set title=Hello")
+        raise UsageError("empty field path", hint="name a field, e.g. title or seo.title",
+                         cause="records.empty_field_path")
     return steps
 
 

@@ -64,20 +64,21 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     conflict there only); the caller asks git, and tells it the ``settled`` files afterwards.
     """
     if side not in SIDES:
-        raise UsageError("pick one side: --ours, --theirs or --version V")
+        raise UsageError("pick one side: ours, theirs or version V", cause="resolve.pick_side")
     if (side == "version") != (version is not None):
-        raise UsageError("--version takes a version id (7+ characters)")
+        raise UsageError("version takes a version id (7+ characters)", cause="resolve.version_id")
     key, spec = parse_ref(ref)
     record = str(key)
     if spec is not None:
-        raise UsageError("name the record alone; give the version with --version", hint=f"press resolve {key} ...")
+        raise UsageError("name the record alone; give the version as version=V", hint=f"Site.resolve('{key}', ...)",
+                         cause="resolve.version_in_ref", data={"record": str(key)})
     snapshot = site.store.snapshot(conflicts_ok=True)
     conflicts = [c for c in snapshot.conflicts if c.record == record]
     # A ref one branch deleted: the conflict is in git's index, the file reads as an ordinary ref.
     in_git = [c for c in (index or GitIndex()).refs if c.record == record]
     if not conflicts and not in_git:
         raise RefusedError("has no merge conflict", where=Where(record=record),
-                           hint="press status lists the records in conflict")
+                           hint="Site.status() lists the records in conflict", cause="resolve.no_conflict")
     chosen = _version(site, record, version, [*conflicts, *in_git], snapshot) if version else None
     resolved = [Resolved(kind=c.kind, ours=c.ours, theirs=c.theirs, base=c.base,
                          chosen=chosen if version else (c.ours if side == "ours" else c.theirs))
@@ -130,7 +131,7 @@ def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Res
         return
     raise RefusedError(f"taking {side} for every ref in conflict: {why}", where=Where(record=record),
                        hint="take the other side (then publish or archive again if that is what should stay), "
-                            "or --version V")
+                            "or version=V", cause="resolve.bad_state")
 
 
 def _has_markers(data: bytes) -> bool:
@@ -143,7 +144,8 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
     """A version of ``record`` named by id or 7+ character prefix, from either side's history."""
     spec = spec.strip().lstrip("@")
     if len(spec) < MIN_PREFIX or any(ch not in "0123456789abcdef" for ch in spec):
-        raise UsageError(f"--version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it")
+        raise UsageError(f"version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it",
+                         cause="resolve.not_an_id", data={"version": repr(spec)})
     heads = [oid for c in conflicts for oid in (c.ours, c.theirs, c.base) if oid]
     heads += [oid for kind in ("current", "published", "archived") if (oid := snapshot.get(kind, record))]
     found = versions_by_prefix(site, record, spec, heads)
@@ -176,11 +178,14 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
     referrers = sorted({v.record for v in found if v.record != record})
     fixes = []
     if referrers:
-        fixes.append(f"unpublish its referrers first (press unpublish {' '.join(referrers)})")
+        fixes.append(f"unpublish its referrers first (Site.unpublish: {' '.join(referrers)})")
     targets = sorted({v.target for v in found if v.record == record and v.target})
     if targets:
-        fixes.append(f"publish what it links to first (press publish {' '.join(targets)} --cascade)")
+        fixes.append(f"publish what it links to first (Site.publish with cascade=True: {' '.join(targets)})")
     raise RefusedError(f"taking {side}: the published view would not be closed under links, nothing was changed",
                        where=Where(record=record),
                        hint="take the other side, or " + ", or ".join(fixes),
-                       problems=[v.problem() for v in found])
+                       problems=[v.problem() for v in found],
+                       cause={(True, False): "resolve.unclosed_referrers", (False, True): "resolve.unclosed_targets",
+                              (True, True): "resolve.unclosed_both"}.get((bool(referrers), bool(targets))),
+                       data={"referrers": " ".join(referrers), "targets": " ".join(targets)})
