@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..api import Site
-from ..errors import Problem
+from ..errors import Problem, short_id
 from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
@@ -68,4 +68,5 @@ def open_site(ctx: typer.Context) -> Site:
 
 
 def short(oid: str | None) -> str:
-    return oid[:7] if oid else "-"
+    """A version as the CLI lists it: 7 hex digits, or - for none."""
+    return short_id(oid, "-", 7)
