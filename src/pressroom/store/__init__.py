@@ -19,7 +19,7 @@ from .cache import DerivedCache
 from .conflicts import GitIndex, RefConflict, RefConflictError
 from .events import EventLogs
 from .fsck import FsckReport, fsck
-from .fsio import fsync_dir, write_atomic
+from .fsio import fsync_path, write_atomic
 from .gc import DEFAULT_GRACE, GcReport, gc
 from .journal import (DroppedJournal, Event, FileUpdate, Journal, JournalState, Moved, RefUpdate, SiteFile,
                       check_file_path)
@@ -98,7 +98,7 @@ class Store:
             (root / sub).mkdir(parents=True, exist_ok=True)
         write_atomic(root / ".gitignore", _GITIGNORE)
         write_atomic(root / "format", f"{FORMAT}\n".encode())
-        fsync_dir(root)
+        fsync_path(root)
         return cls(root)
 
     @classmethod

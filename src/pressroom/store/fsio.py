@@ -31,8 +31,9 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink in ``path`` durable."""
+def fsync_path(path: Path) -> None:
+    """Flush ``path`` to the disk: a file written without fsync, or a directory, which makes a
+    rename or unlink in it durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -133,15 +134,6 @@ def _unlink_quietly(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a file written earlier without fsync to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # syncfs(2), looked up once: None where there is none (not Linux, no glibc).

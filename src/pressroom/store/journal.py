@@ -73,7 +73,7 @@ from urllib.parse import quote
 
 from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where, short_id
 from .events import EventLogs
-from .fsio import (can_sync_all, disk_full_error, fsync_dir, fsync_file, is_disk_full, sync_all,
+from .fsio import (can_sync_all, disk_full_error, fsync_path, is_disk_full, sync_all,
                    unfinished_error, write_atomic)
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .refs import RefFiles, check_kind, check_record_key
@@ -364,7 +364,7 @@ class Journal:
             raise
         # Past the commit point: whatever fails now, the change is made and a replay finishes it.
         try:
-            fsync_dir(self.path.parent)
+            fsync_path(self.path.parent)
             self._apply(t)
         except OSError as e:
             raise unfinished_error(e, t.txn, replay=False) from None
@@ -485,9 +485,9 @@ class Journal:
             n += 1
             kept = kept.with_name(f"{self.path.name}.dropped-{name}-{n}")
         os.replace(path, kept)
-        fsync_dir(kept.parent)
+        fsync_path(kept.parent)
         if kept.parent != path.parent:
-            fsync_dir(path.parent)
+            fsync_path(path.parent)
         return DroppedJournal(t.txn if t is not None else None, str(kept))
 
     def _apply(self, t: Transaction, journal: Path | None = None) -> None:
@@ -525,12 +525,10 @@ class Journal:
             self._sync_all(*([self.press_dir.parent] if t.site_files else []), journal.parent)
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
-                if path.is_dir():
-                    fsync_dir(path)
-                elif path.exists():
-                    fsync_file(path)
+                if path.exists():
+                    fsync_path(path)
         os.unlink(journal)
-        fsync_dir(journal.parent)
+        fsync_path(journal.parent)
 
     def _apply_site_file(self, rel: str, old: str | None, blob: str | None) -> Path | None:
         """Write or remove one site file, unless someone changed it since the command read it."""
