@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Any, Optional
 
 import typer
@@ -11,6 +10,7 @@ import typer
 from ..diffing import Change
 from ..errors import HistoryBrokenError, UsageError
 from ..history import DiffResult, LogEntry, LogResult
+from ..settings import duration_seconds
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
@@ -21,8 +21,6 @@ from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VI
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
 EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "delete": "red", "revert": "cyan"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @app.command()
@@ -342,10 +340,10 @@ def journal_drop(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 def parse_duration(text: str) -> float:
     """``30s``, ``15m``, ``2h``, ``7d``, ``1w`` or plain seconds, as seconds."""
-    m = _DURATION.match(text)
-    if not m:
+    seconds = duration_seconds(text)
+    if seconds is None:
         raise UsageError(f"--grace {text!r} is not a duration", hint="e.g. 0, 90s, 15m, 2h, 7d, 1w")
-    return float(m.group(1)) * _SECONDS[m.group(2)]
+    return seconds
 
 
 @app.command()
