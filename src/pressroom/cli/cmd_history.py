@@ -13,7 +13,7 @@ from ..history import DiffResult, LogEntry, LogResult
 from ..settings import duration_seconds
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
-                     render_after, short)
+                     author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
@@ -57,7 +57,7 @@ def _render_log(result: LogResult) -> None:
             stdout.print("no events yet")
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {_name(e.author)}"
+            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
             stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     else:
         shown = {e.version for e in result.entries}
@@ -87,13 +87,9 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {_name(e.author)} at {e.time}"
+    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
     stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
-
-
-def _name(author: str) -> str:
-    return author.split(" <")[0]
 
 
 def _value(value: Any, limit: int = 120) -> str:

@@ -67,6 +67,11 @@ def open_site(ctx: typer.Context) -> Site:
     return Site.open(obj.get("directory"))
 
 
+def author_name(author: str | None) -> str:
+    """An author without the e-mail (``Ada <ada@example.org>``: ``Ada``), to keep tables narrow."""
+    return (author or "").split(" <")[0]
+
+
 def short(oid: str | None) -> str:
     """A version as the CLI lists it: 7 hex digits, or - for none."""
     return short_id(oid, "-", 7)
