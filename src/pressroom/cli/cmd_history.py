@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ..diffing import Change
+from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
-from ..history import DiffResult, LogEntry, LogResult
-from ..settings import duration_seconds
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
@@ -92,12 +90,12 @@ def _render_event(e: LogEntry) -> None:
     stdout.print()
 
 
-def _value(value: Any, limit: int = 120) -> str:
+def _value(value: object, limit: int = 120) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _render_changes(changes: list[Change], indent: str = "") -> None:
+def _render_changes(changes: list[FieldChange], indent: str = "") -> None:
     for c in changes:
         sign, style = MARK[c.kind]
         note = "  (not in the model)" if c.not_in_model else ""

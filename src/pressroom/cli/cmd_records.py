@@ -10,7 +10,6 @@ import typer
 
 from ..api import Site
 from ..errors import UsageError
-from ..records import parse_scalar
 from .app import app
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
@@ -45,12 +44,13 @@ def init(
 
 
 def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
-    pairs = []
+    """``path=value`` pairs; the value stays text, for ``Site.save`` to read as YAML once."""
+    pairs: list[tuple[str, object]] = []
     for item in values:
         path, sep, value = item.partition("=")
         if not sep or not path:
             raise UsageError(f"--set {item!r} is not field=value", hint="e.g. --set title=Hello --set tags[0]=news")
-        pairs.append((path.strip(), parse_scalar(value)))
+        pairs.append((path.strip(), value))
     return pairs
 
 
