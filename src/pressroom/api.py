@@ -28,6 +28,7 @@ from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import parse_scalar, skipped_working
+from .settings import duration_seconds
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .unmerged import git_conflicts
@@ -95,6 +96,7 @@ __all__ = [
     "StatusResult",
     "ValidateResult",
     "ViewReport",
+    "duration_seconds",
 ]
 
 
