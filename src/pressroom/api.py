@@ -27,7 +27,7 @@ from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff
 from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .records import parse_scalar, skipped_working
+from .records import SET_VALUE, parse_scalar, skipped_working
 from .settings import duration_seconds
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
@@ -44,7 +44,7 @@ from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, Sched
 from .workflow.stages import StageResult, records_at_stage, set_stage
 from .workflow.status import RecordStatus, StatusResult, status
 from .workflow.validation import Progress, ValidateResult, validate
-from .workflow.view import ViewReport, check_view
+from .workflow.view import ViewReport, Violation, check_view
 
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
@@ -95,7 +95,9 @@ __all__ = [
     "StageResult",
     "StatusResult",
     "ValidateResult",
+    "SET_VALUE",
     "ViewReport",
+    "Violation",
     "duration_seconds",
 ]
 

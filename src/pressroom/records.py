@@ -321,7 +321,10 @@ def _plain_key(key: Any) -> str:
     return str(_plain(key))
 
 
-def parse_scalar(text: str, label: str = "the set value") -> Any:
+SET_VALUE = "the set value"  # the file a problem of a set value names; the CLI says "the --set value"
+
+
+def parse_scalar(text: str, label: str = SET_VALUE) -> Any:
     """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text.
 
     Bounded as a record file is: a recursive alias, an alias bomb or a value
