@@ -1,14 +1,13 @@
 """Records: their ids, their working files, and YAML in and out.
 
-Blobs keep a file's exact bytes; parsing happens here, with the C loader, and
-the result is plain data (dict, list, str, int, float, bool, None; dates as
-ISO strings) that JSON Schema and JSON output can take as it is.
+Blobs keep a file's exact bytes; reading them is ``yamlread``'s (one YAML 1.2
+reading for every command), and the result is JSON data (dict, list, str, int,
+float, bool, None; dates as ISO strings) that JSON Schema and JSON output take as
+it is. ruamel's round-trip parser is used only to edit a file (``--set``).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import io
 import os
 import re
@@ -19,21 +18,14 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.cyaml import CParser
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.resolver import Resolver
+from ruamel.yaml.error import YAMLError
 
 from .errors import BadContentError, Problem, UsageError, Where
+from .yamlread import read_document, read_value
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 ID_RE = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,127}\Z")
-# Aliases are shared, not copied, when YAML loads; a billion-laughs file is
-# small in memory but explodes when it is validated or written as JSON. We
-# count what it would expand to and refuse past this many nodes.
-MAX_EXPANDED_NODES = 1_000_000
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 REF_HINT = "a record is named model/id, lowercase: letters, digits, '-', '_', '.' (e.g. post/hello-world)"
@@ -160,32 +152,6 @@ def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
 # YAML
 
 
-class _SafeLoader(CParser, SafeConstructor, Resolver):
-    """What ``YAML(typ="safe", pure=False).load`` parses with, as a class built once.
-
-    ``YAML.load`` builds a new loader class, and a versioned resolver that
-    rebuilds its tables, for every document: over half the cost of a small
-    record. With the C parser that resolver always applies the YAML 1.2
-    rules (the parser does not pass a ``%YAML`` directive on to it), which is
-    what the plain ``Resolver`` does, so the data is the same.
-    """
-
-    def __init__(self, text: str):
-        CParser.__init__(self, text)
-        self._parser = self._composer = self
-        SafeConstructor.__init__(self, loader=self)
-        self.allow_duplicate_keys = False
-        Resolver.__init__(self, loadumper=self)
-
-
-def _safe_load(text: str) -> Any:
-    loader = _SafeLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
 def _rt_yaml() -> YAML:
     yaml = YAML()
     yaml.preserve_quotes = True
@@ -208,28 +174,8 @@ def decode_text(data: bytes, label: str) -> str:
 
 
 def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[str, Any]:
-    """Parse a record's bytes into plain data; it must be a YAML mapping."""
-    text = decode_text(data, label)
-    try:
-        doc = _safe_load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise BadContentError(
-            f"is not valid YAML: {e.problem or e.context}",
-            where=Where(file=label, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None),
-            hint="fix the YAML syntax at that place",
-        ) from None
-    except ReaderError as e:
-        # A character YAML does not allow (NUL, other controls): name its place, not a position.
-        line = text.count("\n", 0, e.position) + 1
-        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
-        raise BadContentError(
-            f"is not valid YAML: unacceptable character #x{e.character:04x}: {e.reason}",
-            where=Where(file=label, line=line, column=column),
-            hint="remove the control character, or write it escaped in a double-quoted string",
-        ) from None
-    except (YAMLError, RecursionError, ValueError) as e:
-        raise BadContentError(f"is not valid YAML: {e}", where=Where(file=label)) from None
+    """Parse a record's bytes into JSON data (see ``yamlread``); it must be a YAML mapping."""
+    doc = read_document(decode_text(data, label), label)
     if doc is None and allow_empty:
         return {}
     if not isinstance(doc, dict):
@@ -239,86 +185,12 @@ def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[s
             where=Where(file=label, line=1),
             hint="a record file is a mapping of fields, e.g. `title: Hello`",
         )
-    return _to_plain(doc, label)
-
-
-def _to_plain(doc: Any, label: str) -> Any:
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def expanded(node: Any) -> int:
-        if not isinstance(node, (dict, list, tuple)):
-            return 1
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise BadContentError(
-                "has a recursive YAML alias (a node that contains itself)",
-                where=Where(file=label),
-                hint="remove the alias that refers back to its own parent",
-            )
-        active.add(key)
-        children = node.values() if isinstance(node, dict) else node
-        total = 1 + sum(expanded(c) for c in children)
-        active.discard(key)
-        sizes[key] = total
-        if total > MAX_EXPANDED_NODES:
-            raise BadContentError(
-                f"expands to over {MAX_EXPANDED_NODES:,} values through YAML aliases",
-                where=Where(file=label),
-                hint="write the data out instead of nesting aliases (this looks like an alias bomb)",
-            )
-        return total
-
-    try:
-        expanded(doc)
-    except RecursionError:
-        raise BadContentError("is nested too deeply", where=Where(file=label)) from None
-    return _plain(doc)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {_plain_key(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [_plain(v) for v in node]
-    if isinstance(node, (set, frozenset)):
-        # A YAML !!set: a list, in an order that does not depend on the process's hash seed.
-        return sorted((_plain(v) for v in node), key=lambda v: (type(v).__name__, str(v)))
-    if isinstance(node, (dt.date, dt.datetime)):
-        return node.isoformat()
-    if isinstance(node, bytes):
-        return base64.b64encode(node).decode("ascii")
-    return node
-
-
-def _plain_key(key: Any) -> str:
-    # JSON's own rule for non-string keys, so JSON output and schemas agree.
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(_plain(key))
+    return doc
 
 
 def parse_scalar(text: str) -> Any:
-    """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text.
-
-    Bounded as a record file is: a recursive alias, an alias bomb or a value
-    nested too deeply is a BadContentError, not a crash.
-    """
-    try:
-        value = _safe_load(text)
-    except (YAMLError, ValueError):
-        return text
-    except RecursionError:
-        raise BadContentError("is nested too deeply", where=Where(file="the --set value")) from None
-    if value is None and text.strip() not in ("null", "~"):
-        return text
-    return _to_plain(value, "the --set value")
+    """A ``--set`` value, read once (``yamlread.read_value``): ``'"007"'`` is the string 007."""
+    return read_value(text)
 
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
