@@ -62,7 +62,8 @@ class Site(SiteCore):
              hooks: bool = True, commit: bool | None = None) -> SaveResult:
         """Save working files (or ``content``) as new versions; ``set`` edits fields first.
 
-        ``set`` values that are strings are read as YAML scalars, like ``--set``.
+        ``set`` values that are strings are read once as YAML 1.2 values, like ``--set``:
+        ``'"007"'`` is the string 007, ``007`` the number 7.
         ``commit``: commit the command's files to git (default: ``git.commit``
         in pressroom.yaml); ``hooks``: run after_publish hooks when the save
         publishes (``draft_published: false``).

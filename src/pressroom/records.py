@@ -8,6 +8,7 @@ it is. ruamel's round-trip parser is used only to edit a file (``--set``).
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import re
@@ -21,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .errors import BadContentError, Problem, UsageError, Where
-from .yamlread import read_document, read_value
+from .yamlread import read_document, read_value, same_data
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -225,18 +226,43 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
               if isinstance(steps[0], str) and steps[0] not in parsed}
     if absent:
         text = _fill_placeholders(text, absent, empty=not parsed, label=label)
-    yaml = _rt_yaml()
-    doc = yaml.load(text)
-    yaml.indent(**_indents(doc))
+    expected = copy.deepcopy(parsed)
+    _apply(expected, assignments)
+    try:
+        yaml = _rt_yaml()
+        doc = yaml.load(text)
+        yaml.indent(**_indents(doc))
+        _apply(doc, assignments)
+        out = io.StringIO()
+        yaml.dump(doc, out)
+    except (UsageError, BadContentError):
+        raise
+    except Exception as e:  # noqa: BLE001 - ruamel's errors and any shape it cannot hold: a refusal
+        raise _no_edit(label, f"the round-trip editor cannot hold this file ({type(e).__name__}: {e})") from None
+    edited = out.getvalue().encode("utf-8")
+    # The editor parses YAML its own way: what it writes must read back as the file with the fields set.
+    try:
+        after = load_record(edited, label)
+    except BadContentError as e:
+        raise _no_edit(label, f"the edited file would not read back ({e.message})") from None
+    if not same_data(after, expected):
+        raise _no_edit(label, "the edited file would read differently from the file with these fields set")
+    return edited
+
+
+def _apply(doc: Any, assignments: list[tuple[str, Any]]) -> None:
     for path, value in assignments:
         steps = parse_field_path(path)
         node = doc
         for i, step in enumerate(steps[:-1]):
             node = _descend(node, step, steps[i + 1], path)
         _assign(node, steps[-1], value, path)
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return out.getvalue().encode("utf-8")
+
+
+def _no_edit(label: str, why: str) -> BadContentError:
+    return BadContentError(f"--set cannot edit it in place: {why}; the file is left as it was",
+                           where=Where(file=label),
+                           hint="edit the file by hand, or give the whole content with press save -f FILE")
 
 
 def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, int]]:

@@ -463,6 +463,11 @@ def reading_change(text: str, label: str) -> str | None:
             f"{_show(_at(now, path))} now")
 
 
+def same_data(a: Json, b: Json) -> bool:
+    """Whether two readings hold the same data, key order included (NaN equal to NaN)."""
+    return _first_difference(a, b, "") is None
+
+
 def _first_difference(a: Json, b: Json, path: str) -> str | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in [*a, *(k for k in b if k not in a)]:

@@ -10,7 +10,6 @@ import typer
 
 from ..api import Site
 from ..errors import UsageError
-from ..records import parse_scalar
 from .app import app
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
@@ -45,12 +44,13 @@ def init(
 
 
 def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
-    pairs = []
+    # Values stay text: Site.save reads each one once, so '"007"' is not read twice into 7.
+    pairs: list[tuple[str, object]] = []
     for item in values:
         path, sep, value = item.partition("=")
         if not sep or not path:
             raise UsageError(f"--set {item!r} is not field=value", hint="e.g. --set title=Hello --set tags[0]=news")
-        pairs.append((path.strip(), parse_scalar(value)))
+        pairs.append((path.strip(), value))
     return pairs
 
 
@@ -71,7 +71,9 @@ def save(
         Optional[list[str]],
         typer.Option("--set", metavar="PATH=VALUE",
                      help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news; "
-                          "a commented-out '# field:' line (as press new writes) is filled in.",
+                          "a commented-out '# field:' line (as press new writes) is filled in. The value is "
+                          "YAML 1.2: 3, true, null, [a, b] are a number, a boolean, null, a list; quote it "
+                          "to keep it text: --set 'title=\"007\"' stores the string 007.",
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
