@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "pressroom"
 LAYERS = [
     ["pressroom.errors"],
     ["pressroom.store"],
-    ["pressroom.records"],
+    ["pressroom.records", "pressroom.yamlread"],
     ["pressroom.settings"],
     ["pressroom.site", "pressroom.attributes"],
     ["pressroom.models"],

@@ -26,6 +26,7 @@ from .unmerged import git_conflicts
 from .history import DiffResult, LogResult, ShowResult, diff, log, show
 from .errors import PressError, Problem, StoreDamagedError, UsageError
 from .records import parse_scalar, skipped_working
+from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
 from .models import Model, load_models
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
@@ -205,8 +206,11 @@ class Site(SiteCore):
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
+        # Stored versions the YAML 1.2 reading refuses or reads differently: no damage, but what they hold changed.
+        reading = [] if pending or report.problems else stored_reading_problems(self.store)
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings,
+                                             *reading])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since

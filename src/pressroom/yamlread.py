@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import ryml  # type: ignore[import-untyped]
 from ruamel.yaml.constructor import SafeConstructor
@@ -43,7 +43,10 @@ from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.resolver import Resolver
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
-from .errors import BadContentError, Where
+from .errors import BadContentError, Problem, Where
+
+if TYPE_CHECKING:
+    from .store import Store
 
 Json = Union[None, bool, int, float, str, list["Json"], dict[str, "Json"]]
 
@@ -511,3 +514,47 @@ def _show(value: Json | _Missing) -> str:
     if isinstance(value, _Missing):
         return "absent"
     return json.dumps(value, ensure_ascii=False)[:80]
+
+
+READING_CHANGED = "yaml_reading_changed"
+
+
+def stored_reading_problem(data: bytes, record: str, version: str) -> Problem | None:
+    """A problem for a stored version that the YAML 1.2 reading refuses or reads differently
+    from the reading it was saved under (None: it reads as it did)."""
+    label = f"{record}@{version[:7]}"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # refused before as now, with the same message: nothing changed
+    change = reading_change(text, label)
+    if change is None:
+        return None
+    return Problem(f"stored version {version[:12]} {change}", code=READING_CHANGED,
+                   where=Where(record=record),
+                   hint=f"write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; "
+                        f"spell a number plainly, e.g. 1000), press save {record}, and publish it if it was "
+                        "published; older versions only matter if you revert to them")
+
+
+def stored_reading_problems(store: Store) -> list[Problem]:
+    """``stored_reading_problem`` for every version reachable from the refs of ``store``
+    (each version walked once, each content read once)."""
+    walked: set[str] = set()
+    read: set[str] = set()
+    found: list[Problem] = []
+    snap = store.snapshot(conflicts_ok=True)
+    heads = sorted((record, oid) for refs in (snap.current, snap.published, snap.archived)
+                   for record, oid in refs.items())
+    for record, head in heads:
+        for oid, version in store.history(head):
+            if oid in walked:
+                break
+            walked.add(oid)
+            if version.blob in read:
+                continue
+            read.add(version.blob)
+            problem = stored_reading_problem(store.get_blob(version.blob), record, oid)
+            if problem is not None:
+                found.append(problem)
+    return found
