@@ -12,6 +12,7 @@ import copy
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .errors import BadContentError, Problem, UsageError, Where
 from .yamlread import read_document, read_value, same_data
@@ -229,15 +230,21 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
     expected = copy.deepcopy(parsed)
     _apply(expected, assignments)
     try:
-        yaml = _rt_yaml()
-        doc = yaml.load(text)
-        yaml.indent(**_indents(doc))
-        _apply(doc, assignments)
-        out = io.StringIO()
-        yaml.dump(doc, out)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ruamel warns on stderr of what the reader has judged (a reused anchor)
+            yaml = _rt_yaml()
+            doc = yaml.load(text)
+            yaml.indent(**_indents(doc))
+            _apply(doc, assignments)
+            out = io.StringIO()
+            yaml.dump(doc, out)
     except (UsageError, BadContentError):
         raise
-    except Exception as e:  # noqa: BLE001 - ruamel's errors and any shape it cannot hold: a refusal
+    except MarkedYAMLError as e:
+        mark = e.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise _no_edit(label, f"the round-trip editor cannot parse this file ({e.problem}{at})") from None
+    except Exception as e:  # noqa: BLE001 - any other shape ruamel cannot hold: a refusal too
         raise _no_edit(label, f"the round-trip editor cannot hold this file ({type(e).__name__}: {e})") from None
     edited = out.getvalue().encode("utf-8")
     # The editor parses YAML its own way: what it writes must read back as the file with the fields set.
