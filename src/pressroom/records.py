@@ -21,6 +21,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .errors import BadContentError, Problem, UsageError, Where
 from .yamlread import read_document, read_value, same_data
@@ -391,8 +392,23 @@ def dump_record(data: dict[str, Any]) -> bytes:
     """Write plain data as block-style YAML (for new records and exports)."""
     yaml = _rt_yaml()
     out = io.StringIO()
-    yaml.dump(data, out)
+    yaml.dump(_escape_breaks(data), out)
     return out.getvalue().encode("utf-8")
+
+
+# ruamel writes NEL, LS and PS raw, as YAML 1.1 line breaks; YAML 1.2 reads them as content, so the
+# text read back would differ. Double quotes write them as the escapes \N, \L and \P instead.
+_BREAKS_1_1 = re.compile("[\x85\u2028\u2029]")
+
+
+def _escape_breaks(node: Any) -> Any:
+    if isinstance(node, str):
+        return DoubleQuotedScalarString(node) if _BREAKS_1_1.search(node) else node
+    if isinstance(node, dict):
+        return {_escape_breaks(k): _escape_breaks(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_escape_breaks(v) for v in node]
+    return node
 
 
 def list_working(root: Path, model: str | None = None) -> list[RecordKey]:

@@ -272,8 +272,22 @@ def _core_name(tag: str) -> str | None:
     return None
 
 
+class _LoneSurrogate(ValueError):
+    """A ``\\uD800``-style escape with no other half: no character, so no text JSON can hold."""
+
+
 def _text(view: memoryview) -> str:
-    return bytes(view).decode("utf-8")
+    raw = bytes(view)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # rapidyaml writes a surrogate pair escape ("\\ud83d\\ude00", as JSON writes it) as two
+        # three-byte halves: joined here into the one character they name.
+        halves = raw.decode("utf-8", "surrogatepass")
+        try:
+            return halves.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise _LoneSurrogate(halves.encode("ascii", "backslashreplace").decode("ascii")) from None
 
 
 def _kind(value: Json) -> str:
@@ -373,6 +387,10 @@ def read_document(text: str, label: str) -> Json:
         return reader.node(node, "", 0)[0]
     except BadContentError:
         raise
+    except _LoneSurrogate as e:
+        raise BadContentError(f"holds an escape of half a UTF-16 surrogate pair, which is no character: {e}",
+                              where=Where(file=label),
+                              hint="write the character itself, or escape both halves (\\ud83d\\ude00)") from None
     except Exception as e:  # the last guard over the tree walk
         raise BadContentError(f"could not be read as YAML ({type(e).__name__}: {e})", where=Where(file=label),
                               hint="fix the YAML syntax; if it looks right, report this file") from None
