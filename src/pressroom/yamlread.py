@@ -38,7 +38,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
 import ryml  # type: ignore[import-untyped]
+from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.events import Event
 from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.resolver import Resolver
 from ruamel.yaml.util import create_timestamp, timestamp_regexp
@@ -72,6 +74,8 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _TIMESTAMP = re.compile(r"""(?:[0-9]{4}-[0-9]{2}-[0-9]{2}
     |[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)\Z""", re.X)
+# YAML 1.2's c-printable, negated: a stream holds no other character (rapidyaml lets some pass).
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # What each refused tag is, for the message.
 _TAG_WHY = {
     "omap": "an ordered list of pairs (a YAML 1.2 !!omap is a list, not a mapping)",
@@ -97,14 +101,19 @@ class _Anchor:
 class _Reader:
     """One walk over a parsed tree, building JSON data and refusing what JSON cannot hold."""
 
-    def __init__(self, tree: ryml.Tree, label: str) -> None:
+    def __init__(self, tree: ryml.Tree, text: str, label: str) -> None:
         self.tree = tree
+        self.text = text
         self.label = label
         self.anchors: dict[str, _Anchor] = {}
         self.expanded = 0
 
-    def refuse(self, message: str, path: str | None, hint: str) -> BadContentError:
-        return BadContentError(message, where=Where(file=self.label, path=path or None), hint=hint)
+    def refuse(self, message: str, path: str | None, hint: str, *, occurrence: int = 1,
+               at_value: bool = True) -> BadContentError:
+        position = _locate(self.text, path, occurrence, at_value) if path else None
+        return BadContentError(message, where=Where(file=self.label, path=path or None,
+                                                    line=position[0] if position else None,
+                                                    column=position[1] if position else None), hint=hint)
 
     def count(self, size: int) -> None:
         self.expanded += size
@@ -119,8 +128,8 @@ class _Reader:
         """The data of node ``i`` and how many values it expands to."""
         t = self.tree
         if depth > MAX_DEPTH:
-            raise BadContentError(f"is nested more than {MAX_DEPTH} levels deep", where=Where(file=self.label),
-                                  hint="flatten the data")
+            raise BadContentError(f"is nested too deeply (more than {MAX_DEPTH} levels)",
+                                  where=Where(file=self.label), hint="flatten the data")
         if t.has_val(i) and t.is_val_ref(i):
             return self.alias(_text(t.val_ref(i)), path)
         start = self.expanded
@@ -174,7 +183,7 @@ class _Reader:
                 continue
             if key in out:
                 raise self.refuse(f"the key {key!r} appears twice{_inside(path)}", child,
-                                  "keep one of the two (YAML mappings have unique keys)")
+                                  "keep one of the two (YAML mappings have unique keys)", occurrence=2, at_value=False)
             out[key] = self.node(c, child, depth + 1)[0]
         if not merges:
             return out
@@ -205,7 +214,8 @@ class _Reader:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         shown = "null (an empty key, ~ or null)" if value is None else f"{_kind(value)} ({_json_text(value)})"
-        raise self.refuse(f"{_inside(path).strip() or 'the record'} has a key that is {shown}: JSON keys are strings",
+        raise self.refuse(f"{f'the mapping at {path}' if path else 'the record'} has a key that is {shown}: "
+                          "JSON keys are strings",
                           path, "quote the key to make it a string, e.g. \"true\": ... or \"1.5\": ...")
 
     def scalar(self, text: str, plain: bool, tag: str | None, path: str) -> Json:
@@ -347,6 +357,10 @@ def _parse(text: str, label: str) -> ryml.Tree:
         line = int(loc.line) if int(loc.line) > 0 else None
         column = int(loc.col) if line is not None and int(loc.col) > 0 else None
         message, hint = f"is not valid YAML: {e.msg}", "fix the YAML syntax at that place"
+        lines = text.splitlines()
+        if line is not None and line <= len(lines):
+            # rapidyaml's messages can be terse ("parse error"): the line itself says more.
+            hint += f" (line {line}: {lines[line - 1][:60]!r})"
         for shape, what, how in _PARSER_HINTS:
             if shape in str(e.msg):
                 message, hint = (f"has {what}" if what else message), how
@@ -356,16 +370,79 @@ def _parse(text: str, label: str) -> ryml.Tree:
                               hint="fix the YAML syntax; if it looks right, report this file") from None
 
 
+def _locate(text: str, path: str | None, occurrence: int, at_value: bool) -> tuple[int, int] | None:
+    """Line and column (from 1) of the ``occurrence``-th key (``at_value``: its value) or item at ``path``, from ruamel's
+    event parser; None where it cannot tell (it parses some valid files differently, or not at all)."""
+    if not path:
+        return None
+    target = [int(m.group(2)) if m.group(2) is not None else m.group(1) for m in _STEP.finditer(path)]
+    # One frame per open collection: [kind, index or key, expecting a key].
+    stack: list[list[object]] = []
+    seen = 0
+    value_next = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for ev in _events(text):
+                kind = type(ev).__name__
+                if kind in ("MappingEndEvent", "SequenceEndEvent"):
+                    stack.pop()
+                    _advance(stack)
+                    continue
+                if kind not in ("ScalarEvent", "AliasEvent", "MappingStartEvent", "SequenceStartEvent"):
+                    continue
+                if value_next:
+                    return ev.start_mark.line + 1, ev.start_mark.column + 1
+                top = stack[-1] if stack else None
+                if top is not None and top[0] == "map" and top[2]:
+                    top[1], top[2] = getattr(ev, "value", None), False
+                    if [f[1] for f in stack] == target:
+                        seen += 1
+                        if seen == occurrence and not at_value:
+                            return ev.start_mark.line + 1, ev.start_mark.column + 1
+                        value_next = seen == occurrence
+                    continue
+                if top is not None and top[0] == "seq" and [f[1] for f in stack] == target:
+                    return ev.start_mark.line + 1, ev.start_mark.column + 1
+                if kind == "MappingStartEvent":
+                    stack.append(["map", None, True])
+                elif kind == "SequenceStartEvent":
+                    stack.append(["seq", 0, False])
+                else:
+                    _advance(stack)
+    except Exception:  # noqa: BLE001 - a position is a help, never a reason to fail
+        return None
+    return None
+
+
+def _advance(stack: list[list[object]]) -> None:
+    """A value is complete: the mapping above it expects a key, the sequence its next item."""
+    if not stack:
+        return
+    top = stack[-1]
+    if top[0] == "map":
+        top[2] = True
+    elif isinstance(top[1], int):
+        top[1] += 1
+
+
+def _events(text: str) -> Iterator[Event]:
+    yaml = YAML(typ="safe", pure=True)
+    return iter(yaml.parse(text))
+
+
 def read_document(text: str, label: str) -> Json:
     """The JSON data of a one-document YAML text; None for an empty one.
 
     Raises BadContentError (exit 1) naming the file, and the line and column or
     the field path where known, for invalid YAML and for what JSON cannot hold.
     """
-    if "\x00" in text:
-        at = text.index("\x00")
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        at = bad.start()
         line = text.count("\n", 0, at) + 1
-        raise BadContentError("is not valid YAML: it holds a NUL character",
+        raise BadContentError(f"is not valid YAML: unacceptable character #x{ord(bad.group()):04x}: "
+                              "control characters are not allowed",
                               where=Where(file=label, line=line, column=at - (text.rfind("\n", 0, at) + 1) + 1),
                               hint="remove the control character, or write it escaped in a double-quoted string")
     tree = _parse(text, label)
@@ -382,7 +459,7 @@ def read_document(text: str, label: str) -> Json:
         if not docs:
             return None
         node = docs[0]
-    reader = _Reader(tree, label)
+    reader = _Reader(tree, text, label)
     try:
         return reader.node(node, "", 0)[0]
     except BadContentError:
