@@ -19,7 +19,7 @@ LAYERS = [
     ["pressroom.errors"],
     ["pressroom.store"],
     ["pressroom.records", "pressroom.yamlread"],
-    ["pressroom.settings"],
+    ["pressroom.settings", "pressroom.outcome"],
     ["pressroom.site", "pressroom.attributes"],
     ["pressroom.models"],
     ["pressroom.naming"],

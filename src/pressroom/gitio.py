@@ -53,6 +53,7 @@ from .store import Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .store.objects import OID_RE
 from .attributes import DRIVER, write_attributes
+from .outcome import GitCommit
 
 _NAME_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<(?P<email>[^<>]*)>$")
 
@@ -114,21 +115,6 @@ def open_repo(root: Path) -> Any:
 
 
 # commits
-
-
-@dataclass(frozen=True)
-class GitCommit:
-    """A commit ``--commit`` made: its id, message and the files in it (relative to the site root).
-
-    ``staged_only``: a merge was in progress, where git refuses to commit some
-    paths alone; the files are staged for the merge commit instead (``sha`` is
-    the HEAD before it).
-    """
-
-    sha: str
-    message: str
-    files: list[str] = field(default_factory=list)
-    staged_only: bool = False
 
 
 def require_work_tree(root: Path) -> None:

@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
 from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
@@ -79,7 +79,7 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
-def parse_size(value: Any, label: str) -> int:
+def parse_size(value: object, label: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     m = _SIZE_RE.match(str(value)) if isinstance(value, str) else None
@@ -127,7 +127,7 @@ class SiteCore:
         self.config = config
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> SiteCore:
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Self:
         """Open the site at ``path`` (or found from the working directory)."""
         root = find_root(Path(path) if path is not None else None)
         config = load_config(root)

@@ -7,10 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..api import Site
+from ..api import DriverInstall, RunResult, Schedule, ScheduleResult, Site
 from ..errors import Problem
-from ..gitio import DriverInstall
-from ..workflow.schedule import RunResult, Schedule, ScheduleResult
 from .app import app
 from .helptext import PressTyper
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,

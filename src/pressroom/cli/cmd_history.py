@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ..diffing import Change
+from ..api import DiffResult, FieldChange, LogEntry, LogResult
 from ..errors import HistoryBrokenError, UsageError
-from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      render_after, short)
@@ -98,12 +97,12 @@ def _name(author: str) -> str:
     return author.split(" <")[0]
 
 
-def _value(value: Any, limit: int = 120) -> str:
+def _value(value: object, limit: int = 120) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _render_changes(changes: list[Change], indent: str = "") -> None:
+def _render_changes(changes: list[FieldChange], indent: str = "") -> None:
     for c in changes:
         sign, style = MARK[c.kind]
         note = "  (not in the model)" if c.not_in_model else ""

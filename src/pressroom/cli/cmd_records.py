@@ -44,7 +44,7 @@ def init(
 
 
 def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
-    # Values stay text: Site.save reads each one once, so '"007"' is not read twice into 7.
+    """``path=value`` pairs; the value stays text, for ``Site.save`` to read as YAML once."""
     pairs: list[tuple[str, object]] = []
     for item in values:
         path, sep, value = item.partition("=")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ..api import Site
+from ..api import Outcome, Site
 from ..errors import Problem
 from .output import Output, stderr, stdout
 
@@ -31,21 +31,21 @@ CommitOpt = Annotated[
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
 
 
-def after_problems(result: Any, out: Output) -> list[Problem]:
+def after_problems(result: Outcome, out: Output) -> list[Problem]:
     """A failed git commit or hook after the change: reported as errors, exit 1 (the change stays).
 
     The commit's warnings (working files with unsaved edits it left out) go to ``out``.
     """
-    after = getattr(result, "after", None)
+    after = result.after
     if after is None:
         return []
     out.warn(after.warnings)
     return list(after.problems)
 
 
-def render_after(result: Any) -> None:
+def render_after(result: Outcome) -> None:
     """Say what was committed and which hooks ran, with their output (a failing hook's comes with its error)."""
-    after = getattr(result, "after", None)
+    after = result.after
     if after is None:
         return
     if after.commit is not None and after.commit.staged_only:

@@ -87,7 +87,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def envelope(command: str, *, data: Any = None, errors: list[Problem] = (), warnings: list[Problem] = (),
+def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
              exit_code: int = EXIT_OK) -> str:
     """The stable JSON shape every ``--json`` command prints (keys sorted)."""
     doc = {
@@ -123,7 +123,7 @@ class Output:
             print_problems(problems, label="warning")
 
     def done(self, data: Any, render: Callable[[], None] | None = None, *, exit_code: int = EXIT_OK,
-             errors: list[Problem] = ()) -> None:
+             errors: Sequence[Problem] = ()) -> None:
         """Print the result (and errors) and leave with ``exit_code``."""
         if self.as_json:
             typer.echo(envelope(self.name, data=data, errors=list(errors), warnings=self.warnings,

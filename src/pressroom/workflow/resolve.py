@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
+from ..outcome import Outcome
 from ..records import parse_ref
 from ..site import SiteCore
 from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
@@ -42,7 +43,7 @@ class Resolved:
 
 
 @dataclass(frozen=True)
-class ResolveResult:
+class ResolveResult(Outcome):
     """What ``press resolve`` chose for each conflicted ref of the record."""
 
     record: str
@@ -53,7 +54,6 @@ class ResolveResult:
     # The files (relative to the site) git lists as unmerged that this resolution settles: the
     # caller tells git, as `git add` would.
     settled: list[str] = field(default_factory=list)
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, author: str,

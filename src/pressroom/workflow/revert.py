@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
 from ..naming import resolve_version
+from ..outcome import Outcome
 from ..records import RecordKey, parse_ref
 from ..site import SiteCore
 from ..store import OID_RE, hash_bytes
@@ -26,7 +27,7 @@ from .saving import save
 
 
 @dataclass(frozen=True)
-class RevertResult:
+class RevertResult(Outcome):
     """What ``revert`` did.
 
     ``version`` is the new version (or current, when only the working file
@@ -45,7 +46,6 @@ class RevertResult:
     message: str
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",

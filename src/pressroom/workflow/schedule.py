@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..outcome import Outcome
 from ..records import parse_key, parse_ref
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
@@ -232,13 +233,12 @@ def _read_one(site: SiteCore, sid: str) -> tuple[Schedule, str]:
 
 
 @dataclass(frozen=True)
-class ScheduleResult:
+class ScheduleResult(Outcome):
     """A schedule that was made or cancelled, and problems a publish would have now (warnings)."""
 
     schedule: Schedule
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: bool = False, author: str,
@@ -359,7 +359,7 @@ class RunAction:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(Outcome):
     """What ``press schedule run`` did, in time order; ``ok`` when no action failed."""
 
     now: str
@@ -367,7 +367,6 @@ class RunResult:
     not_due: int = 0
     next_at: str | None = None
     warnings: list[Problem] = field(default_factory=list)
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
     @property
     def ok(self) -> bool:
