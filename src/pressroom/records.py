@@ -391,6 +391,9 @@ def _assign(node: Any, step: str | int, value: Any, path: str) -> None:
 def dump_record(data: dict[str, Any]) -> bytes:
     """Write plain data as block-style YAML (for new records and exports)."""
     yaml = _rt_yaml()
+    # Lists indented under their key: rapidyaml refuses a key starting with '.' or '-' that
+    # follows a list written at its key's indentation (a known gap, docs/concepts.md).
+    yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(_escape_breaks(data), out)
     return out.getvalue().encode("utf-8")
