@@ -74,6 +74,10 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _TIMESTAMP = re.compile(r"""(?:[0-9]{4}-[0-9]{2}-[0-9]{2}
     |[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)\Z""", re.X)
+# A scalar not written plain (quoted, literal or folded) is never resolved: it is text.
+_VAL_STYLED = ryml.VALQUO | ryml.VAL_LITERAL | ryml.VAL_FOLDED
+_KEY_STYLED = ryml.KEYQUO | ryml.KEY_LITERAL | ryml.KEY_FOLDED
+_VALREF = ryml.VALREF
 # YAML 1.2's c-printable, negated: a stream holds no other character (rapidyaml lets some pass).
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # What each refused tag is, for the message.
@@ -130,23 +134,26 @@ class _Reader:
         if depth > MAX_DEPTH:
             raise BadContentError(f"is nested too deeply (more than {MAX_DEPTH} levels)",
                                   where=Where(file=self.label), hint="flatten the data")
-        if t.has_val(i) and t.is_val_ref(i):
+        # One call for the node's type bits: each call through the bindings costs more than the test.
+        bits = t.type(i)
+        if bits & _VALREF:
             return self.alias(_text(t.val_ref(i)), path)
         start = self.expanded
         value: Json
-        if t.is_map(i):
-            self.check_collection_tag(i, "map", path)
+        if bits & ryml.MAP:
+            if bits & ryml.VALTAG:
+                self.check_collection_tag(i, "map", path)
             value = self.mapping(i, path, depth)
-        elif t.is_seq(i):
-            self.check_collection_tag(i, "seq", path)
-            value = [self.node(c, f"{path}[{n}]", depth + 1)[0] for n, c in enumerate(ryml.children(t, i))]
+        elif bits & ryml.SEQ:
+            if bits & ryml.VALTAG:
+                self.check_collection_tag(i, "seq", path)
+            value = [self.node(c, f"{path}[{n}]", depth + 1)[0] for n, c in enumerate(_children(t, i))]
         else:
-            tag = _text(t.val_tag(i)) if t.has_val_tag(i) else None
-            plain = not (t.is_val_quoted(i) or t.is_val_literal(i) or t.is_val_folded(i))
-            value = self.scalar(_text(t.val(i)) if not t.val_is_null(i) else "", plain, tag, path)
+            tag = _text(t.val_tag(i)) if bits & ryml.VALTAG else None
+            value = self.scalar(_text(t.val(i)), not bits & _VAL_STYLED, tag, path)
         self.count(1)
         size = self.expanded - start
-        if t.has_val_anchor(i):
+        if bits & ryml.VALANCH:
             # An anchor defined again is legal YAML: later aliases name the later node.
             self.anchors[_text(t.val_anchor(i))] = _Anchor(value, size)
         return value, size
@@ -175,10 +182,10 @@ class _Reader:
         t = self.tree
         out: dict[str, Json] = {}
         merges: list[tuple[str, Json]] = []
-        for c in ryml.children(t, i):
+        for c in _children(t, i):
             key = self.key(c, path)
             child = f"{path}.{key}" if path else key
-            if key == "<<" and t.is_key_plain(c) and not t.has_key_tag(c):
+            if key == "<<" and not t.type(c) & (_KEY_STYLED | ryml.KEYTAG):
                 merges.append((child, self.node(c, child, depth + 1)[0]))
                 continue
             if key in out:
@@ -202,13 +209,14 @@ class _Reader:
 
     def key(self, c: int, path: str) -> str:
         t = self.tree
-        if t.is_key_ref(c):
+        bits = t.type(c)
+        if bits & ryml.KEYREF:
             value: Json = self.alias(_text(t.key_ref(c)), path)[0]
         else:
-            tag = _text(t.key_tag(c)) if t.has_key_tag(c) else None
-            plain = not (t.is_key_quoted(c) or t.is_key_literal(c) or t.is_key_folded(c))
-            text = "" if t.key_is_null(c) else _text(t.key(c))
-            value = self.scalar(text, plain, tag, path)
+            tag = _text(t.key_tag(c)) if bits & ryml.KEYTAG else None
+            value = self.scalar(_text(t.key(c)), not bits & _KEY_STYLED, tag, path)
+            if bits & ryml.KEYANCH:
+                self.anchors[_text(t.key_anchor(c))] = _Anchor(value, 1)
         if isinstance(value, str):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
@@ -286,7 +294,17 @@ class _LoneSurrogate(ValueError):
     """A ``\\uD800``-style escape with no other half: no character, so no text JSON can hold."""
 
 
-def _text(view: memoryview) -> str:
+def _children(tree: ryml.Tree, i: int) -> Iterator[int]:
+    c = tree.first_child(i)
+    while c != ryml.NONE:
+        yield c
+        c = tree.next_sibling(c)
+
+
+def _text(view: memoryview | None) -> str:
+    """A key's or value's text; a null one (``key:``) is empty."""
+    if view is None:
+        return ""
     raw = bytes(view)
     try:
         return raw.decode("utf-8")
@@ -449,7 +467,7 @@ def read_document(text: str, label: str) -> Json:
     root = tree.root_id()
     node = root
     if tree.is_stream(root):
-        docs = list(ryml.children(tree, root))
+        docs = list(_children(tree, root))
         if len(docs) > 1:
             raise BadContentError(
                 f"holds {len(docs)} YAML documents (separated by ---); a record is one document",
