@@ -630,17 +630,18 @@ def _show(value: Json | _Missing) -> str:
 
 
 READING_CHANGED = "yaml_reading_changed"
+# Blobs never change, so what the two readings make of one is kept in the store's cache; the
+# parser's version is part of the kind, so an upgrade reads every blob again.
+_CACHE_KIND = f"yaml-reading-change/{ryml.version}"
 
 
-def stored_reading_problem(data: bytes, record: str, version: str) -> Problem | None:
+def stored_reading_problem(store: Store, blob: str, record: str, version: str) -> Problem | None:
     """A problem for a stored version that the YAML 1.2 reading refuses or reads differently
     from the reading it was saved under (None: it reads as it did)."""
-    label = f"{record}@{version[:7]}"
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None  # refused before as now, with the same message: nothing changed
-    change = reading_change(text, label)
+    return _problem(_changes(store, [blob])[blob], record, version)
+
+
+def _problem(change: str | None, record: str, version: str) -> Problem | None:
     if change is None:
         return None
     return Problem(f"stored version {version[:12]} {change}", code=READING_CHANGED,
@@ -650,24 +651,47 @@ def stored_reading_problem(data: bytes, record: str, version: str) -> Problem | 
                         "published; older versions only matter if you revert to them")
 
 
-def stored_reading_problems(store: Store) -> list[Problem]:
-    """``stored_reading_problem`` for every version reachable from the refs of ``store``
-    (each version walked once, each content read once)."""
-    walked: set[str] = set()
-    read: set[str] = set()
-    found: list[Problem] = []
-    snap = store.snapshot(conflicts_ok=True)
-    heads = sorted((record, oid) for refs in (snap.current, snap.published, snap.archived)
-                   for record, oid in refs.items())
-    for record, head in heads:
-        for oid, version in store.history(head):
-            if oid in walked:
-                break
-            walked.add(oid)
-            if version.blob in read:
-                continue
-            read.add(version.blob)
-            problem = stored_reading_problem(store.get_blob(version.blob), record, oid)
-            if problem is not None:
-                found.append(problem)
+def _changes(store: Store, blobs: list[str]) -> dict[str, str | None]:
+    """``reading_change`` of each blob, from the cache where it was worked out before."""
+    cached = store.cache.get_many(_CACHE_KIND, blobs)
+    found: dict[str, str | None] = {b: (cached[b] or None) for b in blobs if b in cached}
+    fresh: dict[str, str] = {}
+    for blob in blobs:
+        if blob in found:
+            continue
+        try:
+            change = reading_change(store.get_blob(blob).decode("utf-8"), blob[:12])
+        except UnicodeDecodeError:
+            change = None  # refused before as now, with the same message: nothing changed
+        found[blob] = change
+        fresh[blob] = change or ""
+    if fresh:
+        store.cache.put_many(_CACHE_KIND, fresh)
     return found
+
+
+def stored_reading_problems(store: Store) -> list[Problem]:
+    """``stored_reading_problem`` for every version reachable from the refs of ``store``.
+
+    Records in batches: memory grows with a batch's histories, not the store, and the
+    cache is asked once a batch (one lookup a record cost more than the reading).
+    """
+    snap = store.snapshot(conflicts_ok=True)
+    records = snap.records()
+    found: list[Problem] = []
+    for start in range(0, len(records), _BATCH):
+        versions: dict[str, tuple[str, str]] = {}  # blob -> the newest (record, version) holding it
+        for record in records[start:start + _BATCH]:
+            walked: set[str] = set()
+            for head in (snap.current.get(record), snap.published.get(record), snap.archived.get(record)):
+                for oid, version in store.history(head):
+                    if oid in walked:
+                        break
+                    walked.add(oid)
+                    versions.setdefault(version.blob, (record, oid))
+        changes = _changes(store, list(versions))
+        found += [p for blob, (record, oid) in versions.items() if (p := _problem(changes[blob], record, oid))]
+    return found
+
+
+_BATCH = 2000

@@ -259,7 +259,7 @@ def validate_published(site: SiteCore, names: list[str] = (), *, model: str | No
         else:
             found = reader.problems(record, oid, existing)
             if not any(p.code == BadContentError.code for p in found):
-                changed = stored_reading_problem(site.store.get_blob(reader.blob(oid)), record, oid)
+                changed = stored_reading_problem(site.store, reader.blob(oid), record, oid)
                 found += [changed] if changed else []
             found += [Problem(f"links to {key}, which is not published", code="unpublished_link",
                               where=Where(record=record, path=path),
