@@ -28,6 +28,7 @@ from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import parse_scalar, skipped_working
+from .settings import duration_seconds
 from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
@@ -96,6 +97,7 @@ __all__ = [
     "StatusResult",
     "ValidateResult",
     "ViewReport",
+    "duration_seconds",
 ]
 
 
@@ -172,7 +174,8 @@ class Site(SiteCore):
         names = list(refs)
         if stage is not None:
             if names or all:
-                raise UsageError("--stage selects the records: do not name records or add --all")
+                raise UsageError("stage selects the records: name no records and leave all unset",
+                                 cause="publish.stage_with_records")
             names = records_at_stage(self, load_models(self), stage, model)
             model = None
             if not names:
@@ -261,7 +264,7 @@ class Site(SiteCore):
                                  or [STORE_NAME])
         index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
-        pending = self.store.journal.pending()
+        pending = self.store.journal_pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
@@ -298,12 +301,12 @@ class Site(SiteCore):
         A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
         git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
-        if self.store.journal.pending():
+        if self.store.journal_pending():
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
                 problems=[Problem("a transaction was left half-done by a crash", "journal_pending",
-                                  hint="`press journal show` says what it holds; `press journal finish` finishes "
-                                       "it, `press journal drop` sets it aside")])
+                                  hint="Site.journal() says what it holds; Site.finish_journal() finishes it, "
+                                       "Site.drop_journal() sets it aside", cause="journal.pending")])
         view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
                           merging=bool(git_conflicts(self).refs))
         return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])
@@ -447,7 +450,7 @@ class Site(SiteCore):
                 message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
         """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
         if [ours, theirs, version is not None].count(True) != 1:
-            raise UsageError("pick exactly one: --ours, --theirs or --version V")
+            raise UsageError("pick exactly one: ours=True, theirs=True or version=V", cause="resolve.pick_one")
         side = "ours" if ours else "theirs" if theirs else "version"
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:

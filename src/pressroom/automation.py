@@ -37,7 +37,7 @@ from .hooks import ChangeDocument, HookDocument, ScheduleDocument, run_hooks
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
+from .store import RefConflictError, RefKind, Snapshot, hash_bytes
 from .unmerged import git_conflicts
 from .workflow.common import now_iso
 from .workflow.publishing import ActionResult
@@ -163,25 +163,16 @@ class Automation:
             record = todo.pop()
             try:
                 key = RecordKey(*record.split("/", 1))
-                refs = {kind: store.refs.path(kind, record) for kind in REF_KINDS}
+                state = store.record_files(record)
             except (TypeError, ValueError):
                 continue
-            held: dict[str, str] = {}
-            for kind, path in refs.items():
-                try:
-                    oid = store.refs.read(kind, record)
-                except RefConflictError:
-                    # Conflict markers are git's to commit with the merge, not press's.
-                    continue
-                paths.add(path)
-                if oid:
-                    held[kind] = oid
+            held = state.refs
             versions.extend(held.values())
-            paths.update((store.logs.path(record), store.pruned.path(record)))
-            if "published" in held:
+            paths.update(state.paths)
+            if RefKind.PUBLISHED in held:
                 reader = reader or Reader(self.site, snapshot=Snapshot())
                 try:
-                    links = reader.links(record, held["published"])
+                    links = reader.links(record, held[RefKind.PUBLISHED])
                 except PressError:
                     links = []  # an unreadable version: fsck says so; the commit still holds the refs
                 for _path, target in links:
@@ -189,11 +180,11 @@ class Automation:
                         seen.add(str(target))
                         todo.append(str(target))
             working = self.site.working_path(key)
-            if "current" not in held:
+            if RefKind.CURRENT not in held:
                 if not working.exists():
                     paths.add(working)  # a delete: git records the removal
                 continue
-            problem = self._unsaved(key, working, held["current"])
+            problem = self._unsaved(key, working, held[RefKind.CURRENT])
             if problem is None:
                 paths.add(working)
             else:
@@ -216,7 +207,8 @@ class Automation:
         return Problem(f"not committed: the working file differs from current {current[:7]} ({why}); "
                        "the commit holds the saved version",
                        code="unsaved_not_committed", where=Where(file=self.site.rel(working), record=str(key)),
-                       hint=f"`press save {key} --commit` commits the edits; `press diff {key}` shows them")
+                       hint=f"Site.save('{key}', commit=True) commits the edits; Site.diff('{key}') shows them",
+                       cause="commit.unsaved_edits", data={"record": str(key)})
 
 
 @contextmanager
@@ -246,11 +238,12 @@ def _hook_problem(run: HookRun) -> Problem:
     shown = ("\n    " + "\n    ".join(tail)) if tail else " (no output)"
     how = (f"timed out after {run.timeout:g} s and was stopped (its process group got SIGTERM)" if run.timed_out
            else f"failed with exit code {run.exit_code}")
+    more = ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout on the hook, gives it more time"
+            if run.timed_out else "")
     return Problem(f"hook {run.event} `{run.command}` {how}:{shown}",
                    code="hook_failed", where=Where(file=CONFIG_NAME, path=f"hooks.{run.event}"),
                    hint="the content change was made and stays; fix the hook and run it by hand, "
-                        "or use --no-hooks" + ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout "
-                                               "on the hook, gives it more time" if run.timed_out else ""))
+                        "or pass hooks=False" + more, cause="hooks.failed", data={"more": more})
 
 
 def commit_message(command: str, changes: list[Change], message: str = "") -> str:

@@ -129,6 +129,23 @@ def check_inside(root: Path, path: Path) -> None:
         ) from None
 
 
+def site_file_path(root: Path, rel: str) -> Path:
+    """The working file that ``rel`` (relative to the site ``root``, ``/``-separated) names, for
+    the store to write or remove in a transaction (see ``store.SiteFile``); BadContentError
+    for anything else: a path that is not ``content/<model>/<id>.yaml``, or one a symbolic
+    link reaches (``check_inside``). The store asks this on every write, a replay's too:
+    a link that appeared since the command ran is never written through.
+    """
+    parts = rel.split("/")
+    if not (len(parts) == 3 and parts[0] == "content" and MODEL_RE.match(parts[1])
+            and parts[2].endswith(".yaml") and ID_RE.match(parts[2][:-5]) and ".." not in parts[2]):
+        raise BadContentError(f"{rel!r} is not a working file press may write", where=Where(file=rel),
+                              hint="a working file is content/<model>/<id>.yaml")
+    path = root.joinpath(*parts)
+    check_inside(root, path)
+    return path
+
+
 def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
     """Read a file, refusing it when larger than ``limit`` bytes."""
     size = path.stat().st_size
@@ -191,9 +208,9 @@ def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[s
     return doc
 
 
-def parse_scalar(text: str) -> Any:
+def parse_scalar(text: str, label: str = "the set value") -> Any:
     """A ``--set`` value, read once (``yamlread.read_value``): ``'"007"'`` is the string 007."""
-    return read_value(text)
+    return read_value(text, label)
 
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -212,7 +229,8 @@ def parse_field_path(path: str) -> list[str | int]:
         steps.append(m.group(1) if m.group(1) is not None else int(m.group(2)))
         pos = m.end()
     if not steps:
-        raise UsageError("empty field path", hint="e.g. --set title=Hello")
+        raise UsageError("empty field path", hint="name a field, e.g. title or seo.title",
+                         cause="records.empty_field_path")
     return steps
 
 

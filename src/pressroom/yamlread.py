@@ -491,7 +491,7 @@ def read_document(text: str, label: str) -> Json:
                               hint="fix the YAML syntax; if it looks right, report this file") from None
 
 
-def read_value(text: str) -> Json:
+def read_value(text: str, label: str = "the --set value") -> Json:
     """One ``--set`` value, read once: quoted stays a string, plain follows the core schema.
 
     ``'"007"'`` is the string ``007``, ``007`` the number 7, ``[a, b]`` a list;
@@ -501,7 +501,7 @@ def read_value(text: str) -> Json:
     if not text.strip():
         return text
     try:
-        value = read_document(text, "the --set value")
+        value = read_document(text, label)
     except BadContentError as e:
         if e.message.startswith("is not valid YAML"):
             return text

@@ -129,7 +129,7 @@ def _undelete(site: SiteCore, key: RecordKey, target: str, data: bytes, working:
         )
     # The version current had when the record was deleted (the last delete's ``old``), if gc left it.
     deleted = next((ev.get("old") for ev in reversed(events) if ev.get("action") == "delete"), None)
-    if not (isinstance(deleted, str) and OID_RE.match(deleted) and site.store.objects.exists(deleted)):
+    if not (isinstance(deleted, str) and OID_RE.match(deleted) and site.store.has_object(deleted)):
         deleted = None
     return _save_revert(site, key, target, data, text, author=author, undeleting=deleted)
 
