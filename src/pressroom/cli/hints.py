@@ -77,6 +77,8 @@ WORDING: dict[str, Wording] = {
     "publishing.referrer_without_drafts": Wording(
         hint="{record} cannot be a draft (its model publishes every save): archive it first "
              "(press archive {record}), or remove the link from its field {path} and save it"),
+    "records.no_edit": Wording(message="--set cannot edit it in place: {why}; the file is left as it was",
+                               hint="edit the file by hand, or give the whole content with press save -f FILE"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
     "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
@@ -132,6 +134,10 @@ WORDING: dict[str, Wording] = {
                 "press save {new}; make every link to {record} name {new_id} and save those records; if {record} "
                 "was published, press publish {new} and them; then press delete {record}"),
     "validate.unpublished_link": Wording(hint="publish it (press publish {target}), or unpublish {record}"),
+    "yaml.reading_changed": Wording(
+        hint="write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; spell a number "
+             "plainly, e.g. 1000), press save {record}, and publish it if it was published; older versions only "
+             "matter if you revert to them"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
