@@ -31,8 +31,6 @@ ALLOWED: list[tuple[str, str]] = [
     ("workflow/saving.py", ""),
     ("workflow/revert.py", ""),
     # Being converted on this branch, module by module (each commit drops its line).
-    ("githooks.py", ""),
-    ("gitio.py", ""),
     ("store/__init__.py", ""),
     ("store/conflicts.py", ""),
     ("store/fsck.py", ""),
@@ -51,8 +49,12 @@ ALLOWED: list[tuple[str, str]] = [
     ("githooks.py", "git diff --quiet"),
     ("githooks.py", '[ -x "$chained" ]'),
     ("githooks.py", "\n}\nif [ -f "),
-    # The command line git runs as the store's merge driver.
+    # The command line git runs as the store's merge driver, and what the driver tells the
+    # person in the middle of a git merge (only git runs it, through `press merge-driver run`).
     ("gitio.py", " -m pressroom merge-driver run "),
+    ("gitio.py", "; resolve with press resolve "),
+    ("gitio.py", "); pick one: press resolve "),
+    ("gitio.py", " --ours | --theirs | --version V"),
     # pip's flag, not press's.
     ("store/__init__.py", "pip install -U pressroom"),
 ]

@@ -135,8 +135,9 @@ def require_work_tree(root: Path) -> None:
     """Refuse ``--commit`` before anything changes when there is no git work tree to commit to."""
     repo = open_repo(root)
     if repo is None:
-        raise UsageError(f"--commit needs a git work tree, and {root} is not in one",
-                         hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)")
+        raise UsageError(f"commit needs a git work tree, and {root} is not in one",
+                         hint="run `git init` there, or pass commit=False (and git.commit in pressroom.yaml)",
+                         cause="commit.no_work_tree", data={"root": str(root)})
     repo.close()
 
 
@@ -152,7 +153,8 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
     """
     repo = open_repo(root)
     if repo is None:
-        raise UsageError(f"--commit needs a git work tree, and {root} is not in one")
+        raise UsageError(f"commit needs a git work tree, and {root} is not in one",
+                         cause="commit.no_work_tree_now", data={"root": str(root)})
     try:
         top = Path(repo.working_tree_dir).resolve()
         wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}

@@ -32,6 +32,8 @@ class Wording:
 WORDING: dict[str, Wording] = {
     "audit.history_unreadable": Wording(hint="run `press fsck`"),
     "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
+    "commit.no_work_tree": Wording(message="--commit needs a git work tree, and {root} is not in one", hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)"),
+    "commit.no_work_tree_now": Wording(message="--commit needs a git work tree, and {root} is not in one"),
     "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
     "export.body_in_front_matter": Wording(message="--body-in-front-matter is for --format markdown"),
     "export.edited": Wording(message="was edited since press export wrote it; not overwritten", hint="keep your changes elsewhere (or in the site's records), then export again; or export --force to overwrite them"),
@@ -47,6 +49,7 @@ WORDING: dict[str, Wording] = {
     "get.no_current": Wording(hint="it has never been saved, or was deleted: press status {record}"),
     "get.not_published": Wording(hint="it is not published; see press status {record}"),
     "git.attributes_not_utf8": Wording(hint="fix or remove it, then run `press git setup` again"),
+    "git.hook_taken": Wording(hint="decide which to keep: merge them into {chained} and delete {hook}, then run `press git setup` again"),
     "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
                                    "and restore .press/ from git (`git checkout -- .press`)"),
     "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
