@@ -106,10 +106,10 @@ class _Checker:
     def rel(self, path: Path) -> str:
         return str(Path(".press") / path.relative_to(self.press))
 
-    def problem(self, code: str, message: str, path: Path | None, hint: str, *, cause: str | None = None,
-                data: Data | None = None, **where: object) -> None:
-        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, **where), hint,
-                                     cause, data or {}))
+    def problem(self, code: str, message: str, path: Path | None, hint: str, *, record: str | None = None,
+                cause: str | None = None, data: Data | None = None) -> None:
+        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, record=record),
+                                     hint, cause, data or {}))
 
     def temp_file(self, path: Path) -> None:
         by = "gc" if path.name.startswith(".gc-") else "write"
