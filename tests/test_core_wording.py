@@ -49,6 +49,8 @@ ALLOWED: list[tuple[str, str]] = [
     ("gitio.py", "; resolve with press resolve "),
     ("gitio.py", "); pick one: press resolve "),
     ("gitio.py", " --ours | --theirs | --version V"),
+    # git's own command, for the person to run.
+    ("gitio.py", "git config --local KEY VALUE"),
     # pip's flag, not press's.
     ("store/__init__.py", "pip install -U pressroom"),
 ]

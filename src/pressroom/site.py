@@ -7,14 +7,16 @@ else the nearest folder up from the working directory that holds
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
-from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
+from .records import (DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, site_file_path,
+                      working_path)
 from .settings import DEFAULT_HOOKS_TIMEOUT, Hook, parse_git, parse_hooks, parse_timeout
 from .store import Store
 
@@ -84,7 +86,7 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
-def parse_size(value: Any, label: str) -> int:
+def parse_size(value: object, label: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     m = _SIZE_RE.match(str(value)) if isinstance(value, str) else None
@@ -132,7 +134,7 @@ class SiteCore:
         self.config = config
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> SiteCore:
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Self:
         """Open the site at ``path`` (or found from the working directory)."""
         root = find_root(Path(path) if path is not None else None)
         config = load_config(root)
@@ -143,7 +145,7 @@ class SiteCore:
                 hint="Site.init there creates the store (it changes nothing else)",
                 cause="site.no_store",
             )
-        return cls(root, Store.open(store_dir), config)
+        return cls(root, Store.open(store_dir, site_paths=functools.partial(site_file_path, root)), config)
 
     @property
     def content_dir(self) -> Path:

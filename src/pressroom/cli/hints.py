@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError, Problem
-from ..store.fsck import CHECKED_OUT_CRLF, COMMITTED_LF
-from ..workflow.view import Violation
+from ..api import SET_VALUE, Violation
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,18 @@ WORDING: dict[str, Wording] = {
     "export.out_inside_site": Wording(message="--out {out} is inside the site's {inside}/, which export must not write into", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_is_site": Wording(message="--out {out} is the site's own folder", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_not_folder": Wording(message="--out {out} is not a folder"),
-    "fsck.checked_out_crlf": Wording(hint=CHECKED_OUT_CRLF.replace("{setup}", "`press git setup`")),
-    "fsck.committed_lf": Wording(hint=COMMITTED_LF.replace("{setup}", "`press git setup`")),
+    "fsck.checked_out_crlf": Wording(hint=(
+        "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
+        "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
+        "folder: (1) commit or stash what `git status` lists as changed there; (2) `press git setup` (writes "
+        ".gitattributes and .press/.gitattributes); (3) `git rm -r -q --cached -- {paths} && git checkout HEAD -- "
+        "{paths}`; (4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them")),
+    "fsck.committed_lf": Wording(hint=(
+        "the repository holds this object with LF where press wrote CRLF (a text or text=auto attribute "
+        "converted it when it was committed). On the machine that saved it, whose .press/ still holds the "
+        "right bytes: `press git setup`, then `git add --renormalize .press && git commit`, then pull here. "
+        "With no such machine, turn its LF back into CRLF (`perl -pi -e 's/\\n/\\r\\n/' {file}`) "
+        "and commit it")),
     "fsck.journal_left": Wording(hint="run any press command that reads the store (e.g. `press status`, or `press journal finish`): it finishes the transaction; then run `press fsck` again"),
     "fsck.journal_missing": Wording(hint="drop it with `press journal drop` (refs keep their present values)"),
     "fsck.journal_moved": Wording(hint="`press journal show` lists them; check out again the commit it was made on to finish it, or run `press journal drop`"),
@@ -88,6 +97,7 @@ WORDING: dict[str, Wording] = {
     "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
     "publish_first": Wording(hint="publish it first: press publish {record}"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
+    "records.no_edit": Wording(message="--set cannot edit it in place: {why}; the file is left as it was", hint="edit the file by hand, or give the whole content with press save -f FILE"),
     "refs.not_an_id": Wording(hint="run `press fsck`; restore the ref from git (`git checkout -- .press/refs`)"),
     "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
     "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
@@ -144,11 +154,14 @@ WORDING: dict[str, Wording] = {
         hint="keep it withdrawn: press archive {record}; or public: press publish {record}"),
     "view.published_without_current": Wording(
         hint="take it off the site: press delete {record}; or keep it: press revert {record} --to {version}"),
+    "yamlread.reading_changed": Wording(hint="write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; spell a number plainly, e.g. 1000), press save {record}, and publish it if it was published; older versions only matter if you revert to them"),
 }
 
 
 def word(problem: Problem) -> Problem:
     """``problem`` in the CLI's terms: its cause's templates formatted with its data."""
+    if problem.where is not None and problem.where.file == SET_VALUE:
+        problem = dataclasses.replace(problem, where=dataclasses.replace(problem.where, file="the --set value"))
     if problem.cause is None:
         return problem
     wording = WORDING.get(problem.cause)

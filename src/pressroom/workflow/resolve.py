@@ -19,11 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
+from ..outcome import Outcome
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, StoreDamagedError, hash_bytes
+from ..store import Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso
 from .view import link_violations
 
@@ -34,7 +35,7 @@ SIDES = ("ours", "theirs", "version")
 class Resolved:
     """One ref that was in conflict, and the version it now holds."""
 
-    kind: str
+    kind: RefKind
     ours: str | None  # None: that side deleted the ref
     theirs: str | None
     base: str | None
@@ -42,7 +43,7 @@ class Resolved:
 
 
 @dataclass(frozen=True)
-class ResolveResult:
+class ResolveResult(Outcome):
     """What ``press resolve`` chose for each conflicted ref of the record."""
 
     record: str
@@ -53,7 +54,6 @@ class ResolveResult:
     # The files (relative to the site) git lists as unmerged that this resolution settles: the
     # caller tells git, as `git add` would.
     settled: list[str] = field(default_factory=list)
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, author: str,
@@ -87,7 +87,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     for r in resolved:
         if r.chosen is None:
             continue
-        if not site.store.objects.exists(r.chosen):
+        if not site.store.has_object(r.chosen):
             raise RefusedError(f"version {r.chosen[:7]} ({r.kind}, {side}) is not in the store",
                                where=Where(record=record),
                                hint="finish the git merge so that both sides' .press/objects are in the work tree")
@@ -112,7 +112,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
             files.append(SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(data),
                                   site.store.get_version(current).blob))
     txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
-    ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
+    ref_paths = [site.store.ref_path(r.kind, record) for r in resolved]
     merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
     return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn,
                          settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])
@@ -161,17 +161,18 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
     """Refuse a choice that breaks the link rule, as unpublish refuses to strand a referrer: the
     chosen published version links to an unpublished record, or published records link to this one
     and the choice takes it out of the published view."""
-    after = {kind: dict(getattr(snapshot, kind)) for kind in ("current", "published", "archived")}
+    after: dict[RefKind, dict[str, str]] = {kind: dict(getattr(snapshot, kind)) for kind in RefKind}
     for c in snapshot.conflicts:
         # Another record still in conflict: judged as public if either side keeps it so.
-        if c.record != record and (c.ours or c.theirs):
-            after[c.kind].setdefault(c.record, c.ours or c.theirs)
+        if c.record != record and (kept := c.ours or c.theirs):
+            after[c.kind].setdefault(c.record, kept)
     for r in resolved:
         if r.chosen is None:
             after[r.kind].pop(record, None)
         else:
             after[r.kind][record] = r.chosen
-    found = link_violations(site, Snapshot(**after), record)
+    found = link_violations(site, Snapshot(current=after[RefKind.CURRENT], published=after[RefKind.PUBLISHED],
+                                           archived=after[RefKind.ARCHIVED]), record)
     if not found:
         return
     referrers = sorted({v.record for v in found if v.record != record})

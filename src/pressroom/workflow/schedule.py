@@ -45,7 +45,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..outcome import Outcome
 from ..records import parse_key, parse_ref
+from ..settings import duration_seconds
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
 from .common import event, now_iso
@@ -56,8 +58,6 @@ SCHEDULE_TYPE = "pressroom.schedule/1"
 ACTIONS = ("publish", "unpublish")
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
-_RELATIVE = re.compile(r"^\+(\d+)([smhdw])\Z")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # A run retries an action this many times when a concurrent command moved a ref under it.
 RETRIES = 3
 
@@ -127,10 +127,10 @@ def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _parse_time(text: str, now: dt.datetime | None) -> dt.datetime:
-    m = _RELATIVE.match(text)
-    if m:
+    seconds = duration_seconds(text[1:]) if text.startswith("+") else None
+    if seconds is not None:
         base = now or dt.datetime.now(dt.timezone.utc)
-        return (base + dt.timedelta(seconds=int(m.group(1)) * _SECONDS[m.group(2)])).replace(microsecond=0)
+        return (base + dt.timedelta(seconds=seconds)).replace(microsecond=0)
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -236,13 +236,12 @@ def _read_one(site: SiteCore, sid: str) -> tuple[Schedule, str]:
 
 
 @dataclass(frozen=True)
-class ScheduleResult:
+class ScheduleResult(Outcome):
     """A schedule that was made or cancelled, and problems a publish would have now (warnings)."""
 
     schedule: Schedule
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: bool = False, author: str,
@@ -368,7 +367,7 @@ class RunAction:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(Outcome):
     """What ``press schedule run`` did, in time order; ``ok`` when no action failed."""
 
     now: str
@@ -376,7 +375,6 @@ class RunResult:
     not_due: int = 0
     next_at: str | None = None
     warnings: list[Problem] = field(default_factory=list)
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
     @property
     def ok(self) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
+from ..outcome import Outcome
 from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
 from ..site import CONFIG_MAX_SIZE, SiteCore
 from ..store import Event
@@ -126,7 +127,7 @@ def stage_of_version(events: Iterable[Mapping[str, Any]], version: str | None, s
 
 
 @dataclass(frozen=True)
-class StageResult:
+class StageResult(Outcome):
     """What ``press stage`` recorded: the record's version and its stage before and after."""
 
     record: str
@@ -136,7 +137,6 @@ class StageResult:
     stages: list[str]
     changed: bool
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Model], author: str,
