@@ -33,13 +33,10 @@ ALLOWED: list[tuple[str, str]] = [
     ("workflow/publishing.py", ""),
     ("workflow/saving.py", ""),
     ("workflow/revert.py", ""),
-    # Being converted on this branch, module by module (each commit drops its line).
     # The text of files press writes for git and its users (.gitattributes comments, the
     # git hook script): they say which command wrote them, and run git with its flags.
     ("attributes.py", "# pressroom:"),
     ("githooks.py", "press git setup writes this file"),
-    # The first line of a new record's file, for the person who fills it in.
-    ("workflow/newrecord.py", ": fill in the fields, then run: press save "),
     ("githooks.py", "git diff --quiet"),
     ("githooks.py", '[ -x "$chained" ]'),
     ("githooks.py", "\n}\nif [ -f "),
@@ -51,6 +48,8 @@ ALLOWED: list[tuple[str, str]] = [
     ("gitio.py", " --ours | --theirs | --version V"),
     # git's own command, for the person to run.
     ("gitio.py", "git config --local KEY VALUE"),
+    # The first line of a new record's file, for the person who fills it in.
+    ("workflow/newrecord.py", ": fill in the fields, then run: press save "),
     # pip's flag, not press's.
     ("store/__init__.py", "pip install -U pressroom"),
 ]
