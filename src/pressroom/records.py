@@ -289,9 +289,9 @@ def _apply(doc: Any, assignments: list[tuple[str, Any]]) -> None:
 
 
 def _no_edit(label: str, why: str) -> BadContentError:
-    return BadContentError(f"the fields cannot be set in place: {why}; the file is left as it was",
+    return BadContentError(f"set cannot edit it in place: {why}; the file is left as it was",
                            where=Where(file=label),
-                           hint="edit the file by hand, or give the whole content (Site.save with content=)",
+                           hint="edit the file by hand, or give the whole content (Site.save's content)",
                            cause="records.no_edit", data={"why": why})
 
 

@@ -649,7 +649,7 @@ def _problem(change: str | None, record: str, version: str) -> Problem | None:
                    hint=f"write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; "
                         f"spell a number plainly, e.g. 1000), save it (Site.save), and publish it if it was "
                         "published; older versions only matter if you revert to them",
-                   cause="yaml.reading_changed", data={"record": record})
+                   cause="yamlread.reading_changed", data={"record": record})
 
 
 def _changes(store: Store, blobs: list[str]) -> dict[str, str | None]:
