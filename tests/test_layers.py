@@ -26,7 +26,7 @@ LAYERS = [
     ["pressroom.workflow"],
     ["pressroom.diffing", "pressroom.history"],
     ["pressroom.delivery"],
-    ["pressroom.export", "pressroom.audit"],
+    ["pressroom.export", "pressroom.audit", "pressroom.serve"],
     # Git is asked above every layer that decides: what it knows (unmerged refs) is passed down.
     ["pressroom.gitio", "pressroom.githooks", "pressroom.hooks", "pressroom.unmerged"],
     ["pressroom.automation"],
