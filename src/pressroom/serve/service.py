@@ -327,9 +327,12 @@ class DeliveryService:
             given = query_token
         authorized = given is not None and self._token_ok(given)
         if given is not None and not authorized:
+            if not self.config.preview_token:
+                raise PreviewRefusedError("a preview token was sent, and none is configured on this server",
+                                          hint=self._no_token_hint())
             raise PreviewRefusedError("the preview token is not valid",
-                                      hint="send the token press serve was started with (see PRESSROOM_PREVIEW_TOKEN)"
-                                      if self.config.preview_token else self._no_token_hint())
+                                      hint="send the token press serve was started with (PRESSROOM_PREVIEW_TOKEN "
+                                           "or the file serve.preview_token_file names)")
         return Access(preview=preview, authorized=authorized)
 
     def _token_ok(self, given: str) -> bool:
