@@ -555,7 +555,7 @@ class DeliveryService:
                                                  lambda r=r: self._document(state, view, r, 0))[0]) for r in rs]
         body = _json({"view": view, "initial": token is None, "published": docs(added), "changed": docs(changed),
                       "unpublished": unpublished, "deleted": deleted, "next_token": _encode_token(view, digest)})
-        return self._answer(body, etag_of(body), headers.get("if-none-match"), True)
+        return self._answer(body, etag_of(body), headers.get("if-none-match"), access.preview)
 
     def _remember(self, digest: str, view_map: dict[str, str]) -> None:
         if digest in self._maps:
