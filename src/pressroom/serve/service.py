@@ -50,7 +50,8 @@ MAX_HYDRATE = 32
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
 _LIST_PARAMS = frozenset({"limit", "cursor", "order", "hydrate"})
 _SYNC_KIND = "serve.sync/1"
-_BODIES = 4096
+# Rendered answers kept per snapshot: bounded, so memory does not grow with the site.
+_BODIES = 8192
 
 # From the CLI's exit codes (docs/delivery-api.md has the table) to HTTP statuses.
 EXIT_TO_HTTP = {1: 403, 2: 400, 3: 503, 4: 503, 5: 503}
