@@ -23,14 +23,16 @@ import re
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from ..delivery import Reader
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
                       StoreDamagedError, UsageError, ViewBrokenError, Where)
-from ..records import check_model_name, parse_key
+from ..models import Model
+from ..records import check_model_name, load_record, parse_key
 from ..site import SiteCore
 from ..store import Snapshot
 
@@ -50,6 +52,9 @@ MAX_HYDRATE = 32
 _FIELD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
 _LIST_PARAMS = frozenset({"limit", "cursor", "order", "hydrate"})
 _SYNC_KIND = "serve.sync/1"
+_FIELDS_KIND = "serve.fields/1"
+# Records whose fields are looked up in the cache at once: bounds the memory of building a column.
+_CHUNK = 500
 # Rendered answers kept per snapshot: bounded, so memory does not grow with the site.
 _BODIES = 8192
 
@@ -247,7 +252,7 @@ class _State:
         self.snapshot = snapshot
         self.readers: dict[str, Reader | ViewBrokenError] = {}
         self.bodies: _Lru[tuple[Any, ...], tuple[bytes, str]] = _Lru(_BODIES)
-        self.indexes: dict[tuple[str, str], dict[str, dict[str, list[str]]]] = {}
+        self.indexes: dict[tuple[str, str, str], dict[str, list[str]]] = {}
 
     def reader(self, view: str) -> Reader:
         found = self.readers.get(view)
@@ -283,8 +288,6 @@ class DeliveryService:
         self._state: _State | None = None
         # Sync maps this process made or read, by digest (the cache on disk may be read-only).
         self._maps: _Lru[str, dict[str, str]] = _Lru(8)
-        # A list index entry by version id: versions never change, so a new snapshot reuses them.
-        self._fields: _Lru[tuple[str, str], dict[str, list[str]]] = _Lru(200_000)
 
     # the store
 
@@ -390,7 +393,7 @@ class DeliveryService:
         body, etag = self._body(state, ("models", view), make)
         return self._answer(body, etag, headers.get("if-none-match"), access.preview)
 
-    def _body(self, state: _State, key: tuple[Any, ...], make: Any) -> tuple[bytes, str]:
+    def _body(self, state: _State, key: tuple[Any, ...], make: Callable[[], bytes]) -> tuple[bytes, str]:
         found = state.bodies.get(key)
         if found is None:
             body = make()
@@ -433,15 +436,15 @@ class DeliveryService:
         """``GET /api/records/{model}``: a page of documents, filtered and ordered, with the next cursor."""
         check_model_name(model)
         filters = {}
-        for key, value in params.items():
-            if key.startswith("fields."):
-                name = key[len("fields."):]
+        for param, value in params.items():
+            if param.startswith("fields."):
+                name = param[len("fields."):]
                 if not _FIELD_RE.match(name):
-                    raise UsageError(f"{key!r} does not name a top-level field",
+                    raise UsageError(f"{param!r} does not name a top-level field",
                                      hint="filter with ?fields.NAME=VALUE on a top-level field or link")
                 filters[name] = value
-            elif key not in _LIST_PARAMS:
-                raise UsageError(f"unknown parameter {key!r}",
+            elif param not in _LIST_PARAMS:
+                raise UsageError(f"unknown parameter {param!r}",
                                  hint="limit, cursor, order, hydrate and fields.NAME are known")
         access = self.access(headers)
         if access.preview:
@@ -464,9 +467,9 @@ class DeliveryService:
               cursor: list[Any] | None, limit: int, hydrate: int) -> bytes:
         reader = state.reader(view)
         keys = reader.keys(model)
-        if filters or order:
-            index = self._index(state, view, model, keys)
-            keys = [r for r in keys if all(v in index[r].get(f, ()) for f, v in filters.items())]
+        for name, value in filters.items():
+            column = self._column(state, view, model, keys, name)
+            keys = [r for r in keys if value in column.get(r, ())]
         if order is None:
             start = bisect_right(keys, cursor[1]) if cursor else 0
             page = keys[start:start + limit]
@@ -475,7 +478,8 @@ class DeliveryService:
         else:
             name = order.removeprefix("-")
             desc = order.startswith("-")
-            rows = sorted(((_sort_key(index[r].get("\0" + name)), r) for r in keys), reverse=desc)
+            column = self._column(state, view, model, keys, "\0" + name)
+            rows = sorted(((_sort_key(column.get(r)), r) for r in keys), reverse=desc)
             if cursor:
                 mark = (tuple(cursor[0]), cursor[1])
                 rows = [row for row in rows if (row < mark if desc else row > mark)]
@@ -483,39 +487,61 @@ class DeliveryService:
             rows = rows[:limit]
             page = [r for _, r in rows]
             next_cursor = _encode_cursor([order, list(rows[-1][0]), rows[-1][1]]) if more and rows else None
-        parts = [self._body(state, ("record", view, r, hydrate), lambda r=r: self._document(state, view, r, hydrate))[0]
+        parts = [self._body(state, ("record", view, r, hydrate), partial(self._document, state, view, r, hydrate))[0]
                  for r in page]
         head = _json({"model": model, "view": view, "next": next_cursor})[:-1]
         return head + b',"records":[' + b",".join(parts) + b"]}"
 
-    def _index(self, state: _State, view: str, model: str, keys: list[str]) -> dict[str, dict[str, list[str]]]:
-        found = state.indexes.get((view, model))
+    def _column(self, state: _State, view: str, model: str, keys: list[str], column: str) -> dict[str, list[str]]:
+        """One field of every record of ``model``: its values as a filter compares them (``name``), or
+        its JSON for ordering (``\0name``).
+
+        Only the columns asked for are held, for this snapshot: memory grows with the
+        fields filtered or ordered on, not with the records' size. The fields of each
+        version are kept in ``.press/cache`` (versions never change), so a restart or a
+        new snapshot does not parse the records again.
+        """
+        found = state.indexes.get((view, model, column))
         if found is not None:
             return found
         reader = state.reader(view)
         spec = reader.models.get(model)
-        out = {}
-        for record in keys:
-            oid = reader.version_of(record)
-            assert oid is not None
-            entry = self._fields.get((record, oid))
-            if entry is None:
-                data = reader.read(record, oid).data
-                entry = {}
-                for name, value in data.items():
-                    if _is_scalar(value):
-                        entry[name] = [_canon(value)]
-                        entry["\0" + name] = [json.dumps(value)]
-                    elif isinstance(value, list) and all(_is_scalar(v) for v in value):
-                        entry[name] = [_canon(v) for v in value]
-                if spec is not None:
-                    for path, target in spec.links(data):
-                        top = re.split(r"[.\[]", path, maxsplit=1)[0]
-                        entry.setdefault(top, []).extend([target.id, str(target)])
-                self._fields.put((record, oid), entry)
-            out[record] = entry
-        state.indexes[(view, model)] = out
+        links = sorted((lf.field, lf.target) for lf in spec.link_fields) if spec is not None else []
+        salt = hashlib.sha256(json.dumps(links).encode()).hexdigest()[:12]
+        out: dict[str, list[str]] = {}
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i:i + _CHUNK]
+            wanted = {f"{reader.version_of(r)}:{salt}": r for r in chunk}
+            cached = self.site.store.cache.get_many(_FIELDS_KIND, wanted)
+            fresh: dict[str, Any] = {}
+            for key, record in wanted.items():
+                entry = cached.get(key)
+                if not isinstance(entry, dict):
+                    entry = fresh[key] = self._fields_of(record, key.partition(":")[0], spec)
+                value = entry.get(column)
+                if isinstance(value, list):
+                    out[record] = value
+            if fresh:
+                self.site.store.cache.put_many(_FIELDS_KIND, fresh)
+        state.indexes[(view, model, column)] = out
         return out
+
+    def _fields_of(self, record: str, oid: str, spec: Model | None) -> dict[str, list[str]]:
+        # The stored data alone: a filter needs neither labels nor publication times.
+        version = self.site.store.get_version(oid)
+        data = load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
+        entry: dict[str, list[str]] = {}
+        for name, value in data.items():
+            if _is_scalar(value):
+                entry[name] = [_canon(value)]
+                entry["\0" + name] = [json.dumps(value)]
+            elif isinstance(value, list) and all(_is_scalar(v) for v in value):
+                entry[name] = [_canon(v) for v in value]
+        if spec is not None:
+            for path, target in spec.links(data):
+                top = re.split(r"[.\[]", path, maxsplit=1)[0]
+                entry.setdefault(top, []).extend([target.id, str(target)])
+        return entry
 
     # sync
 
@@ -552,8 +578,10 @@ class DeliveryService:
         snap = state.snapshot
         deleted = [r for r in gone if r not in snap.current and r not in snap.archived]
         unpublished = [r for r in gone if r in snap.current or r in snap.archived]
-        docs = lambda rs: [json.loads(self._body(state, ("record", view, r, 0),  # noqa: E731
-                                                 lambda r=r: self._document(state, view, r, 0))[0]) for r in rs]
+        def docs(records: list[str]) -> list[Any]:
+            return [json.loads(self._body(state, ("record", view, r, 0), partial(self._document, state, view, r, 0))[0])
+                    for r in records]
+
         body = _json({"view": view, "initial": token is None, "published": docs(added), "changed": docs(changed),
                       "unpublished": unpublished, "deleted": deleted, "next_token": _encode_token(view, digest)})
         return self._answer(body, etag_of(body), headers.get("if-none-match"), access.preview)
@@ -682,7 +710,8 @@ def _decode_cursor(text: str | None, order: str | None) -> list[Any]:
     if not ok:
         raise UsageError("the cursor does not belong to this listing (another order?)",
                          hint="pass the next cursor of the previous page with the same order")
-    return doc[1:] if order is not None else doc
+    found: list[Any] = doc[1:] if order is not None else doc
+    return found
 
 
 def _map_digest(view: str, view_map: Mapping[str, str]) -> str:
