@@ -55,8 +55,8 @@ _SYNC_KIND = "serve.sync/1"
 _FIELDS_KIND = "serve.fields/1"
 # Records whose fields are looked up in the cache at once: bounds the memory of building a column.
 _CHUNK = 500
-# Rendered answers kept per snapshot: bounded, so memory does not grow with the site.
-_BODIES = 8192
+# Bytes of rendered answers kept per snapshot: bounded, so memory does not grow with the site.
+_BODY_BYTES = 32 * 1024 * 1024
 
 # From the CLI's exit codes (docs/delivery-api.md has the table) to HTTP statuses.
 EXIT_TO_HTTP = {1: 403, 2: 400, 3: 503, 4: 503, 5: 503}
@@ -88,6 +88,30 @@ class _Lru(OrderedDict[K, V], Generic[K, V]):
         if len(self) > self.size:
             self.popitem(last=False)
         return value
+
+
+class _Bodies(OrderedDict[tuple[Any, ...], tuple[bytes, str]]):
+    """Rendered answers and their ETags, least recently used dropped past ``budget`` bytes."""
+
+    def __init__(self, budget: int):
+        super().__init__()
+        self.budget = budget
+        self.size = 0
+
+    def put(self, key: tuple[Any, ...], value: tuple[bytes, str]) -> tuple[bytes, str]:
+        if key in self:
+            self.size -= len(self.pop(key)[0])
+        self[key] = value
+        self.size += len(value[0])
+        while self.size > self.budget and len(self) > 1:
+            self.size -= len(self.popitem(last=False)[1][0])
+        return value
+
+    def fetch(self, key: tuple[Any, ...]) -> tuple[bytes, str] | None:
+        found = self.get(key)
+        if found is not None:
+            self.move_to_end(key)
+        return found
 
 
 @dataclass(frozen=True)
@@ -251,7 +275,7 @@ class _State:
         self.site = site
         self.snapshot = snapshot
         self.readers: dict[str, Reader | ViewBrokenError] = {}
-        self.bodies: _Lru[tuple[Any, ...], tuple[bytes, str]] = _Lru(_BODIES)
+        self.bodies = _Bodies(_BODY_BYTES)
         self.indexes: dict[tuple[str, str, str], dict[str, list[str]]] = {}
 
     def reader(self, view: str) -> Reader:
@@ -394,7 +418,7 @@ class DeliveryService:
         return self._answer(body, etag, headers.get("if-none-match"), access.preview)
 
     def _body(self, state: _State, key: tuple[Any, ...], make: Callable[[], bytes]) -> tuple[bytes, str]:
-        found = state.bodies.get(key)
+        found = state.bodies.fetch(key)
         if found is None:
             body = make()
             found = state.bodies.put(key, (body, etag_of(body)))
@@ -478,7 +502,7 @@ class DeliveryService:
         else:
             name = order.removeprefix("-")
             desc = order.startswith("-")
-            column = self._column(state, view, model, keys, "\0" + name)
+            column = self._column(state, view, model, keys, "sort:" + name)
             rows = sorted(((_sort_key(column.get(r)), r) for r in keys), reverse=desc)
             if cursor:
                 mark = (tuple(cursor[0]), cursor[1])
@@ -494,7 +518,7 @@ class DeliveryService:
 
     def _column(self, state: _State, view: str, model: str, keys: list[str], column: str) -> dict[str, list[str]]:
         """One field of every record of ``model``: its values as a filter compares them (``name``), or
-        its JSON for ordering (``\0name``).
+        its JSON for ordering (``sort:name``; no field name holds a colon).
 
         Only the columns asked for are held, for this snapshot: memory grows with the
         fields filtered or ordered on, not with the records' size. The fields of each
@@ -534,7 +558,7 @@ class DeliveryService:
         for name, value in data.items():
             if _is_scalar(value):
                 entry[name] = [_canon(value)]
-                entry["\0" + name] = [json.dumps(value)]
+                entry["sort:" + name] = [json.dumps(value)]
             elif isinstance(value, list) and all(_is_scalar(v) for v in value):
                 entry[name] = [_canon(v) for v in value]
         if spec is not None:
