@@ -400,8 +400,8 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
         if blob == current_blobs.get(record):
             continue
         try:
-            data = site.read_working(key)
-            doc = load_record(data, site.rel(path)) if data is not None else None
+            raw = site.read_working(key)
+            doc = load_record(raw, site.rel(path)) if raw is not None else None
         except (PressError, OSError):
             continue
         public = snap.published.get(record)

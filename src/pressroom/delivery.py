@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import NotFoundError, UsageError, ViewBrokenError
 from .models import Model, load_models
@@ -79,18 +79,22 @@ class Record:
         }
 
 
-class _Lru(OrderedDict):
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Lru(OrderedDict[_K, _V]):
     def __init__(self, size: int = _CACHE_SIZE):
         super().__init__()
         self.size = size
 
-    def fetch(self, key: Any, make: Any) -> Any:
+    def fetch(self, key: _K, make: Callable[[], _V]) -> _V:
         if key in self:
             self.move_to_end(key)
             return self[key]
         return self.put(key, make())
 
-    def put(self, key: Any, value: Any) -> Any:
+    def put(self, key: _K, value: _V) -> _V:
         self[key] = value
         self.move_to_end(key)
         if len(self) > self.size:
@@ -119,8 +123,8 @@ class Reader:
         _refuse_broken(site, self.snapshot, preview=view == "current")
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
-        self._cache = _Lru()
-        self._names = _Lru(_NAMES_SIZE)
+        self._cache: _Lru[tuple[str, int], dict[str, Any]] = _Lru()  # (version, depth): document
+        self._names: _Lru[str, str] = _Lru(_NAMES_SIZE)  # record: its display name
         # The last answer of published_at: export asks it twice for each record in a row.
         self._published_at: tuple[tuple[str, str], str | None] | None = None
 

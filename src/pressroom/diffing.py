@@ -69,7 +69,7 @@ def _same(a: Any, b: Any) -> bool:
     # 1 == True and 1 == 1.0 in Python, but not in a record.
     if type_name(a) != type_name(b):
         return False
-    return a == b or (a != a and b != b)
+    return bool(a == b) or (a != a and b != b)
 
 
 def diff_data(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, *,

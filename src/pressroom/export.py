@@ -74,13 +74,11 @@ _NEEDS_ESCAPE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd
 
 
 def _yaml_str(value: str) -> str:
-    if _NEEDS_ESCAPE.search(value):
-        return DoubleQuotedScalarString(value)
-    if "\n" in value:
-        return LiteralScalarString(value)
-    if _YAML11_TRAPS.match(value):
-        return SingleQuotedScalarString(value)
-    return value
+    # The str subclass that tells ruamel.yaml how to write the scalar (None: plain).
+    style: type[str] | None = (DoubleQuotedScalarString if _NEEDS_ESCAPE.search(value)
+                               else LiteralScalarString if "\n" in value
+                               else SingleQuotedScalarString if _YAML11_TRAPS.match(value) else None)
+    return value if style is None else style(value)
 
 
 def _yaml_value(value: Any) -> Any:
@@ -121,7 +119,7 @@ def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
             where=Where(record=rec.record, path=META_KEY),
             hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
         )
-    body = data.pop(body_field, None) if isinstance(data.get(body_field), str) else None
+    body = data.pop(body_field) if body_field is not None and isinstance(data.get(body_field), str) else None
     # Hugo's own keys, unless the record has fields of those names: `hugo -D` builds drafts,
     # and a published export holds none to build.
     if rec.draft:
@@ -270,8 +268,8 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     reader = Reader(site, "current" if preview else "published")
     models = reader.models
     ext = FORMATS[format]
-    keys = reader.keys()
-    targets = {r: f"{r}{ext}" for r in keys}
+    versions = {r: oid for r in reader.keys() if (oid := reader.version_of(r)) is not None}
+    targets = {r: f"{r}{ext}" for r in versions}
     index_models = sorted(set(reader.model_names()) | set(models))
     indexes = {m: f"{m}/{INDEX}" for m in index_models}
     _check_targets(out, old, targets, indexes)
@@ -283,11 +281,11 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     edited: list[str] = []
     unchanged = 0
     try:
-        for record in keys:
+        for record, oid in versions.items():
             rel = targets[record]
             model = record.partition("/")[0]
-            oid = reader.version_of(record)
-            entry = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
+            # A manifest entry, as the manifest's JSON reads back.
+            entry: dict[str, Any] = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
                      "draft": oid != reader.snapshot.published.get(record)}
             if format == "markdown":
                 entry["body_field"] = None if body_in_front_matter else _body_field(models, model)
@@ -319,10 +317,10 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
 
         for model, rel in indexes.items():
             sha = _chunks_sha(_index_chunks(new, model))
-            current = _file_sha(out / rel)
-            if current != sha:
+            current_sha = _file_sha(out / rel)
+            if current_sha != sha:
                 writes.append((rel, write_temp(out / rel, _index_chunks(new, model))))
-                if _edited(old, rel, current):
+                if _edited(old, rel, current_sha):
                     edited.append(rel)
             else:
                 unchanged += 1
@@ -348,7 +346,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     out.mkdir(parents=True, exist_ok=True)
     new.write(out, format, preview)
     return ExportResult(
-        out=str(out), format=format, preview=preview, records=len(keys), written=sorted(rel for rel, _ in writes),
+        out=str(out), format=format, preview=preview, records=len(versions), written=sorted(rel for rel, _ in writes),
         unchanged=unchanged, removed=removed, foreign=_foreign(out, new), modified=modified,
     )
 

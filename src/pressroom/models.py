@@ -20,11 +20,17 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BadContentError, NotFoundError, Problem, Where, close_names, did_you_mean
 from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read_limited
 from .site import CONFIG_MAX_SIZE, SiteCore
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+    from referencing import Registry, Resource
+    from referencing._core import Resolver
 
 # A link position: a property name, ITEMS for every item of a list, or
 # MapValues for the values of a mapping (additionalProperties, patternProperties).
@@ -146,7 +152,7 @@ class Model:
     file: str | None
     options: Mapping[str, Any]
     link_fields: tuple[LinkField, ...] = ()
-    validator: Any = field(default=None, repr=False)
+    validator: Validator | None = field(default=None, repr=False)
 
     @classmethod
     def implicit(cls, name: str) -> Model:
@@ -155,19 +161,23 @@ class Model:
 
     @property
     def schema(self) -> dict[str, Any] | None:
-        return self.options["schema"]
+        schema: dict[str, Any] | None = self.options["schema"]  # _schema_shape checked it
+        return schema
 
     @property
     def draft_published(self) -> bool:
-        return self.options["draft_published"]
+        value: bool = self.options["draft_published"]  # _bool checked it
+        return value
 
     @property
     def allow_invalid_drafts(self) -> bool:
-        return self.options["allow_invalid_drafts"]
+        value: bool = self.options["allow_invalid_drafts"]  # _bool checked it
+        return value
 
     @property
     def max_versions(self) -> int:
-        return self.options["max_versions"]
+        value: int = self.options["max_versions"]  # _count checked it
+        return value
 
     @property
     def link_targets(self) -> set[str]:
@@ -293,7 +303,7 @@ def _clip_repr(value: Any) -> str:
 _REQUIRED = re.compile(r"^'(.*)' is a required property$")
 
 
-def _schema_problems(error: Any, record: str | None, file: str | None) -> list[Problem]:
+def _schema_problems(error: ValidationError, record: str | None, file: str | None) -> list[Problem]:
     steps = list(error.absolute_path)
     rule = str(error.validator)
     if rule == "required":
@@ -304,8 +314,10 @@ def _schema_problems(error: Any, record: str | None, file: str | None) -> list[P
             where=Where(file=file, record=record, path=field_path([*steps, name]) if name else field_path(steps)),
             rule="required", hint=f"add the field {name}" if name else None,
         )]
-    if rule == "additionalProperties" and isinstance(error.instance, dict) and "patternProperties" not in error.schema:
-        known = set(error.schema.get("properties", {}))
+    schema = error.schema  # the subschema holding the rule: a mapping for additionalProperties
+    if (rule == "additionalProperties" and isinstance(error.instance, dict) and isinstance(schema, Mapping)
+            and "patternProperties" not in schema):
+        known = set(schema.get("properties", {}))
         return [
             FieldProblem(f"{extra!r} is not a field of this model", code="invalid",
                          where=Where(file=file, record=record, path=field_path([*steps, extra])),
@@ -323,7 +335,7 @@ def _schema_problems(error: Any, record: str | None, file: str | None) -> list[P
 # loading model files
 
 # Compiled validators by schema content: a schema is compiled once per process.
-_COMPILED: dict[str, Any] = {}
+_COMPILED: dict[str, Validator] = {}
 # Checked model files by (name, bytes): re-reading an unchanged file costs a hash.
 _PARSED: dict[tuple[str, str, str], Model] = {}
 
@@ -431,10 +443,12 @@ def _parse_model(name: str, label: str, data: bytes) -> Model:
 def _refuse(uri: str) -> Any:
     from referencing.exceptions import NoSuchResource
 
-    raise NoSuchResource(ref=uri)
+    # referencing's stubs declare its attrs classes with the pre-PEP 681 __dataclass_transform__,
+    # which mypy does not read, so it sees no fields (also Registry's retrieve below).
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-def _compile(schema: dict[str, Any], label: str) -> Any:
+def _compile(schema: dict[str, Any], label: str) -> Validator:
     # jsonschema is imported here, not at the top: commands that never
     # validate (status, show, log) start faster without it.
     from jsonschema import Draft202012Validator
@@ -469,7 +483,7 @@ def _compile(schema: dict[str, Any], label: str) -> Any:
     return validator
 
 
-def _local_registry(schema: dict[str, Any]) -> tuple[Any, Any]:
+def _local_registry(schema: dict[str, Any]) -> tuple[Registry[Any], Resource[Any]]:
     """The registry of the schema (and the specifications) and the schema's resource.
 
     ``$ref`` resolves inside the file only; anything else is never fetched (``_refuse``).
@@ -479,8 +493,8 @@ def _local_registry(schema: dict[str, Any]) -> tuple[Any, Any]:
     from referencing.jsonschema import DRAFT202012
 
     resource = Resource.from_contents(schema, default_specification=DRAFT202012)
-    registry = (Registry(retrieve=_refuse).with_resources(SPECIFICATIONS.items())
-                .with_resource("urn:pressroom:model", resource).crawl())
+    empty: Registry[Any] = Registry(retrieve=_refuse)  # type: ignore[call-arg]  # see _refuse
+    registry = empty.with_resources(SPECIFICATIONS.items()).with_resource("urn:pressroom:model", resource).crawl()
     return registry, resource
 
 
@@ -514,7 +528,7 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
     reached: set[int] = set()
 
     def walk(node: Any, steps: tuple[Any, ...], key: list[Any], seen: frozenset[str], choice: bool,
-             resolver: Any) -> None:
+             resolver: Resolver[Any]) -> None:
         if not isinstance(node, dict):
             return
         ref = node.get("$ref")
@@ -545,10 +559,10 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
             subs = node.get(name)
             for i, sub in (enumerate(subs) if isinstance(subs, list) else [(None, subs)]):
                 walk(sub, steps, [*key, name, *([] if i is None else [i])], seen, True, resolver)
-        properties = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        properties = found_properties if isinstance(found_properties := node.get("properties"), dict) else {}
         for name, sub in properties.items():
             walk(sub, (*steps, name), [*key, "properties", name], seen, False, resolver)
-        patterns = node.get("patternProperties") if isinstance(node.get("patternProperties"), dict) else {}
+        patterns = found_patterns if isinstance(found_patterns := node.get("patternProperties"), dict) else {}
         for pattern, sub in patterns.items():
             walk(sub, (*steps, MapValues(pattern=pattern)), [*key, "patternProperties", pattern], seen, False,
                  resolver)
@@ -569,7 +583,7 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
     return list(found.values())
 
 
-def _has_link(node: Any, resolver: Any, visited: set[int]) -> bool:
+def _has_link(node: Any, resolver: Resolver[Any], visited: set[int]) -> bool:
     """Whether ``node`` or anything it refers to declares an ``x-link``."""
     if isinstance(node, list):
         return any(_has_link(v, resolver, visited) for v in node)
