@@ -175,6 +175,7 @@ def test_bad_input_and_path_traversal_refused(blog: Site, serve) -> None:
         "/api/records/Post!/a": (400,),
         "/api/records/post/a%00b": (400,),
         "/api/records/nomodel/a": (404,),
+        "/api/records/nomodel": (404,),
         "/api/records/post?limit=abc": (400,),
         "/api/records/post?limit=0": (400,),
         "/api/records/post?limit=100000": (400,),
