@@ -6,9 +6,10 @@ and older posts), in the same run on the same machine:
 - **one record by id**: ``GET /api/records/post/{id}`` on ``press serve``
   against uvicorn + Starlette's ``StaticFiles`` serving the same documents
   from ``press export --format json`` (``GET /post/{id}.json``). Each server
-  gets ``--seconds`` of requests from ``--concurrency`` keep-alive
-  connections, on ids drawn at random from every post, after a warm-up of the
-  same length. Requests per second, the ratio press / static (target >= 0.8),
+  first gets every post once (cold: each server reads or renders each
+  document for the first time; reported as ``cold req/s``), then ``--seconds``
+  of requests from ``--concurrency`` keep-alive connections on ids drawn at
+  random from every post (warm: the steady state the target is about). Requests per second, the ratio press / static (target >= 0.8),
   and the median and p99 latency.
 - **listing**: every page of ``GET /api/records/post?limit=100``, following
   ``next`` (cold: first walk after start; warm: the second walk), and the
@@ -142,9 +143,29 @@ async def load(port: int, paths: list[str], seconds: float, concurrency: int) ->
             "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}
 
 
+async def touch_all(port: int, paths: list[str], concurrency: int) -> float:
+    """Ask for every path once (the warm-up: the server's caches, the page cache); its seconds."""
+    start = time.perf_counter()
+    queue = list(paths)
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while queue:
+                status, body = await _exchange(reader, writer, queue.pop())
+                assert status == 200, body[:300]
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - start
+
+
 def throughput(port: int, paths: list[str], seconds: float, concurrency: int) -> dict[str, float]:
-    asyncio.run(load(port, paths, seconds, concurrency))  # warm-up, not counted
-    return asyncio.run(load(port, paths, seconds, concurrency))
+    """Every path once (cold, timed apart), then ``seconds`` of random requests (warm)."""
+    cold = asyncio.run(touch_all(port, paths, concurrency))
+    warm = asyncio.run(load(port, paths, seconds, concurrency))
+    return {**warm, "cold_rps": len(paths) / cold}
 
 
 def listing(port: int) -> dict[str, float]:
@@ -216,7 +237,9 @@ def report(r: dict[str, Any]) -> str:
     lines = [
         f"N = {r['n']:,} (setup: save {r['setup']['save_s']:.0f} s, publish {r['setup']['publish_s']:.0f} s, "
         f"export {r['setup']['export_s']:.0f} s)",
-        f"  one record: static {s['rps']:.0f} req/s (p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms), "
+        f"  one record, cold (each post once): static {s['cold_rps']:.0f} req/s, press serve {p['cold_rps']:.0f} "
+        f"req/s; ratio {p['cold_rps'] / s['cold_rps']:.2f}",
+        f"  one record, warm: static {s['rps']:.0f} req/s (p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms), "
         f"press serve {p['rps']:.0f} req/s (p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms); "
         f"ratio {r['ratio']:.2f} (target >= 0.8: {met}); errors {s['errors']} / {p['errors']}",
         f"  listing {li['pages']} pages of 100: cold walk {li['walk_cold_s']:.2f} s "

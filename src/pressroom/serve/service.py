@@ -56,7 +56,7 @@ _FIELDS_KIND = "serve.fields/1"
 # Records whose fields are looked up in the cache at once: bounds the memory of building a column.
 _CHUNK = 500
 # Bytes of rendered answers kept per snapshot: bounded, so memory does not grow with the site.
-_BODY_BYTES = 32 * 1024 * 1024
+_BODY_BYTES = 64 * 1024 * 1024
 
 # From the CLI's exit codes (docs/delivery-api.md has the table) to HTTP statuses.
 EXIT_TO_HTTP = {1: 403, 2: 400, 3: 503, 4: 503, 5: 503}
