@@ -213,3 +213,31 @@ def test_serving_writes_nothing_but_caches(blog: Site, serve) -> None:
         assert server.get(path, preview()).status == 200
     assert store_files(blog.root) == before
     assert sorted(p.read_bytes() for p in (blog.root / "content").rglob("*") if p.is_file()) == content
+
+
+def test_a_publish_keeps_other_answers_and_changes_those_it_touches(blog: Site, serve) -> None:
+    import time
+
+    server = serve(blog.root)
+    b = server.get("/api/records/post/b")
+    a = server.get("/api/records/post/a")
+    blog.publish("post/draft")  # links to ada only: post/b and post/a are unchanged
+    time.sleep(1.0)
+    assert server.get("/api/records/post/draft").status == 200
+    assert server.get("/api/records/post/b", {"If-None-Match": b.headers["etag"]}).status == 304
+    assert server.get("/api/records/post/a", {"If-None-Match": a.headers["etag"]}).status == 304
+    # A new name for the author post/a links to: its label changes, so its answer.
+    (blog.root / "content" / "author" / "ada.yaml").write_text("name: Ada Lovelace\n")
+    blog.save("author/ada")
+    blog.publish("author/ada")
+    time.sleep(1.0)
+    again = server.get("/api/records/post/a", {"If-None-Match": a.headers["etag"]})
+    assert again.status == 200 and again.json()["labels"]["author/ada"] == "Ada Lovelace"
+    assert again.json() == Site.open(blog.root).get("post/a").document()
+    assert server.get("/api/records/post/b", {"If-None-Match": b.headers["etag"]}).status == 304
+    # Unpublished and published again: the same version, a new publication time.
+    blog.unpublish("post/b")
+    blog.publish("post/b")
+    time.sleep(1.0)
+    b2 = server.get("/api/records/post/b")
+    assert b2.json() == Site.open(blog.root).get("post/b").document()

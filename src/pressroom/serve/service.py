@@ -277,6 +277,9 @@ class _State:
         self.readers: dict[str, Reader | ViewBrokenError] = {}
         self.bodies = _Bodies(_BODY_BYTES)
         self.indexes: dict[tuple[str, str, str], dict[str, list[str]]] = {}
+        # What each rendered document (links not resolved) was made of: (view, record, version)
+        # of itself, of its published version and of each record it links to, and its log's size.
+        self.deps: dict[tuple[Any, ...], tuple[tuple[tuple[str, str, str | None], ...], int]] = {}
 
     def reader(self, view: str) -> Reader:
         found = self.readers.get(view)
@@ -324,11 +327,43 @@ class DeliveryService:
         seen, settled = self._generation.read()
         if self._state is None or seen != self._seen or not self._settled:
             snapshot = self.site.store.snapshot()
-            if self._state is None or snapshot != self._state.snapshot:
-                self._state = _State(self.site, snapshot)
+            models_same = self._models_part(seen) == self._models_part(self._seen)
+            # Refs written back to the same versions (an unpublish, then a publish) still
+            # changed publication times: a new state, keeping only what is still exact.
+            if self._state is None or seen != self._seen or snapshot != self._state.snapshot:
+                fresh = _State(self.site, snapshot)
+                if self._state is not None and models_same:
+                    self._carry(self._state, fresh)
+                self._state = fresh
             self._seen = seen
         self._settled = settled
         return self._state
+
+    def _models_part(self, seen: tuple[Any, ...] | None) -> tuple[Any, ...]:
+        prefix = str(self.site.models_dir)
+        return tuple(e for e in seen or () if str(e[0]).startswith(prefix))
+
+    def _log_size(self, record: str) -> int:
+        try:
+            return os.stat(self.site.store.logs.path(record)).st_size
+        except FileNotFoundError:
+            return -1
+
+    def _carry(self, old: _State, new: _State) -> None:
+        """Keep the rendered documents whose every input is the same in the new snapshot.
+
+        A publish moves a few refs: the other documents need not be rendered again.
+        Their publication time comes from their event log, hence its size among the inputs.
+        """
+        for key, answer in old.bodies.items():
+            deps = old.deps.get(key)
+            if deps is None:
+                continue
+            refs, log_size = deps
+            if (all(_in_view(new.snapshot, view, r) == v for view, r, v in refs)
+                    and self._log_size(key[2]) == log_size):
+                new.bodies.put(key, answer)
+                new.deps[key] = deps
 
     # access
 
@@ -454,7 +489,16 @@ class DeliveryService:
             raise NotFoundError(f"{record} has no {what} version",
                                 hint="it is not published" if view == "published" else "it was archived or deleted",
                                 where=Where(record=record))
-        return _json(reader.read(record, oid, resolve_links=hydrate).document())
+        rec = reader.read(record, oid, resolve_links=hydrate)
+        body = _json(rec.document())
+        if hydrate == 0:
+            refs = ((view, record, oid), ("published", record, state.snapshot.published.get(record)),
+                    *((view, t, reader.version_of(t)) for t in rec.labels))
+            state.deps[("record", view, record, 0)] = (refs, self._log_size(record))
+            if len(state.deps) > 2 * len(state.bodies) + 1000:
+                # Documents the byte budget dropped need no inputs kept.
+                state.deps = {k: d for k, d in state.deps.items() if k in state.bodies}
+        return body
 
     def records(self, model: str, params: Mapping[str, str], headers: Mapping[str, str]) -> Answer:
         """``GET /api/records/{model}``: a page of documents, filtered and ordered, with the next cursor."""
@@ -645,6 +689,13 @@ class DeliveryService:
                 continue
             yield from _diff_events(last, snap, access.preview)
             last = snap
+
+
+def _in_view(snapshot: Snapshot, view: str, record: str) -> str | None:
+    """The version of ``record`` in ``view`` of ``snapshot``, as ``Reader.version_of`` says it."""
+    if view == "published":
+        return snapshot.published.get(record)
+    return None if record in snapshot.archived else snapshot.current.get(record)
 
 
 def _diff_events(old: Snapshot, new: Snapshot, preview: bool) -> Iterator[tuple[str, dict[str, Any]]]:
