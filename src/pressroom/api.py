@@ -8,40 +8,99 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import delivery
-from .audit import DEFAULT_MIN_LENGTH, AuditResult
+from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
 from .audit import audit as audit_out
+from .automation import Change, automation, changes_of_action, changes_of_save
 from .delivery import Record
+from .diffing import Change as FieldChange
+from .errors import PressError, Problem, StoreDamagedError, UsageError
 from .export import ExportResult
 from .export import export as export_view
-from .automation import Change, automation, changes_of_action, changes_of_save
+from .githooks import GitSetup, HooksInstall, setup_git
 from .gitio import (DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, mark_resolved,
                     run_merge_driver)
-from .githooks import GitSetup, setup_git
-from .unmerged import git_conflicts
-from .history import DiffResult, LogResult, ShowResult, diff, log, show
-from .errors import PressError, Problem, StoreDamagedError, UsageError
-from .records import parse_scalar, skipped_working
+from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
+from .hooks import ScheduleDocument
+from .models import Model, load_models, require_model
+from .outcome import AfterResult, GitCommit, HookRun, Outcome
+from .records import SET_VALUE, parse_scalar, skipped_working
+from .settings import duration_seconds
+from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
-from .models import Model, load_models
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
-from .workflow.init import InitResult, init_site
-from .workflow.revert import RevertResult, revert
-from .workflow.newrecord import NewResult, new_record
-from .workflow.publishing import ActionResult, publish, withdraw
+from .unmerged import git_conflicts
 from .workflow import schedule as _schedule
-from .workflow.resolve import ResolveResult, resolve
-from .workflow.schedule import NextResult, RunResult, ScheduleList, ScheduleResult
-from .workflow.stages import StageResult, records_at_stage, set_stage
-from .workflow.validation import Progress, ValidateResult, validate
-from .workflow.saving import SaveResult, save, select_records
-from .workflow.status import StatusResult, status
+from .workflow.init import InitResult, init_site
+from .workflow.newrecord import NewResult, new_record
+from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
 from .workflow.reruns import duplicate_run_violations
-from .workflow.view import ViewReport, check_view
+from .workflow.resolve import Resolved, ResolveResult, resolve
+from .workflow.revert import RevertResult, revert
+from .workflow.saving import SavedRecord, SaveResult, save, select_records
+from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, ScheduleList, ScheduleResult
+from .workflow.stages import StageResult, records_at_stage, set_stage
+from .workflow.status import RecordStatus, StatusResult, status
+from .workflow.validation import Progress, ValidateResult, validate
+from .workflow.view import ViewReport, Violation, check_view
+
+# What a client of Site needs besides Site: the result types its methods return, and what they hold.
+__all__ = [
+    "DEFAULT_MIN_LENGTH",
+    "ActionResult",
+    "AfterResult",
+    "AuditResult",
+    "DiffResult",
+    "DiffSide",
+    "DriverInstall",
+    "DriverOutcome",
+    "DroppedJournal",
+    "ExportResult",
+    "FieldChange",
+    "Finding",
+    "FsckReport",
+    "GcReport",
+    "GitCommit",
+    "GitSetup",
+    "HookRun",
+    "HooksInstall",
+    "InitResult",
+    "JournalState",
+    "LogEntry",
+    "LogResult",
+    "Model",
+    "Move",
+    "NewResult",
+    "NextResult",
+    "Outcome",
+    "Progress",
+    "Record",
+    "RecordStatus",
+    "Referrer",
+    "Resolved",
+    "ResolveResult",
+    "RevertResult",
+    "RunAction",
+    "RunResult",
+    "SavedRecord",
+    "SaveResult",
+    "Schedule",
+    "ScheduleList",
+    "ScheduleResult",
+    "ShowResult",
+    "Site",
+    "Skipped",
+    "StageResult",
+    "StatusResult",
+    "ValidateResult",
+    "SET_VALUE",
+    "ViewReport",
+    "Violation",
+    "duration_seconds",
+]
 
 
 class Site(SiteCore):
@@ -58,17 +117,18 @@ class Site(SiteCore):
 
     def save(self, *refs: str, all: bool = False, model: str | None = None, message: str = "",
              author: str | None = None, content: bytes | None = None,
-             set: dict[str, Any] | list[tuple[str, Any]] | None = None, force: bool = False,
+             set: Mapping[str, object] | Sequence[tuple[str, object]] | None = None, force: bool = False,
              hooks: bool = True, commit: bool | None = None) -> SaveResult:
         """Save working files (or ``content``) as new versions; ``set`` edits fields first.
 
-        ``set`` values that are strings are read as YAML scalars, like ``--set``.
+        ``set`` values that are strings are read as YAML scalars, like ``--set``
+        (``"42"`` is a number; ``'"42"'`` the string).
         ``commit``: commit the command's files to git (default: ``git.commit``
         in pressroom.yaml); ``hooks``: run after_publish hooks when the save
         publishes (``draft_published: false``).
         """
         keys = select_records(self, list(refs), all_records=all, model=model)
-        pairs = list(set.items()) if isinstance(set, dict) else list(set or [])
+        pairs = list(set.items()) if isinstance(set, Mapping) else list(set or [])
         assignments = [(k, parse_scalar(v) if isinstance(v, str) else v) for k, v in pairs]
         who = self.author(author)
         with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
@@ -83,6 +143,10 @@ class Site(SiteCore):
     def models(self) -> dict[str, Model]:
         """Every model: ``models/*.yaml``, and content folders without a model file (schema-less)."""
         return load_models(self)
+
+    def model(self, name: str) -> Model:
+        """One model by name; NotFoundError naming the known models when there is none."""
+        return require_model(self, self.models(), name)
 
     def new(self, model: str, id: str) -> NewResult:
         """Write a working file for a new record from the model's defaults and required fields."""
@@ -112,7 +176,8 @@ class Site(SiteCore):
         names = list(refs)
         if stage is not None:
             if names or all:
-                raise UsageError("--stage selects the records: do not name records or add --all")
+                raise UsageError("stage selects the records: name no records and leave all unset",
+                                 cause="publish.stage_with_records")
             names = records_at_stage(self, load_models(self), stage, model)
             model = None
             if not names:
@@ -123,18 +188,21 @@ class Site(SiteCore):
                              dry_run=dry_run, message=message, author=who, progress=progress)
             return auto.finish(result, changes_of_action(result))
 
-    def _withdraw(self, action: str, refs: tuple[str, ...], *, author: str | None, message: str, hooks: bool,
-                  commit: bool | None, **options: Any) -> ActionResult:
+    def _withdraw(self, action: str, refs: tuple[str, ...], *, model: str | None = None, all: bool = False,
+                  cascade: bool = False, depth: int | None = None, dry_run: bool, message: str,
+                  author: str | None, force: bool = False, progress: Progress | None, hooks: bool,
+                  commit: bool | None) -> ActionResult:
         who = self.author(author)
         with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
-            result = withdraw(self, action, list(refs), message=message, author=who, **options)
+            result = withdraw(self, action, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
+                              dry_run=dry_run, message=message, author=who, force=force, progress=progress)
             return auto.finish(result, changes_of_action(result))
 
     def unpublish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                   depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                   progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
         """Take records out of the published view (back to draft); refused while published records link to them."""
-        return self._withdraw("unpublish", refs, model=model, all_records=all, cascade=cascade, depth=depth,
+        return self._withdraw("unpublish", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
 
@@ -142,7 +210,7 @@ class Site(SiteCore):
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                 progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
         """Withdraw records from the published view, keeping the public version in ``archived``."""
-        return self._withdraw("archive", refs, model=model, all_records=all, cascade=cascade, depth=depth,
+        return self._withdraw("archive", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
 
@@ -198,14 +266,17 @@ class Site(SiteCore):
                                  or [STORE_NAME])
         index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
-        pending = self.store.journal.pending()
+        pending = self.store.journal_pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
+        # Stored versions the YAML 1.2 reading refuses or reads differently: no damage, but what they hold changed.
+        reading = [] if pending or report.problems else stored_reading_problems(self.store)
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings,
+                                             *reading])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since
@@ -232,12 +303,12 @@ class Site(SiteCore):
         A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
         git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
-        if self.store.journal.pending():
+        if self.store.journal_pending():
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
                 problems=[Problem("a transaction was left half-done by a crash", "journal_pending",
-                                  hint="`press journal show` says what it holds; `press journal finish` finishes "
-                                       "it, `press journal drop` sets it aside")])
+                                  hint="Site.journal() says what it holds; Site.finish_journal() finishes it, "
+                                       "Site.drop_journal() sets it aside", cause="journal.pending")])
         view = check_view(self, self.store.snapshot(conflicts_ok=True), fresh=fresh,
                           merging=bool(git_conflicts(self).refs))
         return dataclasses.replace(view, violations=[*view.violations, *duplicate_run_violations(self)])
@@ -371,16 +442,17 @@ class Site(SiteCore):
                       if any(c.action == e[len("after_"):] for c in changes)]
             if any(a.outcome == "done" for a in result.actions):
                 events.append("after_schedule_run")
-            extra = {"schedules": [{"id": a.schedule, "action": a.action, "record": a.record, "version": a.version,
-                                    "at": a.at, "outcome": a.outcome, "note": a.note,
-                                    "errors": [p.as_dict() for p in a.errors]} for a in result.actions]}
-            return auto.finish(result, changes, extra=extra, events=events)
+            schedules: list[ScheduleDocument] = [
+                {"id": a.schedule, "action": a.action, "record": a.record, "version": a.version, "at": a.at,
+                 "outcome": a.outcome, "note": a.note, "errors": [p.as_dict() for p in a.errors]}
+                for a in result.actions]
+            return auto.finish(result, changes, schedules=schedules, events=events)
 
     def resolve(self, ref: str, *, ours: bool = False, theirs: bool = False, version: str | None = None,
                 message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
         """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
         if [ours, theirs, version is not None].count(True) != 1:
-            raise UsageError("pick exactly one: --ours, --theirs or --version V")
+            raise UsageError("pick exactly one: ours=True, theirs=True or version=V", cause="resolve.pick_one")
         side = "ours" if ours else "theirs" if theirs else "version"
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:

@@ -65,7 +65,8 @@ def _append_lines(path: Path, header: str, lines: tuple[str, ...]) -> list[str]:
         text = ""
     except UnicodeDecodeError:
         raise BadContentError("is not UTF-8 text", where=Where(file=str(path)),
-                              hint="fix or remove it, then run `press git setup` again") from None
+                              hint="fix or remove it, then set git up again (Site.setup_git)",
+                              cause="git.attributes_not_utf8") from None
     present = {line.strip() for line in text.splitlines()}
     added = [line for line in lines if line not in present]
     if added:

@@ -19,7 +19,7 @@ Every store-changing ``Site`` method runs its work inside ``Automation``:
    document, so a hook may push or deploy what was committed.
 
 A failing commit or hook never undoes the content change: it is reported in
-``result.after.problems`` and the command exits 1.
+``result.after.problems`` (``outcome.AfterResult``) and the command exits 1.
 """
 
 from __future__ import annotations
@@ -27,18 +27,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from .errors import PressError, Problem, Where
-from .gitio import GitCommit, commit_paths, require_work_tree
-from .hooks import HookRun, run_hooks
+from .gitio import commit_paths, require_work_tree
+from .hooks import ChangeDocument, HookDocument, ScheduleDocument, run_hooks
+from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
+from .store import RefConflictError, RefKind, Snapshot, hash_bytes
 from .unmerged import git_conflicts
 from .workflow.common import now_iso
+from .workflow.publishing import ActionResult
+from .workflow.saving import SaveResult
 from .workflow.validation import Reader
 
 DOCUMENT_VERSION = 1
@@ -60,22 +63,14 @@ class Change:
     schedule: str | None = None
     stage: str | None = None
 
+    def document(self) -> ChangeDocument:
+        """This change as the hooks' document lists it."""
+        return {"action": self.action, "record": self.record, "version": self.version, "old": self.old,
+                "reason": self.reason, "via": self.via, "schedule": self.schedule, "stage": self.stage}
 
-@dataclass(frozen=True)
-class AfterResult:
-    """What ran after the change: the git commit (None: not asked, or nothing to commit) and the hooks.
 
-    ``warnings``: working files the commit left out because they hold unsaved edits.
-    """
-
-    commit: GitCommit | None = None
-    hooks: list[HookRun] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+# A store-changing command's result: ``finish`` returns it with ``after`` filled in.
+R = TypeVar("R", bound=Outcome)
 
 
 class Automation:
@@ -92,14 +87,17 @@ class Automation:
         self.message = message
         self.touched: set[Path] = set()
 
-    def finish(self, result: Any, changes: list[Change], *, extra: dict[str, Any] | None = None,
-               events: list[str] | None = None) -> Any:
-        """``result`` with ``after`` filled in: commit the command's files, then run its hooks."""
+    def finish(self, result: R, changes: list[Change], *, schedules: list[ScheduleDocument] | None = None,
+               events: list[str] | None = None) -> R:
+        """``result`` with ``after`` filled in: commit the command's files, then run its hooks.
+
+        ``schedules``: what a ``schedule run`` did with each due schedule, for the hooks' document.
+        """
         if not changes:
             return result
         problems: list[Problem] = []
         warnings: list[Problem] = []
-        commit = None
+        commit: GitCommit | None = None
         if self.commit:
             try:
                 paths, versions, warnings = self._state(changes)
@@ -114,7 +112,7 @@ class Automation:
                 if not commands:
                     continue
                 chosen = [c for c in changes if event == "after_schedule_run" or EVENT_OF.get(c.action) == event]
-                document = self.document(event, chosen, commit, extra)
+                document = self.document(event, chosen, commit, schedules)
                 event_runs = run_hooks(self.site.root, event, commands, document)
                 runs.extend(event_runs)
                 problems.extend(_hook_problem(r) for r in event_runs if not r.ok)
@@ -122,9 +120,9 @@ class Automation:
         return dataclasses.replace(result, after=after)
 
     def document(self, event: str, changes: list[Change], commit: GitCommit | None,
-                 extra: dict[str, Any] | None) -> dict[str, Any]:
+                 schedules: list[ScheduleDocument] | None = None) -> HookDocument:
         """The JSON a hook reads on stdin."""
-        return {
+        document: HookDocument = {
             "version": DOCUMENT_VERSION,
             "event": event,
             "command": self.command,
@@ -133,12 +131,14 @@ class Automation:
             "author": self.author,
             "message": self.message,
             "records": list(dict.fromkeys(c.record for c in changes)),
-            "changes": [dataclasses.asdict(c) for c in changes],
+            "changes": [c.document() for c in changes],
             # The schedules carried out: the same id in two deploys means two clones each ran it.
             "schedule_ids": list(dict.fromkeys(c.schedule for c in changes if c.schedule)),
             "commit": commit.sha if commit else None,
-            **(extra or {}),
         }
+        if schedules is not None:
+            document["schedules"] = schedules
+        return document
 
     def _state(self, changes: list[Change]) -> tuple[list[Path], list[str], list[Problem]]:
         """The files that make a whole state of each record ``changes`` name, and of each record
@@ -163,25 +163,16 @@ class Automation:
             record = todo.pop()
             try:
                 key = RecordKey(*record.split("/", 1))
-                refs = {kind: store.refs.path(kind, record) for kind in REF_KINDS}
+                state = store.record_files(record)
             except (TypeError, ValueError):
                 continue
-            held: dict[str, str] = {}
-            for kind, path in refs.items():
-                try:
-                    oid = store.refs.read(kind, record)
-                except RefConflictError:
-                    # Conflict markers are git's to commit with the merge, not press's.
-                    continue
-                paths.add(path)
-                if oid:
-                    held[kind] = oid
+            held = state.refs
             versions.extend(held.values())
-            paths.update((store.logs.path(record), store.pruned.path(record)))
-            if "published" in held:
+            paths.update(state.paths)
+            if RefKind.PUBLISHED in held:
                 reader = reader or Reader(self.site, snapshot=Snapshot())
                 try:
-                    links = reader.links(record, held["published"])
+                    links = reader.links(record, held[RefKind.PUBLISHED])
                 except PressError:
                     links = []  # an unreadable version: fsck says so; the commit still holds the refs
                 for _path, target in links:
@@ -189,11 +180,11 @@ class Automation:
                         seen.add(str(target))
                         todo.append(str(target))
             working = self.site.working_path(key)
-            if "current" not in held:
+            if RefKind.CURRENT not in held:
                 if not working.exists():
                     paths.add(working)  # a delete: git records the removal
                 continue
-            problem = self._unsaved(key, working, held["current"])
+            problem = self._unsaved(key, working, held[RefKind.CURRENT])
             if problem is None:
                 paths.add(working)
             else:
@@ -216,7 +207,8 @@ class Automation:
         return Problem(f"not committed: the working file differs from current {current[:7]} ({why}); "
                        "the commit holds the saved version",
                        code="unsaved_not_committed", where=Where(file=self.site.rel(working), record=str(key)),
-                       hint=f"`press save {key} --commit` commits the edits; `press diff {key}` shows them")
+                       hint=f"Site.save('{key}', commit=True) commits the edits; Site.diff('{key}') shows them",
+                       cause="commit.unsaved_edits", data={"record": str(key)})
 
 
 @contextmanager
@@ -246,11 +238,12 @@ def _hook_problem(run: HookRun) -> Problem:
     shown = ("\n    " + "\n    ".join(tail)) if tail else " (no output)"
     how = (f"timed out after {run.timeout:g} s and was stopped (its process group got SIGTERM)" if run.timed_out
            else f"failed with exit code {run.exit_code}")
+    more = ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout on the hook, gives it more time"
+            if run.timed_out else "")
     return Problem(f"hook {run.event} `{run.command}` {how}:{shown}",
                    code="hook_failed", where=Where(file=CONFIG_NAME, path=f"hooks.{run.event}"),
                    hint="the content change was made and stays; fix the hook and run it by hand, "
-                        "or use --no-hooks" + ("; a longer hooks_timeout (seconds) in pressroom.yaml, or timeout "
-                                               "on the hook, gives it more time" if run.timed_out else ""))
+                        "or pass hooks=False" + more, cause="hooks.failed", data={"more": more})
 
 
 def commit_message(command: str, changes: list[Change], message: str = "") -> str:
@@ -283,7 +276,7 @@ def _names(records: list[str], shown: int = 3) -> str:
 # changes of each result
 
 
-def changes_of_action(result: Any) -> list[Change]:
+def changes_of_action(result: ActionResult) -> list[Change]:
     """A publish/unpublish/archive/delete result's moves (none for a dry run)."""
     if result.dry_run or not result.txn:
         return []
@@ -291,7 +284,7 @@ def changes_of_action(result: Any) -> list[Change]:
             for m in result.moves]
 
 
-def changes_of_save(result: Any, action: str = "save") -> list[Change]:
+def changes_of_save(result: SaveResult, action: str = "save") -> list[Change]:
     """A save's new versions, and the records it published at once (``draft_published: false``)."""
     out = [Change(action=action, record=s.record, version=s.version, old=s.parent) for s in result.saved]
     saved = {s.record: s for s in result.saved}

@@ -22,7 +22,7 @@ from .models import Model, load_models
 from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
-from .store import Snapshot, Version
+from .store import RefKind, Snapshot, Version
 from .workflow.status import derive_status
 from .workflow.view import check_view
 
@@ -179,7 +179,7 @@ class Reader:
         if self._published_at is not None and self._published_at[0] == (record, oid):
             return self._published_at[1]
         published = self.snapshot.published.get(record)
-        event = self.site.store.logs.last(record, "publish", oid)
+        event = self.site.store.last_event(record, "publish", oid)
         found = event.get("time") if event is not None else None
         if found is None and oid == published:
             # A model without draft/published publishes as it saves.
@@ -249,8 +249,8 @@ def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None
         view = "preview" if preview else "published view"
         raise ViewBrokenError(
             f"the {view} breaks its rules in {len(problems)} place(s): nothing is read until each is fixed",
-            hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists "
-                 "it again)", problems=problems)
+            hint="each violation names its fix; a git merge, rebase or revert left this state (Site.check_view "
+                 "lists it again)", problems=problems, cause="view.broken_read")
 
 
 def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
@@ -277,14 +277,16 @@ def get(site: SiteCore, ref: str, *, version: str = "published", resolve_links: 
     record = str(key)
     view = "published" if spec == "published" else "current"
     reader = Reader(site, view)
-    if spec in ("published", "current", "archived"):
-        oid = reader.snapshot.get(spec, record)
+    if spec in set(RefKind):
+        oid = reader.snapshot.get(RefKind(spec), record)
         if oid is None:
             raise NotFoundError(
                 f"{record} has no {spec} version",
-                hint={"published": f"it is not published; see press status {record}",
-                      "current": f"it has never been saved, or was deleted: press status {record}"}.get(
+                hint={"published": f"it is not published; see Site.status('{record}')",
+                      "current": f"it has never been saved, or was deleted: Site.status('{record}')"}.get(
                           spec, "only archived records have an archived version"),
+                cause={"published": "get.not_published", "current": "get.no_current"}.get(spec),
+                data={"record": record},
             )
     else:
         oid = resolve_version(site, key, spec)

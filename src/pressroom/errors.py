@@ -3,14 +3,50 @@
 Each class says what kind of failure it is; the CLI maps the kind to an exit
 code in one place (``pressroom.cli.output``). Subclasses build their message in
 ``__init__`` and keep their fields, so the JSON envelope can report them.
+
+Messages speak to a Python caller
+---------------------------------
+The core is a library first: its messages and hints name what a Python caller
+passed (a parameter of a ``Site`` method, by its Python name) or the ``Site``
+method that fixes the state, never a command-line flag (``--depth``) or a
+``press ...`` command. The CLI words the same problem in its own terms: every
+error and problem may carry a ``cause`` (a stable identifier of what went wrong,
+``"<module>.<cause>"``, e.g. ``"history.limit"``) and ``data`` (the values the
+wording needs: the record as ``model/id``, the parameter by its Python name,
+the value given). ``pressroom.cli.hints`` maps each cause to the CLI's message
+and hint templates, which are formatted with ``data``; the JSON ``code`` (the
+error's kind) is not changed by any of this.
+
+To convert a raise site (or a ``Problem``) that names a flag or a command:
+
+1. Write a neutral ``message`` and ``hint``: the parameter by its Python name
+   (``"limit must be 1 or more"``, ``"pass cascade=True"``), the ``Site``
+   method (``"save it first (Site.save)"``), or no command at all.
+2. Pass ``cause="<module>.<cause>"`` and ``data={...}`` holding every value
+   the CLI wording needs, as ``str`` or ``int`` (join lists in the core).
+   Reuse a shared cause where one exists (see ``pressroom.cli.hints``, e.g.
+   ``"save_first"`` with ``data={"record": ...}``).
+3. Add the cause to ``WORDING`` in ``pressroom.cli.hints`` with the exact
+   former text as templates (``Wording(message=..., hint=...)``; ``None``
+   keeps the core's own text, ``{name}`` is a value of ``data``), so that the
+   CLI prints and ``--json`` reports byte for byte what it did before.
+4. ``tests/test_core_wording.py`` fails while the old text is left in the core,
+   and ``tests/cli/test_hints.py`` fails on a cause with no wording or a
+   template naming data the raise site does not pass.
+
+When a problem is copied or re-raised (``raise NotFoundError(p.message, ...)``),
+carry ``cause=p.cause, data=p.data`` along, or use ``dataclasses.replace``.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+# The values a CLI wording is formatted with (see the module docstring).
+Data = Mapping[str, "str | int"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +86,9 @@ class Problem:
     code: str = "error"
     where: Where = field(default_factory=Where)
     hint: str | None = None
+    # Not in as_dict(): the CLI words the problem from these (pressroom.cli.hints).
+    cause: str | None = None
+    data: Data = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -75,10 +114,14 @@ class PressError(Exception):
         where: Where | None = None,
         hint: str | None = None,
         problems: list[Problem] | None = None,
-    ):
+        cause: str | None = None,
+        data: Data | None = None,
+    ) -> None:
         self.message = message
         self.where = where or Where()
         self.hint = hint
+        self.cause = cause
+        self.data: Data = data or {}
         self._problems = problems
         super().__init__(str(Problem(message, self.code, self.where)))
 
@@ -87,7 +130,11 @@ class PressError(Exception):
         """Every problem to report: the list given, or this error alone."""
         if self._problems:
             return list(self._problems)
-        return [Problem(self.message, self.code, self.where, self.hint)]
+        return [self.problem()]
+
+    def problem(self) -> Problem:
+        """This error alone as a problem (its own message and hint, not the list)."""
+        return Problem(self.message, self.code, self.where, self.hint, self.cause, self.data)
 
 
 class UsageError(PressError):
@@ -141,8 +188,9 @@ class JournalConflictError(ConflictError):
     code = "journal_conflict"
 
     def __init__(self, message: str, *, txn: str, journal: str, moved: list[tuple[str, str, str, str]],
-                 where: Where | None = None, hint: str | None = None, problems: list[Problem] | None = None):
-        super().__init__(message, where=where, hint=hint, problems=problems)
+                 where: Where | None = None, hint: str | None = None, problems: list[Problem] | None = None,
+                 cause: str | None = None, data: Data | None = None) -> None:
+        super().__init__(message, where=where, hint=hint, problems=problems, cause=cause, data=data)
         self.txn = txn
         self.journal = journal
         self.moved = moved
@@ -174,10 +222,11 @@ class HistoryBrokenError(StoreDamagedError):
 
     code = "history_broken"
 
-    def __init__(self, cause: StoreDamagedError, partial: Any):
-        super().__init__(cause.message, where=cause.where,
-                         hint="the versions above are intact; run `press fsck` for the whole list of damage, "
-                              "and restore .press/ from git (`git checkout -- .press`)")
+    def __init__(self, broken: StoreDamagedError, partial: Any) -> None:
+        super().__init__(broken.message, where=broken.where,
+                         hint="the versions above are intact; Site.fsck() lists the whole damage; "
+                              "restore .press/ from git (`git checkout -- .press`)",
+                         cause="history.broken")
         self.partial = partial
 
 
@@ -195,3 +244,12 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
 def did_you_mean(names: list[str]) -> str | None:
     """A hint offering ``names`` ("did you mean post/kernel?"), or None when there are none."""
     return f"did you mean {' or '.join(names)}?" if names else None
+
+
+def short_id(oid: str | None, absent: str = "nothing", length: int = 12) -> str:
+    """``oid`` as a message shows it: its first ``length`` hex digits, or ``absent`` when there is none.
+
+    Problem messages show 12 digits, enough to be unique in any store a person
+    keeps; the CLI's listings show 7, as ``git log --oneline`` does.
+    """
+    return oid[:length] if oid else absent

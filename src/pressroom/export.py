@@ -117,7 +117,8 @@ def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
         raise RefusedError(
             f"has a field named {META_KEY!r}, the key markdown export puts its metadata under",
             where=Where(record=rec.record, path=META_KEY),
-            hint="rename the field, or export with --format json or yaml, which keep fields under 'data'",
+            hint="rename the field, or export with format='json' or 'yaml', which keep fields under 'data'",
+            cause="export.meta_field",
         )
     body = data.pop(body_field) if body_field is not None and isinstance(data.get(body_field), str) else None
     # Hugo's own keys, unless the record has fields of those names: `hugo -D` builds drafts,
@@ -177,9 +178,10 @@ def _read_manifest(out: Path) -> _Manifest:
     if not path.exists():
         return _Manifest()
     not_ours = RefusedError(
-        "was not written by press export",
+        "was not written by an export",
         where=Where(file=str(path)),
-        hint="export into an empty folder, or one a previous press export wrote",
+        hint="export into an empty folder, or one a previous export wrote",
+        cause="export.foreign_manifest",
     )
     try:
         # As text: json.loads of bytes would hold a decoded copy beside them.
@@ -213,19 +215,20 @@ def _check_out(site: SiteCore, out: Path) -> None:
     draft. So neither may hold the other, and the site root is no export folder.
     """
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is not a folder")
+        raise UsageError(f"out {out} is not a folder", cause="export.out_not_folder", data={"out": str(out)})
     target = out.resolve()
     root = site.root.resolve()
-    hint = "export to a folder of its own beside content/, e.g. --out _export (or outside the site)"
+    hint = "export to a folder of its own beside content/, e.g. out='_export' (or outside the site)"
     if target == root:
-        raise RefusedError(f"--out {out} is the site's own folder", hint=hint)
+        raise RefusedError(f"out {out} is the site's own folder", hint=hint,
+                           cause="export.out_is_site", data={"out": str(out)})
     if root.is_relative_to(target):
-        raise RefusedError(f"--out {out} holds the site, with its working files (content/, drafts included)",
-                           hint=hint)
+        raise RefusedError(f"out {out} holds the site, with its working files (content/, drafts included)",
+                           hint=hint, cause="export.out_holds_site", data={"out": str(out)})
     for inside in (root / "content", root / STORE_NAME, root / "models"):
         if target.is_relative_to(inside.resolve()):
-            raise RefusedError(f"--out {out} is inside the site's {inside.name}/, which export must not write into",
-                               hint=hint)
+            raise RefusedError(f"out {out} is inside the site's {inside.name}/, which export must not write into",
+                               hint=hint, cause="export.out_inside_site", data={"out": str(out), "inside": inside.name})
 
 
 def _file_sha(path: Path) -> str | None:
@@ -260,8 +263,9 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
     if body_in_front_matter and format != "markdown":
-        raise UsageError("--body-in-front-matter is for --format markdown",
-                         hint="json and yaml exports keep every field under 'data' already")
+        raise UsageError("body_in_front_matter is for format='markdown'",
+                         hint="json and yaml exports keep every field under 'data' already",
+                         cause="export.body_in_front_matter")
     out = Path(out)
     _check_out(site, out)
     old = _read_manifest(out)
@@ -362,10 +366,10 @@ def _edited(old: _Manifest, rel: str, sha: str | None) -> bool:
 
 
 def _refuse_edited(out: Path, edited: list[str]) -> None:
-    problems = [Problem("was edited since press export wrote it; not overwritten", code="modified",
+    problems = [Problem("was edited since the export wrote it; not overwritten", code="modified",
                         where=Where(file=str(out / rel)),
                         hint="keep your changes elsewhere (or in the site's records), then export again; "
-                             "or export --force to overwrite them")
+                             "or export with force=True to overwrite them", cause="export.edited")
                 for rel in sorted(edited)]
     raise RefusedError(
         problems[0].message if len(problems) == 1 else f"{len(problems)} exported file(s) were edited since; "
@@ -409,7 +413,8 @@ def _render(rec: Record, format: str, body_field: str | None) -> bytes:
             # Validation refuses such numbers; only a draft saved invalid (--preview) still holds one.
             raise RefusedError(
                 "holds .nan or .inf, which JSON cannot represent", where=Where(record=rec.record),
-                hint=f"run `press validate {rec.record}` to find the field, or export with --format yaml",
+                hint=f"Site.validate('{rec.record}') finds the field, or export with format='yaml'",
+                cause="export.nan", data={"record": rec.record},
             ) from None
     if format == "yaml":
         return yaml_bytes(rec.document())
@@ -424,7 +429,8 @@ def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: 
         problems.append(Problem(
             f"record {rel.rsplit('.', 1)[0]} would be written over the model's {INDEX}",
             code="refused", where=Where(file=str(out / rel)),
-            hint="export with --format yaml or markdown, whose record files cannot clash with index.json",
+            hint="export with format='yaml' or 'markdown', whose record files cannot clash with index.json",
+            cause="export.index_clash",
         ))
     for model in sorted({rel.partition("/")[0] for rel in (*targets.values(), *indexes.values())}):
         folder = out / model
@@ -435,9 +441,9 @@ def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: 
     for rel in sorted({*targets.values(), *indexes.values()}):
         path = out / rel
         if rel not in old.files and (path.exists() or path.is_symlink()):
-            problems.append(Problem("exists and was not written by press export; it is left alone",
+            problems.append(Problem("exists and was not written by an export; it is left alone",
                                     code="refused", where=Where(file=str(path)),
-                                    hint="move it away, or export to another folder"))
+                                    hint="move it away, or export to another folder", cause="export.not_ours"))
     if problems:
         raise RefusedError(
             problems[0].message if len(problems) == 1 else f"{len(problems)} file(s) in the way of the export",

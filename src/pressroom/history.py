@@ -13,7 +13,7 @@ from .models import load_models
 from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
-from .store import REF_KINDS, Version
+from .store import RefKind, Version
 
 # Events that make a version (the version's own log entry); the rest are
 # shown as events between versions.
@@ -95,20 +95,22 @@ class LogResult:
 def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
     """A record's history (``model/id[@version]``), or with no ref the site-wide activity feed."""
     if limit is not None and limit < 1:
-        raise UsageError("--limit must be 1 or more")
+        raise UsageError("limit must be 1 or more", cause="history.limit")
     if ref is None:
         if patch:
-            raise UsageError("--patch needs a record", hint="e.g. press log post/x --patch")
+            raise UsageError("patch needs a record", hint="e.g. Site.log('post/x', patch=True)",
+                             cause="history.patch_without_record")
         return _feed(site, limit)
     key, spec = parse_ref(ref)
     record = str(key)
     refs = site.store.record_refs(record)
     events = site.store.read_log(record)
     if spec is None:
-        heads = list(dict.fromkeys(oid for kind in REF_KINDS if (oid := refs[kind])))
+        heads = list(dict.fromkeys(oid for kind in RefKind if (oid := refs[kind])))
         if not heads and not events:
             require_records(site, [key])
-            raise NotFoundError(f"{record} has no versions", hint=f"save it first: press save {record}")
+            raise NotFoundError(f"{record} has no versions", hint="save it first (Site.save)",
+                                cause="save_first", data={"record": record})
     else:
         heads = [resolve_version(site, key, spec)]
     chain: dict[str, Version] = {}
@@ -155,13 +157,13 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
         cutoff = min(later, default=cutoff)
     keyed: list[tuple[float, int, LogEntry]] = []
     for pos, (oid, version) in enumerate(chain.items()):
-        i = made_by.get(oid)
-        ev = events[i] if i is not None else {}
-        where = float(i) if i is not None else _by_time(events, version.time)
+        made = made_by.get(oid)
+        ev = events[made] if made is not None else {}
+        where = float(made) if made is not None else _by_time(events, version.time)
         keyed.append((where, -pos, LogEntry(
             type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
             author=version.author, message=version.message, parent=version.parent,
-            refs=[kind for kind in REF_KINDS if refs.get(kind) == oid],
+            refs=[kind for kind in RefKind if refs.get(kind) == oid],
             reverted_to=ev.get("reverted_to") if isinstance(ev.get("reverted_to"), str) else None,
         )))
     # A version gone from history (pruned, or of a deleted record's earlier
@@ -201,7 +203,7 @@ def _oid(value: Any) -> str | None:
 def _feed(site: SiteCore, limit: int | None) -> LogResult:
     """The latest events across every record, newest first (the CMS audit log)."""
     rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
-    for record in site.store.logs.records():
+    for record in site.store.log_records():
         for i, ev in enumerate(site.store.read_log(record)):
             # Transaction ids sort in commit order: they order events within a second.
             row = (str(ev.get("time", "")), str(ev.get("txn", "")), record, i, ev)
@@ -282,11 +284,13 @@ def diff(site: SiteCore, ref: str, a: str | None = None, b: str | None = None, *
     named = [v for v in (spec, a, b) if v is not None]
     if published:
         if named:
-            raise UsageError("--published compares published with current; name no versions with it")
+            raise UsageError("published=True compares published with current; name no versions with it",
+                             cause="history.published_with_versions")
         named = ["published", "current"]
     if len(named) > 2:
         raise UsageError("diff compares two versions; name at most two",
-                         hint=f"e.g. press diff {key} @~1 @current")
+                         hint=f"e.g. Site.diff('{key}', '@~1', '@current')",
+                         cause="history.diff_three", data={"record": str(key)})
     if not named:
         named = ["current", WORKING]
     elif len(named) == 1:
@@ -320,7 +324,7 @@ def _side(site: SiteCore, key: RecordKey, name: str, *, absent_ok: bool) -> tupl
         label = site.rel(site.working_path(key))
         data = site.read_working(key)
         return DiffSide(label=label, version=None, exists=data is not None), data, key
-    if absent_ok and name == "current" and site.store.read_ref("current", str(key)) is None:
+    if absent_ok and name == "current" and site.store.read_ref(RefKind.CURRENT, str(key)) is None:
         return DiffSide(label=f"{key}@current", version=None, exists=False), None, key
     oid = resolve_version(site, key, name)
     data = site.store.get_blob(site.store.get_version(oid).blob)

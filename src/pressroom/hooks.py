@@ -36,12 +36,11 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
-from .settings import DEFAULT_HOOKS_TIMEOUT, Hook
+from .outcome import HookRun
+from .settings import Hook
 
 SHELL = "/bin/sh"
 # A hook's output is reported; its end is what says why.
@@ -51,41 +50,68 @@ KILL_GRACE = 5.0
 TIMED_OUT = 124  # the exit code timeout(1) reports
 
 
-@dataclass(frozen=True)
-class HookRun:
-    """One hook that ran: its event, command, exit code and output (stdout and stderr, interleaved)."""
+class ChangeDocument(TypedDict):
+    """One thing the command did to one record (``automation.Change``)."""
 
+    action: str
+    record: str
+    version: str | None
+    old: str | None
+    reason: str
+    via: str | None
+    schedule: str | None
+    stage: str | None
+
+
+class ScheduleDocument(TypedDict):
+    """One due schedule of a ``schedule run`` and what the run did with it."""
+
+    id: str
+    action: str
+    record: str
+    version: str | None
+    at: str
+    outcome: str
+    note: str | None
+    errors: list[dict[str, object]]
+
+
+class HookDocument(TypedDict):
+    """The JSON a hook reads on stdin; ``schedules`` only for ``schedule run``."""
+
+    version: int
     event: str
     command: str
-    exit_code: int
-    output: str
-    timed_out: bool = False
-    timeout: float = DEFAULT_HOOKS_TIMEOUT  # the seconds it was allowed
+    site: str
+    time: str
+    author: str
+    message: str
+    records: list[str]
+    changes: list[ChangeDocument]
+    schedule_ids: list[str]
+    commit: str | None
+    schedules: NotRequired[list[ScheduleDocument]]
 
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out
 
-
-def environment(document: Mapping[str, Any]) -> dict[str, str]:
+def environment(document: HookDocument) -> dict[str, str]:
     """The ``PRESSROOM_*`` variables a hook gets: the document's summary."""
-    changes = document.get("changes", [])
+    changes = document["changes"]
     return {
-        "PRESSROOM_EVENT": str(document.get("event", "")),
-        "PRESSROOM_COMMAND": str(document.get("command", "")),
-        "PRESSROOM_SITE": str(document.get("site", "")),
-        "PRESSROOM_RECORDS": " ".join(document.get("records", [])),
-        "PRESSROOM_VERSIONS": " ".join(f"{c['record']}@{c['version']}" for c in changes if c.get("version")),
+        "PRESSROOM_EVENT": document["event"],
+        "PRESSROOM_COMMAND": document["command"],
+        "PRESSROOM_SITE": document["site"],
+        "PRESSROOM_RECORDS": " ".join(document["records"]),
+        "PRESSROOM_VERSIONS": " ".join(f"{c['record']}@{c['version']}" for c in changes if c["version"]),
         # What happened to each record, for a run that both publishes and unpublishes.
         "PRESSROOM_ACTIONS": " ".join(f"{c['action']}:{c['record']}" for c in changes),
-        "PRESSROOM_COUNT": str(len(document.get("records", []))),
-        "PRESSROOM_COMMIT": str(document.get("commit") or ""),
-        "PRESSROOM_AUTHOR": str(document.get("author", "")),
-        "PRESSROOM_SCHEDULE_IDS": " ".join(document.get("schedule_ids", [])),
+        "PRESSROOM_COUNT": str(len(document["records"])),
+        "PRESSROOM_COMMIT": document["commit"] or "",
+        "PRESSROOM_AUTHOR": document["author"],
+        "PRESSROOM_SCHEDULE_IDS": " ".join(document["schedule_ids"]),
     }
 
 
-def run_hooks(root: Path, event: str, hooks: list[Hook], document: Mapping[str, Any]) -> list[HookRun]:
+def run_hooks(root: Path, event: str, hooks: list[Hook], document: HookDocument) -> list[HookRun]:
     """Run ``hooks`` in order with ``document`` on stdin; stop after the first that fails."""
     stdin = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False).encode() + b"\n"
     env = {**os.environ, **environment(document)}

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from .errors import NotFoundError, Problem, UsageError, Where, close_names, did_you_mean
+from .errors import NotFoundError, Problem, StoreDamagedError, UsageError, Where, close_names, did_you_mean
 from .records import RecordKey, list_working
 from .site import SiteCore
-from .store import OID_RE, StoreDamagedError
+from .store import OID_RE
 
 MIN_PREFIX = 7
 _TILDE = re.compile(r"^(current|@current)?~(\d+)$")
@@ -32,6 +32,7 @@ def resolve_version(site: SiteCore, key: RecordKey, spec: str | None) -> str:
             raise NotFoundError(
                 f"{record} has no {name} version",
                 hint=_hint_for(name, record),
+                cause={"current": "save_first", "published": "publish_first"}.get(name), data={"record": record},
             )
         return oid
     m = _TILDE.match(name)
@@ -55,21 +56,23 @@ def check_not_a_path(spec: str) -> None:
     if spec.startswith("/"):
         raise UsageError(
             f"cannot read {spec!r} as a version: it is a path",
-            hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. --to @~1)",
+            hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. to='@~1')",
+            cause="naming.path_as_version",
         )
 
 
 def _hint_for(name: str, record: str) -> str:
     if name == "current":
-        return f"save it first: press save {record}"
+        return "save it first (Site.save)"
     if name == "published":
-        return f"publish it first: press publish {record}"
+        return "publish it first (Site.publish)"
     return "only archived records have an archived version"
 
 
 def _nth_parent(site: SiteCore, record: str, current: str | None, n: int) -> str:
     if current is None:
-        raise NotFoundError(f"{record} has no saved version", hint=f"save it first: press save {record}")
+        raise NotFoundError(f"{record} has no saved version", hint="save it first (Site.save)",
+                            cause="save_first", data={"record": record})
     last = None
     for i, (oid, version) in enumerate(site.store.history(current)):
         if i == n:
@@ -77,7 +80,8 @@ def _nth_parent(site: SiteCore, record: str, current: str | None, n: int) -> str
         last = version
     pruned = " (older history was pruned by gc: max_versions)" if last and last.parent else ""
     raise NotFoundError(f"{record} has fewer than {n + 1} versions{pruned}",
-                        hint=f"see them with: press log {record}")
+                        hint=f"see them with: Site.log('{record}')", cause="naming.fewer_versions",
+                        data={"record": record})
 
 
 def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix: str) -> str:
@@ -86,7 +90,8 @@ def _by_prefix(site: SiteCore, record: str, refs: dict[str, str | None], prefix:
         # Versions no ref reaches: a deleted record's (history stays until gc), named by its events.
         found = versions_by_prefix(site, record, prefix, logged_versions(site, record), partial=True)
     if not found:
-        raise NotFoundError(f"{record} has no version {prefix}", hint=f"see its versions with: press log {record}")
+        raise NotFoundError(f"{record} has no version {prefix}", hint=f"see its versions with: Site.log('{record}')",
+                            cause="naming.no_such_version", data={"record": record})
     if len(found) > 1:
         raise UsageError(
             f"version prefix {prefix} is ambiguous in {record}: {', '.join(o[:12] for o in found)}",
@@ -106,7 +111,7 @@ def versions_by_prefix(site: SiteCore, record: str, prefix: str, heads: Iterable
     """
     seen: set[str] = set()
     for head in heads:
-        if head in seen or not site.store.objects.exists(head):
+        if head in seen or not site.store.has_object(head):
             continue
         try:
             for oid, version in site.store.history(head):
@@ -141,12 +146,10 @@ def require_records(site: SiteCore, keys: Iterable[RecordKey], with_refs: Collec
         return
     snapshot = site.store.snapshot(conflicts_ok=True)
     known = {*snapshot.records(), *(c.record for c in snapshot.conflicts), *map(str, list_working(site.root))}
-    problems = [Problem("no such record", code="not_found", where=Where(record=str(k)),
-                        hint=did_you_mean(_close_records(k, known))
-                        or f"to make it: write {site.rel(site.working_path(k))}, then press save {k}")
-                for k in missing]
+    problems = [_no_such_record(site, k, did_you_mean(_close_records(k, known))) for k in missing]
     if len(problems) == 1:
-        raise NotFoundError(problems[0].message, where=problems[0].where, hint=problems[0].hint)
+        p = problems[0]
+        raise NotFoundError(p.message, where=p.where, hint=p.hint, cause=p.cause, data=p.data)
     raise NotFoundError(f"{len(problems)} records do not exist", problems=problems)
 
 
@@ -160,3 +163,13 @@ def _close_records(key: RecordKey, known: set[str]) -> list[str]:
 def _on_disk(site: SiteCore, key: RecordKey) -> bool:
     path = site.working_path(key)
     return path.exists() or path.is_symlink() or bool(site.store.read_log(str(key)))
+
+
+def _no_such_record(site: SiteCore, key: RecordKey, close: str | None) -> Problem:
+    """``key`` does not exist: the names it may be a typo of, or how to make it."""
+    if close is not None:
+        return Problem("no such record", code="not_found", where=Where(record=str(key)), hint=close)
+    file = site.rel(site.working_path(key))
+    return Problem("no such record", code="not_found", where=Where(record=str(key)),
+                   hint=f"to make it: write {file}, then save it (Site.save)", cause="naming.no_such_record",
+                   data={"file": file, "record": str(key)})

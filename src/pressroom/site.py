@@ -7,14 +7,16 @@ else the nearest folder up from the working directory that holds
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
-from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
+from .records import (DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, site_file_path,
+                      working_path)
 from .settings import DEFAULT_HOOKS_TIMEOUT, Hook, parse_git, parse_hooks, parse_timeout
 from .store import Store
 
@@ -50,7 +52,8 @@ def find_root(start: Path | None = None) -> Path:
         if not (start / CONFIG_NAME).is_file():
             raise UsageError(
                 f"PRESSROOM_DIR={env} is not a pressroom site (no {CONFIG_NAME})",
-                hint="point PRESSROOM_DIR at a site, or run `press init` there",
+                hint="point PRESSROOM_DIR at a site, or make one there (Site.init)",
+                cause="site.env_not_site",
             )
         return start.absolute()
     here = (start or Path.cwd()).absolute()
@@ -59,15 +62,18 @@ def find_root(start: Path | None = None) -> Path:
             # -C pressroom.yaml, or any file: suggesting `press -C FILE init` would fail too.
             raise UsageError(
                 f"{here} is a file, not a folder: give the site's folder (the one holding {CONFIG_NAME})",
-                hint=f"use its folder: press -C {here.parent}" if here.name == CONFIG_NAME else None,
+                hint=f"use its folder: {here.parent}" if here.name == CONFIG_NAME else None,
+                cause="site.path_is_config" if here.name == CONFIG_NAME else None, data={"folder": str(here.parent)},
             )
         if not here.exists():
             raise UsageError(f"{here} does not exist",
-                             hint=f"check the path given to -C, or make a site there: press init {start}")
+                             hint=f"check the path, or make a site there: Site.init('{start}')",
+                             cause="site.path_missing", data={"path": str(start)})
         if not (here / CONFIG_NAME).is_file():
             raise UsageError(
                 f"{here} is not a pressroom site (no {CONFIG_NAME})",
-                hint=f"run `press -C {start} init` to make one",
+                hint=f"make one there: Site.init('{start}')",
+                cause="site.path_not_site", data={"path": str(start)},
             )
         return here
     for folder in (here, *here.parents):
@@ -75,11 +81,12 @@ def find_root(start: Path | None = None) -> Path:
             return folder
     raise UsageError(
         f"not inside a pressroom site (no {CONFIG_NAME} here or in any parent folder)",
-        hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR",
+        hint="make one (Site.init), or open a site by its folder (Site.open(path), or PRESSROOM_DIR)",
+        cause="site.not_inside",
     )
 
 
-def parse_size(value: Any, label: str) -> int:
+def parse_size(value: object, label: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     m = _SIZE_RE.match(str(value)) if isinstance(value, str) else None
@@ -127,7 +134,7 @@ class SiteCore:
         self.config = config
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> SiteCore:
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Self:
         """Open the site at ``path`` (or found from the working directory)."""
         root = find_root(Path(path) if path is not None else None)
         config = load_config(root)
@@ -135,9 +142,10 @@ class SiteCore:
         if not store_dir.is_dir():
             raise UsageError(
                 f"{root} has {CONFIG_NAME} but no {STORE_NAME}/ store",
-                hint="run `press init` there to create the store (it changes nothing else)",
+                hint="Site.init there creates the store (it changes nothing else)",
+                cause="site.no_store",
             )
-        return cls(root, Store.open(store_dir), config)
+        return cls(root, Store.open(store_dir, site_paths=functools.partial(site_file_path, root)), config)
 
     @property
     def content_dir(self) -> Path:

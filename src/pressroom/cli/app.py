@@ -8,6 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+# typer 0.29 carries its own copy of click: what parsing raises is declared there, not re-exported.
+from typer._click.exceptions import ClickException
+from typer._click.exceptions import UsageError as ParseError
+
 from .. import __version__
 from .helptext import PressTyper
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
@@ -73,12 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         # While typer builds the commands, before its own handler is in place.
         code = EXIT_INTERRUPTED
-    except typer.TyperException as e:
+    except ClickException as e:
         # Option parsing failed before any command ran (click's UsageError).
         if "--json" in args:
             # The command as the parser saw it ("save", "model list"): the first bare
             # word of args may be the value of -C.
-            ctx = getattr(e, "ctx", None)
+            ctx = e.ctx if isinstance(e, ParseError) else None
             name = " ".join(ctx.command_path.split()[1:]) if ctx is not None else ""
             name = name or "press"
             typer.echo(envelope(name, errors=[Problem(e.format_message(), code="usage")], exit_code=EXIT_USAGE))

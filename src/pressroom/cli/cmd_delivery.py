@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..audit import DEFAULT_MIN_LENGTH
+from ..api import DEFAULT_MIN_LENGTH
 from ..errors import Problem
 from .app import app
 from .common import JsonOpt, open_site

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ..diffing import Change
+from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
-from ..history import DiffResult, LogEntry, LogResult
 from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
-                     render_after, short)
+                     author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
@@ -21,8 +19,6 @@ from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VI
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
 EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "delete": "red", "revert": "cyan"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @app.command()
@@ -59,7 +55,7 @@ def _render_log(result: LogResult) -> None:
             stdout.print("no events yet")
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {_name(e.author)}"
+            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
             stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     else:
         shown = {e.version for e in result.entries}
@@ -89,21 +85,17 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {_name(e.author)} at {e.time}"
+    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
     stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
 
 
-def _name(author: str) -> str:
-    return author.split(" <")[0]
-
-
-def _value(value: Any, limit: int = 120) -> str:
+def _value(value: object, limit: int = 120) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _render_changes(changes: list[Change], indent: str = "") -> None:
+def _render_changes(changes: list[FieldChange], indent: str = "") -> None:
     for c in changes:
         sign, style = MARK[c.kind]
         note = "  (not in the model)" if c.not_in_model else ""
@@ -342,10 +334,10 @@ def journal_drop(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 def parse_duration(text: str) -> float:
     """``30s``, ``15m``, ``2h``, ``7d``, ``1w`` or plain seconds, as seconds."""
-    m = _DURATION.match(text)
-    if not m:
+    seconds = duration_seconds(text)
+    if seconds is None:
         raise UsageError(f"--grace {text!r} is not a duration", hint="e.g. 0, 90s, 15m, 2h, 7d, 1w")
-    return float(m.group(1)) * _SECONDS[m.group(2)]
+    return seconds
 
 
 @app.command()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, Protocol
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
 
+from ..api import ActionResult, Model, Progress, Site, ValidateResult
 from ..errors import Problem, UsageError, Where
-from ..models import Model, require_model
-from ..workflow.publishing import ActionResult
 from .app import app
 from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
@@ -41,18 +41,18 @@ class _Bar:
     def __init__(self, label: str, enabled: bool):
         self.label = label
         self.enabled = enabled
-        self.progress: Progress | None = None
-        self.task: Any = None
+        self.progress: RichProgress | None = None
+        self.task: TaskID | None = None
         self.total = 0
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or total < PROGRESS_THRESHOLD:
             return
         if self.progress is None:
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeRemainingColumn(), console=stderr, transient=True)
+            self.progress = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                         TimeRemainingColumn(), console=stderr, transient=True)
             self.progress.start()
-        if total != self.total:
+        if self.task is None or total != self.total:
             self.total = total
             self.task = self.progress.add_task(self.label, total=total)
         self.progress.update(self.task, completed=done)
@@ -69,7 +69,7 @@ def _bar(label: str, as_json: bool) -> _Bar:
     return _Bar(label, enabled=is_tty() and not as_json)
 
 
-def _without_problems(result: Any) -> dict[str, Any]:
+def _without_problems(result: ActionResult | ValidateResult) -> dict[str, object]:
     # Problems go to the envelope's "errors", once.
     return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
 
@@ -146,14 +146,23 @@ def publish(
         _finish(out, result, named=bool(refs))
 
 
-def _withdraw(action: str, ctx: typer.Context, refs: list[str] | None, model: str | None, all_: bool,
-              cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
+class _Withdraw(Protocol):
+    """``Site.unpublish`` or ``Site.archive``: the same options, a different end state."""
+
+    def __call__(self, site: Site, /, *refs: str, model: str | None = None, all: bool = False,
+                 cascade: bool = False, depth: int | None = None, dry_run: bool = False, message: str = "",
+                 author: str | None = None, progress: Progress | None = None, hooks: bool = True,
+                 commit: bool | None = None) -> ActionResult: ...
+
+
+def _withdraw(method: _Withdraw, action: str, ctx: typer.Context, refs: list[str] | None, model: str | None,
+              all_: bool, cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
               json_: bool, no_hooks: bool = False, commit: bool | None = None) -> None:
     with command(action, json_) as out:
         with _bar("reading links", json_) as bar:
-            method = getattr(open_site(ctx), action)
-            result = method(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth, dry_run=dry_run,
-                            message=message, author=author, progress=bar, hooks=not no_hooks, commit=commit)
+            result = method(open_site(ctx), *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+                            dry_run=dry_run, message=message, author=author, progress=bar, hooks=not no_hooks,
+                            commit=commit)
         _finish(out, result, named=bool(refs))
 
 
@@ -179,8 +188,8 @@ def unpublish(
     --cascade also unpublishes the records they link to that no other
     published record still needs.
     """
-    _withdraw("unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_, no_hooks,
-              commit)
+    _withdraw(Site.unpublish, "unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
+              no_hooks, commit)
 
 
 @app.command()
@@ -204,8 +213,8 @@ def archive(
     archived records alone. Refused while a record that stays published links
     to one of them, like unpublish; --cascade works as for unpublish.
     """
-    _withdraw("archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_, no_hooks,
-              commit)
+    _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
+              no_hooks, commit)
 
 
 @app.command()
@@ -324,7 +333,7 @@ def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
             if not models:
                 stdout.print("no models yet: write models/<model>.yaml (see docs/publishing.md)")
                 return
-            rows = [([m.name, m.file or "(none: schema-less)", "yes" if m.draft_published else "no (publish on save)",
+            rows: list[tuple[list[str], str | None]] = [([m.name, m.file or "(none: schema-less)", "yes" if m.draft_published else "no (publish on save)",
                       ", ".join(f"{lf.field} -> {lf.target}" for lf in m.link_fields),
                       " ".join(str(m.options.get("description") or "").split())], None) for m in models.values()]
             print_columns(["model", "file", "drafts", "links", "description"], rows)
@@ -340,8 +349,7 @@ def model_show(
 ) -> None:
     """Show one model: its options, links and schema."""
     with command("model show", json_) as out:
-        site = open_site(ctx)
-        model = require_model(site, site.models(), name)
+        model = open_site(ctx).model(name)
         doc = _model_doc(model)
 
         def render() -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from ..api import Site
-from ..errors import Problem
+from ..api import Outcome, Site
+from ..errors import Problem, short_id
 from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
@@ -31,21 +31,21 @@ CommitOpt = Annotated[
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
 
 
-def after_problems(result: Any, out: Output) -> list[Problem]:
+def after_problems(result: Outcome, out: Output) -> list[Problem]:
     """A failed git commit or hook after the change: reported as errors, exit 1 (the change stays).
 
     The commit's warnings (working files with unsaved edits it left out) go to ``out``.
     """
-    after = getattr(result, "after", None)
+    after = result.after
     if after is None:
         return []
     out.warn(after.warnings)
     return list(after.problems)
 
 
-def render_after(result: Any) -> None:
+def render_after(result: Outcome) -> None:
     """Say what was committed and which hooks ran, with their output (a failing hook's comes with its error)."""
-    after = getattr(result, "after", None)
+    after = result.after
     if after is None:
         return
     if after.commit is not None and after.commit.staged_only:
@@ -67,5 +67,11 @@ def open_site(ctx: typer.Context) -> Site:
     return Site.open(obj.get("directory"))
 
 
+def author_name(author: str | None) -> str:
+    """An author without the e-mail (``Ada <ada@example.org>``: ``Ada``), to keep tables narrow."""
+    return (author or "").split(" <")[0]
+
+
 def short(oid: str | None) -> str:
-    return oid[:7] if oid else "-"
+    """A version as the CLI lists it: 7 hex digits, or - for none."""
+    return short_id(oid, "-", 7)

@@ -7,33 +7,42 @@ metavar where they are declared; arguments are shown here by theirs.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
+# typer 0.29 carries its own copy of click as ``typer._click``; the context and formatter types
+# that commands override with are declared there and not re-exported.
+from typer._click import Context, HelpFormatter, Parameter
 
-def _name(param: Any) -> str:
-    name = param.metavar or param.name.upper()
+# A command's function, returned as it was given: typer registers it, the caller keeps its type.
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _name(param: Parameter) -> str:
+    name = param.metavar or (param.name or "").upper()
     return f"{name}..." if param.nargs != 1 else name
 
 
 class PressCommand(TyperCommand):
     """A command whose usage line and argument list show metavars alone."""
 
-    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if param.param_type_name == "argument":
-                name = param.metavar or param.name.upper()
+                name = param.metavar or (param.name or "").upper()
                 shown = name if param.required else f"[{name}]"
                 pieces.append(f"{shown}..." if param.nargs != 1 else shown)
             else:
                 pieces.extend(param.get_usage_pieces(ctx))
         return pieces
 
-    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
-        args, opts = [], []
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        args: list[tuple[str, str]] = []
+        opts: list[tuple[str, str]] = []
         for param in self.get_params(ctx):
             record = param.get_help_record(ctx)
             if record is None:
@@ -51,6 +60,10 @@ class PressCommand(TyperCommand):
 class PressTyper(typer.Typer):
     """A typer app whose commands are PressCommands."""
 
-    def command(self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
-        """Register a command (as ``typer.Typer.command``), shown with readable metavars."""
+    def command(self, name: str | None = None, *, cls: type[TyperCommand] | None = None,
+                **kwargs: Any) -> Callable[[F], F]:
+        """Register a command (as ``typer.Typer.command``), shown with readable metavars.
+
+        Typed as typer's own decorator is, so that the commands it registers keep their signatures.
+        """
         return super().command(name, cls=cls or PressCommand, **kwargs)

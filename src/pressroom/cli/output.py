@@ -18,6 +18,8 @@ from rich.console import Console
 
 from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       ViewBrokenError, Where)
+from ..api import Violation
+from . import hints
 
 ENVELOPE_VERSION = 1
 
@@ -75,7 +77,15 @@ def exit_code_for(error: PressError) -> int:
 
 
 def jsonable(value: Any) -> Any:
-    """Dataclasses, lists and bytes as plain JSON values."""
+    """Dataclasses, lists and bytes as plain JSON values; a problem in the CLI's terms."""
+    if isinstance(value, Problem):
+        # Its fields as reported before problems carried a cause: the wording is the CLI's.
+        worded = hints.word(value)
+        return {name: jsonable(getattr(worded, name)) for name in ("message", "code", "where", "hint")}
+    if isinstance(value, Violation):
+        # Likewise its fields as reported before.
+        v = hints.word_violation(value)
+        return {name: jsonable(getattr(v, name)) for name in ("code", "record", "message", "fix", "target", "path")}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
@@ -87,23 +97,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def envelope(command: str, *, data: Any = None, errors: list[Problem] = (), warnings: list[Problem] = (),
+def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
              exit_code: int = EXIT_OK) -> str:
     """The stable JSON shape every ``--json`` command prints (keys sorted)."""
     doc = {
         "command": command,
         "data": jsonable(data),
-        "errors": [p.as_dict() for p in errors],
+        "errors": [p.as_dict() for p in hints.word_all(errors)],
         "exit_code": exit_code,
         "status": STATUS_OF_CODE.get(exit_code, "refused"),
         "version": ENVELOPE_VERSION,
-        "warnings": [p.as_dict() for p in warnings],
+        "warnings": [p.as_dict() for p in hints.word_all(warnings)],
     }
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False)
 
 
 def print_problems(problems: list[Problem], *, label: str = "error") -> None:
-    for p in problems:
+    """Each problem (in the CLI's terms) and its hint, on stderr."""
+    for p in hints.word_all(problems):
         stderr.print(f"{label}: {p}", style="red" if label == "error" else "yellow")
         if p.hint:
             stderr.print(f"  hint: {p.hint}", style="dim")
@@ -123,7 +134,7 @@ class Output:
             print_problems(problems, label="warning")
 
     def done(self, data: Any, render: Callable[[], None] | None = None, *, exit_code: int = EXIT_OK,
-             errors: list[Problem] = ()) -> None:
+             errors: Sequence[Problem] = ()) -> None:
         """Print the result (and errors) and leave with ``exit_code``."""
         if self.as_json:
             typer.echo(envelope(self.name, data=data, errors=list(errors), warnings=self.warnings,
@@ -149,11 +160,11 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
         if as_json:
             typer.echo(envelope(name, errors=e.problems, warnings=out.warnings, exit_code=code))
         else:
-            problems = e.problems
+            own, problems = hints.word_error(e)
             if len(problems) > 1:
-                stderr.print(f"error: {e.message}", style="red")
-                if e.hint:
-                    stderr.print(f"  hint: {e.hint}", style="dim")
+                stderr.print(f"error: {own.message}", style="red")
+                if own.hint:
+                    stderr.print(f"  hint: {own.hint}", style="dim")
             print_problems(problems)
         raise typer.Exit(code) from None
     except BrokenPipeError:

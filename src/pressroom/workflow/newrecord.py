@@ -42,14 +42,16 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
     if clash is not None:
         safe = generator_safe_id(key)
         raise RefusedError(clash, where=Where(record=record),
-                           hint=f"choose another id, e.g. press new {key.model} {safe}")
+                           hint=f"choose another id, e.g. Site.new('{key.model}', '{safe}')",
+                           cause="new.generator_clash", data={"model": key.model, "id": safe})
     if path.exists() or path.is_symlink():
         raise RefusedError("already exists", where=Where(file=label, record=record),
-                           hint=f"edit it and save it: press save {record}")
+                           hint="edit it and save it (Site.save)", cause="new.exists", data={"record": record})
     if site.store.read_ref("current", record):
         raise RefusedError("already exists (saved; its working file is missing)",
                            where=Where(record=record),
-                           hint=f"get its content back with: press show {record} > {label}")
+                           hint=f"get its content back with Site.show('{record}') into {label}",
+                           cause="new.saved_without_file", data={"record": record, "file": label})
     content = template(m, record).encode("utf-8")
     load_record(content, label)  # what we write must read back as a record
     write_atomic(path, content, durable=False)

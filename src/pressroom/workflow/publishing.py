@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
 from ..naming import resolve_version
+from ..outcome import Outcome
 from ..records import RecordKey, parse_ref
 from ..site import SiteCore
 from ..store import Event, RefUpdate, SiteFile, Snapshot, hash_bytes
@@ -65,7 +66,7 @@ class Referrer:
 
 
 @dataclass(frozen=True)
-class ActionResult:
+class ActionResult(Outcome):
     """The plan of a publish/unpublish/archive/delete, and what was done.
 
     ``problems`` and ``referrers`` are filled only by a dry run (a real run
@@ -79,7 +80,6 @@ class ActionResult:
     referrers: list[Referrer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
     @property
     def ok(self) -> bool:

@@ -85,7 +85,10 @@ def duplicate_run_violations(site: SiteCore) -> list[Violation]:
     return [Violation(
         "duplicate_schedule_run", r.record,
         f"schedule {r.schedule} ({r.action} {r.record} at {r.at}) was carried out {len(r.txns)} times "
-        f"(transactions {', '.join(t[:12] for t in r.txns)}): two clones each ran `press schedule run` and git "
-        "merged both, so its hooks (a deploy) ran once per run",
-        f"check what the extra runs' hooks did, then: press schedule ack {r.schedule}")
+        f"(transactions {', '.join(t[:12] for t in r.txns)}): two clones each ran the due schedules "
+        "(Site.run_schedule) and git merged both, so its hooks (a deploy) ran once per run",
+        f"check what the extra runs' hooks did, then: Site.acknowledge_schedule('{r.schedule}')",
+        cause="schedule.duplicate_run",
+        data={"schedule": r.schedule, "action": r.action, "record": r.record, "at": r.at, "times": len(r.txns),
+              "txns": ", ".join(t[:12] for t in r.txns)})
         for r in repeated_runs(site)]

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
 from ..naming import resolve_version
+from ..outcome import Outcome
 from ..records import RecordKey, parse_ref
 from ..site import SiteCore
 from ..store import OID_RE, hash_bytes
@@ -26,7 +27,7 @@ from .saving import save
 
 
 @dataclass(frozen=True)
-class RevertResult:
+class RevertResult(Outcome):
     """What ``revert`` did.
 
     ``version`` is the new version (or current, when only the working file
@@ -45,7 +46,6 @@ class RevertResult:
     message: str
     warnings: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",
@@ -129,7 +129,7 @@ def _undelete(site: SiteCore, key: RecordKey, target: str, data: bytes, working:
         )
     # The version current had when the record was deleted (the last delete's ``old``), if gc left it.
     deleted = next((ev.get("old") for ev in reversed(events) if ev.get("action") == "delete"), None)
-    if not (isinstance(deleted, str) and OID_RE.match(deleted) and site.store.objects.exists(deleted)):
+    if not (isinstance(deleted, str) and OID_RE.match(deleted) and site.store.has_object(deleted)):
         deleted = None
     return _save_revert(site, key, target, data, text, author=author, undeleting=deleted)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
                       StoreDamagedError, UsageError, Where)
+from ..outcome import Outcome
 from ..records import (RecordKey, generator_clash, generator_safe_id, list_working, load_record, parse_key,
                        set_fields)
 from ..site import SiteCore
@@ -36,7 +37,7 @@ class SavedRecord:
 
 
 @dataclass(frozen=True)
-class SaveResult:
+class SaveResult(Outcome):
     """What ``save`` did: new versions, records left as they were, warnings."""
 
     saved: list[SavedRecord] = field(default_factory=list)
@@ -45,7 +46,6 @@ class SaveResult:
     txn: str | None = None
     published: list[str] = field(default_factory=list)  # saved and published at once (draft_published: false)
     stale: list[str] = field(default_factory=list)  # holding an older version's bytes: passed over (skip_stale)
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
+from ..outcome import Outcome
 from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
 from ..site import CONFIG_MAX_SIZE, SiteCore
 from ..store import Event
@@ -126,7 +127,7 @@ def stage_of_version(events: Iterable[Mapping[str, Any]], version: str | None, s
 
 
 @dataclass(frozen=True)
-class StageResult:
+class StageResult(Outcome):
     """What ``press stage`` recorded: the record's version and its stage before and after."""
 
     record: str
@@ -136,7 +137,6 @@ class StageResult:
     stages: list[str]
     changed: bool
     txn: str | None = None
-    after: Any = None  # hooks and git commit (pressroom.automation.AfterResult)
 
 
 def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Model], author: str,
@@ -146,7 +146,8 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
     record = str(key)
     if spec is not None:
         raise UsageError("a stage is recorded for the current version only",
-                         hint=f"press stage {key} {stage}")
+                         hint=f"Site.stage('{key}', '{stage}')", cause="stage.version_named",
+                         data={"record": str(key), "stage": stage})
     model = models.get(key.model) or Model.implicit(key.model)
     stages = stages_of(model)
     if stages is None:
@@ -159,7 +160,8 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
     current = site.store.record_refs(record)["current"]
     if current is None:
         raise NotFoundError("has no current version (never saved, or deleted)",
-                            where=Where(record=record), hint=f"save it first: press save {record}")
+                            where=Where(record=record), hint="save it first (Site.save)",
+                            cause="save_first", data={"record": record})
     previous = stage_of_version(site.store.read_log(record), current, stages)
     base = StageResult(record=record, version=current, stage=stage, previous=previous, stages=list(stages.names),
                        changed=previous != stage)
@@ -189,7 +191,8 @@ def publish_stage_problems(site: SiteCore, models: Mapping[str, Model], plan: Ma
             problems.append(Problem(
                 f"is at stage {stage}; publishing {record.partition('/')[0]} needs {stages.requires}",
                 code="stage", where=Where(record=record),
-                hint=f"review it, then: press stage {record} {stages.requires}"))
+                hint=f"review it, then: Site.stage('{record}', '{stages.requires}')",
+                cause="stage.required", data={"record": record, "stage": stages.requires}))
     return problems
 
 

@@ -30,12 +30,11 @@ fsck checks afresh.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..errors import Problem, Where
+from ..errors import Data, Problem, Where
 from ..models import model_files
 from ..site import SiteCore
 from ..store import Snapshot
@@ -45,14 +44,14 @@ from .validation import Reader
 # (which reads drafts and so is exempt from the link rule, not from these).
 STATE_CODES = frozenset({"published_without_current", "archived_without_current", "published_and_archived",
                          "foreign_version", "refs_without_log", "refs_missing"})
-_CACHE_KIND = "view/1"
+_CACHE_KIND = "view/2"  # 2: violations carry their cause and data
 # Log actions that create or remove a record's current ref: the last of them says whether it should exist.
 _EXISTENCE_ACTIONS = frozenset({"save", "revert", "delete", "resolve"})
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One way the published view breaks the rules, and the command that fixes it."""
+    """One way the published view breaks the rules, and the ``Site`` call that fixes it."""
 
     code: str
     record: str
@@ -60,10 +59,14 @@ class Violation:
     fix: str
     target: str | None = None  # the record linked to, for unpublished_link
     path: str | None = None  # the field holding the link
+    # How the CLI words the message and fix (pressroom.errors): not part of the report.
+    cause: str | None = None
+    data: Data = field(default_factory=dict, compare=False)
 
     def problem(self) -> Problem:
         """As an error of the JSON envelope and the human output."""
-        return Problem(self.message, self.code, Where(record=self.record, path=self.path), self.fix)
+        return Problem(self.message, self.code, Where(record=self.record, path=self.path), self.fix,
+                       self.cause, self.data)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -142,11 +145,8 @@ def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
     for record in sorted(logged):
         h.update(f"\n{record}".encode())
         if record not in with_refs:
-            try:
-                st = os.stat(site.store.logs.path(record))
-                h.update(f" {st.st_size} {st.st_mtime_ns}".encode())
-            except OSError:
-                h.update(b" gone")
+            stamp = site.store.log_stamp(record)
+            h.update(f" {stamp[0]} {stamp[1]}".encode() if stamp is not None else b" gone")
     for name, path in sorted(model_files(site).items()):
         try:
             h.update(f"\0{name}\0".encode() + path.read_bytes())
@@ -188,16 +188,20 @@ def _state_violations(snap: Snapshot, record: str, *, log: str | None) -> list[V
         out.append(Violation(
             "published_and_archived", record, "is published and archived at once (one branch archived it, "
             "the other published it)",
-            f"keep it withdrawn: press archive {record}; or public: press publish {record}"))
+            f"keep it withdrawn: Site.archive('{record}'); or public: Site.publish('{record}')",
+            cause="view.published_and_archived", data={"record": record}))
     if current is None and published:
         out.append(Violation(
             "published_without_current", record, "is published but has no current version (one branch "
             "deleted it, the other published it)",
-            f"take it off the site: press delete {record}; or keep it: press revert {record} --to {published[:12]}"))
+            f"take it off the site: Site.delete('{record}'); or keep it: "
+            f"Site.revert('{record}', to='{published[:12]}')",
+            cause="view.published_without_current", data={"record": record, "version": published[:12]}))
     elif current is None and archived:
         out.append(Violation(
             "archived_without_current", record, "is archived but has no current version",
-            f"delete it for good: press delete {record}; or keep it: press revert {record} --to {archived[:12]}"))
+            f"delete it for good: Site.delete('{record}'); or keep it: Site.revert('{record}', to='{archived[:12]}')",
+            cause="view.archived_without_current", data={"record": record, "version": archived[:12]}))
     if log is not None:
         out.append(Violation(
             "refs_without_log", record, "has refs but no event log",
@@ -209,33 +213,23 @@ def _link_violation(snap: Snapshot, record: str, path: str, target: str) -> Viol
     if target in snap.current:
         state = "archived" if target in snap.archived else "not published"
         return Violation("unpublished_link", record, f"links to {target}, which is {state}",
-                         f"publish it: press publish {target} --cascade; or take {record} off the site: "
-                         f"press unpublish {record}", target=target, path=path)
+                         f"publish it: Site.publish('{target}', cascade=True); or take {record} off the site: "
+                         f"Site.unpublish('{record}')", target=target, path=path,
+                         cause="view.link_to_unpublished", data={"record": record, "target": target})
     return Violation("unpublished_link", record, f"links to {target}, which does not exist",
-                     f"take {record} off the site: press unpublish {record}; or restore {target} "
-                     f"(press save {target}, then press publish {target})", target=target, path=path)
+                     f"take {record} off the site: Site.unpublish('{record}'); or restore {target} "
+                     f"(Site.save('{target}'), then Site.publish('{target}'))", target=target, path=path,
+                     cause="view.link_to_missing", data={"record": record, "target": target})
 
 
 def _logged_records(site: SiteCore) -> set[str]:
     """``model/id`` of every event log, from the folder listing alone."""
-    root = site.store.logs.root
-    out: set[str] = set()
-    try:
-        models = list(os.scandir(root))
-    except FileNotFoundError:
-        return out
-    for m in models:
-        if not m.is_dir(follow_symlinks=False):
-            continue
-        with os.scandir(m.path) as entries:
-            out.update(f"{m.name}/{e.name}" for e in entries if e.is_file(follow_symlinks=False)
-                       and not e.name.startswith("."))
-    return out
+    return set(site.store.log_records())
 
 
 def _expects_refs(site: SiteCore, record: str) -> bool:
     """Whether the log's last event that creates or removes the record leaves it existing."""
-    for ev in reversed(site.store.logs.read(record)):
+    for ev in reversed(site.store.read_log(record)):
         action = ev.get("action")
         if action in _EXISTENCE_ACTIONS:
             if action == "resolve":

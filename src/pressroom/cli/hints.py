@@ -1,0 +1,159 @@
+"""The CLI's wording of the core's errors: flags and ``press ...`` commands.
+
+The core says what a Python caller understands (a parameter, a ``Site``
+method); an error or problem carries a ``cause`` and ``data`` for the CLI to
+say the same in its own terms (see ``pressroom.errors``). Each cause maps here
+to templates over that data; a cause not listed keeps the core's text. Every
+place the CLI prints or reports a problem goes through ``word`` (via
+``pressroom.cli.output``), so the terms of the command line live in this one
+module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..errors import PressError, Problem
+from ..api import SET_VALUE, Violation
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The CLI's message and hint for one cause: ``str.format`` templates over
+    the problem's data; ``None`` keeps the core's own text."""
+
+    message: str | None = None
+    hint: str | None = None
+
+
+# Sorted by cause; a shared cause (no module prefix) is used by several modules.
+WORDING: dict[str, Wording] = {
+    "audit.history_unreadable": Wording(hint="run `press fsck`"),
+    "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
+    "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
+    "export.body_in_front_matter": Wording(message="--body-in-front-matter is for --format markdown"),
+    "export.edited": Wording(message="was edited since press export wrote it; not overwritten", hint="keep your changes elsewhere (or in the site's records), then export again; or export --force to overwrite them"),
+    "export.foreign_manifest": Wording(message="was not written by press export", hint="export into an empty folder, or one a previous press export wrote"),
+    "export.index_clash": Wording(hint="export with --format yaml or markdown, whose record files cannot clash with index.json"),
+    "export.meta_field": Wording(hint="rename the field, or export with --format json or yaml, which keep fields under 'data'"),
+    "export.nan": Wording(hint="run `press validate {record}` to find the field, or export with --format yaml"),
+    "export.not_ours": Wording(message="exists and was not written by press export; it is left alone"),
+    "export.out_holds_site": Wording(message="--out {out} holds the site, with its working files (content/, drafts included)", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_inside_site": Wording(message="--out {out} is inside the site's {inside}/, which export must not write into", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_is_site": Wording(message="--out {out} is the site's own folder", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
+    "export.out_not_folder": Wording(message="--out {out} is not a folder"),
+    "get.no_current": Wording(hint="it has never been saved, or was deleted: press status {record}"),
+    "get.not_published": Wording(hint="it is not published; see press status {record}"),
+    "git.attributes_not_utf8": Wording(hint="fix or remove it, then run `press git setup` again"),
+    "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
+                                   "and restore .press/ from git (`git checkout -- .press`)"),
+    "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
+    "history.limit": Wording(message="--limit must be 1 or more"),
+    "history.patch_without_record": Wording(message="--patch needs a record", hint="e.g. press log post/x --patch"),
+    "history.published_with_versions": Wording(
+        message="--published compares published with current; name no versions with it"),
+    "hooks.failed": Wording(hint="the content change was made and stays; fix the hook and run it by hand, or use --no-hooks{more}"),
+    "journal.pending": Wording(hint="`press journal show` says what it holds; `press journal finish` finishes it, "
+                                    "`press journal drop` sets it aside"),
+    "naming.fewer_versions": Wording(hint="see them with: press log {record}"),
+    "naming.no_such_record": Wording(hint="to make it: write {file}, then press save {record}"),
+    "naming.no_such_version": Wording(hint="see its versions with: press log {record}"),
+    "naming.path_as_version": Wording(hint="the shell expanded ~N to a folder: write @~N or current~N (e.g. --to @~1)"),
+    "new.exists": Wording(hint="edit it and save it: press save {record}"),
+    "new.generator_clash": Wording(hint="choose another id, e.g. press new {model} {id}"),
+    "new.saved_without_file": Wording(hint="get its content back with: press show {record} > {file}"),
+    "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
+    "publish_first": Wording(hint="publish it first: press publish {record}"),
+    "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
+    "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
+    "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
+    "resolve.not_an_id": Wording(message="--version {version} is not a version id"),
+    "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
+    "resolve.pick_side": Wording(message="pick one side: --ours, --theirs or --version V"),
+    "resolve.unclosed_both": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers}), or publish what it links to first (press publish {targets} --cascade)"),
+    "resolve.unclosed_referrers": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers})"),
+    "resolve.unclosed_targets": Wording(hint="take the other side, or publish what it links to first (press publish {targets} --cascade)"),
+    "resolve.version_id": Wording(message="--version takes a version id (7+ characters)"),
+    "resolve.version_in_ref": Wording(message="name the record alone; give the version with --version", hint="press resolve {record} ..."),
+    "save_first": Wording(hint="save it first: press save {record}"),
+    "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
+    "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
+    "schedule.duplicate_run": Wording(
+        message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
+                "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
+                "hooks (a deploy) ran once per run",
+        hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
+    "schedule.finished": Wording(hint="see it with: press schedule list --all"),
+    "schedule.latest_not_publish": Wording(message="--latest is for scheduled publishes"),
+    "schedule.no_such_id": Wording(hint="see the ids with: press schedule list --all"),
+    "schedule.nothing_to_acknowledge": Wording(hint="press fsck lists the schedules carried out more than once"),
+    "schedule.version_named": Wording(hint="save the version you want first, then: press schedule {action} {record} --at ..."),
+    "select.both": Wording(message="name records, or use --all / --model, not both"),
+    "select.none": Wording(message="name at least one record (model/id), or use --all or --model M"),
+    "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
+    "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
+    "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
+    "site.path_is_config": Wording(hint="use its folder: press -C {folder}"),
+    "site.path_missing": Wording(hint="check the path given to -C, or make a site there: press init {path}"),
+    "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
+    "stage.required": Wording(hint="review it, then: press stage {record} {stage}"),
+    "stage.version_named": Wording(hint="press stage {record} {stage}"),
+    "validate.missing": Wording(hint="write {file} and save it, or see press status"),
+    "validate.publishes_draft_link": Wording(hint="publish {target} first: press publish {target}"),
+    "validate.reserved_id": Wording(hint="rename it (there is no rename command): copy {old_file} to {new_file} (or any free id) and "
+                "press save {new}; make every link to {record} name {new_id} and save those records; if {record} "
+                "was published, press publish {new} and them; then press delete {record}"),
+    "validate.unpublished_link": Wording(hint="publish it (press publish {target}), or unpublish {record}"),
+    "view.archived_without_current": Wording(
+        hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
+    "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
+    "view.link_to_missing": Wording(
+        hint="take {record} off the site: press unpublish {record}; or restore {target} "
+             "(press save {target}, then press publish {target})"),
+    "view.link_to_unpublished": Wording(
+        hint="publish it: press publish {target} --cascade; or take {record} off the site: press unpublish {record}"),
+    "view.published_and_archived": Wording(
+        hint="keep it withdrawn: press archive {record}; or public: press publish {record}"),
+    "view.published_without_current": Wording(
+        hint="take it off the site: press delete {record}; or keep it: press revert {record} --to {version}"),
+}
+
+
+def word(problem: Problem) -> Problem:
+    """``problem`` in the CLI's terms: its cause's templates formatted with its data."""
+    if problem.where is not None and problem.where.file == SET_VALUE:
+        problem = dataclasses.replace(problem, where=dataclasses.replace(problem.where, file="the --set value"))
+    if problem.cause is None:
+        return problem
+    wording = WORDING.get(problem.cause)
+    if wording is None:
+        return problem
+    message = problem.message if wording.message is None else wording.message.format_map(problem.data)
+    hint = problem.hint if wording.hint is None else wording.hint.format_map(problem.data)
+    return dataclasses.replace(problem, message=message, hint=hint)
+
+
+def word_all(problems: Iterable[Problem]) -> list[Problem]:
+    """Each of ``problems`` in the CLI's terms."""
+    return [word(p) for p in problems]
+
+
+def word_violation(violation: Violation) -> Violation:
+    """A violation of the published view with its message and fix in the CLI's terms."""
+    worded = word(violation.problem())
+    return dataclasses.replace(violation, message=worded.message, fix=worded.hint or violation.fix)
+
+
+def word_error(error: PressError) -> tuple[Problem, list[Problem]]:
+    """An error in the CLI's terms: its own message and hint, and every problem it reports.
+
+    An error with no cause of its own that took its hint from its first problem
+    (``hint=problems[0].hint``) shows that problem's hint as the CLI words it.
+    """
+    own, problems = word(error.problem()), word_all(error.problems)
+    first = error.problems[0]
+    if error.cause is None and first.cause is not None and error.hint is not None and error.hint == first.hint:
+        own = dataclasses.replace(own, hint=problems[0].hint)
+    return own, problems
