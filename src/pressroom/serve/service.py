@@ -344,10 +344,7 @@ class DeliveryService:
         return tuple(e for e in seen or () if str(e[0]).startswith(prefix))
 
     def _log_size(self, record: str) -> int:
-        try:
-            return os.stat(self.site.store.logs.path(record)).st_size
-        except FileNotFoundError:
-            return -1
+        return len(self.site.store.read_log_bytes(record))
 
     def _carry(self, old: _State, new: _State) -> None:
         """Keep the rendered documents whose every input is the same in the new snapshot.
