@@ -423,7 +423,7 @@ class Site(SiteCore):
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
             result = _schedule.run(self, now=now, author=who)
             changes = [Change(m.action, m.record, m.version, m.old, reason="schedule" if m.reason == "named"
-                              else m.reason, via=m.via, schedule=a.schedule)
+                              else m.reason, via=m.via, schedule=a.schedule, path=m.path)
                        for a in result.actions if a.outcome == "done" for m in a.moves]
             marks = [a for a in result.actions if a.outcome in ("done", "failed")]
             if marks and not changes:

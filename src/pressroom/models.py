@@ -656,8 +656,7 @@ def _strategies(spec: dict[Any, Any], where: Where, must: str | None) -> tuple[A
         if value == "clear" and must is not None:
             raise BadContentError(
                 f"x-link {name}: clear would remove the link from {must}, and break the schema",
-                where=where, hint=f"use {name}: refuse or {name}: unpublish, or make the field optional",
-                cause="models.clear_breaks_schema", data={"field": where.path or "", "strategy": name})
+                where=where, hint=f"use {name}: refuse or {name}: unpublish, or make the field optional")
         chosen[name] = value
     return spec.get("model"), chosen
 

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
-from ..api import ActionResult, Model, Progress, Site, ValidateResult
+from ..api import ActionResult, Model, Move, Progress, Site, ValidateResult
 from ..errors import Problem, UsageError, Where
 from .app import app
 from .helptext import PressTyper
@@ -74,6 +74,17 @@ def _without_problems(result: ActionResult | ValidateResult) -> dict[str, object
     return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
 
 
+def _why(m: Move) -> str:
+    if m.reason == "named":
+        return "named"
+    if m.path is None:
+        return f"{m.reason}, linked from {m.via}"
+    if m.action == "publish" and not m.reason.endswith(":clear"):
+        return f"{m.reason}, linked from {m.via} field {m.path}"
+    # unpublish and clear: the record's own field links to the record that leaves.
+    return f"{m.reason}, its field {m.path} links to {m.via}"
+
+
 def _finish(out: Output, result: ActionResult, named: bool) -> None:
     """Render a publish/unpublish/archive/delete result and pick the exit code."""
     verb = PAST[result.action]
@@ -84,9 +95,10 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
             stderr.print(f"refused: nothing would be {verb}", style="red")
             return
         prefix = "would be " if result.dry_run else ""
-        print_lines([f"{prefix}{verb} {m.record} {short(m.version)} "
-                     f"({'named' if m.reason == 'named' else f'{m.reason}, linked from {m.via}'}): "
+        print_lines([f"{prefix}{PAST[m.action]} {m.record} {short(m.version)} ({_why(m)}): "
                      f"{m.status_before} -> {m.status_after}" for m in result.moves])
+        print_lines([f"{prefix}saved {v.record} {short(v.version)} on top of {short(v.parent)} ({v.reason})"
+                     for v in result.versions])
         if result.moves or not named:
             for s in result.skipped:
                 stderr.print(f"skipped {s.record}: {s.why}", style="dim")

@@ -68,7 +68,6 @@ WORDING: dict[str, Wording] = {
     "publish_first": Wording(hint="publish it first: press publish {record}"),
     "publishing.delete_named_only": Wording(message="delete takes named records only (no --cascade, --model or --all)"),
     "publishing.depth": Wording(message="--depth must be 1 or more"),
-    "publishing.depth_without_cascade": Wording(message="--depth bounds a cascade: add --cascade"),
     "publishing.link_archived": Wording(hint="it was archived: name it to publish it again (press publish {record} {target})"),
     "publishing.link_beyond_depth": Wording(hint="raise --depth, or name it: press publish {record} {target}"),
     "publishing.link_unpublished": Wording(hint="publish it in the same command (press publish {record} {target}), or add --cascade"),
