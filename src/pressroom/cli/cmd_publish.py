@@ -25,7 +25,7 @@ PROGRESS_THRESHOLD = 300
 RefsArg = Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
-                                                 help="With --cascade: follow links N levels.",
+                                                 help="Follow links N levels (--cascade and the link strategies).",
                                                  show_default=False)]
 PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
                                                           help="Every published or updated record "
@@ -146,7 +146,8 @@ def publish(
     A published record may only link to published records: a link to an
     unpublished one is refused, naming it, unless that record is published
     in the same command (named, or taken along by --cascade, which follows
-    links to any depth, or --depth N). If any record is invalid, nothing is
+    links to any depth, or --depth N). A link field with on_publish: publish
+    in its model takes its record along too. If any record is invalid, nothing is
     published and every error is listed. Archived records are published again
     only when named. Naming only records that are already published exits 1.
     """
@@ -197,8 +198,10 @@ def unpublish(
 
     Refused while a record that stays published links to one of them (the
     error names it); naming those referrers in the same command passes.
-    --cascade also unpublishes the records they link to that no other
-    published record still needs.
+    A link field's on_unpublish in the referrer's model may say otherwise:
+    unpublish takes the referrer out too, clear publishes a new version of it
+    without the link (--depth N bounds these). --cascade also unpublishes the
+    records they link to that no other published record still needs.
     """
     _withdraw(Site.unpublish, "unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
               no_hooks, commit)
@@ -223,7 +226,8 @@ def archive(
 
     Publishing an archived record again brings it back; publish --all leaves
     archived records alone. Refused while a record that stays published links
-    to one of them, like unpublish; --cascade works as for unpublish.
+    to one of them, like unpublish (the link fields' on_unpublish applies);
+    --cascade works as for unpublish.
     """
     _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
               no_hooks, commit)
@@ -245,8 +249,9 @@ def delete(
     """Delete records: their refs go and the working file is removed.
 
     History and objects stay in the store until gc, and the event log keeps
-    who deleted what. Refused while a published record links to one of them,
-    and when a working file has unsaved changes (unless --force).
+    who deleted what. Refused while a published record links to one of them
+    (unless that link field's on_delete says unpublish or clear), and when a
+    working file has unsaved changes (unless --force).
     """
     with command("delete", json_) as out:
         result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
