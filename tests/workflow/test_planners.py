@@ -20,6 +20,7 @@ from pressroom.workflow.publishing import (Move, PublishRequest, Referrer, Skipp
                                            WorkingFile, plan_archive, plan_delete, plan_publish, plan_unpublish)
 from pressroom.workflow.revert import RevertRequest, plan_revert
 from pressroom.workflow.saving import SaveInput, SaveRequest, plan_save
+from pressroom.workflow.stages import plan_stage
 from pressroom.workflow.saving import Stamp as SaveStamp
 from pressroom.workflow.validation import Reader
 
@@ -396,3 +397,22 @@ def test_revert_of_a_deleted_record_continues_its_history_and_only_warns_of_gone
     assert plan.updates == [RefUpdate("current", "post/hello", None, new.oid)]
     execute(store, plan)
     assert store.refs["current"] == {"post/hello": new.oid}
+
+
+# stage
+
+
+def test_stage_plans_one_event_guarded_on_the_version_it_names(store: MemoryStore) -> None:
+    current = put(store, POST, "title: Hi\n")
+    plan = plan_stage(POST, current, "draft", "ready", author="ada", time=TIME, message="why")
+    assert plan.updates == [] and not plan.empty
+    [ev] = plan.events
+    assert (ev.record, ev.data) == ("post/hello", {"action": "stage", "author": "ada", "time": TIME, "old": current,
+                                                   "new": current, "message": "draft -> ready: why",
+                                                   "stage": "ready", "previous": "draft"})
+    assert plan.guards == [Guard(RefKind.CURRENT, POST, current)]
+    # A save meanwhile makes the stage a conflict: it was of the version the reviewer looked at.
+    put(store, POST, "title: Changed\n", parent=current)
+    with pytest.raises(ConflictError):
+        execute(store, plan)
+    assert store.read_log("post/hello") == []

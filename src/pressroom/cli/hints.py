@@ -78,6 +78,20 @@ WORDING: dict[str, Wording] = {
              "(press archive {record}), or remove the link from its field {path} and save it"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
+    "revert.no_to": Wording(message="--to names the version to go back to", hint="e.g. press revert {record} --to published"),
+    "revert.nothing_to_do": Wording(hint="see the versions with: press log {record}"),
+    "revert.undelete_over_file": Wording(hint="save it as the record instead (press save {record}), or pass --force to drop it"),
+    "revert.version_in_ref": Wording(message="name the version to go back to with --to, not with @",
+                                      hint="press revert {record} --to @{spec}"),
+    "save.concurrent_save": Wording(hint="look at `press status` and run the command again"),
+    "save.content_of_one": Wording(message="-f/--file takes the content of exactly one record"),
+    "save.content_over_unsaved": Wording(message="has unsaved changes that -f would overwrite",
+                                      hint="save them first (press save {record}), or pass --force to drop them"),
+    "save.generator_clash": Wording(hint="choose another id: rename the file to {file}, then press save {record}"),
+    "save.no_working_file": Wording(hint="create the file, or take content from elsewhere with press save {record} -f FILE"),
+    "save.stale_working_file": Wording(
+        hint="to go back to it: press revert {record} --to {version}; to keep current, restore "
+             "the file (git checkout, or press show {record} > FILE); `press save {record}` saves it as an edit"),
     "save_first": Wording(hint="save it first: press save {record}"),
     "schedule.duplicate_run": Wording(
         message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "

@@ -165,8 +165,8 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        """Nothing to write: no ref moves and no new version."""
-        return not self.updates and not self.versions
+        """Nothing to write: no ref moves, no new version, no event, no working file."""
+        return not self.updates and not self.versions and not self.events and not self.site_files
 
     def move(self, kind: RefKind, key: RecordKey, old: str | None, new: str | None) -> None:
         """Add a ref update."""

@@ -86,15 +86,16 @@ def revert(site: SiteCore, ref: str, to: str, *, author: str, message: str = "",
     key, spec = parse_ref(ref)
     record = str(key)
     if spec is not None:
-        raise UsageError("name the version to go back to with --to, not with @",
-                         hint=f"press revert {key} --to @{spec}")  # @~1, not ~1, which a shell expands
+        raise UsageError("name the version to go back to with to, not with @", hint=f"pass to='@{spec}'",
+                         cause="revert.version_in_ref", data={"record": record, "spec": spec})
     if not to:
-        raise UsageError("--to names the version to go back to", hint=f"e.g. press revert {key} --to published")
+        raise UsageError("to names the version to go back to", hint="e.g. to='published'", cause="revert.no_to",
+                         data={"record": record})
     refs = site.store.record_refs(record)
     events = site.store.read_log(record) if refs["current"] is None else []
     if refs["current"] is None and not events:
         raise NotFoundError(f"{record} has no current version to revert",
-                            hint=f"save it first: press save {record}")
+                            hint="save it first (Site.save)", cause="save_first", data={"record": record})
     target = resolve_version(site, key, to)
     target_version = site.store.get_version(target)
     data = site.store.get_blob(target_version.blob)
@@ -117,7 +118,8 @@ def _refuse_unsaved(site: SiteCore, key: RecordKey, working: bytes | None, curre
         raise RefusedError(
             "has unsaved changes that revert would overwrite",
             where=Where(file=site.rel(site.working_path(key)), record=str(key)),
-            hint=f"save them first (press save {key}), or pass --force to drop them",
+            hint="save them first (Site.save), or pass force=True to drop them", cause="unsaved_changes",
+            data={"record": str(key)},
         )
 
 
@@ -129,7 +131,7 @@ def _reset_working_file(site: SiteCore, key: RecordKey, target: str, data: bytes
         raise RefusedError(
             f"nothing to revert: current already has the content of {target[:7]}",
             where=Where(record=str(key)),
-            hint=f"see the versions with: press log {key}",
+            hint="see the versions with Site.log", cause="revert.nothing_to_do", data={"record": str(key)},
         )
     path = site.working_path(key)
     write_atomic(path, data, durable=False)
@@ -207,7 +209,8 @@ def _undelete(site: SiteCore, key: RecordKey, target: str, data: bytes, working:
         raise RefusedError(
             "has a working file (written since it was deleted) that revert would overwrite",
             where=Where(file=site.rel(site.working_path(key)), record=str(key)),
-            hint=f"save it as the record instead (press save {key}), or pass --force to drop it",
+            hint="save it as the record instead (Site.save), or pass force=True to drop it",
+            cause="revert.undelete_over_file", data={"record": str(key)},
         )
     # The version current had when the record was deleted (the last delete's ``old``), if gc left it.
     deleted = next((ev.get("old") for ev in reversed(events) if ev.get("action") == Action.DELETE), None)

@@ -103,14 +103,15 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
                    model: str | None = None) -> list[RecordKey]:
     """The records a batch command names: refs, ``--model M`` or ``--all`` working files."""
     if names and (all_records or model):
-        raise UsageError("name records, or use --all / --model, not both")
+        raise UsageError("name records, or pass all or model, not both", cause="select.names_and_all")
     if all_records:
         return list_working(site.root)
     if model:
         site.require_model_dir(model)
         return list_working(site.root, model)
     if not names:
-        raise UsageError("name at least one record (model/id), or use --all or --model M")
+        raise UsageError("name at least one record (model/id), or pass all=True or a model",
+                         cause="select.nothing_named")
     return sorted({parse_key(n) for n in names})
 
 
@@ -125,7 +126,7 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     its record, with a warning (``--all``, ``--model``; see the module docstring).
     """
     if content is not None and len(keys) != 1:
-        raise UsageError("-f/--file takes the content of exactly one record")
+        raise UsageError("content is the content of exactly one record: name one", cause="save.content_of_one")
     snapshot = site.store.snapshot()
     inputs, problems = _read_inputs(site, snapshot, keys, content, list(assignments), force)
     if problems:
@@ -183,7 +184,8 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
         raise NotFoundError(
             f"{label} does not exist",
             where=Where(record=str(key)),
-            hint=f"create the file, or take content from elsewhere with press save {key} -f FILE",
+            hint="create the file, or pass its content (Site.save with content=...)",
+            cause="save.no_working_file", data={"record": str(key)},
         )
     else:
         data, write = working, False
@@ -205,12 +207,13 @@ def _check_content(site: SiteCore, key: RecordKey, current: str | None, content:
         raise ConflictError(
             "another press process saved this record while this command read it",
             where=Where(record=str(key)),
-            hint="look at `press status` and run the command again",
+            hint="look at the records' status (Site.status) and try again", cause="save.concurrent_save",
         )
     raise RefusedError(
-        "has unsaved changes that -f would overwrite",
+        "has unsaved changes that content would overwrite",
         where=Where(file=site.rel(site.working_path(key)), record=str(key)),
-        hint=f"save them first (press save {key}), or pass --force to drop them",
+        hint="save them first (Site.save), or pass force=True to drop them",
+        cause="save.content_over_unsaved", data={"record": str(key)},
     )
 
 
@@ -321,8 +324,9 @@ def _stale_warning(given: SaveInput, older: _Older, current: str) -> Problem:
         f"not saved: the working file holds older version {older.version[:7]} (saved {older.time}), "
         f"not current {current[:7]}; a stale checkout (git checkout, a clone) is not an edit",
         code="stale_working_file", where=Where(file=given.path, record=str(key)),
-        hint=f"to go back to it: press revert {key} --to {older.version[:12]}; to keep current, restore "
-             f"the file (git checkout, or press show {key} > FILE); `press save {key}` saves it as an edit")
+        hint=f"to go back to it: Site.revert with to={older.version[:12]!r}; to keep current, restore the file "
+             f"(git checkout, or the content Site.show gives); saving {key} by name saves it as an edit",
+        cause="save.stale_working_file", data={"record": str(key), "version": older.version[:12]})
 
 
 def _older_version(store: StoreReader, current: str, blob: str) -> _Older | None:
@@ -342,4 +346,5 @@ def clash_problem(site: SiteCore, key: RecordKey, clash: str) -> Problem:
     safe = RecordKey(key.model, generator_safe_id(key))
     return Problem(clash, code="reserved_id", where=Where(file=site.rel(site.working_path(key)), record=str(key)),
                    hint=f"choose another id: rename the file to {site.rel(site.working_path(safe))}, "
-                        f"then press save {safe}")
+                        f"then save {safe}", cause="save.generator_clash",
+                   data={"file": site.rel(site.working_path(safe)), "record": str(safe)})

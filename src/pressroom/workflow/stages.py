@@ -19,17 +19,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
 from ..outcome import Outcome
-from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
+from ..records import MODEL_RE, RecordKey, check_inside, load_record, parse_ref, read_limited
 from ..site import CONFIG_MAX_SIZE, SiteCore
-from ..store import Event
 from .common import event, now_iso
-from .plan import StoreReader, key_of
+from .plan import Action, Plan, RefKind, StoreReader, execute, key_of
 
 
 @dataclass(frozen=True)
@@ -167,12 +166,21 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
                        changed=previous != stage)
     if not base.changed:
         return base
+    txn = execute(site.store, plan_stage(key, current, previous, stage, author=author, time=now_iso(),
+                                         message=message))
+    return replace(base, txn=txn)
+
+
+def plan_stage(key: RecordKey, current: str, previous: str, stage: str, *, author: str, time: str,
+               message: str = "") -> Plan:
+    """A ``stage`` event on version ``current`` of ``key``, guarded on that version."""
+    plan = Plan(Action.STAGE)
     text = f"{previous} -> {stage}" + (f": {message}" if message else "")
-    ev = event("stage", author=author, time=now_iso(), old=current, new=current, message=text, stage=stage,
-               previous=previous)
+    plan.log(key, event(Action.STAGE.value, author=author, time=time, old=current, new=current, message=text,
+                        stage=stage, previous=previous))
     # The stage is of the version the user looked at: a save meanwhile is a conflict.
-    txn = site.store.commit([], [Event(record, ev)], expect=[("current", record, current)])
-    return StageResult(**{**base.__dict__, "txn": txn})
+    plan.guard(RefKind.CURRENT, key, current)
+    return plan
 
 
 # the publish gate, and publish --stage
