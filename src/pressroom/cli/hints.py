@@ -33,6 +33,8 @@ WORDING: dict[str, Wording] = {
     "audit.history_unreadable": Wording(hint="run `press fsck`"),
     "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
     "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
+    "delivery.as_of_preview": Wording(message="--as-of reads the published view as it was; a preview has no past"),
+    "export.as_of_preview": Wording(message="--as-of exports the published view as it was; --preview has no past"),
     "export.body_in_front_matter": Wording(message="--body-in-front-matter is for --format markdown"),
     "export.edited": Wording(message="was edited since press export wrote it; not overwritten", hint="keep your changes elsewhere (or in the site's records), then export again; or export --force to overwrite them"),
     "export.foreign_manifest": Wording(message="was not written by press export", hint="export into an empty folder, or one a previous press export wrote"),
@@ -51,6 +53,7 @@ WORDING: dict[str, Wording] = {
                                    "and restore .press/ from git (`git checkout -- .press`)"),
     "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
     "history.limit": Wording(message="--limit must be 1 or more"),
+    "history.feed_options_with_record": Wording(message="--site, --since and --until are for the site's feed: name no record"),
     "history.patch_without_record": Wording(message="--patch needs a record", hint="e.g. press log post/x --patch"),
     "history.published_with_versions": Wording(
         message="--published compares published with current; name no versions with it"),
