@@ -129,7 +129,7 @@ class Reader:
         if as_of is not None:
             snapshot = Snapshot(current=dict(as_of.published), published=dict(as_of.published))
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
-        _refuse_broken(site, self.snapshot, preview=view == "current")
+        _refuse_broken(site, self.snapshot, preview=view == "current", links_only=as_of is not None)
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache: _Lru[tuple[str, int], dict[str, Any]] = _Lru()  # (version, depth): document
@@ -256,8 +256,11 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     node[steps[-1]] = value
 
 
-def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None:
-    problems = check_view(site, snapshot).problems(preview=preview)
+def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool, links_only: bool = False) -> None:
+    report = check_view(site, snapshot)
+    # A replayed past view (as_of) has the published refs alone: only its links can break it.
+    problems = ([v.problem() for v in report.violations if v.code == "unpublished_link"] if links_only
+                else report.problems(preview=preview))
     if problems:
         view = "preview" if preview else "published view"
         raise ViewBrokenError(
