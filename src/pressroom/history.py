@@ -172,9 +172,9 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
         cutoff = min(later, default=cutoff)
     keyed: list[tuple[float, int, LogEntry]] = []
     for pos, (oid, version) in enumerate(chain.items()):
-        i = made_by.get(oid)
-        ev = events[i] if i is not None else {}
-        where = float(i) if i is not None else _by_time(events, version.time)
+        made = made_by.get(oid)
+        ev = events[made] if made is not None else {}
+        where = float(made) if made is not None else _by_time(events, version.time)
         keyed.append((where, -pos, LogEntry(
             type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
             author=version.author, message=version.message, parent=version.parent,
