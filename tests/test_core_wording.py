@@ -43,10 +43,6 @@ ALLOWED: list[tuple[str, str]] = [
     ("store/objects.py", ""),
     ("store/refs.py", ""),
     ("store/versions.py", ""),
-    ("workflow/resolve.py", ""),
-    ("workflow/schedule.py", ""),
-    ("workflow/stages.py", ""),
-    ("workflow/validation.py", ""),
     # The text of files press writes for git and its users (.gitattributes comments, the
     # git hook script): they say which command wrote them, and run git with its flags.
     ("attributes.py", "# pressroom:"),

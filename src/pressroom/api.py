@@ -27,7 +27,9 @@ from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff
 from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .records import parse_scalar, skipped_working
+from .records import SET_VALUE, parse_scalar, skipped_working
+from .settings import duration_seconds
+from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .unmerged import git_conflicts
@@ -43,7 +45,7 @@ from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, Sched
 from .workflow.stages import StageResult, records_at_stage, set_stage
 from .workflow.status import RecordStatus, StatusResult, status
 from .workflow.validation import Progress, ValidateResult, validate
-from .workflow.view import ViewReport, check_view
+from .workflow.view import ViewReport, Violation, check_view
 
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
@@ -94,7 +96,10 @@ __all__ = [
     "StageResult",
     "StatusResult",
     "ValidateResult",
+    "SET_VALUE",
     "ViewReport",
+    "Violation",
+    "duration_seconds",
 ]
 
 
@@ -265,14 +270,17 @@ class Site(SiteCore):
                                  or [STORE_NAME])
         index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
-        pending = self.store.journal.pending()
+        pending = self.store.journal_pending()
         pinned = [] if pending else _schedule.pinned_problems(self)
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
+        # Stored versions the YAML 1.2 reading refuses or reads differently: no damage, but what they hold changed.
+        reading = [] if pending or report.problems else stored_reading_problems(self.store)
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings,
+                                             *reading])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since
@@ -299,7 +307,7 @@ class Site(SiteCore):
         A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
         git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
-        if self.store.journal.pending():
+        if self.store.journal_pending():
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
                 problems=[Problem("a transaction was left half-done by a crash", "journal_pending",

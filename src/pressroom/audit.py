@@ -46,6 +46,7 @@ import ahocorasick
 from .errors import BadContentError, PressError, Problem, StoreDamagedError, UsageError, Where
 from .records import list_working, load_record
 from .site import SiteCore
+from .store import RefKind, Store
 from .workflow.statcache import StatCache
 
 DEFAULT_MIN_LENGTH = 20
@@ -284,12 +285,9 @@ _EVENT_OID = re.compile(rb'"(?:archived|new|old|reverted_to)":"([0-9a-f]{64})"')
 _PUBLISHED_OID = re.compile(rb'"action":"publish"[^\n]*?"new":"([0-9a-f]{64})"')
 
 
-def _log_versions(store: Any, record: str) -> tuple[list[str], set[str]]:
+def _log_versions(store: Store, record: str) -> tuple[list[str], set[str]]:
     """The versions ``record``'s event log names, and those it says were published."""
-    try:
-        raw = store.logs.path(record).read_bytes()
-    except FileNotFoundError:
-        return [], set()
+    raw = store.read_log_bytes(record)
     return ([m.decode() for m in _EVENT_OID.findall(raw)],
             {m.decode() for m in _PUBLISHED_OID.findall(raw)})
 
@@ -347,9 +345,9 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
                 for path, value in strings(data or {}) for text in fragments(value, min_length)
                 if (key := _key(text))]
 
-    for record in sorted(set(snap.records()) | set(store.logs.records())):
+    for record in sorted(set(snap.records()) | set(store.log_records())):
         named, ever = _log_versions(store, record)
-        refs = {kind: snap.get(kind, record) for kind in ("current", "published", "archived")}
+        refs = {str(kind): snap.get(kind, record) for kind in RefKind}
         if refs["current"]:
             current_blobs[record] = facts.version(record, refs["current"]).blob
         public = refs["published"]
@@ -367,7 +365,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
             if oid in seen or oid == public:
                 continue
             seen.add(oid)
-            if not store.objects.exists(oid):
+            if not store.has_object(oid):
                 continue  # removed by gc (max_versions, or a deleted record's): no text left to ship
             try:
                 version = store.get_version(oid)

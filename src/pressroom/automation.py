@@ -37,7 +37,7 @@ from .hooks import ChangeDocument, HookDocument, ScheduleDocument, run_hooks
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import RecordKey
 from .site import CONFIG_NAME, SiteCore
-from .store import REF_KINDS, RefConflictError, Snapshot, hash_bytes
+from .store import RefConflictError, RefKind, Snapshot, hash_bytes
 from .unmerged import git_conflicts
 from .workflow.common import now_iso
 from .workflow.publishing import ActionResult
@@ -165,25 +165,16 @@ class Automation:
             record = todo.pop()
             try:
                 key = RecordKey(*record.split("/", 1))
-                refs = {kind: store.refs.path(kind, record) for kind in REF_KINDS}
+                state = store.record_files(record)
             except (TypeError, ValueError):
                 continue
-            held: dict[str, str] = {}
-            for kind, path in refs.items():
-                try:
-                    oid = store.refs.read(kind, record)
-                except RefConflictError:
-                    # Conflict markers are git's to commit with the merge, not press's.
-                    continue
-                paths.add(path)
-                if oid:
-                    held[kind] = oid
+            held = state.refs
             versions.extend(held.values())
-            paths.update((store.logs.path(record), store.pruned.path(record)))
-            if "published" in held:
+            paths.update(state.paths)
+            if RefKind.PUBLISHED in held:
                 reader = reader or Reader(self.site, snapshot=Snapshot())
                 try:
-                    links = reader.links(record, held["published"])
+                    links = reader.links(record, held[RefKind.PUBLISHED])
                 except PressError:
                     links = []  # an unreadable version: fsck says so; the commit still holds the refs
                 for _path, target in links:
@@ -191,11 +182,11 @@ class Automation:
                         seen.add(str(target))
                         todo.append(str(target))
             working = self.site.working_path(key)
-            if "current" not in held:
+            if RefKind.CURRENT not in held:
                 if not working.exists():
                     paths.add(working)  # a delete: git records the removal
                 continue
-            problem = self._unsaved(key, working, held["current"])
+            problem = self._unsaved(key, working, held[RefKind.CURRENT])
             if problem is None:
                 paths.add(working)
             else:

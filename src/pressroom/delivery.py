@@ -23,7 +23,7 @@ from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
 from .history import AsOf, published_as_of
-from .store import Snapshot, Version
+from .store import RefKind, Snapshot, Version
 from .workflow.status import derive_status
 from .workflow.view import check_view
 
@@ -192,7 +192,7 @@ class Reader:
         if self.as_of is not None:
             found = self.as_of.published_at.get(record) if oid == published else None
         else:
-            event = self.site.store.logs.last(record, "publish", oid)
+            event = self.site.store.last_event(record, "publish", oid)
             found = event.get("time") if event is not None else None
         if found is None and oid == published:
             # A model without draft/published publishes as it saves.
@@ -298,8 +298,8 @@ def get(site: SiteCore, ref: str, *, version: str = "published", resolve_links: 
     record = str(key)
     view = "published" if spec == "published" else "current"
     reader = Reader(site, view)
-    if spec in ("published", "current", "archived"):
-        oid = reader.snapshot.get(spec, record)
+    if spec in set(RefKind):
+        oid = reader.snapshot.get(RefKind(spec), record)
         if oid is None:
             raise NotFoundError(
                 f"{record} has no {spec} version",

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RefusedError, UsageError
-from .gitio import DriverInstall, install_merge_driver, open_repo
+from .gitio import DriverInstall, install_merge_driver, run_git, work_tree
 
 HOOKS = ("post-merge", "post-rewrite", "post-checkout")
 CHAINED_SUFFIX = ".before-pressroom"
@@ -118,13 +117,9 @@ def install_git_hooks(root: Path) -> HooksInstall:
     and chained (see the module's docstring). Nothing is removed: to take a
     hook out, delete it and rename ``<hook>.before-pressroom`` back.
     """
-    repo = open_repo(root)
-    if repo is None:
+    top = work_tree(root)
+    if top is None:
         raise UsageError(f"{root} is not in a git work tree", hint="run `git init` first")
-    try:
-        top = Path(repo.working_tree_dir).resolve()
-    finally:
-        repo.close()
     hooks_dir = _hooks_dir(root.resolve())
     site_dir = Path(os.path.relpath(root.resolve(), top)).as_posix()
     result = HooksInstall(hooks_dir=str(hooks_dir), command=check_command(site_dir))
@@ -147,15 +142,8 @@ def install_git_hooks(root: Path) -> HooksInstall:
 
 def _hooks_dir(root: Path) -> Path:
     """Where git runs hooks from, as git itself says (``core.hooksPath`` or ``.git/hooks``)."""
-    try:
-        proc = subprocess.run(["git", "rev-parse", "--git-path", "hooks"], cwd=root, capture_output=True,
-                              check=False)
-    except OSError as e:
-        raise RefusedError(f"git could not run: {e.strerror or e}") from None
-    if proc.returncode != 0:
-        said = proc.stderr.decode("utf-8", "replace").strip()
-        raise RefusedError(f"git cannot say where its hooks are: {said[-300:]}")
-    path = Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
+    said = run_git(root, "rev-parse", "--git-path", "hooks", hint="git must say where its hooks are (core.hooksPath)")
+    path = Path(os.fsdecode(said.rstrip(b"\n")))
     return path if path.is_absolute() else root / path
 
 

@@ -1,8 +1,10 @@
 """What git knows and does for a site: the author's identity, commits of a
 command's files (``--commit``), and the merge driver for ref files.
 
-GitPython is imported only when it is needed: it is slow to import, and most
-commands never ask git anything.
+Every question goes to the ``git`` executable, through one helper (``run_git``):
+what git reads (its config, ``GIT_*`` variables, worktrees, ``core.hooksPath``)
+and what press does then agree, and nothing is imported to ask it. No git
+process starts for a site with no ``.git`` above it (``_maybe_in_git``).
 
 **Commits.** ``commit_paths`` commits exactly the files given (``git add``
 then ``git commit --only``, the paths on stdin): whatever else the user
@@ -43,15 +45,14 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Literal, overload
 
 from .errors import BadContentError, PressError, RefusedError, UsageError, Where
-from .store import Version, hash_bytes
+from .store import OID_RE, RefKind, Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
-from .store.objects import OID_RE
 from .attributes import DRIVER, write_attributes
 from .outcome import GitCommit
 
@@ -69,16 +70,12 @@ def git_identity(root: Path) -> str | None:
     ``GIT_CONFIG_NOSYSTEM``, includes; and ``GIT_AUTHOR_NAME``/``EMAIL`` first,
     as for a commit.
     """
-    repo = open_repo(root)
-    if repo is None:
+    top = work_tree(root)
+    if top is None:
         return None
-    try:
-        found = dict(line.split(" ", 1) for line in repo.git.config(
-            "--get-regexp", r"^user\.(name|email)$", with_exceptions=False).splitlines() if " " in line)
-    except Exception:  # noqa: BLE001 - a broken git config must not stop a save
-        return None
-    finally:
-        repo.close()
+    # Exit 1 when neither is set; a broken config must not stop a save either: both read as nothing.
+    said = run_git(top, "config", "--get-regexp", r"^user\.(name|email)$", check=False) or b""
+    found = dict(line.split(" ", 1) for line in said.decode("utf-8", "replace").splitlines() if " " in line)
     name = os.environ.get("GIT_AUTHOR_NAME") or found.get("user.name", "")
     email = os.environ.get("GIT_AUTHOR_EMAIL") or found.get("user.email", "")
     if not name:
@@ -98,20 +95,14 @@ def _os_user() -> str:
         return "unknown"
 
 
-def open_repo(root: Path) -> Any:
-    """The git repository whose work tree holds ``root``, or None (also when GitPython is missing)."""
-    try:
-        import git
-    except ImportError:
+def work_tree(root: Path) -> Path | None:
+    """The top of the git work tree holding ``root`` (resolved), or None: not in one, or a bare repository."""
+    if not _maybe_in_git(root):
         return None
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, git.GitCommandError):
+    said = run_git(root, "rev-parse", "--show-toplevel", check=False)
+    if not said or not said.strip():
         return None
-    if repo.bare or repo.working_tree_dir is None:
-        repo.close()
-        return None
-    return repo
+    return Path(os.fsdecode(said.rstrip(b"\n"))).resolve()
 
 
 # commits
@@ -119,11 +110,9 @@ def open_repo(root: Path) -> Any:
 
 def require_work_tree(root: Path) -> None:
     """Refuse ``--commit`` before anything changes when there is no git work tree to commit to."""
-    repo = open_repo(root)
-    if repo is None:
+    if work_tree(root) is None:
         raise UsageError(f"--commit needs a git work tree, and {root} is not in one",
                          hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)")
-    repo.close()
 
 
 def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
@@ -136,65 +125,80 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
     disk is committed as a removal when git tracks it, else left out.
     Returns None when none of the paths differ from HEAD.
     """
-    repo = open_repo(root)
-    if repo is None:
+    top = work_tree(root)
+    if top is None:
         raise UsageError(f"--commit needs a git work tree, and {root} is not in one")
-    try:
-        top = Path(repo.working_tree_dir).resolve()
-        wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
-        with _Known(top) as known:
-            wanted |= _untracked_history(top, root, versions, known)
-            wanted |= _untracked_store_files(top, root, known)
-            rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
-            if not rel:
-                return None
-            existing = [r for r in rel if (top / r).exists()]
-            chosen = existing + [r for r in rel if not (top / r).exists() and known.in_index(r)]
-        if not chosen:
+    wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
+    with _Known(top) as known:
+        wanted |= _untracked_history(top, root, versions, known)
+        wanted |= _untracked_store_files(top, root, known)
+        rel = sorted(p.relative_to(top).as_posix() for p in wanted if _inside(p, top))
+        if not rel:
             return None
-        # Paths go to git on stdin and the message in a file: a batch of
-        # thousands of records outgrows the kernel's cap on argv (ARG_MAX), and
-        # its message the cap on one argument (128 KiB).
-        pathspec = b"".join(p.encode() + b"\0" for p in chosen)
-        _git(top, "add", "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec)
-        staged = set(_git(top, "diff", "--cached", "--name-only", "-z", "--", *_scope(chosen)).decode().split("\0"))
-        has_head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) != b""
-        if has_head and staged.isdisjoint(chosen):
-            return None
-        files = sorted(os.path.relpath(top / c, root) for c in chosen)
-        if _git(top, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) != b"":
-            # `git commit --only` is refused during a merge ("cannot do a partial
-            # commit"): the files join the merge commit the user is making.
-            sha = _git(top, "rev-parse", "HEAD").decode().strip()
-            return GitCommit(sha=sha, message=message, files=files, staged_only=True)
-        m = _NAME_EMAIL.match(author)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="pressroom-commit-", suffix=".txt") as f:
-            f.write(message)
-            f.flush()
-            _git(top, "commit", "--only", "-F", f.name, *([f"--author={author}"] if m else []),
-                 "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec, env=_identity_env(repo, m))
-        sha = _git(top, "rev-parse", "HEAD").decode().strip()
-        return GitCommit(sha=sha, message=message, files=files)
-    finally:
-        repo.close()
+        existing = [r for r in rel if (top / r).exists()]
+        chosen = existing + [r for r in rel if not (top / r).exists() and known.in_index(r)]
+    if not chosen:
+        return None
+    # Paths go to git on stdin and the message in a file: a batch of
+    # thousands of records outgrows the kernel's cap on argv (ARG_MAX), and
+    # its message the cap on one argument (128 KiB).
+    pathspec = b"".join(p.encode() + b"\0" for p in chosen)
+    run_git(top, "add", "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec)
+    staged = set(run_git(top, "diff", "--cached", "--name-only", "-z", "--", *_scope(chosen)).decode().split("\0"))
+    has_head = run_git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) is not None
+    if has_head and staged.isdisjoint(chosen):
+        return None
+    files = sorted(os.path.relpath(top / c, root) for c in chosen)
+    if run_git(top, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) is not None:
+        # `git commit --only` is refused during a merge ("cannot do a partial
+        # commit"): the files join the merge commit the user is making.
+        sha = run_git(top, "rev-parse", "HEAD").decode().strip()
+        return GitCommit(sha=sha, message=message, files=files, staged_only=True)
+    m = _NAME_EMAIL.match(author)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="pressroom-commit-", suffix=".txt") as f:
+        f.write(message)
+        f.flush()
+        run_git(top, "commit", "--only", "-F", f.name, *([f"--author={author}"] if m else []),
+             "--pathspec-from-file=-", "--pathspec-file-nul", input=pathspec, env=_identity_env(top, m))
+    sha = run_git(top, "rev-parse", "HEAD").decode().strip()
+    return GitCommit(sha=sha, message=message, files=files)
 
 
-def _git(top: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
-         check: bool = True) -> bytes:
-    """Run git in ``top`` with literal pathspecs (a path is never a glob); a failure as a RefusedError."""
+_BY_HAND = "the content change was made; commit its files by hand (git status shows them)"
+
+
+@overload
+def run_git(cwd: Path, *args: str, input: bytes | None = ..., env: Mapping[str, str] | None = ...,
+            check: Literal[True] = ..., hint: str = ...) -> bytes: ...
+
+
+@overload
+def run_git(cwd: Path, *args: str, input: bytes | None = ..., env: Mapping[str, str] | None = ...,
+            check: Literal[False], hint: str = ...) -> bytes | None: ...
+
+
+def run_git(cwd: Path, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None,
+            check: bool = True, hint: str = _BY_HAND) -> bytes | None:
+    """Run git in ``cwd`` with literal pathspecs (a path is never a glob) and return what it printed.
+
+    ``check``: a failure (or a git that cannot start) is a RefusedError with git's last
+    words and ``hint``; else it is None, for questions whose "no" is a failure
+    (``rev-parse --verify``, ``config`` of an unset key).
+    """
     try:
-        proc = subprocess.run(["git", "--literal-pathspecs", *args], cwd=top, input=input, env=env,
-                              capture_output=True, check=False)
+        proc = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=input,
+                              env=dict(env) if env is not None else None, capture_output=True, check=False)
     except OSError as e:
-        raise RefusedError(f"git {args[0]} could not run: {e.strerror or e}",
-                           hint="the content change was made; commit its files by hand (git status shows them)",
-                           ) from None
-    if check and proc.returncode != 0:
-        said = proc.stderr.decode("utf-8", "replace") or proc.stdout.decode("utf-8", "replace")
-        lines = [line.strip() for line in said.splitlines() if line.strip()]
-        raise RefusedError(f"git {args[0]} failed: {' / '.join(lines[-2:])[-400:]}",
-                           hint="the content change was made; commit its files by hand (git status shows them)")
-    return proc.stdout
+        if not check:
+            return None
+        raise RefusedError(f"git {args[0]} could not run: {e.strerror or e}", hint=hint) from None
+    if proc.returncode == 0:
+        return proc.stdout
+    if not check:
+        return None
+    said = proc.stderr.decode("utf-8", "replace") or proc.stdout.decode("utf-8", "replace")
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    raise RefusedError(f"git {args[0]} failed: {' / '.join(lines[-2:])[-400:]}", hint=hint)
 
 
 def _scope(rel: list[str]) -> list[str]:
@@ -216,7 +220,7 @@ class _Known:
 
     def __init__(self, top: Path):
         self.top = top
-        self.has_head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) != b""
+        self.has_head = run_git(top, "rev-parse", "--verify", "-q", "HEAD", check=False) is not None
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> _Known:
@@ -253,10 +257,9 @@ class _Known:
         return len(answer) == 3 and answer[1] != b"missing"
 
 
-def _identity_env(repo: Any, author: re.Match[str] | None) -> dict[str, str] | None:
+def _identity_env(top: Path, author: re.Match[str] | None) -> dict[str, str] | None:
     """A committer identity from the press author when git has none (a bare CI runner)."""
-    reader = repo.config_reader()
-    if reader.get_value("user", "name", default="") or os.environ.get("GIT_COMMITTER_NAME"):
+    if (run_git(top, "config", "user.name", check=False) or b"").strip() or os.environ.get("GIT_COMMITTER_NAME"):
         return None
     if author is None:
         return None
@@ -285,8 +288,7 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str], known: _K
     store = Store(root / ".press")
     out: set[Path] = set()
     todo = [v for v in dict.fromkeys(versions) if v and OID_RE.match(v)]
-    objects = store.objects.root.resolve()
-    if not todo or not _inside(objects, top):
+    if not todo or not _inside(store.root.resolve(), top):
         return out
     seen: set[str] = set()
     while todo:
@@ -294,12 +296,12 @@ def _untracked_history(top: Path, root: Path, versions: Iterable[str], known: _K
         seen.update(todo)
         nxt = []
         for oid in todo:
-            path = store.objects.path(oid).resolve()
+            path = store.object_path(oid).resolve()
             if not path.is_file() or not _inside(path, top) or known.in_head(path.relative_to(top).as_posix()):
                 continue
             version = store.get_version(oid)
             out.add(path)
-            out.add(store.objects.path(version.blob).resolve())
+            out.add(store.object_path(version.blob).resolve())
             if version.parent:
                 nxt.append(version.parent)
         todo = nxt
@@ -311,12 +313,8 @@ def in_head(root: Path, paths: Iterable[str]) -> list[str]:
     wanted = list(paths)
     if not _maybe_in_git(root):
         return []
-    try:
-        proc = subprocess.run(["git", "--literal-pathspecs", "ls-tree", "--name-only", "-z", "HEAD", "--", *wanted],
-                              cwd=root, capture_output=True, check=False)
-    except OSError:
-        return []
-    found = set(proc.stdout.decode("utf-8", "surrogateescape").split("\0")) if proc.returncode == 0 else set()
+    said = run_git(root, "ls-tree", "--name-only", "-z", "HEAD", "--", *wanted, check=False)
+    found = set(said.decode("utf-8", "surrogateescape").split("\0")) if said is not None else set()
     return [p for p in wanted if p in found]
 
 
@@ -341,14 +339,10 @@ def unmerged(root: Path, under: str) -> list[Unmerged]:
     """
     if not _maybe_in_git(root):
         return []
-    try:
-        proc = subprocess.run(["git", "--literal-pathspecs", "ls-files", "-u", "-z", "--", under], cwd=root,
-                              capture_output=True, check=False)
-    except OSError:
-        return []
+    said = run_git(root, "ls-files", "-u", "-z", "--", under, check=False)
     stages: dict[str, dict[int, str]] = {}
-    if proc.returncode == 0:
-        for item in proc.stdout.split(b"\0"):
+    if said is not None:
+        for item in said.split(b"\0"):
             meta, tab, path = item.partition(b"\t")
             if tab:
                 _mode, sha, stage = meta.decode().split()
@@ -368,7 +362,7 @@ def mark_resolved(root: Path, paths: Iterable[Path]) -> None:
     rel = {os.path.relpath(p, root).replace(os.sep, "/") for p in paths}
     mine = sorted(rel & {u.path for u in unmerged(root, ".")})
     if mine:
-        _git(root, "update-index", "--add", "--remove", "-z", "--stdin",
+        run_git(root, "update-index", "--add", "--remove", "-z", "--stdin",
              input=b"".join(p.encode() + b"\0" for p in mine))
 
 
@@ -382,12 +376,10 @@ def _maybe_in_git(root: Path) -> bool:
 def _blobs(root: Path, shas: list[str]) -> dict[str, bytes]:
     """The content of git blobs, read in one ``git cat-file --batch``."""
     out: dict[str, bytes] = {}
-    try:
-        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="".join(f"{s}\n" for s in shas).encode(),
-                              capture_output=True, check=False)
-    except OSError:
+    data = run_git(root, "cat-file", "--batch", input="".join(f"{s}\n" for s in shas).encode(), check=False)
+    if data is None:
         return out
-    data, at = proc.stdout, 0
+    at = 0
     for sha in shas:
         end = data.find(b"\n", at)
         if end < 0:
@@ -429,22 +421,17 @@ def install_merge_driver(root: Path) -> DriverInstall:
     The byte-for-byte attributes (``write_attributes``) are written with the
     merge lines: both are needed for a clone to merge and read the store.
     """
-    repo = open_repo(root)
-    if repo is None:
+    top = work_tree(root)
+    if top is None:
         raise UsageError(f"{root} is not in a git work tree", hint="run `git init` first")
-    try:
-        written = write_attributes(root)
-        attributes = root / ".gitattributes"
-        config = {f"merge.{DRIVER}.name": "pressroom: take the descendant version, else leave a conflict",
-                  f"merge.{DRIVER}.driver": driver_command()}
-        with repo.config_writer() as writer:
-            for key, value in config.items():
-                section, option = key.rsplit(".", 1)
-                writer.set_value(section.replace(f"merge.{DRIVER}", f'merge "{DRIVER}"'), option, value)
-        return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=written.site, config=config,
-                             repository=str(repo.working_tree_dir), nested_added=written.nested)
-    finally:
-        repo.close()
+    written = write_attributes(root)
+    attributes = root / ".gitattributes"
+    config = {f"merge.{DRIVER}.name": "pressroom: take the descendant version, else leave a conflict",
+              f"merge.{DRIVER}.driver": driver_command()}
+    for key, value in config.items():
+        run_git(top, "config", "--local", key, value, hint="set it by hand: git config --local KEY VALUE")
+    return DriverInstall(attributes_file=os.path.relpath(attributes, root), added=written.site, config=config,
+                         repository=str(top), nested_added=written.nested)
 
 
 @dataclass(frozen=True)
@@ -465,14 +452,10 @@ def run_merge_driver(base: Path, ours: Path, theirs: Path, path: str, top: Path 
     at = len(parts) - 1 - parts[::-1].index(".press")
     store_dir = top.joinpath(*parts[:at + 1])
     sub = parts[at + 1:]
-    reader = _Objects(store_dir, top)
-    try:
-        if len(sub) == 4 and sub[0] == "refs":
-            return _merge_ref(reader, base, ours, theirs, path, sub[1], f"{sub[2]}/{sub[3]}")
-        if len(sub) == 2 and sub[0] == "schedules":
-            return _merge_schedule(ours, theirs, path)
-    finally:
-        reader.close()
+    if len(sub) == 4 and sub[0] == "refs" and sub[1] in set(RefKind):
+        return _merge_ref(_Objects(store_dir, top), base, ours, theirs, path, RefKind(sub[1]), f"{sub[2]}/{sub[3]}")
+    if len(sub) == 2 and sub[0] == "schedules":
+        return _merge_schedule(ours, theirs, path)
     return DriverOutcome(path, False, f"{path}: not a ref or schedule file; left as a conflict")
 
 
@@ -484,7 +467,7 @@ def _read_oid(path: Path) -> str | None:
     return text if OID_RE.match(text) else None
 
 
-def _merge_ref(reader: _Objects, base: Path, ours: Path, theirs: Path, path: str, kind: str,
+def _merge_ref(reader: _Objects, base: Path, ours: Path, theirs: Path, path: str, kind: RefKind,
                record: str) -> DriverOutcome:
     a, b, o = _read_oid(ours), _read_oid(theirs), _read_oid(base)
     label = f"{record} {kind}"
@@ -532,13 +515,8 @@ class _Objects:
         self.store_dir = store_dir
         self.top = top
         self.prefix = PurePosixPath(*store_dir.relative_to(top).parts) if store_dir != top else PurePosixPath()
-        self._repo: Any = None
         self._commits: list[str] | None = None
         self._cache: dict[str, Version] = {}
-
-    def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
 
     def version(self, oid: str) -> Version:
         if oid not in self._cache:
@@ -575,35 +553,24 @@ class _Objects:
             pass
         rel = str(self.prefix / "objects" / oid[:2] / oid[2:])
         for commit in self._candidates():
-            try:
-                data = self._git().git.cat_file("blob", f"{commit}:{rel}", stdout_as_string=False,
-                                                strip_newline_in_stdout=False)
-            except Exception:  # noqa: BLE001 - not in this commit: try the next
-                continue
-            if hash_bytes(data) == oid:
-                return data
+            found = run_git(self.top, "cat-file", "blob", f"{commit}:{rel}", check=False)
+            if found is not None and hash_bytes(found) == oid:
+                return found
         raise BadContentError(f"version {oid[:7]} is neither on disk nor in the commits being merged")
-
-    def _git(self) -> Any:
-        if self._repo is None:
-            import git
-
-            self._repo = git.Repo(self.top)
-        return self._repo
 
     def _candidates(self) -> list[str]:
         """The commits being merged first (git names them), then every branch and tag."""
         if self._commits is None:
             found = [name[len("GITHEAD_"):] for name in os.environ if name.startswith("GITHEAD_")]
-            git_dir = Path(self._git().git_dir)
+            said = run_git(self.top, "rev-parse", "--absolute-git-dir", check=False)
+            git_dir = Path(os.fsdecode(said.rstrip(b"\n"))) if said else None
             for head in ("MERGE_HEAD", "CHERRY_PICK_HEAD", "REBASE_HEAD", "FETCH_HEAD", "ORIG_HEAD"):
+                if git_dir is None:
+                    break
                 try:
                     found += [line.split()[0] for line in (git_dir / head).read_text().splitlines() if line.strip()]
                 except OSError:
                     pass
-            try:
-                found += self._git().git.for_each_ref("--format=%(objectname)").split()
-            except Exception:  # noqa: BLE001 - a repository without refs yet
-                pass
+            found += (run_git(self.top, "for-each-ref", "--format=%(objectname)", check=False) or b"").decode().split()
             self._commits = [c for c in dict.fromkeys(found) if re.fullmatch(r"[0-9a-f]{40,64}", c)]
         return self._commits

@@ -15,7 +15,7 @@ from .models import load_models
 from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
-from .store import REF_KINDS, Version
+from .store import RefKind, Version
 from .workflow.schedule import iso, parse_time
 
 # Events that make a version (the version's own log entry); the rest are
@@ -121,7 +121,7 @@ def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, pat
     refs = site.store.record_refs(record)
     events = site.store.read_log(record)
     if spec is None:
-        heads = list(dict.fromkeys(oid for kind in REF_KINDS if (oid := refs[kind])))
+        heads = list(dict.fromkeys(oid for kind in RefKind if (oid := refs[kind])))
         if not heads and not events:
             require_records(site, [key])
             raise NotFoundError(f"{record} has no versions", hint="save it first (Site.save)",
@@ -178,7 +178,7 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
         keyed.append((where, -pos, LogEntry(
             type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
             author=version.author, message=version.message, parent=version.parent,
-            refs=[kind for kind in REF_KINDS if refs.get(kind) == oid],
+            refs=[kind for kind in RefKind if refs.get(kind) == oid],
             reverted_to=ev.get("reverted_to") if isinstance(ev.get("reverted_to"), str) else None,
         )))
     # A version gone from history (pruned, or of a deleted record's earlier
@@ -226,7 +226,7 @@ def _feed(site: SiteCore, limit: int | None, *, actions: tuple[str, ...] | None 
           since: dt.datetime | None = None, until: dt.datetime | None = None) -> LogResult:
     """The latest events across every record, newest first (the CMS audit log), of ``actions`` in a period."""
     rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
-    for record in site.store.logs.records():
+    for record in site.store.log_records():
         for i, ev in enumerate(site.store.read_log(record)):
             if actions is not None and ev.get("action") not in actions:
                 continue
@@ -353,7 +353,7 @@ def _side(site: SiteCore, key: RecordKey, name: str, *, absent_ok: bool) -> tupl
         label = site.rel(site.working_path(key))
         data = site.read_working(key)
         return DiffSide(label=label, version=None, exists=data is not None), data, key
-    if absent_ok and name == "current" and site.store.read_ref("current", str(key)) is None:
+    if absent_ok and name == "current" and site.store.read_ref(RefKind.CURRENT, str(key)) is None:
         return DiffSide(label=f"{key}@current", version=None, exists=False), None, key
     oid = resolve_version(site, key, name)
     data = site.store.get_blob(site.store.get_version(oid).blob)
@@ -399,7 +399,7 @@ def published_as_of(site: SiteCore, when: str) -> AsOf:
     until = parse_time(when)
     published: dict[str, str] = {}
     times: dict[tuple[str, str], str] = {}
-    for record in site.store.logs.records():
+    for record in site.store.log_records():
         for ev in site.store.read_log(record):
             at = _event_time(ev)
             if at is None or at > until:

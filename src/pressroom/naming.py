@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from .errors import NotFoundError, Problem, UsageError, Where, close_names, did_you_mean
+from .errors import NotFoundError, Problem, StoreDamagedError, UsageError, Where, close_names, did_you_mean
 from .records import RecordKey, list_working
 from .site import SiteCore
-from .store import OID_RE, StoreDamagedError
+from .store import OID_RE
 
 MIN_PREFIX = 7
 _TILDE = re.compile(r"^(current|@current)?~(\d+)$")
@@ -111,7 +111,7 @@ def versions_by_prefix(site: SiteCore, record: str, prefix: str, heads: Iterable
     """
     seen: set[str] = set()
     for head in heads:
-        if head in seen or not site.store.objects.exists(head):
+        if head in seen or not site.store.has_object(head):
             continue
         try:
             for oid, version in site.store.history(head):

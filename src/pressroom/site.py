@@ -7,6 +7,7 @@ else the nearest folder up from the working directory that holds
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from .errors import BadContentError, NotFoundError, UsageError, Where, close_names, did_you_mean
-from .records import DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, working_path
+from .records import (DEFAULT_MAX_FILE_SIZE, RecordKey, check_inside, load_record, read_limited, site_file_path,
+                      working_path)
 from .settings import DEFAULT_HOOKS_TIMEOUT, Hook, parse_git, parse_hooks, parse_timeout
 from .store import Store
 
@@ -143,7 +145,7 @@ class SiteCore:
                 hint="Site.init there creates the store (it changes nothing else)",
                 cause="site.no_store",
             )
-        return cls(root, Store.open(store_dir), config)
+        return cls(root, Store.open(store_dir, site_paths=functools.partial(site_file_path, root)), config)
 
     @property
     def content_dir(self) -> Path:

@@ -15,8 +15,7 @@ from __future__ import annotations
 from .errors import Problem, Where
 from .gitio import unmerged
 from .site import STORE_NAME, SiteCore
-from .store import REF_KINDS, GitIndex, RefConflict
-from .store.objects import OID_RE
+from .store import OID_RE, GitIndex, RefConflict, RefKind
 
 
 def git_conflicts(site: SiteCore) -> GitIndex:
@@ -30,7 +29,7 @@ def git_conflicts(site: SiteCore) -> GitIndex:
     warnings: list[Problem] = []
     for u in unmerged(site.root, STORE_NAME):
         parts = u.path.split("/")
-        ref = len(parts) == 5 and parts[1] == "refs" and parts[2] in REF_KINDS
+        ref = len(parts) == 5 and parts[1] == "refs" and parts[2] in set(RefKind)
         if ref and u.ours is not None and u.theirs is not None:
             continue
         try:
@@ -38,7 +37,7 @@ def git_conflicts(site: SiteCore) -> GitIndex:
         except ValueError:
             ref = False
         if ref:
-            conflicts.append(RefConflict(kind=parts[2], record=f"{parts[3]}/{parts[4]}", ours=ours, theirs=theirs,
+            conflicts.append(RefConflict(kind=RefKind(parts[2]), record=f"{parts[3]}/{parts[4]}", ours=ours, theirs=theirs,
                                          base=base))
         else:
             warnings.append(Problem("git lists it as unmerged", code="merge_conflict", where=Where(file=u.path),

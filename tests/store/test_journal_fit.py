@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pressroom import JournalConflictError, Site
-from pressroom.store import Event, FileUpdate, RefUpdate, Store, Version
+from pressroom.store import Event, FileUpdate, RefKind, RefUpdate, Store, Version
 from pressroom.store.journal import Transaction, journal_lines, journal_location
 from tests.conftest import store_files, write
 
@@ -34,10 +34,26 @@ def _versions(store: Store, record: str) -> list[str]:
     return out
 
 
+def _set_ref(store: Store, record: str, oid: str | None) -> None:
+    """Write a ref file as git would (a checkout), outside any transaction."""
+    path = store.ref_path(RefKind.CURRENT, record)
+    if oid is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(oid.encode() + b"\n")
+
+
+def _ref(store: Store, record: str) -> str | None:
+    """A ref as its file holds it, read without the store (which would replay the journal)."""
+    path = store.ref_path(RefKind.CURRENT, record)
+    return path.read_text().strip() if path.exists() else None
+
+
 def _leave_journal(store: Store, t: Transaction) -> None:
     """A journal in place, as a crash right after the commit point leaves it."""
-    store.journal.path.parent.mkdir(parents=True, exist_ok=True)
-    store.journal.path.write_bytes(b"".join(journal_lines(t)))
+    journal_location(store.root).parent.mkdir(parents=True, exist_ok=True)
+    journal_location(store.root).write_bytes(b"".join(journal_lines(t)))
 
 
 # Per record: the ref's old and new value (index into its versions, None: no ref) and what
@@ -62,25 +78,25 @@ def test_a_replay_applies_iff_every_ref_holds_its_old_or_new_value(moves) -> Non
             else:
                 now = old if state == "old" else new
             holding[record] = now
-            store.refs.write("current", record, now)
+            _set_ref(store, record, now)
         t = Transaction("0" * 16 + "1" * 16, updates, [Event(u.record, {"action": "x"}) for u in updates], [], [])
         _leave_journal(store, t)
-        before = {r: store.refs.read("current", r) for r in RECORDS}
+        before = {r: _ref(store, r) for r in RECORDS}
         logs = {r: store.read_log(r) for r in RECORDS}
         if others:
             with pytest.raises(JournalConflictError) as caught:
                 store.recover()
             assert {name for _kind, name, _exp, _found in caught.value.moved} == others
-            assert {r: store.refs.read("current", r) for r in RECORDS} == before
+            assert {r: _ref(store, r) for r in RECORDS} == before
             assert {r: store.read_log(r) for r in RECORDS} == logs
-            assert store.journal.pending()
+            assert store.journal_pending()
             state = store.journal_state()
             assert state is not None and {m.name for m in state.moved} == others
         else:
             assert store.recover() == t.txn
-            assert {u.record: store.refs.read("current", u.record) for u in updates} == {
+            assert {u.record: _ref(store, u.record) for u in updates} == {
                 u.record: u.new for u in updates}
-            assert not store.journal.pending()
+            assert not store.journal_pending()
 
 
 def test_a_store_file_changed_since_refuses_the_replay_and_an_old_journal_format_is_still_read(
@@ -97,7 +113,7 @@ def test_a_store_file_changed_since_refuses_the_replay_and_an_old_journal_format
     assert (tmp_path / ".press" / "schedules" / "s1").read_text() == "pulled\n"
     # Format 2 recorded no old value for store files: replayed as before.
     head = {"journal": 2, "txn": "b" * 32, "updates": 0, "events": 0, "files": 1, "site_files": 0}
-    store.journal.path.write_text(json.dumps(head) + "\n" + json.dumps(["f", "schedules/s1", "mine\n"]) + "\n")
+    journal_location(store.root).write_text(json.dumps(head) + "\n" + json.dumps(["f", "schedules/s1", "mine\n"]) + "\n")
     assert store.recover() == "b" * 32
     assert (tmp_path / ".press" / "schedules" / "s1").read_text() == "mine\n"
 
@@ -131,7 +147,7 @@ def test_drop_sets_the_journal_aside_and_keeps_every_copy(site: Site) -> None:
         dropped = site.drop_journal()
         assert dropped is not None and dropped.txn == "c" * 32
         assert Path(dropped.kept).read_bytes() == b"".join(journal_lines(t))
-    assert sorted(p.name for p in site.store.journal.path.parent.glob("journal.dropped-*")) == [
+    assert sorted(p.name for p in journal_location(site.store.root).parent.glob("journal.dropped-*")) == [
         f"journal.dropped-{'c' * 32}", f"journal.dropped-{'c' * 32}-2"]
     assert site.journal() is None and site.drop_journal() is None
     assert site.store.read_ref("published", "post/a") is None

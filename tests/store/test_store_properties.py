@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from pressroom import ConflictError, Site, StoreDamagedError
-from pressroom.store import REF_KINDS, Event, RefUpdate
+from pressroom.store import Event, RefKind, RefUpdate
 from tests.conftest import Cli, store_files, write
 
 RECORDS = ("post/a", "post/b", "tag/c")
@@ -33,7 +33,7 @@ CONTENTS = (
 )
 
 records = st.sampled_from(RECORDS)
-kinds = st.sampled_from(REF_KINDS)
+kinds = st.sampled_from(list(RefKind))
 # An index into the versions made for a record, or None for "remove the ref".
 picks = st.one_of(st.none(), st.integers(min_value=0, max_value=12))
 
@@ -48,7 +48,7 @@ class StoreMachine(RuleBasedStateMachine):
         Site.init(root)
         self.site = Site.open(root)
         self.store = self.site.store
-        self.refs: dict[str, dict[str, str]] = {kind: {} for kind in REF_KINDS}
+        self.refs: dict[str, dict[str, str]] = {kind: {} for kind in RefKind}
         self.versions: dict[str, list[str]] = {record: [] for record in RECORDS}
         self.logged: dict[str, list[str]] = {record: [] for record in RECORDS}  # txn of each event
 
@@ -149,13 +149,13 @@ class StoreMachine(RuleBasedStateMachine):
     @invariant()
     def refs_are_what_the_transactions_made(self) -> None:
         snap = self.store.snapshot()
-        for kind in REF_KINDS:
+        for kind in RefKind:
             assert getattr(snap, kind) == self.refs[kind]
         assert not (self.site.root / ".press" / "journal").exists()
 
     @invariant()
     def every_ref_names_a_version_of_its_record_with_a_whole_chain(self) -> None:
-        for kind in REF_KINDS:
+        for kind in RefKind:
             for record, oid in self.refs[kind].items():
                 chain = list(self.store.history(oid))
                 assert chain[0][0] == oid

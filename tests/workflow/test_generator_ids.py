@@ -93,11 +93,17 @@ def test_a_record_saved_before_the_rule_still_saves_and_validate_says_how_to_ren
         err = result.stderr.decode()
         assert "author/_index" in err and "there is no rename command" in err
         assert "post/hello" not in err.split("author/_index", 1)[0]  # only the clashing record is reported
+    # The command line names its commands; the Python API names the Site methods.
+    assert ("rename it (there is no rename command): copy content/author/_index.yaml to "
+            "content/author/author-index.yaml (or any free id) and press save author/author-index; make "
+            "every link to author/_index name author-index and save those records; if author/_index was "
+            "published, press publish author/author-index and them; then press delete author/_index") in err
     hint = blog.validate(all=True).problems[0].hint
     assert hint == ("rename it (there is no rename command): copy content/author/_index.yaml to "
-                    "content/author/author-index.yaml (or any free id) and press save author/author-index; make "
-                    "every link to author/_index name author-index and save those records; if author/_index was "
-                    "published, press publish author/author-index and them; then press delete author/_index")
+                    "content/author/author-index.yaml (or any free id) and save author/author-index (Site.save); "
+                    "make every link to author/_index name author-index and save those records; if author/_index "
+                    "was published, publish author/author-index and them (Site.publish); then delete "
+                    "author/_index (Site.delete)")
     # The steps, as the hint says them.
     shutil.copy(blog.root / "content/author/_index.yaml", blog.root / "content/author/author-index.yaml")
     write(blog.root, "post/hello", "title: Hello\nauthor: author-index\n")

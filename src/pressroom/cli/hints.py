@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError, Problem
-from ..workflow.view import Violation
+from ..api import SET_VALUE, Violation
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,9 @@ WORDING: dict[str, Wording] = {
         hint="{record} cannot be a draft (its model publishes every save): archive it first "
              "(press archive {record}), or remove the link from its field {path} and save it"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
+    "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
+    "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
+    "resolve.not_an_id": Wording(message="--version {version} is not a version id"),
     "resolve.pick_one": Wording(message="pick exactly one: --ours, --theirs or --version V"),
     "revert.no_to": Wording(message="--to names the version to go back to", hint="e.g. press revert {record} --to published"),
     "revert.nothing_to_do": Wording(hint="see the versions with: press log {record}"),
@@ -95,14 +98,27 @@ WORDING: dict[str, Wording] = {
     "save.stale_working_file": Wording(
         hint="to go back to it: press revert {record} --to {version}; to keep current, restore "
              "the file (git checkout, or press show {record} > FILE); `press save {record}` saves it as an edit"),
+    "resolve.pick_side": Wording(message="pick one side: --ours, --theirs or --version V"),
+    "resolve.unclosed_both": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers}), or publish what it links to first (press publish {targets} --cascade)"),
+    "resolve.unclosed_referrers": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers})"),
+    "resolve.unclosed_targets": Wording(hint="take the other side, or publish what it links to first (press publish {targets} --cascade)"),
+    "resolve.version_id": Wording(message="--version takes a version id (7+ characters)"),
+    "resolve.version_in_ref": Wording(message="name the record alone; give the version with --version", hint="press resolve {record} ..."),
     "save_first": Wording(hint="save it first: press save {record}"),
+    "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
+    "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
     "schedule.duplicate_run": Wording(
         message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
-    "select.names_and_all": Wording(message="name records, or use --all / --model, not both"),
-    "select.nothing_named": Wording(message="name at least one record (model/id), or use --all or --model M"),
+    "schedule.finished": Wording(hint="see it with: press schedule list --all"),
+    "schedule.latest_not_publish": Wording(message="--latest is for scheduled publishes"),
+    "schedule.no_such_id": Wording(hint="see the ids with: press schedule list --all"),
+    "schedule.nothing_to_acknowledge": Wording(hint="press fsck lists the schedules carried out more than once"),
+    "schedule.version_named": Wording(hint="save the version you want first, then: press schedule {action} {record} --at ..."),
+    "select.both": Wording(message="name records, or use --all / --model, not both"),
+    "select.none": Wording(message="name at least one record (model/id), or use --all or --model M"),
     "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
     "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
     "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),
@@ -110,6 +126,14 @@ WORDING: dict[str, Wording] = {
     "site.path_missing": Wording(hint="check the path given to -C, or make a site there: press init {path}"),
     "site.path_not_site": Wording(hint="run `press -C {path} init` to make one"),
     "unsaved_changes": Wording(hint="save them first (press save {record}), or pass --force to drop them"),
+    "stage.required": Wording(hint="review it, then: press stage {record} {stage}"),
+    "stage.version_named": Wording(hint="press stage {record} {stage}"),
+    "validate.missing": Wording(hint="write {file} and save it, or see press status"),
+    "validate.publishes_draft_link": Wording(hint="publish {target} first: press publish {target}"),
+    "validate.reserved_id": Wording(hint="rename it (there is no rename command): copy {old_file} to {new_file} (or any free id) and "
+                "press save {new}; make every link to {record} name {new_id} and save those records; if {record} "
+                "was published, press publish {new} and them; then press delete {record}"),
+    "validate.unpublished_link": Wording(hint="publish it (press publish {target}), or unpublish {record}"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
@@ -127,6 +151,8 @@ WORDING: dict[str, Wording] = {
 
 def word(problem: Problem) -> Problem:
     """``problem`` in the CLI's terms: its cause's templates formatted with its data."""
+    if problem.where is not None and problem.where.file == SET_VALUE:
+        problem = dataclasses.replace(problem, where=dataclasses.replace(problem.where, file="the --set value"))
     if problem.cause is None:
         return problem
     wording = WORDING.get(problem.cause)

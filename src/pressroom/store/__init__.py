@@ -6,27 +6,28 @@ blobs are bytes.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
+from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where, short_id
 from .cache import DerivedCache
 from .conflicts import GitIndex, RefConflict, RefConflictError
 from .events import EventLogs
 from .fsck import FsckReport, fsck
-from .fsio import fsync_dir, write_atomic
+from .fsio import fsync_path, write_atomic
 from .gc import DEFAULT_GRACE, GcReport, gc
 from .journal import (DroppedJournal, Event, FileUpdate, Journal, JournalState, Moved, RefUpdate, SiteFile,
-                      check_file_path)
+                      SitePaths, check_file_path)
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
-from .refs import REF_KINDS, RefFiles, check_record_key
+from .refs import RefFiles, RefKind, check_record_key
 from .versions import Version
 
 __all__ = [
@@ -40,11 +41,13 @@ __all__ = [
     "JournalState",
     "Moved",
     "OID_RE",
-    "REF_KINDS",
     "RefConflict",
+    "RecordFiles",
     "RefConflictError",
+    "RefKind",
     "RefUpdate",
     "SiteFile",
+    "SitePaths",
     "Snapshot",
     "Store",
     "Version",
@@ -66,24 +69,31 @@ class Snapshot:
     # Refs a git merge left in conflict (only with ``snapshot(conflicts_ok=True)``).
     conflicts: list[RefConflict] = field(default_factory=list)
 
-    def get(self, kind: str, record: str) -> str | None:
-        return getattr(self, kind).get(record)
+    def get(self, kind: RefKind, record: str) -> str | None:
+        """The version ref ``kind`` of ``record`` holds, or None."""
+        refs: dict[str, str] = getattr(self, kind)
+        return refs.get(record)
 
     def records(self) -> list[str]:
+        """Every record with at least one ref, sorted."""
         return sorted(set(self.current) | set(self.published) | set(self.archived))
 
 
 class Store:
     """One site's ``.press/`` folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, site_paths: SitePaths | None = None):
+        """The store at ``root``; ``site_paths`` checks the site files transactions write
+        (working files): without it, the store writes none."""
         self.root = root
-        self.objects = ObjectStore(root / "objects")
-        self.refs = RefFiles(root / "refs")
-        self.logs = EventLogs(root / "logs")
-        self.journal = Journal(root, self.refs, self.logs)
-        self.pruned = PrunedMarks(root / "pruned")
-        self.lock_path = root / "lock"
+        # The parts are the store's own: callers use the methods below, and only
+        # the store's modules (fsck, gc) reach the parts.
+        self._objects = ObjectStore(root / "objects")
+        self._refs = RefFiles(root / "refs")
+        self._logs = EventLogs(root / "logs")
+        self._journal = Journal(root, self._refs, self._logs, site_paths)
+        self._pruned = PrunedMarks(root / "pruned")
+        self._lock_path = root / "lock"
         # Data derived from objects (validation results), local to this machine.
         self.cache = DerivedCache(root / "cache")
         # Paths written or removed, for `--commit` (see ``tracking``); file
@@ -92,18 +102,21 @@ class Store:
         self._joined: list[_Joined] = []
 
     @classmethod
-    def init(cls, root: Path) -> Store:
+    def init(cls, root: Path, *, site_paths: SitePaths | None = None) -> Store:
         """Create an empty store (the caller checks that there is none)."""
         for sub in ("objects", "refs", "logs"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         write_atomic(root / ".gitignore", _GITIGNORE)
         write_atomic(root / "format", f"{FORMAT}\n".encode())
-        fsync_dir(root)
-        return cls(root)
+        fsync_path(root)
+        return cls(root, site_paths=site_paths)
 
     @classmethod
-    def open(cls, root: Path) -> Store:
-        """Open an existing store; refuse one written by a newer pressroom."""
+    def open(cls, root: Path, *, site_paths: SitePaths | None = None) -> Store:
+        """Open an existing store; refuse one written by a newer pressroom.
+
+        ``site_paths``: where a site file a transaction names is, checked (see ``SiteFile``).
+        """
         fmt_path = root / "format"
         try:
             text = fmt_path.read_text(encoding="ascii").strip()
@@ -125,25 +138,37 @@ class Store:
                 where=Where(file=str(fmt_path)),
                 hint="upgrade pressroom: pip install -U pressroom",
             )
-        return cls(root)
+        return cls(root, site_paths=site_paths)
 
     # objects
 
     def put_blob(self, data: bytes) -> str:
-        oid = self.objects.put(data)
-        self._touch(self.objects.path(oid))
+        """Store a working file's bytes (outside any lock: gc spares young objects); its id."""
+        oid = self._objects.put(data)
+        self._touch(self._objects.path(oid))
         return oid
 
     def get_blob(self, oid: str) -> bytes:
-        return self.objects.get(oid)
+        """The bytes of blob ``oid``, checked against its name (StoreDamagedError otherwise)."""
+        return self._objects.get(oid)
 
     def put_version(self, version: Version) -> str:
-        oid = self.objects.put(version.encode())
-        self._touch(self.objects.path(oid))
+        """Store a version object; its id."""
+        oid = self._objects.put(version.encode())
+        self._touch(self._objects.path(oid))
         return oid
 
     def get_version(self, oid: str) -> Version:
-        return Version.decode(oid, self.objects.get(oid))
+        """Version ``oid``, read and checked."""
+        return Version.decode(oid, self._objects.get(oid))
+
+    def has_object(self, oid: str) -> bool:
+        """Whether object ``oid`` is on disk (its bytes are checked when it is read)."""
+        return self._objects.exists(oid)
+
+    def object_path(self, oid: str) -> Path:
+        """The file of object ``oid``, for git to commit (``--commit``)."""
+        return self._objects.path(oid)
 
     def history(self, oid: str | None) -> Iterator[tuple[str, Version]]:
         """Walk the parent chain from ``oid``, newest first.
@@ -160,7 +185,7 @@ class Store:
             version = self.get_version(oid)
             yield oid, version
             if cuts is None:
-                cuts = self.pruned.read(version.record)
+                cuts = self._pruned.read(version.record)
             if oid in cuts:
                 return
             oid = version.parent
@@ -170,17 +195,18 @@ class Store:
     @contextmanager
     def reading(self) -> Iterator[None]:
         """Hold the shared lock; a journal left by a crash is replayed first."""
-        if self.journal.pending():
-            with locked(self.lock_path, exclusive=True):
-                self.journal.replay()
-        with locked(self.lock_path, exclusive=False):
-            if self.journal.pending():
+        if self._journal.pending():
+            with locked(self._lock_path, exclusive=True):
+                self._journal.replay()
+        with locked(self._lock_path, exclusive=False):
+            if self._journal.pending():
                 raise ConflictError("a transaction was left half-done and is being recovered; try again")
             yield
 
-    def read_ref(self, kind: str, record: str) -> str | None:
+    def read_ref(self, kind: RefKind, record: str) -> str | None:
+        """One ref, read under the shared lock (RefConflictError for one in merge conflict)."""
         with self.reading():
-            return self.refs.read(kind, record)
+            return self._refs.read(kind, record)
 
     def snapshot(self, *, conflicts_ok: bool = False) -> Snapshot:
         """Every ref at one instant. A ref in merge conflict raises RefConflictError,
@@ -188,10 +214,11 @@ class Store:
         """
         conflicts: list[RefConflict] = []
         with self.reading():
-            refs = {kind: self.refs.read_all(kind, conflicts) for kind in REF_KINDS}
+            refs = {kind: self._refs.read_all(kind, conflicts) for kind in RefKind}
         if conflicts and not conflicts_ok:
             raise RefConflictError(conflicts)
-        return Snapshot(**refs, conflicts=conflicts)
+        return Snapshot(current=refs[RefKind.CURRENT], published=refs[RefKind.PUBLISHED],
+                        archived=refs[RefKind.ARCHIVED], conflicts=conflicts)
 
     def read_file(self, path: str) -> bytes | None:
         """A small store file that transactions replace (``schedules/<id>``), or None."""
@@ -235,10 +262,62 @@ class Store:
     def record_refs(self, record: str) -> dict[str, str | None]:
         """The three refs of one record, read together."""
         with self.reading():
-            return {kind: self.refs.read(kind, record) for kind in REF_KINDS}
+            return {kind: self._refs.read(kind, record) for kind in RefKind}
+
+    def ref_path(self, kind: RefKind, record: str) -> Path:
+        """The file of one ref, for git to commit or mark resolved."""
+        return self._refs.path(kind, record)
+
+    def record_files(self, record: str) -> RecordFiles:
+        """The whole state of ``record`` on disk, for ``--commit``: its ref files, event log and
+        pruned marks, and the versions its refs hold. A ref a git merge left in conflict is
+        left out (git commits it with the merge). ValueError for a key that is no record's."""
+        refs: dict[RefKind, str] = {}
+        paths = [self._logs.path(record), self._pruned.path(record)]
+        for kind in RefKind:
+            try:
+                oid = self._refs.read(kind, record)
+            except RefConflictError:
+                continue
+            paths.append(self._refs.path(kind, record))
+            if oid is not None:
+                refs[kind] = oid
+        return RecordFiles(refs=refs, paths=paths)
+
+    # event logs
 
     def read_log(self, record: str) -> list[dict[str, Any]]:
-        return self.logs.read(record)
+        """The events of ``record``, oldest first (a line that does not parse is skipped)."""
+        return self._logs.read(record)
+
+    def read_log_bytes(self, record: str) -> bytes:
+        """The event log of ``record`` as stored (empty when it has none), for callers that
+        search it without parsing every line."""
+        try:
+            return self._logs.path(record).read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def last_event(self, record: str, action: str, new: str) -> dict[str, Any] | None:
+        """The last ``action`` event of ``record`` whose ``new`` is version ``new``, or None."""
+        return self._logs.last(record, action, new)
+
+    def log_stamp(self, record: str) -> tuple[int, int] | None:
+        """Size and modification time (ns) of ``record``'s event log, None when it has none:
+        a cache keyed by it learns when the log grew."""
+        try:
+            st = os.stat(self._logs.path(record))
+        except OSError:
+            return None
+        return st.st_size, st.st_mtime_ns
+
+    def log_records(self) -> list[str]:
+        """Every record that has an event log, sorted."""
+        return self._logs.records()
+
+    def journal_pending(self) -> bool:
+        """Whether a crash left a transaction half-done (read only: nothing is replayed)."""
+        return self._journal.pending()
 
     # integrity and garbage
 
@@ -265,22 +344,22 @@ class Store:
 
         JournalConflictError when refs it would move changed since (see ``journal``).
         """
-        with locked(self.lock_path, exclusive=True):
-            return self.journal.replay()
+        with locked(self._lock_path, exclusive=True):
+            return self._journal.replay()
 
     def journal_state(self) -> JournalState | None:
         """A journal a crash left, and what changed under it since; None when there is none."""
-        with locked(self.lock_path, exclusive=False):
-            return self.journal.state()
+        with locked(self._lock_path, exclusive=False):
+            return self._journal.state()
 
     def drop_journal(self) -> DroppedJournal | None:
         """Set a leftover journal aside without applying it (kept as a file); None when there is none."""
-        with locked(self.lock_path, exclusive=True):
-            return self.journal.drop()
+        with locked(self._lock_path, exclusive=True):
+            return self._journal.drop()
 
-    def commit(self, updates: list[RefUpdate], events: list[Event] = (), *,
-               expect: Iterable[tuple[str, str, str | None]] = (),
-               unchanged: Mapping[str, Mapping[str, str]] | None = None,
+    def commit(self, updates: list[RefUpdate], events: Sequence[Event] = (), *,
+               expect: Iterable[tuple[RefKind, str, str | None]] = (),
+               unchanged: Mapping[RefKind, Mapping[str, str]] | None = None,
                files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = (),
                resolving: Iterable[RefConflict] = ()) -> str:
         """Apply ``updates`` and append ``events`` as one transaction.
@@ -303,20 +382,20 @@ class Store:
         # Time first, then randomness: ids sort in commit order, so the site-wide
         # activity feed can order transactions that share a second.
         txn = f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
-        with locked(self.lock_path, exclusive=True):
-            self.journal.replay()
+        with locked(self._lock_path, exclusive=True):
+            self._journal.replay()
             stale = []
             for kind, record, value in expect:
-                now = self.refs.read(kind, record)
+                now = self._refs.read(kind, record)
                 if now != value:
-                    stale.append(Problem(f"{kind} changed to {_short(now)} while this command relied on "
-                                         f"{_short(value)}", code="conflict", where=Where(record=record)))
+                    stale.append(Problem(f"{kind} changed to {short_id(now)} while this command relied on "
+                                         f"{short_id(value)}", code="conflict", where=Where(record=record)))
             for kind, seen in (unchanged or {}).items():
-                now_all = self.refs.read_all(kind)
+                now_all = self._refs.read_all(kind)
                 for record in sorted(set(now_all) | set(seen)):
                     if now_all.get(record) != seen.get(record):
-                        stale.append(Problem(f"{kind} changed to {_short(now_all.get(record))} while this command "
-                                             f"relied on {_short(seen.get(record))}", code="conflict",
+                        stale.append(Problem(f"{kind} changed to {short_id(now_all.get(record))} while this command "
+                                             f"relied on {short_id(seen.get(record))}", code="conflict",
                                              where=Where(record=record)))
             pending = [j for j in self._joined if not j.committed]
             all_files = [*files, *(f for j in pending for f in j.files)]
@@ -329,7 +408,7 @@ class Store:
             for u in updates:
                 if (u.kind, u.record) in conflicted:
                     try:
-                        self.refs.read(u.kind, u.record)
+                        self._refs.read(u.kind, u.record)
                         still = False
                     except RefConflictError as e:
                         still = e.conflicts == [conflicted[(u.kind, u.record)]]
@@ -337,27 +416,38 @@ class Store:
                         stale.append(Problem(f"{u.kind} changed while this command resolved its merge conflict",
                                              code="conflict", where=Where(record=u.record)))
                     continue
-                now = self.refs.read(u.kind, u.record)
+                now = self._refs.read(u.kind, u.record)
                 if now != u.old:
                     stale.append(
                         Problem(
-                            f"{u.kind} moved to {_short(now)} while this command expected "
-                            f"{_short(u.old)}",
+                            f"{u.kind} moved to {short_id(now)} while this command expected "
+                            f"{short_id(u.old)}",
                             code="conflict",
                             where=Where(record=u.record),
                         )
                     )
-                if u.new is not None and not self.objects.exists(u.new):
+                if u.new is not None and not self._objects.exists(u.new):
                     raise StoreDamagedError(f"refusing to point {u.record} at missing object {u.new[:12]}")
             if stale:
                 raise _conflict(stale)
-            self.journal.commit(txn, list(updates), list(events), all_files, list(site_files))
+            site_list = list(site_files)
+            for site_file in site_list:
+                self._journal.site_path(site_file.path)  # refused before the commit point: nothing written
+            self._journal.commit(txn, list(updates), list(events), all_files, site_list)
             for j in pending:
                 j.committed = True
             if self._trackers:  # a path per ref and log costs 0.1 s at 10,000 records: only when asked
-                self._touch(*(self.refs.path(u.kind, u.record) for u in updates),
-                            *(self.logs.path(e.record) for e in events), *(self.root / f.path for f in all_files))
+                self._touch(*(self._refs.path(u.kind, u.record) for u in updates),
+                            *(self._logs.path(e.record) for e in events), *(self.root / f.path for f in all_files))
         return txn
+
+
+@dataclass(frozen=True)
+class RecordFiles:
+    """What ``Store.record_files`` finds: the versions the refs hold, and every file of the record's state."""
+
+    refs: dict[RefKind, str]
+    paths: list[Path]
 
 
 class _Joined:
@@ -366,10 +456,6 @@ class _Joined:
     def __init__(self, files: list[FileUpdate]):
         self.files = files
         self.committed = False
-
-
-def _short(oid: str | None) -> str:
-    return oid[:12] if oid else "nothing"
 
 
 def _conflict(stale: list[Problem]) -> ConflictError:

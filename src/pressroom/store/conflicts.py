@@ -22,9 +22,13 @@ path) until ``press resolve`` picks a side; ``press status`` lists them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..errors import ConflictError, Problem, Where
+from ..errors import ConflictError, Problem, Where, short_id
 from .objects import OID_RE
+
+if TYPE_CHECKING:
+    from .refs import RefKind
 
 MARK_OURS, MARK_BASE, MARK_SPLIT, MARK_THEIRS = "<<<<<<<", "|||||||", "=======", ">>>>>>>"
 
@@ -33,7 +37,7 @@ MARK_OURS, MARK_BASE, MARK_SPLIT, MARK_THEIRS = "<<<<<<<", "|||||||", "=======",
 class RefConflict:
     """One conflicted ref: the version on each side of the merge (and at its base, when known)."""
 
-    kind: str
+    kind: RefKind
     record: str
     ours: str | None  # None: that side deleted the ref (git reports it, the file cannot show it)
     theirs: str | None
@@ -44,13 +48,10 @@ class RefConflict:
 
     def problem(self) -> Problem:
         return Problem(
-            f"{self.kind} ref has an unresolved merge conflict: ours {_side(self.ours)}, theirs {_side(self.theirs)}",
+            f"{self.kind} ref has an unresolved merge conflict: ours {short_id(self.ours, 'deleted', 7)}, "
+            f"theirs {short_id(self.theirs, 'deleted', 7)}",
             code="merge_conflict", where=Where(record=self.record), hint=self.hint(),
         )
-
-
-def _side(oid: str | None) -> str:
-    return oid[:7] if oid else "deleted"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class RefConflictError(ConflictError):
         )
 
 
-def parse_conflict(text: str, kind: str, record: str) -> RefConflict | None:
+def parse_conflict(text: str, kind: RefKind, record: str) -> RefConflict | None:
     """The conflict a ref file's text holds, or None when it is not one."""
     lines = text.strip("\n").split("\n")
     if len(lines) < 5 or not lines[0].startswith(MARK_OURS) or not lines[-1].startswith(MARK_THEIRS):

@@ -98,15 +98,20 @@ class EventLogs:
         return None
 
     def records(self) -> list[str]:
-        """Every record that has a log."""
-        out = []
-        if not self.root.is_dir():
+        """Every record that has a log, sorted, from the folder listing alone (a link or a
+        folder where a log belongs is none: reading it would fail)."""
+        out: list[str] = []
+        try:
+            models = list(os.scandir(self.root))
+        except FileNotFoundError:
             return out
-        for model in sorted(os.listdir(self.root)):
-            mdir = self.root / model
-            if mdir.is_dir():
-                out.extend(f"{model}/{rid}" for rid in sorted(os.listdir(mdir)) if not rid.startswith("."))
-        return out
+        for m in models:
+            if not m.is_dir(follow_symlinks=False):
+                continue
+            with os.scandir(m.path) as entries:
+                out.extend(f"{m.name}/{e.name}" for e in entries
+                           if e.is_file(follow_symlinks=False) and not e.name.startswith("."))
+        return sorted(out)
 
 
 def _txn_of(line: bytes) -> str | None:

@@ -40,7 +40,7 @@ from .conflicts import parse_conflict
 from .journal import parse_journal
 from .lock import locked
 from .objects import OID_RE
-from .refs import REF_KINDS, check_record_key
+from .refs import RefKind, check_record_key
 from .versions import Version
 
 if TYPE_CHECKING:
@@ -104,8 +104,10 @@ class _Checker:
     def rel(self, path: Path) -> str:
         return str(Path(".press") / path.relative_to(self.press))
 
-    def problem(self, code: str, message: str, path: Path | None, hint: str, **where: object) -> None:
-        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, **where), hint))
+    def problem(self, code: str, message: str, path: Path | None, hint: str, *, record: str | None = None,
+                line: int | None = None) -> None:
+        self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, line=line,
+                                                          record=record), hint))
 
     def temp_file(self, path: Path) -> None:
         by = "gc" if path.name.startswith(".gc-") else "write"
@@ -117,7 +119,7 @@ class _Checker:
     # objects
 
     def check_objects(self) -> None:
-        root = self.store.objects.root
+        root = self.store._objects.root
         if not root.is_dir():
             # Git keeps no empty folder, so a fresh clone of a new site has none; writes create it.
             # Without it every ref names a missing version, and the ref walk reports each one.
@@ -176,8 +178,8 @@ class _Checker:
 
     def check_refs(self) -> None:
         heads: dict[str, dict[str, str]] = {}
-        refs_root = self.store.refs.root
-        for kind in REF_KINDS:
+        refs_root = self.store._refs.root
+        for kind in RefKind:
             base = refs_root / kind
             if not base.is_dir():
                 continue
@@ -200,7 +202,7 @@ class _Checker:
         for record in sorted(heads):
             self.walk_record(record, heads[record])
 
-    def read_ref(self, kind: str, record: str, path: Path) -> str | None:
+    def read_ref(self, kind: RefKind, record: str, path: Path) -> str | None:
         self.refs += 1
         try:
             check_record_key(record)
@@ -233,9 +235,9 @@ class _Checker:
         return None
 
     def walk_record(self, record: str, heads: dict[str, str]) -> None:
-        cuts = self.store.pruned.read(record)
+        cuts = self.store._pruned.read(record)
         seen: set[str] = set()
-        for kind in REF_KINDS:
+        for kind in RefKind:
             oid = heads.get(kind)
             child: str | None = None
             while oid is not None and oid not in seen:
@@ -254,7 +256,7 @@ class _Checker:
             self.problem("version_missing", f"{named_by} names {oid[:20]!r}, which is not a version id", None,
                          RESTORE_ALL, record=record)
             return None
-        path = self.store.objects.path(oid)
+        path = self.store._objects.path(oid)
         if oid in self.damaged:
             self.problem("version_damaged", f"version {oid[:12]}, named by {named_by}, is damaged", path,
                          f"see the damaged object above; or revert {record} to a version after it",
@@ -289,7 +291,7 @@ class _Checker:
         if version.record != record:
             self.problem("wrong_record", f"version {oid[:12]}, named by {named_by}, belongs to {version.record}",
                          path, f"restore .press/refs/{kind}/{record} from git; " + RESTORE_ALL, record=record)
-        blob_path = self.store.objects.path(version.blob) if OID_RE.match(version.blob) else None
+        blob_path = self.store._objects.path(version.blob) if OID_RE.match(version.blob) else None
         if version.blob in self.damaged:
             self.problem("blob_damaged", f"version {oid[:12]} names content {version.blob[:12]}, which is damaged",
                          blob_path, f"see the damaged object above; or revert {record} to another version",
@@ -307,7 +309,7 @@ class _Checker:
     # event logs, cut points, journal
 
     def check_logs(self) -> None:
-        for record, path in self.record_files(self.store.logs.root):
+        for record, path in self.record_files(self.store._logs.root):
             with open(path, "rb") as f:
                 crlf = False
                 for number, line in enumerate(f, 1):
@@ -333,7 +335,7 @@ class _Checker:
                      line=number, record=record)
 
     def check_pruned(self) -> None:
-        for record, path in self.record_files(self.store.pruned.root):
+        for record, path in self.record_files(self.store._pruned.root):
             lines = path.read_bytes().splitlines()
             for number, line in enumerate(lines, 1):
                 if not OID_RE.match(line.decode("ascii", errors="replace").strip()):
@@ -358,7 +360,7 @@ class _Checker:
         return out
 
     def check_journal(self) -> None:
-        path = self.store.journal.found()
+        path = self.store._journal.found()
         if path is None:
             return
         try:
@@ -374,8 +376,8 @@ class _Checker:
                 "a transaction was left half-done by a crash, and it is unreadable", "journal_pending", where,
                 "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
             return
-        moved = self.store.journal.moved(t)
-        missing = self.store.journal.missing(t)
+        moved = self.store._journal.moved(t)
+        missing = self.store._journal.missing(t)
         detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
         if missing:
             detail += f"; {len(missing)} object(s) it names are missing, so it cannot be finished"
@@ -419,7 +421,7 @@ def fsck(store: Store, restore: Callable[[], list[str]] | None = None) -> FsckRe
     must be restored at, asked only when it was; ``.press`` when not given.
     """
     checker = _Checker(store, restore)
-    with locked(store.lock_path, exclusive=False):
+    with locked(store._lock_path, exclusive=False):
         checker.check_journal()
         checker.check_objects()
         checker.check_refs()

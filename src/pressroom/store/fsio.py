@@ -31,8 +31,9 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink in ``path`` durable."""
+def fsync_path(path: Path) -> None:
+    """Flush ``path`` to the disk: a folder makes a rename or unlink in it durable, a file
+    the bytes written to it earlier without fsync."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -103,7 +104,7 @@ def is_disk_full(error: OSError) -> bool:
 
 def _failure(error: OSError) -> tuple[str, str | None]:
     """What went wrong, and the file it names (reported as the error's place)."""
-    what = _NO_ROOM.get(error.errno) or error.strerror or str(error)
+    what = (_NO_ROOM.get(error.errno) if error.errno is not None else None) or error.strerror or str(error)
     return what, os.fsdecode(error.filename) if error.filename is not None else None
 
 
@@ -133,15 +134,6 @@ def _unlink_quietly(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a file written earlier without fsync to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # syncfs(2), looked up once: None where there is none (not Linux, no glibc).

@@ -35,7 +35,7 @@ from ..errors import StoreDamagedError
 from .fsck import TEMP_PREFIXES
 from .lock import locked
 from .objects import OID_RE
-from .refs import REF_KINDS
+from .refs import RefKind
 from .versions import Version
 
 if TYPE_CHECKING:
@@ -87,8 +87,8 @@ def gc(store: Store, *, max_versions: Mapping[str, int] | None = None,
     before it (schedules) could miss one made while gc waited for the lock.
     """
     retention = dict(max_versions or {})
-    with locked(store.lock_path, exclusive=True):
-        store.journal.replay()
+    with locked(store._lock_path, exclusive=True):
+        store._journal.replay()
         now = _time.time()
         _restore_set_aside(store)
         roots = list(extra_roots() if callable(extra_roots) else extra_roots)
@@ -98,10 +98,10 @@ def gc(store: Store, *, max_versions: Mapping[str, int] | None = None,
             # Cut points are durable before any object goes, so a crash in
             # between never leaves a chain that nothing explains.
             for change in pruned:
-                store.pruned.write(change.record, set(change.cut_at))
-            for record in store.pruned.records():
+                store._pruned.write(change.record, set(change.cut_at))
+            for record in store._pruned.records():
                 if record not in cuts:
-                    store.pruned.write(record, set())
+                    store._pruned.write(record, set())
         removed, removed_bytes, young, kept = _sweep(store, reachable, now - grace, dry_run)
         temps = _temp_files(store, now - grace, dry_run)
     return GcReport(
@@ -113,11 +113,11 @@ def gc(store: Store, *, max_versions: Mapping[str, int] | None = None,
 def _mark(store: Store, retention: dict[str, int],
           extra_roots: list[str]) -> tuple[set[bytes], dict[str, set[str]]]:
     heads: dict[str, list[tuple[str, str]]] = {}
-    for kind in REF_KINDS:
-        for record, oid in sorted(store.refs.read_all(kind).items()):
+    for kind in RefKind:
+        for record, oid in sorted(store._refs.read_all(kind).items()):
             heads.setdefault(record, []).append((kind, oid))
     for oid in extra_roots:
-        if not (OID_RE.match(oid) and store.objects.exists(oid)):
+        if not (OID_RE.match(oid) and store._objects.exists(oid)):
             raise StoreDamagedError(f"version {oid[:12]}, which gc was asked to keep (a schedule pins it), is missing",
                                     hint="run `press fsck`; gc removes nothing from a damaged store")
         heads.setdefault(store.get_version(oid).record, []).append(("extra", oid))
@@ -126,16 +126,16 @@ def _mark(store: Store, retention: dict[str, int],
     for record in sorted(heads):
         keep = retention.get(record.split("/", 1)[0], 0)
         parents: dict[str, str | None] = {}
-        for kind, head in heads[record]:
+        for root, head in heads[record]:
             # With retention, only current keeps history; any other root keeps itself.
-            limit = keep if kind == "current" else (1 if keep else 0)
+            limit = keep if root == RefKind.CURRENT else (1 if keep else 0)
             for count, (oid, version) in enumerate(store.history(head), 1):
                 if oid in parents:
                     break
                 parents[oid] = version.parent
                 reachable.add(bytes.fromhex(oid))
                 reachable.add(bytes.fromhex(version.blob))
-                if not store.objects.exists(version.blob):
+                if not store._objects.exists(version.blob):
                     raise StoreDamagedError(
                         f"version {oid[:12]} of {record} names missing content {version.blob[:12]}",
                         hint="run `press fsck`; gc removes nothing from a damaged store",
@@ -151,7 +151,7 @@ def _mark(store: Store, retention: dict[str, int],
 def _plan_cuts(store: Store, cuts: dict[str, set[str]], retention: dict[str, int]) -> list[PrunedHistory]:
     out = []
     for record, oids in sorted(cuts.items()):
-        if store.pruned.read(record) != oids:
+        if store._pruned.read(record) != oids:
             out.append(PrunedHistory(record=record, cut_at=sorted(oids),
                                      max_versions=retention.get(record.split("/", 1)[0], 0)))
     return out
@@ -161,11 +161,11 @@ def _sweep(store: Store, reachable: set[bytes], cutoff: float,
            dry_run: bool) -> tuple[list[GcObject], int, int, int]:
     removed: list[GcObject] = []
     removed_bytes = young = kept = 0
-    for oid in store.objects:
+    for oid in store._objects:
         if bytes.fromhex(oid) in reachable:
             kept += 1
             continue
-        path = store.objects.path(oid)
+        path = store._objects.path(oid)
         try:
             st = path.stat()
         except FileNotFoundError:
@@ -209,7 +209,7 @@ def _describe(path: Path, oid: str, size: int) -> GcObject:
 
 def _restore_set_aside(store: Store) -> None:
     """Put back objects an interrupted gc had renamed aside; this run decides afresh."""
-    root = store.objects.root
+    root = store._objects.root
     if not root.is_dir():
         return
     for aside in root.glob("??/.gc-*"):

@@ -65,31 +65,32 @@ import dataclasses
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where
+from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where, short_id
 from .events import EventLogs
-from .fsio import (can_sync_all, disk_full_error, fsync_dir, fsync_file, is_disk_full, sync_all,
+from .fsio import (can_sync_all, disk_full_error, fsync_path, is_disk_full, sync_all,
                    unfinished_error, write_atomic)
 from .objects import OID_RE, ObjectStore, hash_bytes
-from .refs import RefFiles, check_kind, check_record_key
+from .refs import RefFiles, RefKind, check_kind, check_record_key
 
 
 @dataclass(frozen=True, slots=True)
 class RefUpdate:
     """Move ``kind`` ref of ``record`` from ``old`` (expected) to ``new`` (None removes it)."""
 
-    kind: str
+    kind: RefKind
     record: str
     old: str | None
     new: str | None
 
     def __post_init__(self) -> None:
-        check_kind(self.kind)
+        # A kind read from a journal arrives as text: held as the enum from here on.
+        object.__setattr__(self, "kind", check_kind(self.kind))
         check_record_key(self.record)
 
 
@@ -120,19 +121,19 @@ class FileUpdate:
         check_file_path(self.path)
 
 
-def check_site_path(path: str) -> str:
-    """A file of the site folder outside the store: relative, without ``.``/``..``, not in ``.press/``."""
-    parts = path.split("/")
-    if (not path or path.startswith("/") or "\\" in path or "\0" in path
-            or any(p in ("", ".", "..") for p in parts) or parts[0] == ".press"):
-        raise ValueError(f"not a site file a transaction may write: {path!r}")
-    return path
+# Where a site file a transaction names is on disk, checked by the layer that knows the
+# site's rules (``records.site_file_path``): it raises ValueError or a PressError for a
+# path press may not write (outside the working files, or reached through a link).
+SitePaths = Callable[[str], Path]
 
 
 @dataclass(frozen=True)
 class SiteFile:
-    """Make the site file ``path`` (relative to the site folder: a record's working
-    file) hold the bytes of object ``blob``; ``blob`` None removes it.
+    """Make the site file ``path`` (relative to the site folder, ``/``-separated: a
+    record's working file) hold the bytes of object ``blob``; ``blob`` None removes it.
+
+    The path is opaque to the store: the ``SitePaths`` check the store was opened
+    with says where it is, and refuses one press may not write.
 
     The journal names the blob, an object already on disk before the commit
     point, so a replay after a crash writes the same bytes. ``old`` is the
@@ -146,7 +147,6 @@ class SiteFile:
     blob: str | None
 
     def __post_init__(self) -> None:
-        check_site_path(self.path)
         for oid in (self.old, self.blob):
             if oid is not None and not OID_RE.match(oid):
                 raise ValueError(f"not an object id: {oid!r}")
@@ -285,15 +285,12 @@ class Moved:
     found: str | None
 
     def problem(self, txn: str) -> Problem:
-        def short(value: str | None) -> str:
-            return value[:12] if value else "nothing"
-
         if self.kind in ("store file", "working file"):
             where = Where(file=self.name if self.kind == "working file" else f".press/{self.name}")
             what = f"{self.kind} {self.name}"
         else:
             where, what = Where(record=self.name), f"{self.kind} ref"
-        return Problem(f"{what} holds {short(self.found)}, not {short(self.expected)} as the transaction a crash "
+        return Problem(f"{what} holds {short_id(self.found)}, not {short_id(self.expected)} as the transaction a crash "
                        f"left ({txn[:12]}) expected: it changed since, so the transaction is not replayed over it",
                        code="journal_conflict", where=where)
 
@@ -326,7 +323,7 @@ class DroppedJournal:
 class Journal:
     """Write, replay and clear the single journal file of a store."""
 
-    def __init__(self, press_dir: Path, refs: RefFiles, logs: EventLogs):
+    def __init__(self, press_dir: Path, refs: RefFiles, logs: EventLogs, site_paths: SitePaths | None = None):
         self.path = journal_location(press_dir)
         self.press_dir = press_dir
         # Where older versions kept it, and where it stays outside git: replayed too.
@@ -334,6 +331,7 @@ class Journal:
         self.objects = ObjectStore(press_dir / "objects")
         self.refs = refs
         self.logs = logs
+        self._site_paths = site_paths
 
     def _sync_all(self, *more: Path) -> None:
         sync_all(self.press_dir, *(p for p in (self.refs.root, self.logs.root, self.press_dir / "objects")
@@ -350,7 +348,7 @@ class Journal:
         return self.found() is not None
 
     def commit(self, txn: str, updates: list[RefUpdate], events: list[Event],
-               files: list[FileUpdate] = (), site_files: list[SiteFile] = ()) -> None:
+               files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = ()) -> None:
         t = Transaction(txn=txn, updates=updates, events=events,
                         files=[(f.path, f.new, f.old) for f in files], site_files=list(site_files))
         try:
@@ -367,7 +365,7 @@ class Journal:
             raise
         # Past the commit point: whatever fails now, the change is made and a replay finishes it.
         try:
-            fsync_dir(self.path.parent)
+            fsync_path(self.path.parent)
             self._apply(t)
         except OSError as e:
             raise unfinished_error(e, t.txn, replay=False) from None
@@ -410,10 +408,12 @@ class Journal:
             if old != _UNKNOWN and now != old and now != (hash_bytes(new.encode("utf-8")) if new is not None else None):
                 out.append(Moved("store file", rel, old, now))
         if out:
-            site = self.press_dir.parent
             for f in t.site_files:
+                path = self._site_path(f.path)
+                if path is None:
+                    continue
                 try:
-                    data = _read_or_none(site / f.path)
+                    data = _read_or_none(path)
                 except (IsADirectoryError, NotADirectoryError):
                     continue
                 now = hash_bytes(data) if data is not None else None
@@ -488,9 +488,9 @@ class Journal:
             n += 1
             kept = kept.with_name(f"{self.path.name}.dropped-{name}-{n}")
         os.replace(path, kept)
-        fsync_dir(kept.parent)
+        fsync_path(kept.parent)
         if kept.parent != path.parent:
-            fsync_dir(path.parent)
+            fsync_path(path.parent)
         return DroppedJournal(t.txn if t is not None else None, str(kept))
 
     def _apply(self, t: Transaction, journal: Path | None = None) -> None:
@@ -514,9 +514,9 @@ class Journal:
                 note((path,))
             note((path.parent, path.parent.parent))
         for f in t.site_files:
-            path = self._apply_site_file(f.path, f.old, f.blob)
-            if path is not None:
-                note((path, path.parent))
+            written = self._apply_site_file(f.path, f.old, f.blob)
+            if written is not None:
+                note((written, written.parent))
         by_record: dict[str, list[Event]] = {}
         for e in t.events:
             by_record.setdefault(e.record, []).append(e)
@@ -528,22 +528,30 @@ class Journal:
             self._sync_all(*([self.press_dir.parent] if t.site_files else []), journal.parent)
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
-                if path.is_dir():
-                    fsync_dir(path)
-                elif path.exists():
-                    fsync_file(path)
+                if path.exists():
+                    fsync_path(path)
         os.unlink(journal)
-        fsync_dir(journal.parent)
+        fsync_path(journal.parent)
+
+    def site_path(self, rel: str) -> Path:
+        """Where the site file ``rel`` is, as the check the store was opened with says;
+        its refusal (ValueError or a PressError) when press may not write there."""
+        if self._site_paths is None:
+            raise ValueError(f"this store was opened without its site's path check: it writes no site file ({rel!r})")
+        return self._site_paths(rel)
+
+    def _site_path(self, rel: str) -> Path | None:
+        try:
+            return self.site_path(rel)
+        except (ValueError, PressError):
+            return None
 
     def _apply_site_file(self, rel: str, old: str | None, blob: str | None) -> Path | None:
-        """Write or remove one site file, unless someone changed it since the command read it."""
-        site = self.press_dir.parent
-        path = site / rel
-        probe = site
-        for part in rel.split("/"):
-            probe = probe / part
-            if probe.is_symlink():
-                return None  # press never writes through a link (see records.check_inside)
+        """Write or remove one site file, unless someone changed it since the command read it,
+        or its path is refused now (a link put there since: press never writes through one)."""
+        path = self._site_path(rel)
+        if path is None:
+            return None
         try:
             now = hash_bytes(path.read_bytes())
         except FileNotFoundError:

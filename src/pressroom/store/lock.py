@@ -139,12 +139,17 @@ def locked(path: Path, *, exclusive: bool, timeout: float | None = None) -> Iter
         finally:
             if gate is not None:
                 os.close(gate)
-        holds: dict = _writing if exclusive else _reading
-        holds[key] = fd if exclusive else (fd, 1)
+        if exclusive:
+            _writing[key] = fd
+        else:
+            _reading[key] = (fd, 1)
         try:
             yield fd
         finally:
-            del holds[key]
+            if exclusive:
+                del _writing[key]
+            else:
+                del _reading[key]
     finally:
         os.close(fd)
 

@@ -10,13 +10,13 @@ recorded in ``site_files`` instead of written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import ConflictError, NotFoundError, Problem, StoreDamagedError, Where
 from .journal import Event, RefUpdate, SiteFile
 from .objects import hash_bytes
-from .refs import REF_KINDS
+from .refs import RefKind
 from .versions import Version
 from . import Snapshot
 
@@ -40,7 +40,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
-        self.refs: dict[str, dict[str, str]] = {kind: {} for kind in REF_KINDS}
+        self.refs: dict[str, dict[str, str]] = {kind.value: {} for kind in RefKind}
         self.logs: dict[str, list[dict[str, Any]]] = {}
         self.site_files: dict[str, str | None] = {}
         self.cache = MemoryCache()
@@ -88,14 +88,14 @@ class MemoryStore:
         return self.refs[kind].get(record)
 
     def record_refs(self, record: str) -> dict[str, str | None]:
-        return {kind: self.refs[kind].get(record) for kind in REF_KINDS}
+        return {kind.value: self.refs[kind].get(record) for kind in RefKind}
 
     def read_log(self, record: str) -> list[dict[str, Any]]:
         return [dict(e) for e in self.logs.get(record, [])]
 
-    def commit(self, updates: list[RefUpdate], events: Iterable[Event] = (), *,
-               expect: Iterable[tuple[str, str, str | None]] = (),
-               unchanged: Mapping[str, Mapping[str, str]] | None = None,
+    def commit(self, updates: list[RefUpdate], events: Sequence[Event] = (), *,
+               expect: Iterable[tuple[RefKind, str, str | None]] = (),
+               unchanged: Mapping[RefKind, Mapping[str, str]] | None = None,
                site_files: Iterable[SiteFile] = ()) -> str:
         """Apply one transaction, or raise ConflictError naming each stale ref (nothing applied)."""
         stale = [(kind, record) for kind, record, value in expect if self.refs[kind].get(record) != value]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
-from .fsio import can_sync_all, disk_full_error, fsync_dir, is_disk_full, write_atomic
+from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, write_atomic
 from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
@@ -73,8 +73,8 @@ class ObjectStore:
                 raise disk_full_error(e) from None
             raise
         if fresh_dir:
-            fsync_dir(self.root)
-        fsync_dir(path.parent)
+            fsync_path(self.root)
+        fsync_path(path.parent)
         return oid
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 from pathlib import Path
@@ -11,7 +12,15 @@ from .conflicts import RefConflict, RefConflictError, parse_conflict
 from .fsio import naming
 from .objects import OID_RE
 
-REF_KINDS = ("current", "published", "archived")
+
+
+class RefKind(enum.StrEnum):
+    """The three refs a record may have; each member is its folder's name (and its JSON string)."""
+
+    CURRENT = "current"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
 
 # The store checks record keys itself so that no caller can make it write
 # outside .press/ (the records layer has the stricter, user-facing rule).
@@ -27,10 +36,14 @@ def check_record_key(key: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def check_kind(kind: str) -> str:
-    if kind not in REF_KINDS:
-        raise ValueError(f"unknown ref kind {kind!r}")
-    return kind
+def check_kind(kind: str) -> RefKind:
+    """``kind`` as a RefKind; ValueError for a name that is none."""
+    if isinstance(kind, RefKind):
+        return kind
+    try:
+        return RefKind(kind)
+    except ValueError:
+        raise ValueError(f"unknown ref kind {kind!r}") from None
 
 
 class RefFiles:
@@ -39,15 +52,15 @@ class RefFiles:
     def __init__(self, root: Path):
         self.root = root
 
-    def path(self, kind: str, record: str) -> Path:
+    def path(self, kind: RefKind, record: str) -> Path:
         model, rid = check_record_key(record)
         return self.root / check_kind(kind) / model / rid
 
-    def read(self, kind: str, record: str) -> str | None:
+    def read(self, kind: RefKind, record: str) -> str | None:
         return self._read(self.path(kind, record), kind, record)
 
     @staticmethod
-    def _read(path: Path | str, kind: str, record: str) -> str | None:
+    def _read(path: Path | str, kind: RefKind, record: str) -> str | None:
         try:
             with open(path, "rb") as f:
                 text = f.read().decode("ascii").strip()
@@ -66,7 +79,7 @@ class RefFiles:
             )
         return text
 
-    def read_all(self, kind: str, conflicts: list[RefConflict] | None = None) -> dict[str, str]:
+    def read_all(self, kind: RefKind, conflicts: list[RefConflict] | None = None) -> dict[str, str]:
         """Every ref of one kind, as ``{record: version id}``.
 
         A ref left in conflict by a git merge raises RefConflictError, or, when
@@ -98,7 +111,7 @@ class RefFiles:
                             out[record] = value
         return out
 
-    def write(self, kind: str, record: str, oid: str | None) -> Path:
+    def write(self, kind: RefKind, record: str, oid: str | None) -> Path:
         """Point a ref at ``oid``, or remove it for None. Not durable by itself."""
         path = self.path(kind, record)
         if oid is None:

@@ -16,6 +16,7 @@ from ..errors import RefusedError, Where
 from ..models import Model, load_models, require_model
 from ..records import generator_clash, generator_safe_id, load_record, parse_key
 from ..site import SiteCore
+from ..store import RefKind
 from ..store.fsio import write_atomic
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -47,7 +48,7 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
     if path.exists() or path.is_symlink():
         raise RefusedError("already exists", where=Where(file=label, record=record),
                            hint="edit it and save it (Site.save)", cause="new.exists", data={"record": record})
-    if site.store.read_ref("current", record):
+    if site.store.read_ref(RefKind.CURRENT, record):
         raise RefusedError("already exists (saved; its working file is missing)",
                            where=Where(record=record),
                            hint=f"get its content back with Site.show('{record}') into {label}",

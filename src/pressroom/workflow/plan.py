@@ -16,7 +16,7 @@ moves and versions, each with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from ..errors import Problem
 from ..records import RecordKey
 from .common import refusal
-from ..store import Event, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
+from ..store import Event, RefKind as RefKind, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 
 
 class Action(StrEnum):
@@ -69,14 +69,6 @@ class Status(StrEnum):
     DELETED = "deleted"
 
 
-class RefKind(StrEnum):
-    """The three refs a record may have."""
-
-    CURRENT = "current"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-
 class BlobCache(Protocol):
     """Derived data by ``(kind, key)`` (the store's validation cache)."""
 
@@ -109,9 +101,10 @@ class StoreWriter(StoreReader, Protocol):
 
     def put_version(self, version: Version) -> str: ...
 
-    def commit(self, updates: list[RefUpdate], events: list[Event] = ..., *,
-               expect: Any = ..., unchanged: Mapping[str, Mapping[str, str]] | None = ...,
-               site_files: Any = ...) -> str: ...
+    def commit(self, updates: list[RefUpdate], events: Sequence[Event] = ..., *,
+               expect: Iterable[tuple[RefKind, str, str | None]] = ...,
+               unchanged: Mapping[RefKind, Mapping[str, str]] | None = ...,
+               site_files: Iterable[SiteFile] = ...) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +163,7 @@ class Plan:
 
     def move(self, kind: RefKind, key: RecordKey, old: str | None, new: str | None) -> None:
         """Add a ref update."""
-        self.updates.append(RefUpdate(kind.value, str(key), old, new))
+        self.updates.append(RefUpdate(kind, str(key), old, new))
 
     def log(self, key: RecordKey, data: dict[str, Any]) -> None:
         """Add an event-log line for ``key``."""
@@ -194,7 +187,7 @@ def execute(store: StoreWriter, plan: Plan) -> str | None:
     for new in plan.versions:
         store.put_blob(new.data)
         store.put_version(new.version)
-    expect = [(g.kind.value, str(g.key), g.value) for g in plan.guards]
-    unchanged = {kind.value: refs for kind, refs in plan.unchanged.items()} or None
+    expect = [(g.kind, str(g.key), g.value) for g in plan.guards]
+    unchanged = dict(plan.unchanged) or None
     return store.commit(plan.updates, plan.events, expect=expect, unchanged=unchanged,
                         site_files=plan.site_files)

@@ -161,14 +161,14 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
             wanted: set[Status], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
     """Named records (with a version spec), or those of ``--model``/``--all`` whose status is in ``wanted``."""
     if names and (all_records or model):
-        raise UsageError("name records, or pass all or model, not both", cause="select.names_and_all")
+        raise UsageError("name records, or pass all=True / model, not both", cause="select.both")
     if names:
         return _named(reader.snapshot, names, allow_version)
     if model:
         require_model(site, reader.models, model)
     elif not all_records:
         raise UsageError("name at least one record (model/id), or pass all=True or a model",
-                         cause="select.nothing_named")
+                         cause="select.none")
     snap = reader.snapshot
     keys = (key_of(r) for r in snap.records())
     return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]

@@ -24,7 +24,7 @@ from ..naming import MIN_PREFIX, versions_by_prefix
 from ..outcome import Outcome
 from ..records import parse_ref
 from ..site import SiteCore
-from ..store import Event, GitIndex, RefConflict, RefUpdate, SiteFile, Snapshot, hash_bytes
+from ..store import Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso
 from .view import link_violations
 
@@ -35,7 +35,7 @@ SIDES = ("ours", "theirs", "version")
 class Resolved:
     """One ref that was in conflict, and the version it now holds."""
 
-    kind: str
+    kind: RefKind
     ours: str | None  # None: that side deleted the ref
     theirs: str | None
     base: str | None
@@ -64,20 +64,21 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     conflict there only); the caller asks git, and tells it the ``settled`` files afterwards.
     """
     if side not in SIDES:
-        raise UsageError("pick one side: --ours, --theirs or --version V")
+        raise UsageError("pick one side: ours, theirs or version V", cause="resolve.pick_side")
     if (side == "version") != (version is not None):
-        raise UsageError("--version takes a version id (7+ characters)")
+        raise UsageError("version takes a version id (7+ characters)", cause="resolve.version_id")
     key, spec = parse_ref(ref)
     record = str(key)
     if spec is not None:
-        raise UsageError("name the record alone; give the version with --version", hint=f"press resolve {key} ...")
+        raise UsageError("name the record alone; give the version as version=V", hint=f"Site.resolve('{key}', ...)",
+                         cause="resolve.version_in_ref", data={"record": str(key)})
     snapshot = site.store.snapshot(conflicts_ok=True)
     conflicts = [c for c in snapshot.conflicts if c.record == record]
     # A ref one branch deleted: the conflict is in git's index, the file reads as an ordinary ref.
     in_git = [c for c in (index or GitIndex()).refs if c.record == record]
     if not conflicts and not in_git:
         raise RefusedError("has no merge conflict", where=Where(record=record),
-                           hint="press status lists the records in conflict")
+                           hint="Site.status() lists the records in conflict", cause="resolve.no_conflict")
     chosen = _version(site, record, version, [*conflicts, *in_git], snapshot) if version else None
     resolved = [Resolved(kind=c.kind, ours=c.ours, theirs=c.theirs, base=c.base,
                          chosen=chosen if version else (c.ours if side == "ours" else c.theirs))
@@ -86,7 +87,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
     for r in resolved:
         if r.chosen is None:
             continue
-        if not site.store.objects.exists(r.chosen):
+        if not site.store.has_object(r.chosen):
             raise RefusedError(f"version {r.chosen[:7]} ({r.kind}, {side}) is not in the store",
                                where=Where(record=record),
                                hint="finish the git merge so that both sides' .press/objects are in the work tree")
@@ -111,7 +112,7 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
             files.append(SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(data),
                                   site.store.get_version(current).blob))
     txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
-    ref_paths = [site.store.refs.path(r.kind, record) for r in resolved]
+    ref_paths = [site.store.ref_path(r.kind, record) for r in resolved]
     merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
     return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn,
                          settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])
@@ -130,7 +131,7 @@ def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Res
         return
     raise RefusedError(f"taking {side} for every ref in conflict: {why}", where=Where(record=record),
                        hint="take the other side (then publish or archive again if that is what should stay), "
-                            "or --version V")
+                            "or version=V", cause="resolve.bad_state")
 
 
 def _has_markers(data: bytes) -> bool:
@@ -143,7 +144,8 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
     """A version of ``record`` named by id or 7+ character prefix, from either side's history."""
     spec = spec.strip().lstrip("@")
     if len(spec) < MIN_PREFIX or any(ch not in "0123456789abcdef" for ch in spec):
-        raise UsageError(f"--version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it")
+        raise UsageError(f"version {spec!r} is not a version id", hint=f"give {MIN_PREFIX}+ hex characters of it",
+                         cause="resolve.not_an_id", data={"version": repr(spec)})
     heads = [oid for c in conflicts for oid in (c.ours, c.theirs, c.base) if oid]
     heads += [oid for kind in ("current", "published", "archived") if (oid := snapshot.get(kind, record))]
     found = versions_by_prefix(site, record, spec, heads)
@@ -159,28 +161,31 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
     """Refuse a choice that breaks the link rule, as unpublish refuses to strand a referrer: the
     chosen published version links to an unpublished record, or published records link to this one
     and the choice takes it out of the published view."""
-    after = {kind: dict(getattr(snapshot, kind)) for kind in ("current", "published", "archived")}
+    after: dict[RefKind, dict[str, str]] = {kind: dict(getattr(snapshot, kind)) for kind in RefKind}
     for c in snapshot.conflicts:
         # Another record still in conflict: judged as public if either side keeps it so.
-        if c.record != record and (c.ours or c.theirs):
-            after[c.kind].setdefault(c.record, c.ours or c.theirs)
+        if c.record != record and (kept := c.ours or c.theirs):
+            after[c.kind].setdefault(c.record, kept)
     for r in resolved:
         if r.chosen is None:
             after[r.kind].pop(record, None)
         else:
             after[r.kind][record] = r.chosen
-    found = link_violations(site, Snapshot(current=after["current"], published=after["published"],
-                                                  archived=after["archived"]), record)
+    found = link_violations(site, Snapshot(current=after[RefKind.CURRENT], published=after[RefKind.PUBLISHED],
+                                           archived=after[RefKind.ARCHIVED]), record)
     if not found:
         return
     referrers = sorted({v.record for v in found if v.record != record})
     fixes = []
     if referrers:
-        fixes.append(f"unpublish its referrers first (press unpublish {' '.join(referrers)})")
+        fixes.append(f"unpublish its referrers first (Site.unpublish: {' '.join(referrers)})")
     targets = sorted({v.target for v in found if v.record == record and v.target})
     if targets:
-        fixes.append(f"publish what it links to first (press publish {' '.join(targets)} --cascade)")
+        fixes.append(f"publish what it links to first (Site.publish with cascade=True: {' '.join(targets)})")
     raise RefusedError(f"taking {side}: the published view would not be closed under links, nothing was changed",
                        where=Where(record=record),
                        hint="take the other side, or " + ", or ".join(fixes),
-                       problems=[v.problem() for v in found])
+                       problems=[v.problem() for v in found],
+                       cause={(True, False): "resolve.unclosed_referrers", (False, True): "resolve.unclosed_targets",
+                              (True, True): "resolve.unclosed_both"}.get((bool(referrers), bool(targets))),
+                       data={"referrers": " ".join(referrers), "targets": " ".join(targets)})

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import NotFoundError, Problem, RefusedError, UsageError, Where
 from ..models import Model, load_models
 from ..naming import resolve_version
 from ..outcome import Outcome
@@ -214,18 +214,9 @@ def _undelete(site: SiteCore, key: RecordKey, target: str, data: bytes, working:
         )
     # The version current had when the record was deleted (the last delete's ``old``), if gc left it.
     deleted = next((ev.get("old") for ev in reversed(events) if ev.get("action") == Action.DELETE), None)
-    if not (isinstance(deleted, str) and OID_RE.match(deleted) and _exists(site, deleted)):
+    if not (isinstance(deleted, str) and OID_RE.match(deleted) and site.store.has_object(deleted)):
         deleted = None
     return _save_revert(site, key, target, data, working, text, author=author, undeleting=deleted)
-
-
-def _exists(site: SiteCore, oid: str) -> bool:
-    try:
-        site.store.get_version(oid)
-    except PressError:
-        # Removed by gc (or never fetched): the undeleted record starts a new history.
-        return False
-    return True
 
 
 def _message(given: str, short: str, named: str | None, old_message: str) -> str:

@@ -103,7 +103,7 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
                    model: str | None = None) -> list[RecordKey]:
     """The records a batch command names: refs, ``--model M`` or ``--all`` working files."""
     if names and (all_records or model):
-        raise UsageError("name records, or pass all or model, not both", cause="select.names_and_all")
+        raise UsageError("name records, or pass all=True / model, not both", cause="select.both")
     if all_records:
         return list_working(site.root)
     if model:
@@ -111,7 +111,7 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
         return list_working(site.root, model)
     if not names:
         raise UsageError("name at least one record (model/id), or pass all=True or a model",
-                         cause="select.nothing_named")
+                         cause="select.none")
     return sorted({parse_key(n) for n in names})
 
 
@@ -202,7 +202,7 @@ def _check_content(site: SiteCore, key: RecordKey, current: str | None, content:
     current_blob = site.store.get_version(current).blob if current else None
     if working is None or force or hash_bytes(working) == current_blob:
         return
-    if site.store.read_ref("current", str(key)) != current:
+    if site.store.read_ref(RefKind.CURRENT, str(key)) != current:
         # Not the user's unsaved edit: another save wrote the file after this one read the refs.
         raise ConflictError(
             "another press process saved this record while this command read it",

@@ -48,8 +48,9 @@ from ..errors import (ConflictError, NotFoundError, PressError, Problem, Refused
                       Where)
 from ..outcome import Outcome
 from ..records import parse_key, parse_ref
+from ..settings import duration_seconds
 from ..site import SiteCore
-from ..store import Event, FileUpdate, RefConflictError, hash_bytes
+from ..store import Event, FileUpdate, RefConflictError, RefKind, hash_bytes
 from .common import event, now_iso
 from .plan import Action
 from .publishing import ActionResult, Move, publish, withdraw
@@ -59,8 +60,6 @@ SCHEDULE_TYPE = "pressroom.schedule/1"
 ACTIONS = (Action.PUBLISH, Action.UNPUBLISH)
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
-_RELATIVE = re.compile(r"^\+(\d+)([smhdw])\Z")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # A run retries an action this many times when a concurrent command moved a ref under it.
 RETRIES = 3
 
@@ -130,10 +129,10 @@ def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _parse_time(text: str, now: dt.datetime | None) -> dt.datetime:
-    m = _RELATIVE.match(text)
-    if m:
+    seconds = duration_seconds(text[1:]) if text.startswith("+") else None
+    if seconds is not None:
         base = now or dt.datetime.now(dt.timezone.utc)
-        return (base + dt.timedelta(seconds=int(m.group(1)) * _SECONDS[m.group(2)])).replace(microsecond=0)
+        return (base + dt.timedelta(seconds=seconds)).replace(microsecond=0)
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -176,7 +175,7 @@ def _read_all(site: SiteCore) -> tuple[list[Schedule], list[Problem]]:
             except (PressError, ValueError) as e:
                 problem = e.problems[0] if isinstance(e, PressError) else Problem(str(e))
                 warnings.append(Problem(problem.message, "bad_schedule", Where(file=f".press/{FOLDER}/{name}"),
-                                        problem.hint))
+                                        problem.hint, problem.cause, problem.data))
     return sorted(out, key=_order), warnings
 
 
@@ -216,18 +215,22 @@ def pinned_problems(site: SiteCore) -> list[Problem]:
             problems.append(Problem(
                 f"schedule {s.id} ({s.action} {s.record} at {s.at}) pins version {s.version[:12]}: {e.message}",
                 code="schedule_version", where=Where(file=f".press/{s.path}", record=s.record),
-                hint=f"restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {s.id}",
+                hint=f"restore .press/ from git (`git checkout -- .press`), or cancel it: "
+                     f"Site.cancel_schedule('{s.id}')",
+                cause="schedule.bad_version", data={"id": s.id},
             ))
     return problems
 
 
 def _read_one(site: SiteCore, sid: str) -> tuple[Schedule, str]:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", sid):
-        raise UsageError(f"{sid!r} is not a schedule id", hint="see the ids with: press schedule list")
+        raise UsageError(f"{sid!r} is not a schedule id", hint="see the ids with: Site.schedules()",
+                         cause="schedule.bad_id")
     with site.store.reading():
         raw = site.store.read_file(f"{FOLDER}/{sid}")
     if raw is None:
-        raise NotFoundError(f"there is no schedule {sid}", hint="see the ids with: press schedule list --all")
+        raise NotFoundError(f"there is no schedule {sid}", hint="see the ids with: Site.schedules(all=True)",
+                            cause="schedule.no_such_id")
     return Schedule.decode(raw, f".press/{FOLDER}/{sid}"), hash_bytes(raw)
 
 
@@ -252,14 +255,15 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
     record = str(key)
     if spec is not None:
         raise UsageError("a schedule pins the current version; name the record alone",
-                         hint=f"save the version you want first, then: press schedule {action} {key} --at ...")
+                         hint=f"save the version you want first, then: Site.schedule('{action}', '{key}', at=...)",
+                         cause="schedule.version_named", data={"action": action, "record": str(key)})
     if latest and action != Action.PUBLISH:
-        raise UsageError("--latest is for scheduled publishes")
+        raise UsageError("latest is for scheduled publishes", cause="schedule.latest_not_publish")
     when = iso(parse_time(at))
     refs = site.store.record_refs(record)
     if not any(refs.values()):
         raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
-                            hint=f"save it first: press save {record}")
+                            hint="save it first (Site.save)", cause="save_first", data={"record": record})
     if action == Action.PUBLISH and refs["current"] is None:
         raise NotFoundError("has no current version to publish", where=Where(record=record))
     version = refs["current"] if action == Action.PUBLISH and not latest else None
@@ -267,14 +271,16 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
     if action == Action.PUBLISH:
         # Say now what would stop it, while there is time to fix it (links may be published by then).
         check = publish(site, [f"{record}@{refs['current']}"], dry_run=True, author=author)
-        warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint) for p in check.problems]
+        # The prefix stays in the CLI's wording too: publish's check problems are worded by their hints alone.
+        warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint, p.cause, p.data)
+                    for p in check.problems]
     time = now_iso()
     schedule = Schedule(id=uuid.uuid4().hex[:10], action=action, record=record, version=version, at=when,
                         created=time, author=author, message=message)
     ev = event("schedule", author=author, time=time, old=None, new=version,
                message=f"{action} at {when} ({schedule.id})" + (f": {message}" if message else ""),
                schedule=schedule.id, scheduled=action, at=when)
-    expect = [("current", record, version)] if version else []
+    expect = [(RefKind.CURRENT, record, version)] if version else []
     txn = site.store.commit([], [Event(record, ev)], expect=expect,
                             files=[FileUpdate(schedule.path, None, schedule.encode())])
     return ScheduleResult(schedule=schedule, warnings=warnings, txn=txn)
@@ -285,7 +291,8 @@ def cancel(site: SiteCore, sid: str, *, author: str, message: str = "") -> Sched
     schedule, old = _read_one(site, sid)
     if schedule.state not in ("pending", "failed"):
         raise RefusedError(f"schedule {sid} is already {schedule.state} ({schedule.finished})",
-                           where=Where(record=schedule.record), hint="see it with: press schedule list --all")
+                           where=Where(record=schedule.record), hint="see it with: Site.schedules(all=True)",
+                           cause="schedule.finished")
     time = now_iso()
     cancelled = replace(schedule, state="cancelled", finished=time, finished_by=author,
                         note=message or None)
@@ -309,7 +316,8 @@ def acknowledge(site: SiteCore, sid: str, *, author: str, message: str = "") -> 
         said = "was acknowledged at" if schedule.acknowledged else "ran"
         raise RefusedError(f"schedule {sid} {said} {max(len(runs), schedule.acknowledged)} time(s): "
                            "nothing to acknowledge", where=Where(record=schedule.record),
-                           hint="press fsck lists the schedules carried out more than once")
+                           hint="Site.fsck() lists the schedules carried out more than once",
+                           cause="schedule.nothing_to_acknowledge")
     seen = f"acknowledged {len(runs)} runs ({now_iso()}, {author})" + (f": {message}" if message else "")
     acked = replace(schedule, acknowledged=len(runs), note=f"{schedule.note}; {seen}" if schedule.note else seen)
     txn = site.store.commit([], files=[FileUpdate(schedule.path, old, acked.encode())])

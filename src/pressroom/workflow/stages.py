@@ -147,7 +147,8 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
     record = str(key)
     if spec is not None:
         raise UsageError("a stage is recorded for the current version only",
-                         hint=f"press stage {key} {stage}")
+                         hint=f"Site.stage('{key}', '{stage}')", cause="stage.version_named",
+                         data={"record": str(key), "stage": stage})
     model = models.get(key.model) or Model.implicit(key.model)
     stages = stages_of(model)
     if stages is None:
@@ -160,7 +161,8 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
     current = site.store.record_refs(record)["current"]
     if current is None:
         raise NotFoundError("has no current version (never saved, or deleted)",
-                            where=Where(record=record), hint=f"save it first: press save {record}")
+                            where=Where(record=record), hint="save it first (Site.save)",
+                            cause="save_first", data={"record": record})
     previous = stage_of_version(site.store.read_log(record), current, stages)
     base = StageResult(record=record, version=current, stage=stage, previous=previous, stages=list(stages.names),
                        changed=previous != stage)
@@ -201,7 +203,8 @@ def publish_stage_problems(store: StoreReader, models: Mapping[str, Model],
             problems.append(Problem(
                 f"is at stage {stage}; publishing {key.model} needs {stages.requires}",
                 code="stage", where=Where(record=record),
-                hint=f"review it, then: press stage {record} {stages.requires}"))
+                hint=f"review it, then: Site.stage('{record}', '{stages.requires}')",
+                cause="stage.required", data={"record": record, "stage": stages.requires}))
     return problems
 
 

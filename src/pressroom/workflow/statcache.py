@@ -63,10 +63,8 @@ class StatCache:
             doc = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return {}
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("records"), dict):
-            return {}
-        records: dict[str, dict[str, Any]] = doc["records"]
-        return records
+        records = doc.get("records") if isinstance(doc, dict) and doc.get("format") == FORMAT else None
+        return records if isinstance(records, dict) else {}
 
     def _entry(self, record: str) -> dict[str, Any]:
         entry = self._entries.get(record)
@@ -98,9 +96,8 @@ class StatCache:
             st = None
         if st is not None and self._trusted(key, st):
             remembered = self._entries.get(record, {}).get("work")
-            if isinstance(remembered, list) and remembered[:4] == _stat_key(st):
-                blob: str | None = remembered[4]
-                return blob
+            if isinstance(remembered, list) and remembered[:4] == _stat_key(st) and isinstance(remembered[4], str):
+                return remembered[4]
         data = self.site.read_working(key)
         if data is None:
             return None
@@ -141,15 +138,12 @@ class StatCache:
 
     def published(self, record: str, oid: str) -> tuple[str | None, str | None]:
         """When and by whom ``oid`` was (last) published, from ``record``'s event log."""
-        try:
-            st = os.stat(self.site.store.logs.path(record))
-            log = [st.st_size, st.st_mtime_ns]
-        except OSError:
-            log = None
+        stamp = self.site.store.log_stamp(record)
+        log = list(stamp) if stamp is not None else None
         remembered = self._entries.get(record, {}).get("pub")
         if log is not None and isinstance(remembered, list) and remembered[:3] == [oid, *log]:
             return remembered[3], remembered[4]
-        event = self.site.store.logs.last(record, "publish", oid)
+        event = self.site.store.last_event(record, "publish", oid)
         found = (event.get("time"), event.get("author")) if event is not None else (None, None)
         if log is not None:
             self._set(record, "pub", [oid, *log, *found])

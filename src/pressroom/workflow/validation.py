@@ -19,6 +19,7 @@ from ..records import (RecordKey, field_positions, generator_clash, generator_sa
                        parse_key, parse_ref)
 from ..site import SiteCore
 from ..store import Snapshot, Version
+from ..yamlread import stored_reading_problem
 from .checks import CheckCache
 from .common import refusal
 from .plan import StoreReader, key_of
@@ -212,7 +213,7 @@ def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = N
     view instead (see ``validate_published``).
     """
     if names and (all_records or model):
-        raise UsageError("name records, or use --all / --model, not both")
+        raise UsageError("name records, or pass all=True / model, not both", cause="select.both")
     if published:
         return validate_published(site, names, model=model, progress=progress)
     reader = Reader(site)
@@ -229,7 +230,7 @@ def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = N
         keys = {k for k in working} | {parse_key(r) for r in reader.snapshot.current}
         targets = sorted((k, None) for k in keys if model is None or k.model == model)
     else:
-        raise UsageError("name at least one record (model/id), or use --all or --model M")
+        raise UsageError("name at least one record (model/id), or pass all=True or model=M", cause="select.none")
     checks, problems = [], []
     for i, (key, spec) in enumerate(targets):
         source, found = _validate_one(site, reader, key, spec, existing)
@@ -268,9 +269,13 @@ def validate_published(site: SiteCore, names: Sequence[str] = (), *, model: str 
                                             hint="name published records, or leave out names to check them all")]
         else:
             found = reader.problems(record, oid, existing)
+            if not any(p.code == BadContentError.code for p in found):
+                changed = stored_reading_problem(site.store, reader.blob(oid), record, oid)
+                found += [changed] if changed else []
             found += [Problem(f"links to {key}, which is not published", code="unpublished_link",
                               where=Where(record=record, path=path),
-                              hint=f"publish it (press publish {key}), or unpublish {record}")
+                              hint=f"publish it (Site.publish('{key}')), or unpublish {record}",
+                              cause="validate.unpublished_link", data={"target": str(key), "record": record})
                       for path, key in reader.links(record, oid)
                       if str(key) in existing and str(key) not in snap.published]
         found = id_problems(site, parse_key(record)) + found
@@ -292,11 +297,15 @@ def id_problems(site: SiteCore, key: RecordKey) -> list[Problem]:
     if clash is None:
         return []
     new = RecordKey(key.model, generator_safe_id(key))
+    old_file, new_file = site.rel(site.working_path(key)), site.rel(site.working_path(new))
     return [Problem(clash, code="reserved_id", where=Where(record=str(key)),
-                    hint=f"rename it (there is no rename command): copy {site.rel(site.working_path(key))} to "
-                         f"{site.rel(site.working_path(new))} (or any free id) and press save {new}; make every link "
-                         f"to {key} name {new.id} and save those records; if {key} was published, "
-                         f"press publish {new} and them; then press delete {key}")]
+                    hint=f"rename it (there is no rename command): copy {old_file} to {new_file} (or any free id) "
+                         f"and save {new} (Site.save); make every link to {key} name {new.id} and save those "
+                         f"records; if {key} was published, publish {new} and them (Site.publish); then "
+                         f"delete {key} (Site.delete)",
+                    cause="validate.reserved_id",
+                    data={"record": str(key), "new": str(new), "new_id": new.id, "old_file": old_file,
+                          "new_file": new_file})]
 
 
 def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | None,
@@ -315,7 +324,8 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
         current = reader.snapshot.current.get(record)
         if current is None:
             raise NotFoundError("does not exist", where=Where(record=record),
-                                hint=f"write {label} and save it, or see press status")
+                                hint=f"write {label} and save it, or see Site.status()",
+                                cause="validate.missing", data={"file": label})
         return current, reader.problems(record, current, existing)
     try:
         data = load_record(raw, label)
@@ -404,7 +414,8 @@ def _save_problems(gate: SaveGate, checks: CheckCache, model: Model, snapshot: S
                 f"links to {t}, which is not published; saving {record} publishes it "
                 f"({key.model} has draft_published: false)",
                 code="unpublished_link", where=Where(file=label, record=record, path=path),
-                hint=f"publish {t} first: press publish {t}",
+                hint=f"publish {t} first (Site.publish)", cause="validate.publishes_draft_link",
+                data={"target": t},
             ))
         elif t in snapshot.published:
             expect[t] = ("published", t, snapshot.published[t])

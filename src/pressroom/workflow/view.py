@@ -30,7 +30,6 @@ fsck checks afresh.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,7 @@ from .. import __version__
 from ..errors import Data, Problem, Where
 from ..models import model_files
 from ..site import SiteCore
-from ..store import Snapshot
+from ..store import RefKind, Snapshot
 from .plan import Action
 from .validation import Reader
 
@@ -147,11 +146,8 @@ def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
     for record in sorted(logged):
         h.update(f"\n{record}".encode())
         if record not in with_refs:
-            try:
-                st = os.stat(site.store.logs.path(record))
-                h.update(f" {st.st_size} {st.st_mtime_ns}".encode())
-            except OSError:
-                h.update(b" gone")
+            stamp = site.store.log_stamp(record)
+            h.update(f" {stamp[0]} {stamp[1]}".encode() if stamp is not None else b" gone")
     for name, path in sorted(model_files(site).items()):
         try:
             h.update(f"\0{name}\0".encode() + path.read_bytes())
@@ -187,7 +183,7 @@ def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violat
 
 def _state_violations(snap: Snapshot, record: str, *, log: str | None) -> list[Violation]:
     """``log``: where the record's missing event log belongs, or None when it has one."""
-    current, published, archived = (snap.get(k, record) for k in ("current", "published", "archived"))
+    current, published, archived = (snap.get(k, record) for k in RefKind)
     out = []
     if published and archived:
         out.append(Violation(
@@ -229,24 +225,12 @@ def _link_violation(snap: Snapshot, record: str, path: str, target: str) -> Viol
 
 def _logged_records(site: SiteCore) -> set[str]:
     """``model/id`` of every event log, from the folder listing alone."""
-    root = site.store.logs.root
-    out: set[str] = set()
-    try:
-        models = list(os.scandir(root))
-    except FileNotFoundError:
-        return out
-    for m in models:
-        if not m.is_dir(follow_symlinks=False):
-            continue
-        with os.scandir(m.path) as entries:
-            out.update(f"{m.name}/{e.name}" for e in entries if e.is_file(follow_symlinks=False)
-                       and not e.name.startswith("."))
-    return out
+    return set(site.store.log_records())
 
 
 def _expects_refs(site: SiteCore, record: str) -> bool:
     """Whether the log's last event that creates or removes the record leaves it existing."""
-    for ev in reversed(site.store.logs.read(record)):
+    for ev in reversed(site.store.read_log(record)):
         action = ev.get("action")
         if action in _EXISTENCE_ACTIONS:
             if action == Action.RESOLVE:
