@@ -269,3 +269,43 @@ def test_the_short_form_keeps_its_meaning(site: Site, tmp_path: Path) -> None:
     (field,) = site.models()["post"].link_fields
     assert (field.target, field.on_publish, field.on_unpublish, field.on_delete) == (
         "author", "refuse", "refuse", "refuse")
+
+
+# the planners alone, on an in-memory store
+
+
+def test_the_clear_plan_in_memory_its_versions_refs_events_and_working_file() -> None:
+    from pressroom.models import _parse_model
+    from pressroom.records import RecordKey
+    from pressroom.store import RefUpdate, SiteFile, Version, hash_bytes
+    from pressroom.store.memory import MemoryStore
+    from pressroom.workflow.plan import execute
+    from pressroom.workflow.publishing import Stamp, WithdrawRequest, WorkingFile, plan_unpublish
+    from pressroom.workflow.validation import Reader
+
+    models = {"author": _parse_model("author", "models/author.yaml", AUTHOR.encode()),
+              "post": _parse_model("post", "models/post.yaml", (
+                  "schema:\n  type: object\n  properties:\n    title: {type: string}\n"
+                  "    author: {type: string, x-link: {model: author, on_unpublish: clear}}\n").encode())}
+    store = MemoryStore()
+    ada, post = RecordKey("author", "ada"), RecordKey("post", "hello")
+    versions = {}
+    for key, text in ((ada, "name: Ada\n"), (post, "title: Hi\nauthor: ada\n")):
+        oid = store.put_version(Version(str(key), store.put_blob(text.encode()), None, "x", "t", ""))
+        store.refs["current"][str(key)] = store.refs["published"][str(key)] = versions[str(key)] = oid
+    working = WorkingFile("content/post/hello.yaml", hash_bytes(b"title: Hi\nauthor: ada\n"))
+    request = WithdrawRequest([ada], Stamp("ann", "2031-01-01T00:00:00Z"), working_of=lambda key: working)
+    plan = plan_unpublish(Reader.over(store, models), request)
+    assert plan.problems == [] and plan.referrers == []
+    (cleared,) = plan.versions
+    assert cleared.data == b"title: Hi\n" and cleared.version.parent == versions["post/hello"]
+    assert cleared.reason == "on_unpublish:clear"
+    assert set(plan.updates) == {RefUpdate("published", "author/ada", versions["author/ada"], None),
+                                 RefUpdate("published", "post/hello", versions["post/hello"], cleared.oid),
+                                 RefUpdate("current", "post/hello", versions["post/hello"], cleared.oid)}
+    assert plan.site_files == [SiteFile(working.path, working.blob, cleared.blob)]
+    assert [(e.record, e.data["action"], e.data["reason"]) for e in plan.events] == [
+        ("post/hello", "save", "on_unpublish:clear"), ("author/ada", "unpublish", "named"),
+        ("post/hello", "publish", "on_unpublish:clear")]
+    execute(store, plan)
+    assert store.refs["published"] == {"post/hello": cleared.oid}
