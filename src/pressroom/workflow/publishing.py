@@ -95,7 +95,8 @@ class ActionResult(Outcome):
     referrers: list[Referrer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     txn: str | None = None
-    versions: list[Created] = field(default_factory=list)
+    # Keyword only: positions of the fields before stay what callers wrote.
+    versions: list[Created] = field(default_factory=list, kw_only=True)
 
     @property
     def ok(self) -> bool:
