@@ -104,10 +104,13 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
                 stderr.print(f"skipped {s.record}: {s.why}", style="dim")
         if not result.moves:
             stdout.print(f"nothing to {result.action}")
-        elif result.dry_run:
-            stdout.print(f"dry run: {len(result.moves)} record(s) would be {verb}; nothing changed", style="dim")
         else:
-            stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
+            own = sum(1 for m in result.moves if m.action == result.action and not m.reason.endswith(":clear"))
+            more = f", {len(result.moves) - own} more moved by link strategies" if own < len(result.moves) else ""
+            if result.dry_run:
+                stdout.print(f"dry run: {own} record(s) would be {verb}{more}; nothing changed", style="dim")
+            else:
+                stdout.print(f"{own} record(s) {verb}{more}", style="dim")
         render_after(result)
 
     errors = list(result.problems) + after_problems(result, out)
