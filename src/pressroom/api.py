@@ -230,12 +230,16 @@ class Site(SiteCore):
         """A version's exact content: ``model/id[@version]``."""
         return show(self, ref)
 
-    def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
+    def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False,
+            published: bool = False, since: str | None = None, until: str | None = None) -> LogResult:
         """A record's versions newest first, with its events interleaved; no ``ref``: the site's activity feed.
 
-        ``patch`` adds each version's changes to its parent.
+        ``patch`` adds each version's changes to its parent. For the feed:
+        ``published`` keeps the events that moved the published view
+        (publish, unpublish, archive, delete); ``since``/``until`` bound it
+        (times as ``schedule`` takes them).
         """
-        return log(self, ref, limit=limit, patch=patch)
+        return log(self, ref, limit=limit, patch=patch, published=published, since=since, until=until)
 
     def diff(self, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
              text: bool = False) -> DiffResult:
@@ -329,14 +333,17 @@ class Site(SiteCore):
         return self.store.gc(max_versions=retention, extra_roots=roots, dry_run=dry_run,
                              grace=DEFAULT_GRACE if grace is None else grace)
 
-    def published(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
+    def published(self, model: str | None = None, *, resolve_links: int = 0,
+                  as_of: str | None = None) -> Iterator[Record]:
         """The published records of ``model`` (or of all models), sorted, one at a time.
 
         One snapshot of the refs is read first, so a publish running meanwhile
         is seen whole or not at all. ``resolve_links=N`` puts linked records
-        inline, N levels deep (like Flotiq's ``hydrate``).
+        inline, N levels deep (like Flotiq's ``hydrate``). ``as_of``: the
+        published view exactly as it stood at that time (ISO 8601 with an
+        offset, as ``schedule`` takes it), replayed from the event logs.
         """
-        return delivery.published(self, model, resolve_links=resolve_links)
+        return delivery.published(self, model, resolve_links=resolve_links, as_of=as_of)
 
     def records(self, model: str | None = None, *, preview: bool = True,
                 resolve_links: int = 0) -> Iterator[Record]:
@@ -350,15 +357,16 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False, as_of: str | None = None) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
         written) and, when stale, kept; ``force`` overwrites or removes it.
         ``body_in_front_matter`` (markdown): no content after the front matter,
         the body stays a field (for Hugo, which runs shortcodes in content).
+        ``as_of``: the published view as it stood at that time (see ``published``).
         """
-        return export_view(self, out, format=format, preview=preview, force=force,
+        return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
                            body_in_front_matter=body_in_front_matter)
 
     def audit(self, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
@@ -432,7 +440,7 @@ class Site(SiteCore):
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
             result = _schedule.run(self, now=now, author=who)
             changes = [Change(m.action, m.record, m.version, m.old, reason="schedule" if m.reason == "named"
-                              else m.reason, via=m.via, schedule=a.schedule)
+                              else m.reason, via=m.via, schedule=a.schedule, path=m.path)
                        for a in result.actions if a.outcome == "done" for m in a.moves]
             marks = [a for a in result.actions if a.outcome in ("done", "failed")]
             if marks and not changes:

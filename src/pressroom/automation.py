@@ -58,15 +58,17 @@ class Change:
     record: str
     version: str | None
     old: str | None = None
-    reason: str = "named"  # named, cascade (then ``via``), save, schedule (then ``schedule``)
+    reason: str = "named"  # named, cascade (then ``via``), save, schedule (then ``schedule``), a link strategy
     via: str | None = None
     schedule: str | None = None
     stage: str | None = None
+    path: str | None = None  # a link strategy's field (``on_unpublish:clear``: the field cleared)
 
     def document(self) -> ChangeDocument:
         """This change as the hooks' document lists it."""
         return {"action": self.action, "record": self.record, "version": self.version, "old": self.old,
-                "reason": self.reason, "via": self.via, "schedule": self.schedule, "stage": self.stage}
+                "reason": self.reason, "via": self.via, "schedule": self.schedule, "stage": self.stage,
+                "path": self.path}
 
 
 # A store-changing command's result: ``finish`` returns it with ``after`` filled in.
@@ -280,8 +282,8 @@ def changes_of_action(result: ActionResult) -> list[Change]:
     """A publish/unpublish/archive/delete result's moves (none for a dry run)."""
     if result.dry_run or not result.txn:
         return []
-    return [Change(action=m.action, record=m.record, version=m.version, old=m.old, reason=m.reason, via=m.via)
-            for m in result.moves]
+    return [Change(action=m.action, record=m.record, version=m.version, old=m.old, reason=m.reason, via=m.via,
+                   path=m.path) for m in result.moves]
 
 
 def changes_of_save(result: SaveResult, action: str = "save") -> list[Change]:

@@ -22,6 +22,7 @@ from .models import Model, load_models
 from .naming import resolve_version
 from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
+from .history import AsOf, published_as_of
 from .store import RefKind, Snapshot, Version
 from .workflow.status import derive_status
 from .workflow.view import check_view
@@ -114,13 +115,21 @@ class Reader:
     ref states bar it.
     """
 
-    def __init__(self, site: SiteCore, view: str = "published", snapshot: Snapshot | None = None):
+    def __init__(self, site: SiteCore, view: str = "published", snapshot: Snapshot | None = None,
+                 as_of: AsOf | None = None):
         if view not in VIEWS:
             raise UsageError(f"unknown view {view!r}", hint="published or current")
+        if as_of is not None and view != "published":
+            raise UsageError("as_of reads the published view as it was; a preview has no past",
+                             cause="delivery.as_of_preview")
         self.site = site
         self.view = view
+        # ``as_of``: the published view of a past time, as the event logs replay it.
+        self.as_of = as_of
+        if as_of is not None:
+            snapshot = Snapshot(current=dict(as_of.published), published=dict(as_of.published))
         self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
-        _refuse_broken(site, self.snapshot, preview=view == "current")
+        _refuse_broken(site, self.snapshot, preview=view == "current", links_only=as_of is not None)
         self._refs = self.snapshot.published if view == "published" else self.snapshot.current
         self._models: dict[str, Model] | None = None
         self._cache: _Lru[tuple[str, int], dict[str, Any]] = _Lru()  # (version, depth): document
@@ -179,8 +188,12 @@ class Reader:
         if self._published_at is not None and self._published_at[0] == (record, oid):
             return self._published_at[1]
         published = self.snapshot.published.get(record)
-        event = self.site.store.last_event(record, "publish", oid)
-        found = event.get("time") if event is not None else None
+        found: str | None
+        if self.as_of is not None:
+            found = self.as_of.published_at.get(record) if oid == published else None
+        else:
+            event = self.site.store.last_event(record, "publish", oid)
+            found = event.get("time") if event is not None else None
         if found is None and oid == published:
             # A model without draft/published publishes as it saves.
             found = self.site.store.get_version(oid).time
@@ -243,8 +256,11 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     node[steps[-1]] = value
 
 
-def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None:
-    problems = check_view(site, snapshot).problems(preview=preview)
+def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool, links_only: bool = False) -> None:
+    report = check_view(site, snapshot)
+    # A replayed past view (as_of) has the published refs alone: only its links can break it.
+    problems = ([v.problem() for v in report.violations if v.code == "unpublished_link"] if links_only
+                else report.problems(preview=preview))
     if problems:
         view = "preview" if preview else "published view"
         raise ViewBrokenError(
@@ -253,9 +269,14 @@ def _refuse_broken(site: SiteCore, snapshot: Snapshot, *, preview: bool) -> None
                  "lists it again)", problems=problems, cause="view.broken_read")
 
 
-def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
-    """Every published record of ``model`` (or of every model), sorted by id, one at a time."""
-    yield from Reader(site, "published").iter(model, resolve_links=resolve_links)
+def published(site: SiteCore, model: str | None = None, *, resolve_links: int = 0,
+              as_of: str | None = None) -> Iterator[Record]:
+    """Every published record of ``model`` (or of every model), sorted by id, one at a time.
+
+    ``as_of``: the published view as it stood at that time (``schedule --at``'s forms).
+    """
+    yield from Reader(site, "published", as_of=published_as_of(site, as_of) if as_of else None).iter(
+        model, resolve_links=resolve_links)
 
 
 def records(site: SiteCore, model: str | None = None, *, preview: bool = True,

@@ -28,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 
 from .delivery import Reader, Record
+from .history import published_as_of
 from .errors import Problem, RefusedError, UsageError, Where
 from .models import Model
 from .site import STORE_NAME, SiteCore
@@ -248,7 +249,8 @@ def _read_bytes(path: Path) -> bytes | None:
 
 
 def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
-           preview: bool = False, force: bool = False, body_in_front_matter: bool = False) -> ExportResult:
+           preview: bool = False, force: bool = False, body_in_front_matter: bool = False,
+           as_of: str | None = None) -> ExportResult:
     """Write the published view (or with ``preview`` the current one) to ``out``.
 
     Incremental: a file is rewritten only when its content changed; files of
@@ -259,6 +261,8 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     ``body_in_front_matter`` (markdown): the body field stays in the front
     matter and the content is empty, for generators that run content as
     templates (Hugo's shortcodes): the body is then only ever data.
+    ``as_of``: the published view exactly as it stood at that time, replayed
+    from the event logs (a version gc removed since is refused, naming the record).
     """
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
@@ -269,7 +273,11 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     out = Path(out)
     _check_out(site, out)
     old = _read_manifest(out)
-    reader = Reader(site, "current" if preview else "published")
+    if as_of is not None and preview:
+        raise UsageError("as_of exports the published view as it was; a preview has no past",
+                         cause="export.as_of_preview")
+    reader = Reader(site, "current" if preview else "published",
+                    as_of=published_as_of(site, as_of) if as_of is not None else None)
     models = reader.models
     ext = FORMATS[format]
     versions = {r: oid for r in reader.keys() if (oid := reader.version_of(r)) is not None}

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .diffing import Change, diff_data, stat, text_diff
-from .errors import BadContentError, HistoryBrokenError, NotFoundError, Problem, StoreDamagedError, UsageError
+from .errors import (BadContentError, HistoryBrokenError, NotFoundError, PressError, Problem, StoreDamagedError,
+                     UsageError, Where)
 from .models import load_models
 from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
 from .store import RefKind, Version
+from .workflow.schedule import iso, parse_time
 
 # Events that make a version (the version's own log entry); the rest are
 # shown as events between versions.
 CREATING = ("save", "revert")
 WORKING = "working"
+# The events that move the published view (``log --site``).
+PUBLISHING = ("publish", "unpublish", "archive", "delete")
 
 
 @dataclass(frozen=True)
@@ -92,15 +97,25 @@ class LogResult:
         return [i for i in self.items if i.type == "version"]
 
 
-def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, patch: bool = False) -> LogResult:
-    """A record's history (``model/id[@version]``), or with no ref the site-wide activity feed."""
+def log(site: SiteCore, ref: str | None = None, *, limit: int | None = None, patch: bool = False,
+        published: bool = False, since: str | None = None, until: str | None = None) -> LogResult:
+    """A record's history (``model/id[@version]``), or with no ref the site-wide activity feed.
+
+    ``published``: the feed's publish, unpublish, archive and delete events
+    only (what changed on the site); ``since``/``until`` (times as
+    ``schedule --at`` takes them, both included) bound the feed.
+    """
     if limit is not None and limit < 1:
         raise UsageError("limit must be 1 or more", cause="history.limit")
+    if ref is not None and (published or since or until):
+        raise UsageError("published, since and until are for the site's feed: name no record",
+                         cause="history.feed_options_with_record")
     if ref is None:
         if patch:
             raise UsageError("patch needs a record", hint="e.g. Site.log('post/x', patch=True)",
                              cause="history.patch_without_record")
-        return _feed(site, limit)
+        return _feed(site, limit, actions=PUBLISHING if published else None,
+                     since=parse_time(since) if since else None, until=parse_time(until) if until else None)
     key, spec = parse_ref(ref)
     record = str(key)
     refs = site.store.record_refs(record)
@@ -200,11 +215,25 @@ def _oid(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _feed(site: SiteCore, limit: int | None) -> LogResult:
-    """The latest events across every record, newest first (the CMS audit log)."""
+def _event_time(ev: Mapping[str, Any]) -> dt.datetime | None:
+    try:
+        return parse_time(str(ev.get("time")))
+    except UsageError:
+        return None
+
+
+def _feed(site: SiteCore, limit: int | None, *, actions: tuple[str, ...] | None = None,
+          since: dt.datetime | None = None, until: dt.datetime | None = None) -> LogResult:
+    """The latest events across every record, newest first (the CMS audit log), of ``actions`` in a period."""
     rows: list[tuple[str, str, str, int, dict[str, Any]]] = []
     for record in site.store.log_records():
         for i, ev in enumerate(site.store.read_log(record)):
+            if actions is not None and ev.get("action") not in actions:
+                continue
+            if since is not None or until is not None:
+                when = _event_time(ev)
+                if when is None or (since is not None and when < since) or (until is not None and when > until):
+                    continue
             # Transaction ids sort in commit order: they order events within a second.
             row = (str(ev.get("time", "")), str(ev.get("txn", "")), record, i, ev)
             if limit is None:
@@ -344,3 +373,52 @@ def _model_view(site: SiteCore, model: str) -> tuple[Mapping[str, Any] | None, d
     if found is None:
         return None, {}, None
     return found.schema, dict(found.options.get("diff_keys") or {}), None
+
+
+# the published view at a past time
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The published view as it stood at ``time``, read from the event logs.
+
+    ``published``: each record then published, at its version;
+    ``published_at``: when that version was last published, by then.
+    """
+
+    time: str
+    published: dict[str, str] = field(default_factory=dict)
+    published_at: dict[str, str] = field(default_factory=dict)
+
+
+def published_as_of(site: SiteCore, when: str) -> AsOf:
+    """Replay every record's publish events up to ``when`` (as ``schedule --at`` takes it).
+
+    A version that view needs and gc removed is refused (NotFoundError), naming the record.
+    """
+    until = parse_time(when)
+    published: dict[str, str] = {}
+    times: dict[tuple[str, str], str] = {}
+    for record in site.store.log_records():
+        for ev in site.store.read_log(record):
+            at = _event_time(ev)
+            if at is None or at > until:
+                continue
+            action, new = ev.get("action"), _oid(ev.get("new"))
+            if action == "publish" or (action == "resolve" and ev.get("kind") == "published"):
+                if new is None:
+                    published.pop(record, None)
+                else:
+                    published[record] = new
+                    times[(record, new)] = str(ev.get("time"))
+            elif action in ("unpublish", "archive", "delete"):
+                published.pop(record, None)
+    for record, oid in sorted(published.items()):
+        try:
+            site.store.get_blob(site.store.get_version(oid).blob)
+        except PressError:
+            raise NotFoundError(
+                f"version {oid[:12]}, published at {iso(until)}, is no longer in the store (gc removed it, "
+                "or a clone never fetched it)", where=Where(record=record),
+                hint="choose a later time, or restore the store from a backup that still holds it") from None
+    return AsOf(iso(until), published, {r: times[(r, oid)] for r, oid in published.items() if (r, oid) in times})

@@ -61,6 +61,7 @@ class ChangeDocument(TypedDict):
     via: str | None
     schedule: str | None
     stage: str | None
+    path: str | None
 
 
 class ScheduleDocument(TypedDict):

@@ -135,6 +135,15 @@ class LinkField:
     # Whether the schema gives the position a type (or a choice of subschemas),
     # so that it, not the link check, reports a value of the wrong type.
     typed: bool = False
+    # What happens to this record when the linked one moves (x-link's mapping form).
+    on_publish: str = "refuse"
+    on_unpublish: str = "refuse"
+    on_delete: str = "refuse"
+
+    def strategy(self, event: str) -> str:
+        """The strategy for ``on_publish``, ``on_unpublish`` or ``on_delete``."""
+        value: str = getattr(self, event)
+        return value
 
     @property
     def field(self) -> str:
@@ -224,6 +233,10 @@ class Model:
                     code="link", where=Where(file=file, record=record, path=path), rule="x-link", value=_clip(value),
                 ))
         return sorted(problems, key=lambda p: (p.where.path or "", p.message))
+
+    def link_field(self, data: Any, path: str) -> LinkField | None:
+        """The link field holding the link at ``path`` (``tags[2]``) in ``data``."""
+        return next((lf for lf, p, _v in self._link_values(data) if p == path), None)
 
     def _link_values(self, data: Any) -> Iterator[tuple[LinkField, str, Any]]:
         for lf in self.link_fields:
@@ -533,7 +546,7 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
     reached: set[int] = set()
 
     def walk(node: Any, steps: tuple[Step, ...], key: list[Any], seen: frozenset[str], choice: bool,
-             resolver: Resolver[Any]) -> None:
+             resolver: Resolver[Any], must: str | None = None) -> None:
         if not isinstance(node, dict):
             return
         ref = node.get("$ref")
@@ -547,10 +560,13 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
                         hint="spell out the levels that hold links, or keep links out of the recursive part",
                     )
             else:
-                walk(resolved.contents, steps, [*key, "$ref"], seen | {ref}, choice, resolved.resolver)
+                walk(resolved.contents, steps, [*key, "$ref"], seen | {ref}, choice, resolved.resolver, must)
         if "x-link" in node:
             reached.add(id(node))
-            lf = _link_field(node, steps, [*key, "x-link"], label, typed=choice or "type" in node)
+            # x-link on an array: clear takes out an item, so only minItems can break.
+            own = ("an array with minItems" if _positive(node.get("minItems"))
+                   else None if node.get("type") == "array" else must)
+            lf = _link_field(node, steps, [*key, "x-link"], label, typed=choice or "type" in node, must=own)
             other = found.get(lf.steps)
             if other is not None and other.target != lf.target:
                 raise BadContentError(
@@ -563,10 +579,12 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
         for name in _CHOICES:
             subs = node.get(name)
             for i, sub in (enumerate(subs) if isinstance(subs, list) else [(None, subs)]):
-                walk(sub, steps, [*key, name, *([] if i is None else [i])], seen, True, resolver)
+                walk(sub, steps, [*key, name, *([] if i is None else [i])], seen, True, resolver, must)
         properties = found_properties if isinstance(found_properties := node.get("properties"), dict) else {}
+        required = found_required if isinstance(found_required := node.get("required"), list) else []
         for name, sub in properties.items():
-            walk(sub, (*steps, name), [*key, "properties", name], seen, False, resolver)
+            walk(sub, (*steps, name), [*key, "properties", name], seen, False, resolver,
+                 "a required field" if name in required else None)
         patterns = found_patterns if isinstance(found_patterns := node.get("patternProperties"), dict) else {}
         for pattern, sub in patterns.items():
             walk(sub, (*steps, MapValues(pattern=pattern)), [*key, "patternProperties", pattern], seen, False,
@@ -575,7 +593,8 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
             rest = MapValues(named=frozenset(properties), others=tuple(patterns))
             walk(node["additionalProperties"], (*steps, rest), [*key, "additionalProperties"], seen, False, resolver)
         if isinstance(node.get("items"), dict):
-            walk(node["items"], (*steps, ITEMS), [*key, "items"], seen, False, resolver)
+            walk(node["items"], (*steps, ITEMS), [*key, "items"], seen, False, resolver,
+                 "an array with minItems" if _positive(node.get("minItems")) else None)
 
     walk(schema, (), ["schema"], frozenset(), False, resolver)
     for path, node in _link_nodes(schema, ["schema"]):
@@ -615,13 +634,49 @@ def _link_nodes(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], dict[st
             yield from _link_nodes(value, [*path, i])
 
 
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+# The strategies each key of x-link's mapping form takes; the first is the default.
+STRATEGIES: dict[str, tuple[str, ...]] = {
+    "on_publish": ("refuse", "publish"),
+    "on_unpublish": ("refuse", "unpublish", "clear"),
+    "on_delete": ("refuse", "unpublish", "clear"),
+}
+
+
+def _strategies(spec: dict[Any, Any], where: Where, must: str | None) -> tuple[Any, dict[str, str]]:
+    """The mapping form ``{model, on_publish, on_unpublish, on_delete}``: its model and strategies."""
+    unknown = sorted(str(k) for k in spec if k != "model" and k not in STRATEGIES)
+    if unknown:
+        raise BadContentError(f"x-link has no key {unknown[0]!r}", where=where,
+                              hint=f"keys: model, {', '.join(STRATEGIES)}")
+    chosen: dict[str, str] = {}
+    for name, allowed in STRATEGIES.items():
+        value = spec.get(name, allowed[0])
+        if value not in allowed:
+            raise BadContentError(f"x-link {name} must be one of {', '.join(allowed)}, not {value!r}",
+                                  where=where, hint=f"e.g. {name}: {allowed[1]}")
+        if value == "clear" and must is not None:
+            raise BadContentError(
+                f"x-link {name}: clear would remove the link from {must}, and break the schema",
+                where=where, hint=f"use {name}: refuse or {name}: unpublish, or make the field optional")
+        chosen[name] = value
+    return spec.get("model"), chosen
+
+
 def _link_field(node: dict[str, Any], steps: tuple[Step, ...], key: list[Any], label: str, *,
-                typed: bool) -> LinkField:
+                typed: bool, must: str | None = None) -> LinkField:
     target = node["x-link"]
     where = Where(file=label, path=field_path(key))
+    chosen: dict[str, str] = {}
+    if isinstance(target, dict):
+        target, chosen = _strategies(target, where, must)
     if not isinstance(target, str) or not MODEL_RE.match(target):
         raise BadContentError(f"x-link must name a model, not {target!r}", where=where,
-                              hint="e.g. author: {type: string, x-link: author}")
+                              hint="e.g. author: {type: string, x-link: author}, or "
+                                   "{type: string, x-link: {model: author, on_publish: publish}}")
     kind = node.get("type")
     if kind not in (None, "string", "array"):
         raise BadContentError(
@@ -630,4 +685,4 @@ def _link_field(node: dict[str, Any], steps: tuple[Step, ...], key: list[Any], l
         )
     if not steps:
         raise BadContentError("x-link goes on a property, not on the whole record", where=where)
-    return LinkField(steps=steps, target=target, key=where.path or "", typed=typed)
+    return LinkField(steps=steps, target=target, key=where.path or "", typed=typed, **chosen)

@@ -295,6 +295,25 @@ def _no_edit(label: str, why: str) -> BadContentError:
                            cause="records.no_edit", data={"why": why})
 
 
+def remove_fields(data: bytes, label: str, paths: Iterable[str]) -> bytes:
+    """Remove fields (``author``) and list items (``tags[2]``) from a YAML document, keeping its comments."""
+    yaml = _rt_yaml()
+    doc = yaml.load(decode_text(data, label))
+    yaml.indent(**_indents(doc))
+    # Later list items first, so that an index still names the same item.
+    def later_first(steps: list[str | int]) -> list[tuple[str, int]]:
+        return [(s, 0) if isinstance(s, str) else ("", -s) for s in steps]
+
+    for steps in sorted((parse_field_path(p) for p in paths), key=later_first):
+        node = doc
+        for step in steps[:-1]:
+            node = node[step]
+        del node[steps[-1]]
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue().encode("utf-8")
+
+
 def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
     """The line and column (from 1) where each field ``path`` (``seo.title``, ``tags[2]``)
     is written in a record's YAML; for a missing field, where its mapping is

@@ -129,7 +129,7 @@ def test_exit_codes(cli) -> None:
     assert code == 1 and doc["errors"][0]["code"] == "nothing_to_do"
     assert cli.json("publish", "--all")[0] == 0
     assert cli.json("publish", "post/nope")[0] == 2
-    assert cli.json("publish", "post/hello", "--depth", "2")[0] == 2
+    assert cli("publish", "post/hello", "--depth", "0").exit_code == 2
     assert cli.json("publish")[0] == 2
     assert cli("delete", "post/hello", "--cascade").exit_code == 2  # delete has no --cascade
 

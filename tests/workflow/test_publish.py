@@ -259,8 +259,8 @@ def test_nothing_to_do_is_reported_not_committed(site: Site) -> None:
 
 def test_usage_errors(site: Site) -> None:
     blog(site)
-    with pytest.raises(UsageError, match="cascade=True"):
-        site.publish("post/hello", depth=2)
+    with pytest.raises(UsageError, match="depth must be 1 or more"):
+        site.publish("post/hello", depth=0)
     with pytest.raises(UsageError):
         site.publish("post/hello", all=True)
     with pytest.raises(UsageError):

@@ -17,14 +17,28 @@ from pressroom import PressError, Site
 from pressroom.records import load_record
 from tests.conftest import store_files, write
 
-MODELS = {
-    # a links to other a records (a graph with cycles) and to one b.
-    "a": "allow_invalid_drafts: true\nschema:\n  type: object\n  properties:\n"
-         "    links: {type: array, items: {type: string, x-link: a}}\n    b: {type: string, x-link: b}\n",
-    "b": "schema:\n  type: object\n  properties:\n    n: {type: integer}\n",
-    # c publishes on every save.
-    "c": "draft_published: false\nschema:\n  type: object\n  properties:\n    b: {type: string, x-link: b}\n",
-}
+def models(strategies: list[str]) -> dict[str, str]:
+    """The three models, each link field with the x-link strategies given (three link fields)."""
+    links, ab, cb = strategies
+    return {
+        # a links to other a records (a graph with cycles) and to one b.
+        "a": "allow_invalid_drafts: true\nschema:\n  type: object\n  properties:\n"
+             f"    links: {{type: array, items: {{type: string, x-link: {links.format('a')}}}}}\n"
+             f"    b: {{type: string, x-link: {ab.format('b')}}}\n",
+        "b": "schema:\n  type: object\n  properties:\n    n: {type: integer}\n",
+        # c publishes on every save.
+        "c": "draft_published: false\nschema:\n  type: object\n  properties:\n"
+             f"    b: {{type: string, x-link: {cb.format('b')}}}\n",
+    }
+
+
+# x-link's short form, or its mapping form with random strategies ({} is the target model).
+link_specs = st.one_of(
+    st.just("{}"),
+    st.builds(lambda p, u, d: f"{{{{model: {{}}, on_publish: {p}, on_unpublish: {u}, on_delete: {d}}}}}",
+              st.sampled_from(["refuse", "publish"]), st.sampled_from(["refuse", "unpublish", "clear"]),
+              st.sampled_from(["refuse", "unpublish", "clear"])),
+)
 IDS = {"a": ["a0", "a1", "a2", "a3"], "b": ["b0", "b1"], "c": ["c0"]}
 RECORDS = [f"{m}/{i}" for m, ids in IDS.items() for i in ids]
 
@@ -89,12 +103,13 @@ def run(site: Site, step: tuple) -> None:
         getattr(site, action)(*records, cascade=cascade)
 
 
-@given(graphs, steps)
-def test_published_view_stays_closed_and_refusals_change_nothing(graph: dict, plan: list[tuple]) -> None:
+@given(graphs, steps, st.lists(link_specs, min_size=3, max_size=3))
+def test_published_view_stays_closed_and_refusals_change_nothing(graph: dict, plan: list[tuple],
+                                                                 strategies: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
         Site.init(root)
-        for name, text in MODELS.items():
+        for name, text in models(strategies).items():
             (root / "models" / f"{name}.yaml").write_text(text)
             (root / "content" / name).mkdir(parents=True)
         for record, (links, b) in graph.items():

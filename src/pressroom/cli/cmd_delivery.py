@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -37,6 +37,9 @@ def export(
     body_in_front_matter: Annotated[bool, typer.Option(
         "--body-in-front-matter", help="With --format markdown: keep the body field in the front matter and "
                                        "leave the content empty (Hugo runs shortcodes in content).")] = False,
+    as_of: Annotated[Optional[str], typer.Option(
+        "--as-of", metavar="TIME", help="The published view as it stood at TIME (as schedule --at takes it), "
+                                        "replayed from the event logs.", show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write the published view to a folder for a static site generator.
@@ -53,11 +56,13 @@ def export(
     content/ (exit 1): a generator must never see the working files. A
     published view a git merge broke (a dangling link, refs no command makes)
     is never exported: exit 5, nothing written, each violation and its fix
-    listed (press fsck lists them too).
+    listed (press fsck lists them too). --as-of TIME exports the site exactly
+    as it was published at TIME; a version gc removed since is refused (exit 2),
+    naming the record.
     """
     with command("export", json_) as out_:
         result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,
-                                       body_in_front_matter=body_in_front_matter)
+                                       body_in_front_matter=body_in_front_matter, as_of=as_of)
 
         def render() -> None:
             view = "current versions (preview)" if result.preview else "the published view"

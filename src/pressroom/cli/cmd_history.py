@@ -30,19 +30,28 @@ def log(
     limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, metavar="N", help="Show at most N entries.",
                                                  show_default=False)] = None,
     patch: Annotated[bool, typer.Option("-p", "--patch", help="Show each version's changes to its parent.")] = False,
+    site_: Annotated[bool, typer.Option("--site", help="Only the events that moved the published view "
+                                                       "(publish, unpublish, archive, delete).")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="Events at or after TIME "
+                                                 "(as schedule --at takes it).", show_default=False)] = None,
+    until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="Events at or before TIME.",
+                                                 show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
     """List a record's versions newest first, with its publish, unpublish, archive and revert events.
 
     Each version shows its id, time, author and message, and the refs on it
     (current, published, archived). With no REF: the latest events across all
-    records (50 unless --limit), the site's audit log.
+    records (50 unless --limit), the site's audit log; --site keeps what
+    changed on the site, and --since/--until a period (all of it unless --limit).
     """
     with command("log", json_) as out:
         site = open_site(ctx)
         code, problems = EXIT_OK, []
         try:
-            result = site.log(ref, limit=limit if limit or ref else 50, patch=patch)
+            period = since is not None or until is not None
+            result = site.log(ref, limit=limit if limit or ref or period else 50, patch=patch, published=site_,
+                              since=since, until=until)
         except HistoryBrokenError as e:
             # The versions before the break, then the error, as git log does.
             result, code, problems = e.partial, exit_code_for(e), e.problems

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
-from ..api import ActionResult, Model, Progress, Site, ValidateResult
+from ..api import ActionResult, Model, Move, Progress, Site, ValidateResult
 from ..errors import Problem, UsageError, Where
 from .app import app
 from .helptext import PressTyper
@@ -25,7 +25,7 @@ PROGRESS_THRESHOLD = 300
 RefsArg = Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
-                                                 help="With --cascade: follow links N levels.",
+                                                 help="Follow links N levels (--cascade and the link strategies).",
                                                  show_default=False)]
 PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
                                                           help="Every published or updated record "
@@ -74,6 +74,17 @@ def _without_problems(result: ActionResult | ValidateResult) -> dict[str, object
     return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
 
 
+def _why(m: Move) -> str:
+    if m.reason == "named":
+        return "named"
+    if m.path is None:
+        return f"{m.reason}, linked from {m.via}"
+    if m.action == "publish" and not m.reason.endswith(":clear"):
+        return f"{m.reason}, linked from {m.via} field {m.path}"
+    # unpublish and clear: the record's own field links to the record that leaves.
+    return f"{m.reason}, its field {m.path} links to {m.via}"
+
+
 def _finish(out: Output, result: ActionResult, named: bool) -> None:
     """Render a publish/unpublish/archive/delete result and pick the exit code."""
     verb = PAST[result.action]
@@ -84,18 +95,22 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
             stderr.print(f"refused: nothing would be {verb}", style="red")
             return
         prefix = "would be " if result.dry_run else ""
-        print_lines([f"{prefix}{verb} {m.record} {short(m.version)} "
-                     f"({'named' if m.reason == 'named' else f'{m.reason}, linked from {m.via}'}): "
+        print_lines([f"{prefix}{PAST[m.action]} {m.record} {short(m.version)} ({_why(m)}): "
                      f"{m.status_before} -> {m.status_after}" for m in result.moves])
+        print_lines([f"{prefix}saved {v.record} {short(v.version)} on top of {short(v.parent)} ({v.reason})"
+                     for v in result.versions])
         if result.moves or not named:
             for s in result.skipped:
                 stderr.print(f"skipped {s.record}: {s.why}", style="dim")
         if not result.moves:
             stdout.print(f"nothing to {result.action}")
-        elif result.dry_run:
-            stdout.print(f"dry run: {len(result.moves)} record(s) would be {verb}; nothing changed", style="dim")
         else:
-            stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
+            own = sum(1 for m in result.moves if m.action == result.action and not m.reason.endswith(":clear"))
+            more = f", {len(result.moves) - own} more moved by link strategies" if own < len(result.moves) else ""
+            if result.dry_run:
+                stdout.print(f"dry run: {own} record(s) would be {verb}{more}; nothing changed", style="dim")
+            else:
+                stdout.print(f"{own} record(s) {verb}{more}", style="dim")
         render_after(result)
 
     errors = list(result.problems) + after_problems(result, out)
@@ -134,7 +149,8 @@ def publish(
     A published record may only link to published records: a link to an
     unpublished one is refused, naming it, unless that record is published
     in the same command (named, or taken along by --cascade, which follows
-    links to any depth, or --depth N). If any record is invalid, nothing is
+    links to any depth, or --depth N). A link field with on_publish: publish
+    in its model takes its record along too. If any record is invalid, nothing is
     published and every error is listed. Archived records are published again
     only when named. Naming only records that are already published exits 1.
     """
@@ -185,8 +201,10 @@ def unpublish(
 
     Refused while a record that stays published links to one of them (the
     error names it); naming those referrers in the same command passes.
-    --cascade also unpublishes the records they link to that no other
-    published record still needs.
+    A link field's on_unpublish in the referrer's model may say otherwise:
+    unpublish takes the referrer out too, clear publishes a new version of it
+    without the link (--depth N bounds these). --cascade also unpublishes the
+    records they link to that no other published record still needs.
     """
     _withdraw(Site.unpublish, "unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
               no_hooks, commit)
@@ -211,7 +229,8 @@ def archive(
 
     Publishing an archived record again brings it back; publish --all leaves
     archived records alone. Refused while a record that stays published links
-    to one of them, like unpublish; --cascade works as for unpublish.
+    to one of them, like unpublish (the link fields' on_unpublish applies);
+    --cascade works as for unpublish.
     """
     _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
               no_hooks, commit)
@@ -233,8 +252,9 @@ def delete(
     """Delete records: their refs go and the working file is removed.
 
     History and objects stay in the store until gc, and the event log keeps
-    who deleted what. Refused while a published record links to one of them,
-    and when a working file has unsaved changes (unless --force).
+    who deleted what. Refused while a published record links to one of them
+    (unless that link field's on_delete says unpublish or clear), and when a
+    working file has unsaved changes (unless --force).
     """
     with command("delete", json_) as out:
         result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force,

@@ -22,11 +22,11 @@ from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
 from ..naming import resolve_version
 from ..outcome import Outcome
-from ..records import RecordKey, parse_ref
+from ..records import RecordKey, load_record, parse_ref, remove_fields
 from ..site import SiteCore
-from ..store import SiteFile, Snapshot, hash_bytes
+from ..store import SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
-from .plan import Action, Plan, RefKind, Status, execute, key_of
+from .plan import Action, NewVersion, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
@@ -36,7 +36,10 @@ ACTIONS = (Action.PUBLISH, Action.UNPUBLISH, Action.ARCHIVE, Action.DELETE)
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One record the command moves, and why: ``named``, or ``cascade`` (``via`` the record linking to it)."""
+    """One record the command moves, and why: ``named``, ``cascade`` (``via`` the record linking to it), or
+    a link strategy (``on_publish:publish``, ``on_unpublish:clear``...: ``via`` the record whose move set
+    it off, ``path`` the link's field). A ``clear`` is a publish of the new version without the link.
+    """
 
     record: str
     action: Action
@@ -46,6 +49,7 @@ class Move:
     status_before: Status
     status_after: Status
     via: str | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,16 @@ class Referrer:
     reason: str = "referrer"
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A version a link strategy (``clear``) makes: of ``record``, on top of ``parent``, and why."""
+
+    record: str
+    version: str
+    parent: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class ActionResult(Outcome):
     """The plan of a publish/unpublish/archive/delete, and what was done.
@@ -81,6 +95,8 @@ class ActionResult(Outcome):
     referrers: list[Referrer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    # Keyword only: positions of the fields before stay what callers wrote.
+    versions: list[Created] = field(default_factory=list, kw_only=True)
 
     @property
     def ok(self) -> bool:
@@ -132,11 +148,12 @@ class WithdrawRequest:
     force: bool = False
     working: Mapping[RecordKey, WorkingFile | None] = field(default_factory=dict)
     progress: Progress | None = None
+    # A record's working file, read only for the records a ``clear`` strategy gives a new version.
+    working_of: Callable[[RecordKey], WorkingFile | None] | None = None
 
 
-def _check_depth(cascade: bool, depth: int | None) -> None:
-    if depth is not None and not cascade:
-        raise UsageError("depth bounds a cascade: pass cascade=True", cause="publishing.depth_without_cascade")
+def _check_depth(depth: int | None) -> None:
+    # depth bounds a cascade and the link strategies alike, so it stands without cascade too.
     if depth is not None and depth < 1:
         raise UsageError("depth must be 1 or more", cause="publishing.depth", data={"value": depth})
 
@@ -188,14 +205,17 @@ def _log(plan: Plan, stamp: Stamp, extra: Mapping[str, Mapping[str, str | None]]
             more["schedule"] = stamp.schedule
         if m.via:
             more["via"] = m.via
+        if m.path:
+            more["path"] = m.path
         new = m.version if m.action is Action.PUBLISH else None
         plan.log(key_of(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
                                             message=stamp.message, **more))
 
 
 def _result(plan: Plan, dry_run: bool, txn: str | None = None) -> ActionResult:
+    created = [Created(n.version.record, n.oid, n.version.parent or "", n.reason) for n in plan.versions]
     return ActionResult(plan.action, dry_run, moves=plan.moves, skipped=plan.skipped, referrers=plan.referrers,
-                        problems=plan.problems if dry_run else [], txn=txn)
+                        problems=plan.problems if dry_run else [], txn=txn, versions=created)
 
 
 def _run(site: SiteCore, plan: Plan, dry_run: bool) -> ActionResult:
@@ -216,21 +236,24 @@ def _order(m: Move) -> tuple[int, str]:
 
 def publish(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None, all_records: bool = False,
             cascade: bool = False, depth: int | None = None, dry_run: bool = False, message: str = "",
-            author: str, progress: Progress | None = None, schedule: str | None = None) -> ActionResult:
+            author: str, progress: Progress | None = None, schedule: str | None = None,
+            time: str | None = None) -> ActionResult:
     """Validate each record's current version (or the version named ``REF@V``) and publish it.
 
     ``--all``/``--model`` take every record that is ``draft`` or ``updated``
     (archived ones only when named). A link to an unpublished record is an
     error unless that record is published in the same command: named, or
-    taken along by ``cascade`` (to any depth, or ``depth`` levels).
-    ``schedule``: the id of the schedule carrying it out, logged with each event.
+    taken along by ``cascade``, or by a link field's ``on_publish: publish`` (to
+    any depth, or ``depth`` levels). ``schedule``: the id of the schedule
+    carrying it out, logged with each event; ``time``: the time logged (default: now).
     """
-    _check_depth(cascade, depth)
+    _check_depth(depth)
     reader = Reader(site)
     selected = _select(reader, site, list(names), model=model, all_records=all_records,
                        wanted={Status.DRAFT, Status.UPDATED}, allow_version=True)
     targets = [(key, resolve_version(site, key, spec) if spec else None) for key, spec in selected]
-    request = PublishRequest(targets, Stamp(author, now_iso(), message, schedule), cascade=cascade, depth=depth,
+    request = PublishRequest(targets, Stamp(author, time or now_iso(), message, schedule), cascade=cascade,
+                             depth=depth,
                              progress=progress)
     plan = plan_publish(reader, request)
     reader.checks.flush()
@@ -255,8 +278,7 @@ def plan_publish(reader: Reader, request: PublishRequest) -> Plan:
             plan.skipped.append(Skipped(record, "is already published at that version"))
             continue
         moves[record] = _publish_move(snap, record, oid, "named")
-    if request.cascade:
-        _cascade_publish(reader, moves, request.depth)
+    _cascade_publish(reader, moves, request.cascade, request.depth)
     plan.problems = _check_publish(reader, moves, request.cascade, request.progress)
     plan.moves = sorted(moves.values(), key=_order)
     _publish_refs(reader, plan, moves, request.stamp)
@@ -289,14 +311,18 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
         plan.guard(RefKind.PUBLISHED, key_of(t), oid)
 
 
-def _publish_move(snap: Snapshot, record: str, oid: str, reason: str, via: str | None = None) -> Move:
+def _publish_move(snap: Snapshot, record: str, oid: str, reason: str, via: str | None = None,
+                  path: str | None = None) -> Move:
     after = Status.PUBLISHED if oid == snap.current.get(record) else Status.UPDATED
     return Move(record=record, action=Action.PUBLISH, reason=reason, version=oid, old=snap.published.get(record),
-                status_before=derive_status(snap, record), status_after=after, via=via)
+                status_before=derive_status(snap, record), status_after=after, via=via, path=path)
 
 
-def _cascade_publish(reader: Reader, plan: dict[str, Move], depth: int | None) -> None:
-    """Add the unpublished records that the plan links to, breadth first, to ``depth`` levels."""
+def _cascade_publish(reader: Reader, plan: dict[str, Move], cascade: bool, depth: int | None) -> None:
+    """Add the unpublished records that the plan links to, breadth first, to ``depth`` levels.
+
+    Without ``cascade``, only the links whose field says ``on_publish: publish``.
+    """
     snap = reader.snapshot
     level = {r: 0 for r in plan}
     queue = deque(sorted(plan))
@@ -304,12 +330,23 @@ def _cascade_publish(reader: Reader, plan: dict[str, Move], depth: int | None) -
         record = queue.popleft()
         if depth is not None and level[record] >= depth:
             continue
-        for _path, key in reader.links(record, plan[record].version or ""):
+        oid = plan[record].version or ""
+        model = reader.model(key_of(record).model)
+        strategic = any(lf.on_publish == "publish" for lf in model.link_fields)
+        if not cascade and not strategic:
+            continue
+        for path, key in reader.links(record, oid):
             t = str(key)
             # Archived records were withdrawn on purpose: only naming them brings them back.
             if t in plan or t in snap.published or t not in snap.current or t in snap.archived:
                 continue
-            plan[t] = _publish_move(snap, t, snap.current[t], "cascade", via=record)
+            lf = model.link_field(reader.data(oid), path) if strategic else None
+            if lf is not None and lf.on_publish == "publish":
+                plan[t] = _publish_move(snap, t, snap.current[t], "on_publish:publish", via=record, path=path)
+            elif cascade:
+                plan[t] = _publish_move(snap, t, snap.current[t], "cascade", via=record)
+            else:
+                continue
             level[t] = level[record] + 1
             queue.append(t)
 
@@ -344,7 +381,7 @@ def _unpublished_links(reader: Reader, plan: dict[str, Move], record: str, oid: 
         status = derive_status(snap, t)
         if status is Status.ARCHIVED:
             hint, cause = "it was archived: name it to publish it again (Site.publish)", "publishing.link_archived"
-        elif cascade:
+        elif cascade or _strategy_at(reader, record, oid, path) == "publish":
             hint, cause = "raise depth, or name it too (Site.publish)", "publishing.link_beyond_depth"
         else:
             hint, cause = ("publish it in the same call (Site.publish), or pass cascade=True",
@@ -355,33 +392,45 @@ def _unpublished_links(reader: Reader, plan: dict[str, Move], record: str, oid: 
     return problems
 
 
+def _strategy_at(reader: Reader, record: str, oid: str, path: str, event: str = "on_publish") -> str:
+    """The strategy of the link field at ``path`` in version ``oid`` of ``record``."""
+    model = reader.model(key_of(record).model)
+    if not any(lf.strategy(event) != "refuse" for lf in model.link_fields):
+        return "refuse"
+    lf = model.link_field(reader.data(oid), path)
+    return lf.strategy(event) if lf is not None else "refuse"
+
+
 # unpublish, archive, delete
 
 
 def withdraw(site: SiteCore, action: Action | str, names: Sequence[str], *, model: str | None = None,
              all_records: bool = False, cascade: bool = False, depth: int | None = None, dry_run: bool = False,
              message: str = "", author: str, force: bool = False, progress: Progress | None = None,
-             schedule: str | None = None) -> ActionResult:
-    """Unpublish, archive or delete records, in one transaction (``schedule``: as for ``publish``).
+             schedule: str | None = None, time: str | None = None) -> ActionResult:
+    """Unpublish, archive or delete records, in one transaction (``schedule``, ``time``: as for ``publish``).
 
     Refused when a published record that stays published links to one that
-    leaves the published view; naming that referrer too makes it pass. With
-    ``cascade`` (unpublish, archive), the records they link to go too, when no
-    other published record still links to them.
+    leaves the published view, unless the link's field says otherwise
+    (``on_unpublish``/``on_delete``: ``unpublish`` takes the referrer out too,
+    ``clear`` publishes a new version of it without the link); naming that
+    referrer too makes it pass. With ``cascade`` (unpublish, archive), the
+    records they link to go too, when no other published record still links to them.
     """
     action = Action(action)
     planner = _WITHDRAW_PLANNERS[action]
     if action is Action.DELETE and (cascade or model or all_records):
         raise UsageError("delete takes named records only (no cascade, model or all)",
                          cause="publishing.delete_named_only")
-    _check_depth(cascade, depth)
+    _check_depth(depth)
     reader = Reader(site)
     wanted = set() if action is Action.DELETE else {Status.PUBLISHED, Status.UPDATED}
     keys = [key for key, _spec in _select(reader, site, list(names), model=model, all_records=all_records,
                                            wanted=wanted, allow_version=False)]
     working = {key: _working_file(site, key) for key in keys} if action is Action.DELETE else {}
-    request = WithdrawRequest(keys, Stamp(author, now_iso(), message, schedule), named=bool(names),
-                              cascade=cascade, depth=depth, force=force, working=working, progress=progress)
+    request = WithdrawRequest(keys, Stamp(author, time or now_iso(), message, schedule), named=bool(names),
+                              cascade=cascade, depth=depth, force=force, working=working, progress=progress,
+                              working_of=lambda key: _working_file(site, key))
     plan = planner(reader, request)
     return _run(site, plan, dry_run)
 
@@ -414,16 +463,22 @@ def plan_unpublish(reader: Reader, request: WithdrawRequest) -> Plan:
                 hint="archive it (Site.archive) or delete it (Site.delete) instead", cause="publishing.no_drafts",
                 data={"record": record}))
     _plan_withdrawal(reader, request, plan, moves, _unpublish_move)
-    for m in plan.moves:
+    for m in _own(plan):
         plan.move(RefKind.PUBLISHED, key_of(m.record), m.old, None)
     _log(plan, request.stamp)
     return plan
 
 
-def _unpublish_move(snap: Snapshot, record: str, reason: str, via: str | None = None) -> Move:
+def _own(plan: Plan) -> list[Move]:
+    """The moves of the plan's own action (a strategy may add unpublishes and clears to an archive or delete)."""
+    return [m for m in plan.moves if m.action is plan.action and not m.reason.endswith(":clear")]
+
+
+def _unpublish_move(snap: Snapshot, record: str, reason: str, via: str | None = None,
+                    path: str | None = None) -> Move:
     published = snap.published.get(record)
     return Move(record=record, action=Action.UNPUBLISH, reason=reason, version=published, old=published,
-                status_before=derive_status(snap, record), status_after=Status.DRAFT, via=via)
+                status_before=derive_status(snap, record), status_after=Status.DRAFT, via=via, path=path)
 
 
 def plan_archive(reader: Reader, request: WithdrawRequest) -> Plan:
@@ -443,7 +498,7 @@ def plan_archive(reader: Reader, request: WithdrawRequest) -> Plan:
             moves[record] = _archive_move(snap, record, "named")
     _plan_withdrawal(reader, request, plan, moves, _archive_move)
     extra: dict[str, dict[str, str | None]] = {}
-    for m in plan.moves:
+    for m in _own(plan):
         key = key_of(m.record)
         if m.record in snap.published:
             plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
@@ -476,7 +531,7 @@ def plan_delete(reader: Reader, request: WithdrawRequest) -> Plan:
         moves[record] = _delete_move(snap, record, "named")
     _plan_withdrawal(reader, request, plan, moves, _delete_move)
     extra: dict[str, dict[str, str | None]] = {}
-    for m in plan.moves:
+    for m in _own(plan):
         key = key_of(m.record)
         if m.record in snap.published:
             plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
@@ -534,11 +589,7 @@ def _plan_withdrawal(reader: Reader, request: WithdrawRequest, plan: Plan, moves
     index = _ReverseIndex(reader, request.progress)
     if request.cascade:
         _cascade_withdraw(reader, index, plan.action, moves, request.depth, make)
-    gone = {r for r in moves if r in snap.published}
-    for target in sorted(gone):
-        for referrer, path in index.referrers(target):
-            if referrer not in gone:
-                plan.referrers.append(Referrer(referrer, path, target))
+    _Strategies(reader, request, plan, index).apply(moves)
     plan.problems.extend(_referrer_problem(reader, plan.action, ref) for ref in plan.referrers)
     plan.moves = sorted(moves.values(), key=_order)
     plan.unchanged[RefKind.PUBLISHED] = snap.published
@@ -554,6 +605,114 @@ def _referrer_problem(reader: Reader, action: Action, ref: Referrer) -> Problem:
     return Problem(f"is linked from {ref.record} (field {ref.path}), which stays published", code="referrer",
                    where=Where(record=ref.target), hint=hint, cause=cause,
                    data={"action": action.value, "target": ref.target, "record": ref.record, "path": ref.path})
+
+
+class _Strategies:
+    """The link strategies of the published records a withdrawal would leave linking to a gone one.
+
+    ``refuse`` makes the referrer a problem; ``unpublish`` takes it out too
+    (and its own referrers' strategies apply in turn, to ``depth`` levels);
+    ``clear`` publishes a new version of it without the link, and moves
+    current along (or puts a cleared version on top of it).
+    """
+
+    def __init__(self, reader: Reader, request: WithdrawRequest, plan: Plan, index: _ReverseIndex):
+        self.reader = reader
+        self.request = request
+        self.plan = plan
+        self.index = index
+
+    def apply(self, moves: dict[str, Move]) -> None:
+        """Add the strategies' moves to ``moves``, and the referrers that refuse to ``plan.referrers``."""
+        snap = self.reader.snapshot
+        depth = self.request.depth
+        gone = {r for r in moves if r in snap.published}
+        level = dict.fromkeys(gone, 0)
+        found: list[tuple[str, str, str, str, str]] = []  # referrer, path, target, strategy, event
+        queue = deque(sorted(gone))
+        while queue:
+            target = queue.popleft()
+            # A deleted target: on_delete decides; an unpublished or archived one: on_unpublish.
+            event_name = "on_delete" if moves[target].action is Action.DELETE else "on_unpublish"
+            for referrer, path in self.index.referrers(target):
+                if referrer in gone:
+                    continue
+                strategy = _strategy_at(self.reader, referrer, snap.published[referrer], path, event_name)
+                if depth is not None and level[target] >= depth:
+                    strategy = "refuse"
+                if strategy == "unpublish" and not self.reader.model(key_of(referrer).model).draft_published:
+                    strategy = "refuse"  # it cannot be a draft: the referrer problem says so
+                found.append((referrer, path, target, strategy, event_name))
+                if strategy == "unpublish":
+                    gone.add(referrer)
+                    level[referrer] = level[target] + 1
+                    moves[referrer] = _unpublish_move(snap, referrer, f"{event_name}:unpublish", via=target,
+                                                      path=path)
+                    queue.append(referrer)
+        clears: dict[str, list[tuple[str, str, str]]] = {}
+        for referrer, path, target, strategy, event_name in found:
+            if referrer in gone:
+                continue
+            if strategy == "clear":
+                clears.setdefault(referrer, []).append((path, target, f"{event_name}:clear"))
+            else:
+                self.plan.referrers.append(Referrer(referrer, path, target))
+        for referrer, links in sorted(clears.items()):
+            moves[referrer] = self._clear(referrer, links)
+        if self.plan.action is not Action.UNPUBLISH:
+            for m in moves.values():
+                if m.action is Action.UNPUBLISH:
+                    self.plan.move(RefKind.PUBLISHED, key_of(m.record), m.old, None)
+
+    def _clear(self, record: str, links: list[tuple[str, str, str]]) -> Move:
+        """A new published version of ``record`` without ``links`` (path, target, reason), current following."""
+        snap = self.reader.snapshot
+        key = key_of(record)
+        model = self.reader.model(key.model)
+        published = snap.published[record]
+        current = snap.current.get(record)
+        path, via, reason = links[0]
+        targets = {t for _p, t, _r in links}
+        paths = {p for p, _t, _r in links}
+        fields = {lf.field for p in paths if (lf := model.link_field(self.reader.data(published), p)) is not None}
+        stamp = self.request.stamp
+        message = stamp.message or f"{reason}: link to {', '.join(sorted(targets))} removed"
+        first = self._version(key, published, paths, reason, message)
+        data = load_record(first.data, f"{record}@{first.oid[:7]}")
+        self.plan.problems.extend(model.validate(data, record=record))
+        self.plan.move(RefKind.PUBLISHED, key, published, first.oid)
+        after = Status.PUBLISHED
+        top: NewVersion | None = None
+        if current == published:
+            top = first
+        elif current is not None:
+            after = Status.UPDATED
+            # The draft on top keeps its edits and loses the same links.
+            cur = [p for p, t in self.reader.links(record, current) if str(t) in targets
+                   and (lf := model.link_field(self.reader.data(current), p)) is not None and lf.field in fields]
+            if cur:
+                top = self._version(key, current, set(cur), reason, message)
+        if top is not None and current is not None:
+            self.plan.move(RefKind.CURRENT, key, current, top.oid)
+            self.plan.log(key, event(Action.SAVE.value, author=stamp.author, time=stamp.time, old=current,
+                                     new=top.oid, message=message, reason=reason, via=via, path=path))
+            working = self.request.working_of(key) if self.request.working_of else None
+            # The working file follows only when it holds current's bytes: an unsaved edit is the user's.
+            if working is not None and working.blob == self.reader.blob(current):
+                self.plan.site_files.append(SiteFile(working.path, working.blob, top.blob))
+        self.plan.guard(RefKind.CURRENT, key, current)
+        return Move(record=record, action=Action.PUBLISH, reason=reason, version=first.oid, old=published,
+                    status_before=derive_status(snap, record), status_after=after, via=via, path=path)
+
+    def _version(self, key: RecordKey, parent: str, paths: set[str], reason: str, message: str) -> NewVersion:
+        record = str(key)
+        source = self.reader.store.get_blob(self.reader.blob(parent))
+        data = remove_fields(source, f"{record}@{parent[:7]}", paths)
+        stamp = self.request.stamp
+        new = NewVersion(Version(record=record, blob=hash_bytes(data), parent=parent, author=stamp.author,
+                                 time=stamp.time, message=message), data, reason)
+        self.plan.versions.append(new)
+        return new
 
 
 class _ReverseIndex:

@@ -388,18 +388,21 @@ class RunResult(Outcome):
 
 
 def run(site: SiteCore, *, now: str | None = None, author: str) -> RunResult:
-    """Carry out every pending action due at ``now`` (default: the current time), in time order, once."""
+    """Carry out every pending action due at ``now`` (default: the current time), in time order, once.
+
+    A ``now`` given is the run's clock: the events it logs carry that time.
+    """
     when = parse_time(now) if now else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     schedules, warnings = _read_all(site)
     pending = [s for s in schedules if s.state == "pending"]
     due = [s for s in pending if parse_time(s.at) <= when]
     later = [s for s in pending if parse_time(s.at) > when]
-    actions = [_carry_out(site, s, author) for s in due]
+    actions = [_carry_out(site, s, author, iso(when) if now else None) for s in due]
     return RunResult(now=iso(when), actions=actions, not_due=len(later), next_at=later[0].at if later else None,
                      warnings=warnings)
 
 
-def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
+def _carry_out(site: SiteCore, schedule: Schedule, author: str, time: str | None) -> RunAction:
     base = RunAction(schedule=schedule.id, action=schedule.action, record=schedule.record, version=schedule.version,
                      at=schedule.at, outcome="done")
     for _attempt in range(RETRIES):
@@ -410,7 +413,7 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
         done = replace(current, state="done", finished=finished, finished_by=author)
         try:
             with site.store.joining([FileUpdate(current.path, old, done.encode())]) as joined:
-                result = _act(site, current)
+                result = _act(site, current, time)
             if joined.committed:
                 return replace(base, moves=result.moves, txn=result.txn)
             # Nothing moved (already in the wanted state): mark it done on its own.
@@ -440,10 +443,10 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
                    note=f"kept pending: the store changed under it {RETRIES} times; the next run tries again")
 
 
-def _act(site: SiteCore, schedule: Schedule) -> ActionResult:
+def _act(site: SiteCore, schedule: Schedule, time: str | None) -> ActionResult:
     message = f"scheduled {schedule.action} ({schedule.id})" + (f": {schedule.message}" if schedule.message else "")
     if schedule.action == Action.PUBLISH:
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
-        return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id)
+        return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id, time=time)
     return withdraw(site, Action.UNPUBLISH, [schedule.record], author=schedule.author, message=message,
-                    schedule=schedule.id)
+                    schedule=schedule.id, time=time)
