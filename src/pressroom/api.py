@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import delivery
@@ -368,6 +368,21 @@ class Site(SiteCore):
         """
         return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
                            body_in_front_matter=body_in_front_matter)
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 8750, cache_control: str | None = None,
+              cors_origins: Sequence[str] = (), ready: Callable[[str, bool], None] | None = None) -> None:
+        """Serve the read-only delivery API (docs/delivery-api.md) until interrupted.
+
+        ``ready(url, drafts)`` is called once the socket is bound; ``drafts``
+        says whether a preview token is configured. The web stack (Starlette,
+        uvicorn) is imported here only, so no other command pays for it.
+        """
+        from .serve.app import run
+        from .serve.service import load_config
+
+        config = load_config(self, cache_control=cache_control, cors_origins=tuple(cors_origins))
+        drafts = bool(config.preview_token)
+        run(self, config, host=host, port=port, ready=(lambda url: ready(url, drafts)) if ready else None)
 
     def audit(self, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
         """Search a built site (any files) for text that is in no published version; ``ok`` when none is.

@@ -80,9 +80,9 @@ def test_refusal_names_file_line_and_column(cli: Cli) -> None:
     env = _json_output(result)
     check_envelope(env, "save", 1)
     (error,) = env["errors"]
-    assert set(error) == {"code", "message", "file", "line", "column", "hint"}
-    assert (error["code"], error["file"], error["line"], error["column"]) == (
-        "bad_content", "content/post/a.yaml", 2, 1)
+    assert set(error) == {"code", "message", "file", "line", "column", "hint", "path"}
+    assert (error["code"], error["file"], error["line"], error["column"], error["path"]) == (
+        "bad_content", "content/post/a.yaml", 2, 1, "title")
 
 
 def test_batch_refusal_lists_every_problem(cli: Cli) -> None:

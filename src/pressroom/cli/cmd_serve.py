@@ -46,11 +46,10 @@ def serve(
     the port cannot be bound.
     """
     with command("serve", json_):
-        from ..serve.app import run
-        from ..serve.service import load_config
-
         site = open_site(ctx)
-        config = load_config(site, cache_control=cache_control, cors_origins=tuple(cors_origin or ()))
-        drafts = "drafts with the preview token" if config.preview_token else "no drafts (no preview token set)"
-        run(site, config, host=host, port=port,
-            ready=lambda url: stderr.print(f"serving {site.root} at {url}/api: published records, {drafts}"))
+
+        def ready(url: str, drafts: bool) -> None:
+            served = "drafts with the preview token" if drafts else "no drafts (no preview token set)"
+            stderr.print(f"serving {site.root} at {url}/api: published records, {served}")
+
+        site.serve(host=host, port=port, cache_control=cache_control, cors_origins=cors_origin or (), ready=ready)

@@ -151,6 +151,8 @@ WORDING: dict[str, Wording] = {
     "schedule.version_named": Wording(hint="save the version you want first, then: press schedule {action} {record} --at ..."),
     "select.both": Wording(message="name records, or use --all / --model, not both"),
     "select.none": Wording(message="name at least one record (model/id), or use --all or --model M"),
+    "serve.bad_host": Wording(message="--host {host!r} is not an address: {why}", hint="e.g. --host 127.0.0.1"),
+    "serve.port_taken": Wording(hint="another server holds the port? choose one with --port"),
     "site.env_not_site": Wording(hint="point PRESSROOM_DIR at a site, or run `press init` there"),
     "site.no_store": Wording(hint="run `press init` there to create the store (it changes nothing else)"),
     "site.not_inside": Wording(hint="run `press init` to make one, or use `press -C DIR` / PRESSROOM_DIR"),

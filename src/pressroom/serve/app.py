@@ -184,7 +184,8 @@ def run(site: SiteCore, config: ServeConfig, *, host: str, port: int,
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as e:
-        raise UsageError(f"--host {host!r} is not an address: {e.strerror}", hint="e.g. --host 127.0.0.1") from None
+        raise UsageError(f"host {host!r} is not an address: {e.strerror}", hint="e.g. host='127.0.0.1'",
+                         cause="serve.bad_host", data={"host": host, "why": str(e.strerror)}) from None
     family, kind, proto, _name, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -193,7 +194,8 @@ def run(site: SiteCore, config: ServeConfig, *, host: str, port: int,
     except OSError as e:
         sock.close()
         raise RefusedError(f"cannot listen on {host}:{port}: {e.strerror}",
-                           hint="another server holds the port? choose one with --port") from None
+                           hint="another server holds the port? choose another port",
+                           cause="serve.port_taken") from None
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if family == socket.AF_INET6 else bound[0]
     server = uvicorn.Server(uvicorn.Config(build_app(site, config), log_level="warning", access_log=False,

@@ -185,7 +185,7 @@ def _json(doc: Any) -> bytes:
         return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except ValueError:
         raise RefusedError("holds .nan or .inf, which JSON cannot represent",
-                           hint="run `press validate` on the record to find the field") from None
+                           hint="validate the record to find the field") from None
 
 
 def error_answer(error: PressError) -> Answer:
@@ -391,7 +391,7 @@ class DeliveryService:
                 raise PreviewRefusedError("a preview token was sent, and none is configured on this server",
                                           hint=self._no_token_hint())
             raise PreviewRefusedError("the preview token is not valid",
-                                      hint="send the token press serve was started with (PRESSROOM_PREVIEW_TOKEN "
+                                      hint="send the token the server was started with (PRESSROOM_PREVIEW_TOKEN "
                                            "or the file serve.preview_token_file names)")
         return Access(preview=preview, authorized=authorized)
 
@@ -403,7 +403,7 @@ class DeliveryService:
 
     def _no_token_hint(self) -> str:
         return (f"this server has no preview token, so it never serves drafts: set {TOKEN_ENV} or "
-                "serve.preview_token_file in pressroom.yaml and restart press serve")
+                "serve.preview_token_file in pressroom.yaml and restart the server")
 
     def _require(self, access: Access, what: str) -> None:
         if not access.authorized:
