@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import PressError, Problem, StoreDamagedError, UsageError
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
+from .settings import duration_seconds
 from .site import STORE_NAME, SiteCore
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
     from .hooks import ScheduleDocument
     from .models import Model, load_models, require_model
-    from .records import parse_scalar, skipped_working
+    from .records import SET_VALUE, parse_scalar, skipped_working
+    from .yamlread import stored_reading_problems
     from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
     from .unmerged import git_conflicts
     from .workflow import schedule as _schedule
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from .workflow.stages import StageResult, records_at_stage, set_stage
     from .workflow.status import RecordStatus, StatusResult, status
     from .workflow.validation import Progress, ValidateResult, validate
-    from .workflow.view import ViewReport, check_view
+    from .workflow.view import ViewReport, Violation, check_view
 
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
@@ -97,7 +99,10 @@ __all__ = [
     "StageResult",
     "StatusResult",
     "ValidateResult",
+    "SET_VALUE",
     "ViewReport",
+    "Violation",
+    "duration_seconds",
 ]
 
 
@@ -136,6 +141,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "RevertResult": (".workflow.revert", "RevertResult"),
     "RunAction": (".workflow.schedule", "RunAction"),
     "RunResult": (".workflow.schedule", "RunResult"),
+    "SET_VALUE": (".records", "SET_VALUE"),
     "SaveResult": (".workflow.saving", "SaveResult"),
     "SavedRecord": (".workflow.saving", "SavedRecord"),
     "Schedule": (".workflow.schedule", "Schedule"),
@@ -147,6 +153,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "StatusResult": (".workflow.status", "StatusResult"),
     "ValidateResult": (".workflow.validation", "ValidateResult"),
     "ViewReport": (".workflow.view", "ViewReport"),
+    "Violation": (".workflow.view", "Violation"),
 }
 
 
@@ -347,6 +354,7 @@ class Site(SiteCore):
         from .workflow import schedule as _schedule
         from .workflow.reruns import duplicate_run_violations
         from .workflow.view import check_view
+        from .yamlread import stored_reading_problems
         report = self.store.fsck(restore=lambda: in_head(self.root, [STORE_NAME, "content", "models"])
                                  or [STORE_NAME])
         index = git_conflicts(self)
@@ -357,8 +365,11 @@ class Site(SiteCore):
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
+        # Stored versions the YAML 1.2 reading refuses or reads differently: no damage, but what they hold changed.
+        reading = [] if pending or report.problems else stored_reading_problems(self.store)
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings,
+                                             *reading])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since

@@ -46,7 +46,7 @@ import ahocorasick
 from .errors import BadContentError, PressError, Problem, StoreDamagedError, UsageError, Where
 from .records import list_working, load_record
 from .site import SiteCore
-from .store import RefKind
+from .store import RefKind, Store
 from .workflow.statcache import StatCache
 
 DEFAULT_MIN_LENGTH = 20
@@ -285,7 +285,7 @@ _EVENT_OID = re.compile(rb'"(?:archived|new|old|reverted_to)":"([0-9a-f]{64})"')
 _PUBLISHED_OID = re.compile(rb'"action":"publish"[^\n]*?"new":"([0-9a-f]{64})"')
 
 
-def _log_versions(store: Any, record: str) -> tuple[list[str], set[str]]:
+def _log_versions(store: Store, record: str) -> tuple[list[str], set[str]]:
     """The versions ``record``'s event log names, and those it says were published."""
     raw = store.read_log_bytes(record)
     return ([m.decode() for m in _EVENT_OID.findall(raw)],

@@ -244,3 +244,12 @@ def close_names(name: str, known: Iterable[str]) -> list[str]:
 def did_you_mean(names: list[str]) -> str | None:
     """A hint offering ``names`` ("did you mean post/kernel?"), or None when there are none."""
     return f"did you mean {' or '.join(names)}?" if names else None
+
+
+def short_id(oid: str | None, absent: str = "nothing", length: int = 12) -> str:
+    """``oid`` as a message shows it: its first ``length`` hex digits, or ``absent`` when there is none.
+
+    Problem messages show 12 digits, enough to be unique in any store a person
+    keeps; the CLI's listings show 7, as ``git log --oneline`` does.
+    """
+    return oid[:length] if oid else absent

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import BadContentError, NotFoundError, Problem, Where, close_names, did_you_mean
 from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read_limited
@@ -50,6 +50,11 @@ class MapValues:
         if key in self.named or any(re.search(p, key) for p in self.others):
             return False
         return self.pattern is None or re.search(self.pattern, key) is not None
+
+
+# One step from a record's root to a link position: a field name, the values of a
+# mapping (MapValues) or the items of a list (ITEMS).
+Step = str | MapValues | None
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ class FieldProblem(Problem):
 class LinkField:
     """Where links sit in a record (``tags`` + ITEMS) and the model they name."""
 
-    steps: tuple[Any, ...]
+    steps: tuple[Step, ...]
     target: str
     key: str  # where it is declared in the model file, for errors
     # Whether the schema gives the position a type (or a choice of subschemas),
@@ -252,7 +257,7 @@ def _is_id(value: str) -> bool:
     return bool(ID_RE.match(value)) and ".." not in value
 
 
-def _walk(data: Any, steps: tuple[Any, ...], path: str) -> Iterator[tuple[str, Any]]:
+def _walk(data: Any, steps: tuple[Step, ...], path: str) -> Iterator[tuple[str, Any]]:
     if not steps:
         yield path, data
         return
@@ -440,7 +445,7 @@ def _parse_model(name: str, label: str, data: bytes) -> Model:
                  validator=validator)
 
 
-def _refuse(uri: str) -> Any:
+def _refuse(uri: str) -> NoReturn:
     from referencing.exceptions import NoSuchResource
 
     # referencing's stubs declare its attrs classes with the pre-PEP 681 __dataclass_transform__,
@@ -524,10 +529,10 @@ def _find_links(schema: dict[str, Any], label: str) -> list[LinkField]:
     """
     registry, resource = _local_registry(schema)
     resolver = registry.resolver_with_root(resource)
-    found: dict[tuple[Any, ...], LinkField] = {}
+    found: dict[tuple[Step, ...], LinkField] = {}
     reached: set[int] = set()
 
-    def walk(node: Any, steps: tuple[Any, ...], key: list[Any], seen: frozenset[str], choice: bool,
+    def walk(node: Any, steps: tuple[Step, ...], key: list[Any], seen: frozenset[str], choice: bool,
              resolver: Resolver[Any]) -> None:
         if not isinstance(node, dict):
             return
@@ -610,7 +615,7 @@ def _link_nodes(node: Any, path: list[Any]) -> Iterator[tuple[list[Any], dict[st
             yield from _link_nodes(value, [*path, i])
 
 
-def _link_field(node: dict[str, Any], steps: tuple[Any, ...], key: list[Any], label: str, *,
+def _link_field(node: dict[str, Any], steps: tuple[Step, ...], key: list[Any], label: str, *,
                 typed: bool) -> LinkField:
     target = node["x-link"]
     where = Where(file=label, path=field_path(key))

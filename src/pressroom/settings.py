@@ -5,10 +5,13 @@ reported (file, line, setting) before a command changes anything, and keeps
 the parsed values in ``site.config``. ``hooks`` and ``automation`` act on
 those values; they never read the file again. This module sits below the
 site, next to the records, and knows nothing of running hooks or of git.
+It also reads the durations that options are written in (``gc --grace``,
+``schedule --at +2h``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +19,9 @@ from .errors import BadContentError, Where
 
 HOOK_EVENTS = ("after_publish", "after_unpublish", "after_archive", "after_delete", "after_schedule_run")
 DEFAULT_HOOKS_TIMEOUT = 600.0
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,12 @@ def parse_hooks(value: Any, label: str, line: int | None = None,
             hooks.append(Hook(item, seconds))
         out[event] = hooks
     return out
+
+
+def duration_seconds(text: str) -> float | None:
+    """``30s``, ``15m``, ``1.5h``, ``7d``, ``1w`` or plain seconds, as seconds; None when ``text`` is none of these."""
+    m = _DURATION.match(text)
+    return float(m.group(1)) * _UNIT_SECONDS[m.group(2)] if m else None
 
 
 def parse_git(value: Any, label: str, line: int | None = None) -> bool:

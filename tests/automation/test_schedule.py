@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -139,6 +140,21 @@ def test_times_are_checked(news: Site, cli) -> None:
     with pytest.raises(UsageError):
         news.schedule("unpublish", "post/a", at=T0, latest=True)
     assert cli.json("schedule", "cancel", "0000000000")[0] == 2
+
+
+def test_schedule_at_and_gc_grace_read_one_duration_grammar(news: Site, cli) -> None:
+    _post(news, "a", "A")
+    for text, seconds in (("90", 90), ("90s", 90), ("1.5h", 5400), ("2d", 172800), ("1w", 604800)):
+        s = news.schedule("publish", "post/a", at=f"+{text}").schedule
+        gap = dt.datetime.fromisoformat(s.at) - dt.datetime.fromisoformat(s.created)
+        assert abs(gap.total_seconds() - seconds) <= 2, (text, gap)
+        code, env = cli.json("gc", "--dry-run", "--grace", text)
+        assert code == 0 and env["data"]["grace_seconds"] == seconds
+    for bad in ("", "h", "-1h", "1y", "1.h", "1h2m"):
+        code, env = cli.json("schedule", "publish", "post/a", "--at", f"+{bad}")
+        assert code == 2 and f"cannot read '+{bad}' as a time" in env["errors"][0]["message"], bad
+        code, env = cli.json("gc", "--dry-run", "--grace", bad)
+        assert code == 2 and env["errors"][0]["message"] == f"--grace {bad!r} is not a duration", bad
 
 
 def test_cancel_stops_an_action_and_a_done_one_cannot_be_cancelled(news: Site, cli) -> None:

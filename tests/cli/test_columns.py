@@ -71,6 +71,20 @@ def test_piped_model_and_schedule_lists_are_plain_lines(cli: Cli, site: Site) ->
         assert line == line.rstrip()
 
 
+def test_log_and_schedule_list_name_authors_without_their_e_mail(cli: Cli, site: Site) -> None:
+    write(site.root, "post/a", "title: A\n")
+    version = site.save("post/a", author="Bo Li <bo@example.org>").saved[0].version
+    site.schedule("unpublish", "post/a", at="+1h", author="Bo Li <bo@example.org>")
+    events = cli("log").stdout.splitlines()
+    assert [line.split("  ")[2:4] for line in events] == [["schedule", "by Bo Li: " + events[0].split(": ", 1)[1]],
+                                                          [f"save {version[:7]}", "by Bo Li"]]
+    assert "example.org" not in "".join(events)
+    events_of_a = cli("log", "post/a").stdout.split("\n\n")[0]
+    assert events_of_a.startswith("  schedule by Bo Li at ") and "example.org" not in events_of_a
+    schedules = cli("schedule", "list").stdout.splitlines()
+    assert schedules[1].endswith("  Bo Li") and "example.org" not in "".join(schedules)
+
+
 def _on_a_terminal(root: Path, columns: int, *args: str) -> list[str]:
     """What the real press prints on a terminal ``columns`` wide."""
     master, slave = pty.openpty()

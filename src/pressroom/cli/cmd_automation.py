@@ -11,7 +11,7 @@ from ..api import DriverInstall, RunResult, Schedule, ScheduleResult, Site
 from ..errors import Problem
 from .helptext import PressTyper
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
-                     short)
+                     author_name, short)
 from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -137,7 +137,7 @@ def schedule_list(
                 return
             print_columns(["id", "action", "record", "version", "at", "state", "by"],
                           [([s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
-                             s.author.split(" <")[0]], STATE_STYLE.get(s.state)) for s in result.schedules],
+                             author_name(s.author)], STATE_STYLE.get(s.state)) for s in result.schedules],
                           drop=["by"])
             for s in result.schedules:
                 for e in s.errors:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Optional
 
 import typer
 
-from ..api import DiffResult, FieldChange, LogEntry, LogResult
+from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
-                     render_after, short)
+                     author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
@@ -22,8 +21,6 @@ app = PressTyper(rich_markup_mode=None)
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}
 EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "delete": "red", "revert": "cyan"}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @app.command()
@@ -60,7 +57,7 @@ def _render_log(result: LogResult) -> None:
             stdout.print("no events yet")
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {_name(e.author)}"
+            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
             stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     else:
         shown = {e.version for e in result.entries}
@@ -90,13 +87,9 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {_name(e.author)} at {e.time}"
+    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
     stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
-
-
-def _name(author: str) -> str:
-    return author.split(" <")[0]
 
 
 def _value(value: object, limit: int = 120) -> str:
@@ -343,10 +336,10 @@ def journal_drop(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 def parse_duration(text: str) -> float:
     """``30s``, ``15m``, ``2h``, ``7d``, ``1w`` or plain seconds, as seconds."""
-    m = _DURATION.match(text)
-    if not m:
+    seconds = duration_seconds(text)
+    if seconds is None:
         raise UsageError(f"--grace {text!r} is not a duration", hint="e.g. 0, 90s, 15m, 2h, 7d, 1w")
-    return float(m.group(1)) * _SECONDS[m.group(2)]
+    return seconds
 
 
 @app.command()

@@ -12,7 +12,7 @@ from ..api import Site
 from ..errors import UsageError
 from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
-                     open_site, render_after, short)
+                     author_name, open_site, render_after, short)
 from .output import command, print_columns, print_lines, stderr, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -74,7 +74,9 @@ def save(
         Optional[list[str]],
         typer.Option("--set", metavar="PATH=VALUE",
                      help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news; "
-                          "a commented-out '# field:' line (as press new writes) is filled in.",
+                          "a commented-out '# field:' line (as press new writes) is filled in. The value is "
+                          "YAML 1.2: 3, true, null, [a, b] are a number, a boolean, null, a list; quote it "
+                          "to keep it text: --set 'title=\"007\"' stores the string 007.",
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,
@@ -151,7 +153,7 @@ def status(
                 sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
                 rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
                               sides.get("current", short(r.current)), sides.get("published", short(r.published)),
-                              r.updated_at or "", _name(r.updated_by)], STATUS_STYLE.get(r.status)))
+                              r.updated_at or "", author_name(r.updated_by)], STATUS_STYLE.get(r.status)))
             # A narrow terminal loses the author first, then the version ids: never a cut-off time.
             hidden = print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current",
                                     "published", "last change", "by"], rows, drop=["by", "published", "current"])
@@ -161,11 +163,6 @@ def status(
 
         out.warn(result.warnings)
         out.done({"records": result.records, "counts": result.counts(), "violations": result.violations}, render)
-
-
-def _name(author: str | None) -> str:
-    """An author without the e-mail, to keep tables narrow."""
-    return (author or "").split(" <")[0]
 
 
 @app.command()

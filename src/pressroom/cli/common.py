@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..api import Outcome, Site
-from ..errors import Problem
+from ..errors import Problem, short_id
 from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
@@ -67,5 +67,11 @@ def open_site(ctx: typer.Context) -> Site:
     return Site.open(obj.get("directory"))
 
 
+def author_name(author: str | None) -> str:
+    """An author without the e-mail (``Ada <ada@example.org>``: ``Ada``), to keep tables narrow."""
+    return (author or "").split(" <")[0]
+
+
 def short(oid: str | None) -> str:
-    return oid[:7] if oid else "-"
+    """A version as the CLI lists it: 7 hex digits, or - for none."""
+    return short_id(oid, "-", 7)

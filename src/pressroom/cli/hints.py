@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError, Problem
-from ..workflow.view import Violation
+from ..api import SET_VALUE, Violation
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,8 @@ WORDING: dict[str, Wording] = {
 
 def word(problem: Problem) -> Problem:
     """``problem`` in the CLI's terms: its cause's templates formatted with its data."""
+    if problem.where is not None and problem.where.file == SET_VALUE:
+        problem = dataclasses.replace(problem, where=dataclasses.replace(problem.where, file="the --set value"))
     if problem.cause is None:
         return problem
     wording = WORDING.get(problem.cause)

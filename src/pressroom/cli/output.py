@@ -18,7 +18,7 @@ from rich.console import Console
 
 from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       ViewBrokenError, Where)
-from ..workflow.view import Violation
+from ..api import Violation
 from . import hints
 
 ENVELOPE_VERSION = 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where
+from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where, short_id
 from .cache import DerivedCache
 from .conflicts import GitIndex, RefConflict, RefConflictError
 from .events import EventLogs
@@ -388,14 +388,14 @@ class Store:
             for kind, record, value in expect:
                 now = self._refs.read(kind, record)
                 if now != value:
-                    stale.append(Problem(f"{kind} changed to {_short(now)} while this command relied on "
-                                         f"{_short(value)}", code="conflict", where=Where(record=record)))
+                    stale.append(Problem(f"{kind} changed to {short_id(now)} while this command relied on "
+                                         f"{short_id(value)}", code="conflict", where=Where(record=record)))
             for kind, seen in (unchanged or {}).items():
                 now_all = self._refs.read_all(kind)
                 for record in sorted(set(now_all) | set(seen)):
                     if now_all.get(record) != seen.get(record):
-                        stale.append(Problem(f"{kind} changed to {_short(now_all.get(record))} while this command "
-                                             f"relied on {_short(seen.get(record))}", code="conflict",
+                        stale.append(Problem(f"{kind} changed to {short_id(now_all.get(record))} while this command "
+                                             f"relied on {short_id(seen.get(record))}", code="conflict",
                                              where=Where(record=record)))
             pending = [j for j in self._joined if not j.committed]
             all_files = [*files, *(f for j in pending for f in j.files)]
@@ -420,8 +420,8 @@ class Store:
                 if now != u.old:
                     stale.append(
                         Problem(
-                            f"{u.kind} moved to {_short(now)} while this command expected "
-                            f"{_short(u.old)}",
+                            f"{u.kind} moved to {short_id(now)} while this command expected "
+                            f"{short_id(u.old)}",
                             code="conflict",
                             where=Where(record=u.record),
                         )
@@ -456,10 +456,6 @@ class _Joined:
     def __init__(self, files: list[FileUpdate]):
         self.files = files
         self.committed = False
-
-
-def _short(oid: str | None) -> str:
-    return oid[:12] if oid else "nothing"
 
 
 def _conflict(stale: list[Problem]) -> ConflictError:

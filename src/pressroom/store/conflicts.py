@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import ConflictError, Problem, Where
+from ..errors import ConflictError, Problem, Where, short_id
 from .objects import OID_RE
 
 if TYPE_CHECKING:
@@ -48,13 +48,10 @@ class RefConflict:
 
     def problem(self) -> Problem:
         return Problem(
-            f"{self.kind} ref has an unresolved merge conflict: ours {_side(self.ours)}, theirs {_side(self.theirs)}",
+            f"{self.kind} ref has an unresolved merge conflict: ours {short_id(self.ours, 'deleted', 7)}, "
+            f"theirs {short_id(self.theirs, 'deleted', 7)}",
             code="merge_conflict", where=Where(record=self.record), hint=self.hint(),
         )
-
-
-def _side(oid: str | None) -> str:
-    return oid[:7] if oid else "deleted"
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where
+from ..errors import JournalConflictError, PressError, Problem, StoreDamagedError, Where, short_id
 from .events import EventLogs
 from .fsio import (can_sync_all, disk_full_error, fsync_path, is_disk_full, sync_all,
                    unfinished_error, write_atomic)
@@ -285,15 +285,12 @@ class Moved:
     found: str | None
 
     def problem(self, txn: str) -> Problem:
-        def short(value: str | None) -> str:
-            return value[:12] if value else "nothing"
-
         if self.kind in ("store file", "working file"):
             where = Where(file=self.name if self.kind == "working file" else f".press/{self.name}")
             what = f"{self.kind} {self.name}"
         else:
             where, what = Where(record=self.name), f"{self.kind} ref"
-        return Problem(f"{what} holds {short(self.found)}, not {short(self.expected)} as the transaction a crash "
+        return Problem(f"{what} holds {short_id(self.found)}, not {short_id(self.expected)} as the transaction a crash "
                        f"left ({txn[:12]}) expected: it changed since, so the transaction is not replayed over it",
                        code="journal_conflict", where=where)
 
@@ -531,9 +528,7 @@ class Journal:
             self._sync_all(*([self.press_dir.parent] if t.site_files else []), journal.parent)
         else:
             for path in sorted(touched, key=lambda p: (p.is_dir(), str(p))):
-                if path.is_dir():
-                    fsync_path(path)
-                elif path.exists():
+                if path.exists():
                     fsync_path(path)
         os.unlink(journal)
         fsync_path(journal.parent)

@@ -47,6 +47,7 @@ from typing import Any
 from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
 from ..outcome import Outcome
 from ..records import parse_key, parse_ref
+from ..settings import duration_seconds
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
 from .common import event, now_iso
@@ -57,8 +58,6 @@ SCHEDULE_TYPE = "pressroom.schedule/1"
 ACTIONS = ("publish", "unpublish")
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
-_RELATIVE = re.compile(r"^\+(\d+)([smhdw])\Z")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # A run retries an action this many times when a concurrent command moved a ref under it.
 RETRIES = 3
 
@@ -128,10 +127,10 @@ def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _parse_time(text: str, now: dt.datetime | None) -> dt.datetime:
-    m = _RELATIVE.match(text)
-    if m:
+    seconds = duration_seconds(text[1:]) if text.startswith("+") else None
+    if seconds is not None:
         base = now or dt.datetime.now(dt.timezone.utc)
-        return (base + dt.timedelta(seconds=int(m.group(1)) * _SECONDS[m.group(2)])).replace(microsecond=0)
+        return (base + dt.timedelta(seconds=seconds)).replace(microsecond=0)
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:

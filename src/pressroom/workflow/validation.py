@@ -19,6 +19,7 @@ from ..records import (RecordKey, field_positions, generator_clash, generator_sa
                        parse_key, parse_ref)
 from ..site import SiteCore
 from ..store import Snapshot, Version
+from ..yamlread import stored_reading_problem
 from .checks import CheckCache
 from .common import refusal
 
@@ -257,6 +258,9 @@ def validate_published(site: SiteCore, names: list[str] = (), *, model: str | No
                                             hint="name published records, or leave out names to check them all")]
         else:
             found = reader.problems(record, oid, existing)
+            if not any(p.code == BadContentError.code for p in found):
+                changed = stored_reading_problem(site.store, reader.blob(oid), record, oid)
+                found += [changed] if changed else []
             found += [Problem(f"links to {key}, which is not published", code="unpublished_link",
                               where=Where(record=record, path=path),
                               hint=f"publish it (Site.publish('{key}')), or unpublish {record}",
