@@ -61,7 +61,7 @@ def test_help_lists_every_command_by_panel_and_loads_none(site_dir: Path) -> Non
     code, modules = loaded(site_dir, "--help")
     assert code == 0
     assert command_modules(modules) == []
-    assert heavy(modules, (*NEVER, "pressroom.api", "pressroom.history", "pressroom.workflow.status")) == []
+    assert heavy(modules, (*NEVER, "pressroom.history", "pressroom.workflow.status")) == []
 
 
 def test_show_loads_its_module_and_what_it_reads(site_dir: Path) -> None:
