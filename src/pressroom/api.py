@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .workflow import schedule as _schedule
     from .workflow.init import InitResult, init_site
     from .workflow.newrecord import NewResult, new_record
+    from .workflow.plan import Action
     from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
     from .workflow.reruns import duplicate_run_violations
     from .workflow.resolve import Resolved, ResolveResult, resolve
@@ -249,6 +250,7 @@ class Site(SiteCore):
         """
         from .automation import automation, changes_of_action
         from .models import load_models
+        from .workflow.plan import Action
         from .workflow.publishing import ActionResult, publish
         from .workflow.stages import records_at_stage
         names = list(refs)
@@ -259,7 +261,7 @@ class Site(SiteCore):
             names = records_at_stage(self, load_models(self), stage, model)
             model = None
             if not names:
-                return ActionResult("publish", dry_run)
+                return ActionResult(Action.PUBLISH, dry_run)
         who = self.author(author)
         with automation(self, "publish", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = publish(self, names, model=model, all_records=all, cascade=cascade, depth=depth,

@@ -30,7 +30,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 # Libraries and modules none of show, status, log and --help runs.
 NEVER = ("jsonschema", "git", "rich.progress", "rich.table", "ahocorasick", "pressroom.audit", "pressroom.export",
-         "pressroom.delivery", "pressroom.workflow.publishing",
+         "pressroom.delivery", "pressroom.serve", "pressroom.workflow.publishing",
          "pressroom.workflow.saving", "pressroom.workflow.schedule")
 
 

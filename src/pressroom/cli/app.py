@@ -77,6 +77,7 @@ COMMANDS: dict[str, Entry] = {
                     "rewritten.", HISTORY),
     "export": Entry("cmd_delivery", "Write the published view to a folder for a static site generator.", DELIVERY),
     "audit": Entry("cmd_delivery", "Prove a built site holds no text that is in no published version.", DELIVERY),
+    "serve": Entry("cmd_serve", "Serve the site's content over HTTP: a read-only delivery API (JSON).", DELIVERY),
     "resolve": Entry("cmd_automation", "End a git merge conflict in a record's refs (press status shows them) by "
                      "picking a side.", AUTOMATION),
     "git": Entry("cmd_automation", "Set up a git clone of the site: attributes, merge driver and hooks.", AUTOMATION),
