@@ -9,6 +9,7 @@ target is the one the project set for it (docs/performance.md).
     python benchmarks/run.py                 # N = 1,000 and 10,000
     python benchmarks/run.py --n 100000      # the large run
     python benchmarks/run.py --n 200 --markdown
+    python benchmarks/run.py --only everyday --n 1000 --n 10000   # the one-record rows alone
 
 Needs only ``press`` (next to this Python, or on PATH), ``git``, ``cp`` and ``sh``; peak
 memory is read with GNU time (``/usr/bin/time``) where it is installed.
@@ -208,6 +209,102 @@ def site_rows(bench: Bench, n: int, versions: int) -> list[Row]:
     return rows
 
 
+FLOOR = str(Path(__file__).with_name("floor.py"))
+
+
+def _commit_file(path: Path) -> str:
+    return f"git commit -q -m edit -- {path}"
+
+
+def everyday_rows(bench: Bench, n: int) -> list[Row]:
+    """The commands people run dozens of times a day, on a site of ``n`` published records, all in git.
+
+    The site's ``.press/`` is committed with it, as users have it. Each
+    one-record command gets its own record, edited by gensite (a new revision
+    of its text), so each timed run changes something real.
+    """
+    base = bench.work / f"everyday{n}"
+    site = base / "site"
+    site.mkdir(parents=True)
+    bench.run(bench.press_cmd(site, "init"), site)
+    gensite.generate(site, n)
+    bench.run(["git", "init", "-q"], site)
+    bench.run(["git", "config", "gc.auto", "0"], site)
+    bench.run(bench.press_cmd(site, "save", "--all", "-m", "first"), site)
+    first_publish = bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "first"), site)
+    bench.run(GIT_COMMIT, site)
+    bench.say(f"N={n}: everyday site ready (first publish --all --cascade {first_publish.wall:.2f}s)")
+    label = f"{n:,}"
+    rows: list[Row] = []
+    posts = iter([i for model, i in gensite.keys(n) if model == "post"])
+
+    def edit() -> tuple[str, Path]:
+        i = next(posts)
+        gensite.write_records(site, n, [("post", i)], revision=1)
+        return f"post/{gensite.record_id('post', i)}", gensite.content_path(site, "post", i)
+
+    validate_cold = bench.run(bench.press_cmd(site, "validate", "--all"), site)
+    rows.append(Row("validate --all (cold)", label, validate_cold, "first publish --all --cascade", first_publish,
+                    0.5))
+    # Whatever validate left in .press/ (outside its git-ignored cache) is committed, as a user would.
+    bench.run("git add -A && (git diff --cached --quiet || git commit -q -m validate)", site)
+
+    bench.run(["git", "status"], site)
+    bench.run(bench.press_cmd(site, "status"), site)
+    git_status = bench.median(["git", "status"], site)
+    status = bench.median(bench.press_cmd(site, "status"), site)
+    rows.append(Row("status (warm, in git)", label, status, "git status", git_status, 3.0))
+
+    floor = bench.median([bench.python, FLOOR, "hello"], site, max(5, bench.repeat))
+    ref, _path = edit()
+    show = bench.median(bench.press_cmd(site, "show", f"{ref}@published"), site)
+    rows.append(Row("show REF@published", label, show, "floor.py (bare typer)", floor, 1.5))
+    log = bench.median(bench.press_cmd(site, "log", ref), site)
+    rows.append(Row("log REF", label, log, "floor.py (bare typer)", floor, 1.5))
+    diff = bench.median(bench.press_cmd(site, "diff", ref), site, ok=(0, 1))
+    rows.append(Row("diff REF (edited)", label, diff, "floor.py (bare typer)", floor, 2.0))
+
+    saves, publishes, commits = [], [], []
+    for _ in range(bench.repeat):
+        ref, _path = edit()
+        saves.append(bench.run(bench.press_cmd(site, "save", ref, "-m", "edit"), site))
+        publishes.append(bench.run(bench.press_cmd(site, "publish", ref, "--cascade", "-m", "edit"), site))
+        _other, path = edit()
+        commits.append(bench.run(_commit_file(path), site))
+    git_commit = _median(commits)
+    rows.append(Row("save REF (one edited file)", label, _median(saves), "git commit -- FILE", git_commit, 2.0))
+    rows.append(Row("publish REF --cascade", label, _median(publishes), "git commit -- FILE", git_commit, 2.5))
+
+    edit()
+    validate_edit = bench.run(bench.press_cmd(site, "validate", "--all"), site)
+    rows.append(Row("validate --all (after one edit)", label, validate_edit, "press status", status, 1.5))
+    for row in rows:
+        bench.say(f"{row.op}: {row.press.wall:.3f}s ({row.baseline} {row.base.wall:.3f}s, {row.ratio:.2f}x)")
+    return rows
+
+
+# The one-record rows whose cost must not grow with N, and their limits against N = 1,000.
+SCALING = {"save REF (one edited file)": {10_000: 1.3, 100_000: 1.6},
+           "publish REF --cascade": {10_000: 1.3, 100_000: 1.6},
+           "show REF@published": {10_000: 1.3, 100_000: 1.6},
+           "log REF": {10_000: 1.3, 100_000: 1.6},
+           "diff REF (edited)": {10_000: 1.3, 100_000: 1.6},
+           "status (warm, in git)": {10_000: 1.3, 100_000: 1.6}}
+
+
+def scaling_rows(rows: list[Row]) -> list[Row]:
+    """Each one-record row at N against the same row at 1,000 (when both were measured in this run)."""
+    out = []
+    small = {r.op: r for r in rows if r.n == "1,000"}
+    for row in rows:
+        limits = SCALING.get(row.op, {})
+        n = int(row.n.replace(",", "")) if row.n.replace(",", "").isdigit() else 0
+        if row.op in small and n in limits:
+            out.append(Row(f"{row.op} at N vs 1,000", row.n, row.press, "the same at 1,000", small[row.op].press,
+                           limits[n]))
+    return out
+
+
 def log_rows(bench: Bench, versions: int) -> list[Row]:
     """``press log`` of a record with ``versions`` versions, against ``git log`` of a file with as many commits."""
     root = bench.work / "log" / "site"
@@ -350,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows and the machine as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--only", choices=("all", "everyday", "bulk"), default="all",
+                        help="everyday: the one-record rows alone; bulk: the rest")
     parser.add_argument("--show", type=Path, default=None, help="print the table of a run saved with --json")
     args = parser.parse_args(argv)
     if args.show:
@@ -372,9 +471,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     try:
-        for n in sizes:
-            rows.extend(site_rows(bench, n, args.versions))
-        rows.extend(log_rows(bench, args.log_versions))
+        if args.only in ("all", "everyday"):
+            for n in sizes:
+                rows.extend(everyday_rows(bench, n))
+            rows.extend(scaling_rows(rows))
+        if args.only in ("all", "bulk"):
+            for n in sizes:
+                rows.extend(site_rows(bench, n, args.versions))
+            rows.extend(log_rows(bench, args.log_versions))
         rows.extend(startup_rows(bench))
     finally:
         if args.keep:

@@ -10,43 +10,46 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import delivery
-from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
-from .audit import audit as audit_out
-from .automation import Change, automation, changes_of_action, changes_of_save
-from .delivery import Record
-from .diffing import Change as FieldChange
 from .errors import PressError, Problem, StoreDamagedError, UsageError
-from .export import ExportResult
-from .export import export as export_view
-from .githooks import GitSetup, HooksInstall, setup_git
-from .gitio import (DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, mark_resolved,
-                    run_merge_driver)
-from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
-from .hooks import ScheduleDocument
-from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .records import SET_VALUE, parse_scalar, skipped_working
 from .settings import duration_seconds
-from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
-from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
-from .unmerged import git_conflicts
-from .workflow import schedule as _schedule
-from .workflow.init import InitResult, init_site
-from .workflow.newrecord import NewResult, new_record
-from .workflow.plan import Action
-from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
-from .workflow.reruns import duplicate_run_violations
-from .workflow.resolve import Resolved, ResolveResult, resolve
-from .workflow.revert import RevertResult, revert
-from .workflow.saving import SavedRecord, SaveResult, save, select_records
-from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, ScheduleList, ScheduleResult
-from .workflow.stages import StageResult, records_at_stage, set_stage
-from .workflow.status import RecordStatus, StatusResult, status
-from .workflow.validation import Progress, ValidateResult, validate
-from .workflow.view import ViewReport, Violation, check_view
+
+if TYPE_CHECKING:
+    from . import delivery
+    from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
+    from .audit import audit as audit_out
+    from .automation import Change, automation, changes_of_action, changes_of_save
+    from .delivery import Record
+    from .diffing import Change as FieldChange
+    from .export import ExportResult
+    from .export import export as export_view
+    from .githooks import GitSetup, HooksInstall, setup_git
+    from .gitio import (DriverInstall, DriverOutcome, default_author, in_head, install_merge_driver, mark_resolved,
+                        run_merge_driver)
+    from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
+    from .hooks import ScheduleDocument
+    from .models import Model, load_models, require_model
+    from .records import SET_VALUE, parse_scalar, skipped_working
+    from .yamlread import stored_reading_problems
+    from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
+    from .unmerged import git_conflicts
+    from .workflow import schedule as _schedule
+    from .workflow.init import InitResult, init_site
+    from .workflow.newrecord import NewResult, new_record
+    from .workflow.plan import Action
+    from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
+    from .workflow.reruns import duplicate_run_violations
+    from .workflow.resolve import Resolved, ResolveResult, resolve
+    from .workflow.revert import RevertResult, revert
+    from .workflow.saving import SavedRecord, SaveResult, save, select_records
+    from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, ScheduleList, ScheduleResult
+    from .workflow.stages import StageResult, records_at_stage, set_stage
+    from .workflow.status import RecordStatus, StatusResult, status
+    from .workflow.validation import Progress, ValidateResult, validate
+    from .workflow.view import ViewReport, Violation, check_view
 
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
@@ -104,16 +107,80 @@ __all__ = [
 ]
 
 
+# What `from pressroom.api import X` may name, loaded on first use: a command imports only the
+# library it runs (`press show` needs neither jsonschema nor the audit's automaton).
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "ActionResult": (".workflow.publishing", "ActionResult"),
+    "AuditResult": (".audit", "AuditResult"),
+    "DEFAULT_MIN_LENGTH": (".audit", "DEFAULT_MIN_LENGTH"),
+    "DiffResult": (".history", "DiffResult"),
+    "DiffSide": (".history", "DiffSide"),
+    "DriverInstall": (".gitio", "DriverInstall"),
+    "DriverOutcome": (".gitio", "DriverOutcome"),
+    "DroppedJournal": (".store", "DroppedJournal"),
+    "ExportResult": (".export", "ExportResult"),
+    "FieldChange": (".diffing", "Change"),
+    "Finding": (".audit", "Finding"),
+    "FsckReport": (".store", "FsckReport"),
+    "GcReport": (".store", "GcReport"),
+    "GitSetup": (".githooks", "GitSetup"),
+    "HooksInstall": (".githooks", "HooksInstall"),
+    "InitResult": (".workflow.init", "InitResult"),
+    "JournalState": (".store", "JournalState"),
+    "LogEntry": (".history", "LogEntry"),
+    "LogResult": (".history", "LogResult"),
+    "Model": (".models", "Model"),
+    "Move": (".workflow.publishing", "Move"),
+    "NewResult": (".workflow.newrecord", "NewResult"),
+    "NextResult": (".workflow.schedule", "NextResult"),
+    "Progress": (".workflow.validation", "Progress"),
+    "Record": (".delivery", "Record"),
+    "RecordStatus": (".workflow.status", "RecordStatus"),
+    "Referrer": (".workflow.publishing", "Referrer"),
+    "ResolveResult": (".workflow.resolve", "ResolveResult"),
+    "Resolved": (".workflow.resolve", "Resolved"),
+    "RevertResult": (".workflow.revert", "RevertResult"),
+    "RunAction": (".workflow.schedule", "RunAction"),
+    "RunResult": (".workflow.schedule", "RunResult"),
+    "SET_VALUE": (".records", "SET_VALUE"),
+    "SaveResult": (".workflow.saving", "SaveResult"),
+    "SavedRecord": (".workflow.saving", "SavedRecord"),
+    "Schedule": (".workflow.schedule", "Schedule"),
+    "ScheduleList": (".workflow.schedule", "ScheduleList"),
+    "ScheduleResult": (".workflow.schedule", "ScheduleResult"),
+    "ShowResult": (".history", "ShowResult"),
+    "Skipped": (".workflow.publishing", "Skipped"),
+    "StageResult": (".workflow.stages", "StageResult"),
+    "StatusResult": (".workflow.status", "StatusResult"),
+    "ValidateResult": (".workflow.validation", "ValidateResult"),
+    "ViewReport": (".workflow.view", "ViewReport"),
+    "Violation": (".workflow.view", "Violation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        module, attr = _EXPORTS[name]
+        value = getattr(importlib.import_module(module, __package__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Site(SiteCore):
     """A pressroom site: open one with ``Site.open(path)``."""
 
     @classmethod
     def init(cls, path: str | os.PathLike[str] = ".") -> InitResult:
         """Make ``path`` a site (creates only what is missing)."""
+        from .workflow.init import init_site
         return init_site(Path(path))
 
     def author(self, author: str | None = None) -> str:
         """The given author, or the default identity for this site."""
+        from .gitio import default_author
         return author or default_author(self.root)
 
     def save(self, *refs: str, all: bool = False, model: str | None = None, message: str = "",
@@ -128,6 +195,9 @@ class Site(SiteCore):
         in pressroom.yaml); ``hooks``: run after_publish hooks when the save
         publishes (``draft_published: false``).
         """
+        from .automation import automation, changes_of_save
+        from .records import parse_scalar, skipped_working
+        from .workflow.saving import save, select_records
         keys = select_records(self, list(refs), all_records=all, model=model)
         pairs = list(set.items()) if isinstance(set, Mapping) else list(set or [])
         assignments = [(k, parse_scalar(v) if isinstance(v, str) else v) for k, v in pairs]
@@ -143,14 +213,17 @@ class Site(SiteCore):
 
     def models(self) -> dict[str, Model]:
         """Every model: ``models/*.yaml``, and content folders without a model file (schema-less)."""
+        from .models import load_models
         return load_models(self)
 
     def model(self, name: str) -> Model:
         """One model by name; NotFoundError naming the known models when there is none."""
+        from .models import require_model
         return require_model(self, self.models(), name)
 
     def new(self, model: str, id: str) -> NewResult:
         """Write a working file for a new record from the model's defaults and required fields."""
+        from .workflow.newrecord import new_record
         return new_record(self, model, id)
 
     def validate(self, *refs: str, model: str | None = None, all: bool = False, published: bool = False,
@@ -160,6 +233,7 @@ class Site(SiteCore):
         ``published``: check the published view against today's models instead
         (schemas, and every link naming a published record).
         """
+        from .workflow.validation import validate
         return validate(self, list(refs), model=model, all_records=all, published=published, progress=progress)
 
     def publish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
@@ -174,6 +248,11 @@ class Site(SiteCore):
         (that version, even if a save comes in meanwhile). Then the git commit
         (``commit``) and the after_publish hooks (``hooks``).
         """
+        from .automation import automation, changes_of_action
+        from .models import load_models
+        from .workflow.plan import Action
+        from .workflow.publishing import ActionResult, publish
+        from .workflow.stages import records_at_stage
         names = list(refs)
         if stage is not None:
             if names or all:
@@ -193,6 +272,8 @@ class Site(SiteCore):
                   cascade: bool = False, depth: int | None = None, dry_run: bool, message: str,
                   author: str | None, force: bool = False, progress: Progress | None, hooks: bool,
                   commit: bool | None) -> ActionResult:
+        from .automation import automation, changes_of_action
+        from .workflow.publishing import withdraw
         who = self.author(author)
         with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = withdraw(self, action, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
@@ -224,10 +305,13 @@ class Site(SiteCore):
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
+        from .unmerged import git_conflicts
+        from .workflow.status import status
         return status(self, list(refs), model=model, index=git_conflicts(self))
 
     def show(self, ref: str) -> ShowResult:
         """A version's exact content: ``model/id[@version]``."""
+        from .history import show
         return show(self, ref)
 
     def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False,
@@ -239,6 +323,7 @@ class Site(SiteCore):
         (publish, unpublish, archive, delete); ``since``/``until`` bound it
         (times as ``schedule`` takes them).
         """
+        from .history import log
         return log(self, ref, limit=limit, patch=patch, published=published, since=since, until=until)
 
     def diff(self, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
@@ -246,11 +331,14 @@ class Site(SiteCore):
         """Field-level changes: working file vs current; ``a`` vs working file; ``a`` vs ``b``;
         or, with ``published``, published vs current. ``text`` adds a unified diff of the YAML.
         """
+        from .history import diff
         return diff(self, ref, a, b, published=published, text=text)
 
     def revert(self, ref: str, *, to: str, message: str = "", author: str | None = None,
                force: bool = False, hooks: bool = True, commit: bool | None = None) -> RevertResult:
         """A new version of ``ref`` with the exact content of version ``to`` (e.g. ``published``, ``~2``)."""
+        from .automation import Change, automation
+        from .workflow.revert import revert
         who = self.author(author)
         with automation(self, "revert", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = revert(self, ref, to, author=who, message=message, force=force)
@@ -267,6 +355,12 @@ class Site(SiteCore):
         """
         # A checkout git converted is restored where git holds the site's files: the store, and
         # the working files it compares with the store.
+        from .gitio import in_head
+        from .unmerged import git_conflicts
+        from .workflow import schedule as _schedule
+        from .workflow.reruns import duplicate_run_violations
+        from .workflow.view import check_view
+        from .yamlread import stored_reading_problems
         report = self.store.fsck(restore=lambda: in_head(self.root, [STORE_NAME, "content", "models"])
                                  or [STORE_NAME])
         index = git_conflicts(self)
@@ -308,6 +402,9 @@ class Site(SiteCore):
         A transaction a crash left half-done is reported (StoreDamagedError), not finished: the
         git hooks run this, and a `git checkout` must not finish a save behind the user's back.
         """
+        from .unmerged import git_conflicts
+        from .workflow.reruns import duplicate_run_violations
+        from .workflow.view import check_view
         if self.store.journal_pending():
             raise StoreDamagedError(
                 "a transaction was left half-done by a crash: the view is judged once it is finished or dropped",
@@ -322,6 +419,9 @@ class Site(SiteCore):
         """Remove unreachable objects older than ``grace`` seconds (default 1 hour) and apply each
         model's ``max_versions``. ``extra_roots``: more version ids to keep (schedules).
         """
+        from .models import load_models
+        from .store import DEFAULT_GRACE
+        from .workflow import schedule as _schedule
         retention = {name: m.max_versions for name, m in load_models(self).items() if m.max_versions}
         extra = list(extra_roots)
 
@@ -343,6 +443,7 @@ class Site(SiteCore):
         published view exactly as it stood at that time (ISO 8601 with an
         offset, as ``schedule`` takes it), replayed from the event logs.
         """
+        from . import delivery
         return delivery.published(self, model, resolve_links=resolve_links, as_of=as_of)
 
     def records(self, model: str | None = None, *, preview: bool = True,
@@ -350,10 +451,12 @@ class Site(SiteCore):
         """With ``preview``, the current version of every record not archived or deleted
         (drafts included, like ``X-Include-Drafts``); without it, the published view.
         """
+        from . import delivery
         return delivery.records(self, model, preview=preview, resolve_links=resolve_links)
 
     def get(self, ref: str, *, version: str = "published", resolve_links: int = 0) -> Record:
         """One record, ``model/id``: ``version`` is ``published``, ``current``, or a version id / ``~N``."""
+        from . import delivery
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
@@ -366,6 +469,7 @@ class Site(SiteCore):
         the body stays a field (for Hugo, which runs shortcodes in content).
         ``as_of``: the published view as it stood at that time (see ``published``).
         """
+        from .export import export as export_view
         return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
                            body_in_front_matter=body_in_front_matter)
 
@@ -384,7 +488,7 @@ class Site(SiteCore):
         drafts = bool(config.preview_token)
         run(self, config, host=host, port=port, ready=(lambda url: ready(url, drafts)) if ready else None)
 
-    def audit(self, out: str | os.PathLike[str], *, min_length: int = DEFAULT_MIN_LENGTH) -> AuditResult:
+    def audit(self, out: str | os.PathLike[str], *, min_length: int | None = None) -> AuditResult:
         """Search a built site (any files) for text that is in no published version; ``ok`` when none is.
 
         Leaks: text of drafts, unpublished edits, archived, withdrawn and
@@ -393,13 +497,19 @@ class Site(SiteCore):
         string values of at least ``min_length`` characters are searched (long
         ones sentence by sentence), in the form generators render them in.
         """
-        return audit_out(self, out, min_length=min_length)
+        from .audit import DEFAULT_MIN_LENGTH
+        from .audit import audit as audit_out
+
+        return audit_out(self, out, min_length=DEFAULT_MIN_LENGTH if min_length is None else min_length)
 
     # review stages, schedules, merges
 
     def stage(self, ref: str, stage: str, *, message: str = "", author: str | None = None,
               commit: bool | None = None) -> StageResult:
         """Record that the current version of ``ref`` is at review ``stage`` (a new save resets it)."""
+        from .automation import Change, automation
+        from .models import load_models
+        from .workflow.stages import set_stage
         who = self.author(author)
         with automation(self, "stage", hooks=False, commit=commit, author=who, message=message) as auto:
             result = set_stage(self, ref, stage, models=load_models(self), author=who, message=message)
@@ -412,6 +522,8 @@ class Site(SiteCore):
 
         A publish pins the version current now, unless ``latest``.
         """
+        from .automation import Change, automation
+        from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule", hooks=False, commit=commit, author=who, message=message) as auto:
             result = _schedule.schedule_action(self, action, ref, at, latest=latest, author=who, message=message)
@@ -420,11 +532,14 @@ class Site(SiteCore):
 
     def schedules(self, *, all: bool = False) -> ScheduleList:
         """Pending and failed schedules in time order; ``all`` adds done and cancelled ones."""
+        from .workflow import schedule as _schedule
         return _schedule.list_schedules(self, all_states=all)
 
     def cancel_schedule(self, id: str, *, message: str = "", author: str | None = None,
                         commit: bool | None = None) -> ScheduleResult:
         """Cancel a pending schedule (or dismiss a failed one)."""
+        from .automation import Change, automation
+        from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule cancel", hooks=False, commit=commit, author=who, message=message) as auto:
             result = _schedule.cancel(self, id, author=who, message=message)
@@ -435,6 +550,8 @@ class Site(SiteCore):
                              commit: bool | None = None) -> ScheduleResult:
         """Record that a schedule carried out more than once (two merged clones each ran it) was seen,
         so fsck and status stop reporting it; refused for a schedule that ran once."""
+        from .automation import Change, automation
+        from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule ack", hooks=False, commit=commit, author=who, message=message) as auto:
             result = _schedule.acknowledge(self, id, author=who, message=message)
@@ -443,6 +560,7 @@ class Site(SiteCore):
 
     def next_schedule(self, *, now: str | None = None) -> NextResult:
         """The next pending scheduled action and its time."""
+        from .workflow import schedule as _schedule
         return _schedule.next_due(self, now)
 
     def run_schedule(self, *, now: str | None = None, author: str | None = None, hooks: bool = True,
@@ -451,6 +569,9 @@ class Site(SiteCore):
 
         Runs the hooks of what was done (after_publish, after_unpublish), then after_schedule_run.
         """
+        from .automation import Change, automation
+        from .hooks import ScheduleDocument
+        from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
             result = _schedule.run(self, now=now, author=who)
@@ -475,6 +596,10 @@ class Site(SiteCore):
     def resolve(self, ref: str, *, ours: bool = False, theirs: bool = False, version: str | None = None,
                 message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
         """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
+        from .automation import Change, automation
+        from .gitio import mark_resolved
+        from .unmerged import git_conflicts
+        from .workflow.resolve import resolve
         if [ours, theirs, version is not None].count(True) != 1:
             raise UsageError("pick exactly one: ours=True, theirs=True or version=V", cause="resolve.pick_one")
         side = "ours" if ours else "theirs" if theirs else "version"
@@ -494,15 +619,18 @@ class Site(SiteCore):
 
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
+        from .gitio import install_merge_driver
         return install_merge_driver(self.root)
 
     def setup_git(self, *, hooks: bool = True) -> GitSetup:
         """Set up this clone for git: the attributes (merges, line endings), the merge driver and,
         unless ``hooks=False``, the post-merge, post-rewrite and post-checkout hooks that check the
         published view. Running it again changes nothing."""
+        from .githooks import setup_git
         return setup_git(self.root, hooks=hooks)
 
     @staticmethod
     def merge_driver(base: str, ours: str, theirs: str, path: str) -> DriverOutcome:
         """What git's merge driver runs: merge one store file (``ours`` is rewritten with the result)."""
+        from .gitio import run_merge_driver
         return run_merge_driver(Path(base), Path(ours), Path(theirs), path)

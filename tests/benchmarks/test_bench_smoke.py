@@ -12,7 +12,9 @@ from tests.conftest import PRESS
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 
-ROWS = ["save --all (N new)", "status (nothing changed)", "save --all (10% edited)", "publish --all --cascade",
+EVERYDAY = ["validate --all (cold)", "status (warm, in git)", "show REF@published", "log REF", "diff REF (edited)",
+            "save REF (one edited file)", "publish REF --cascade", "validate --all (after one edit)"]
+ROWS = [*EVERYDAY, "save --all (N new)", "status (nothing changed)", "save --all (10% edited)", "publish --all --cascade",
         "export (first run)", "export (nothing changed)", "fsck (2 versions each)", "log REF (4 versions)",
         "--version", "--help"]
 
@@ -34,7 +36,7 @@ def test_a_small_run_prints_every_row(tmp_path: Path) -> None:
 
     doc = json.loads(out.read_text())
     assert [r["op"] for r in doc["rows"]] == ROWS
-    assert {r["n"] for r in doc["rows"][:7]} == {"30"}
+    assert {r["n"] for r in doc["rows"][:15]} == {"30"}
     for r in doc["rows"]:
         assert r["press"]["wall"] > 0 and r["base"]["wall"] > 0 and r["press"]["peak_mb"] > 0
     assert set(doc["machine"]) >= {"cpus", "cpu", "python", "git", "disk"}
@@ -79,3 +81,14 @@ def test_the_audit_benchmark_runs_and_prints_its_row(tmp_path: Path) -> None:
     assert row["baseline"] == "grep -rFf FRAGMENTS OUT" and row["target"] == 3.0
     assert row["press"]["wall"] > 0 and row["base"]["wall"] > 0
     assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]
+
+
+def test_the_everyday_rows_alone(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--only", "everyday", "--n", "12", "--repeat", "1", "--press", str(PRESS),
+         "--workdir", str(tmp_path), "--quiet"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    ops = [line.split("  ")[0] for line in result.stdout.splitlines()[2:-1]]
+    assert ops == [*EVERYDAY, "--version", "--help"]

@@ -1,24 +1,143 @@
-"""The ``press`` command line: a thin client of ``pressroom.Site``."""
+"""The ``press`` command line: a thin client of ``pressroom.Site``.
+
+Commands are registered lazily: ``COMMANDS`` names each one's module, short
+help and help panel, and a command's module (with the library behind it) is
+imported only when that command runs or its help is shown. ``press --help``
+lists the table and imports no command.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 # typer 0.29 carries its own copy of click: what parsing raises is declared there, not re-exported.
 from typer._click.exceptions import ClickException
 from typer._click.exceptions import UsageError as ParseError
+from typer._click import Command, Context, HelpFormatter
+from typer._click.utils import make_default_short_help
 
 from .. import __version__
 from .helptext import PressTyper
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
 from ..errors import Problem
 
+
+@dataclass(frozen=True)
+class Entry:
+    """One command of ``press``: where it lives, what ``press --help`` says of it, and under which heading."""
+
+    module: str
+    help: str
+    panel: str
+
+
+RECORDS, PUBLISHING, HISTORY, DELIVERY, AUTOMATION, STORE = (
+    "Records", "Publishing", "History", "Delivery", "Automation", "Store")
+PANELS = (RECORDS, PUBLISHING, HISTORY, DELIVERY, AUTOMATION, STORE)
+
+# In the order `press --help` lists them within each panel. The help is the first paragraph of the
+# command's docstring (tests/cli/test_lazy_commands.py keeps the two the same).
+COMMANDS: dict[str, Entry] = {
+    "init": Entry("cmd_records", "Make a folder a pressroom site: pressroom.yaml, models/, content/ and .press/.",
+                  RECORDS),
+    "new": Entry("cmd_publish", "Write content/<model>/<id>.yaml for a new record, from the model's schema.",
+                 RECORDS),
+    "save": Entry("cmd_records", "Snapshot working files content/<model>/<id>.yaml as new versions and move "
+                  "current.", RECORDS),
+    "status": Entry("cmd_records", "Show each record's status (new, draft, published, updated, archived) and "
+                    "unsaved changes.", RECORDS),
+    "show": Entry("cmd_records", "Print a version's content exactly as it was saved (default: current).", RECORDS),
+    "validate": Entry("cmd_publish", "Check records against their model: schema errors and broken links, every "
+                      "one of them.", RECORDS),
+    "model": Entry("cmd_publish", "List and show the site's models (models/<model>.yaml).", RECORDS),
+    "publish": Entry("cmd_publish", "Validate records and publish their current version, in one transaction.",
+                     PUBLISHING),
+    "unpublish": Entry("cmd_publish", "Take records out of the published view: they become drafts.", PUBLISHING),
+    "archive": Entry("cmd_publish", "Withdraw records from the published view, keeping the public version in the "
+                     "archived ref.", PUBLISHING),
+    "delete": Entry("cmd_publish", "Delete records: their refs go and the working file is removed.", PUBLISHING),
+    "stage": Entry("cmd_automation", "Record the review stage of a record's current version (an event with author "
+                   "and time).", PUBLISHING),
+    "schedule": Entry("cmd_automation", "Publish and unpublish at a set time; `schedule run` (from cron or CI) "
+                      "carries out what is due, once.", PUBLISHING),
+    "log": Entry("cmd_history", "List a record's versions newest first, with its publish, unpublish, archive and "
+                 "revert events.", HISTORY),
+    "diff": Entry("cmd_history", "Show what changed in a record, field by field (paths like seo.title, tags[2]).",
+                  HISTORY),
+    "revert": Entry("cmd_history", "Make a new version with the exact content of an older one; history is never "
+                    "rewritten.", HISTORY),
+    "export": Entry("cmd_delivery", "Write the published view to a folder for a static site generator.", DELIVERY),
+    "audit": Entry("cmd_delivery", "Prove a built site holds no text that is in no published version.", DELIVERY),
+    "serve": Entry("cmd_serve", "Serve the site's content over HTTP: a read-only delivery API (JSON).", DELIVERY),
+    "resolve": Entry("cmd_automation", "End a git merge conflict in a record's refs (press status shows them) by "
+                     "picking a side.", AUTOMATION),
+    "git": Entry("cmd_automation", "Set up a git clone of the site: attributes, merge driver and hooks.", AUTOMATION),
+    "merge-driver": Entry("cmd_automation", "A git merge driver for .press/: when one side's version descends from "
+                          "the other's, take it; else leave a conflict for press resolve.", AUTOMATION),
+    "fsck": Entry("cmd_history", "Check the store and the published view: hashes, refs, parent chains, logs, "
+                  "dangling links.", STORE),
+    "gc": Entry("cmd_history", "Remove objects nothing reaches, and prune history past each model's max_versions.",
+                STORE),
+    "journal": Entry("cmd_history", "A transaction a crash left half-done: show it, finish it, or drop it.", STORE),
+}
+
+
+def load_module_commands(module: str) -> Mapping[str, Command]:
+    """The click commands a command module declares on its own ``app`` (imports the module)."""
+    loaded = importlib.import_module(f".{module}", __package__)
+    group = typer.main.get_group(loaded.app)
+    return group.commands
+
+
+class LazyCommands(Mapping[str, Command]):
+    """The root's commands by name: a command's module is imported when the command is looked up."""
+
+    def __init__(self, table: Mapping[str, Entry]) -> None:
+        self.table = table
+        self._modules: dict[str, Mapping[str, Command]] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        entry = self.table[name]
+        if entry.module not in self._modules:
+            self._modules[entry.module] = load_module_commands(entry.module)
+        return self._modules[entry.module][name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+class LazyGroup(TyperGroup):
+    """The ``press`` group: commands from ``COMMANDS``, help listed by panel without loading them."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(COMMANDS)  # type: ignore[assignment]  # read-only: nothing adds later
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        for panel in PANELS:
+            rows = [(name, make_default_short_help(entry.help, limit)) for name, entry in COMMANDS.items()
+                    if entry.panel == panel]
+            if rows:
+                with formatter.section(panel):
+                    formatter.write_dl(rows)
+
+
 app = PressTyper(
     name="press",
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -55,18 +174,6 @@ def root(
     | head, as with git).
     """
     ctx.obj = {"directory": directory}
-
-
-def _register() -> None:
-    from . import cmd_records  # noqa: F401 - registers its commands on app
-    from . import cmd_history  # noqa: F401
-    from . import cmd_delivery  # noqa: F401
-    from . import cmd_publish  # noqa: F401
-    from . import cmd_automation  # noqa: F401
-    from . import cmd_serve  # noqa: F401
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,11 +9,13 @@ import typer
 
 from ..api import DriverInstall, RunResult, Schedule, ScheduleResult, Site
 from ..errors import Problem
-from .app import app
 from .helptext import PressTyper
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
 from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
+
+# Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 STATE_STYLE = {"pending": "cyan", "done": "green", "failed": "red", "cancelled": "dim"}
 AtOpt = Annotated[str, typer.Option("--at", metavar="TIME",

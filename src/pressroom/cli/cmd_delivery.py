@@ -11,9 +11,12 @@ import typer
 
 from ..api import DEFAULT_MIN_LENGTH
 from ..errors import Problem
-from .app import app
+from .helptext import PressTyper
 from .common import JsonOpt, open_site
 from .output import command, print_lines, stderr, stdout
+
+# Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 
 class ExportFormat(str, Enum):

@@ -9,12 +9,14 @@ import typer
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
-from .app import app
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
+
+# Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
         "type_changed": ("!", "magenta"), "moved": (">", "cyan")}

@@ -13,11 +13,13 @@ from rich.progress import Progress as RichProgress
 
 from ..api import ActionResult, Model, Move, Progress, Site, ValidateResult
 from ..errors import Problem, UsageError, Where
-from .app import app
 from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
+
+# Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300

@@ -10,10 +10,13 @@ import typer
 
 from ..api import Site
 from ..errors import UsageError
-from .app import app
+from .helptext import PressTyper
 from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .output import command, print_columns, print_lines, stderr, stdout
+
+# Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
                 "deleted": "dim", "conflict": "red"}

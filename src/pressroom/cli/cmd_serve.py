@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
-from .app import app
 from .common import JsonOpt, open_site
+from .helptext import PressTyper
 from .output import command, stderr
+
+# Its command, which cli.app.COMMANDS registers on `press` when it is looked up.
+app = PressTyper(rich_markup_mode=None)
 
 
 @app.command()

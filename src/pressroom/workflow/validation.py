@@ -18,7 +18,7 @@ from ..naming import resolve_version
 from ..records import (RecordKey, field_positions, generator_clash, generator_safe_id, list_working, load_record,
                        parse_key, parse_ref)
 from ..site import SiteCore
-from ..store import Snapshot, Version
+from ..store import Snapshot, Version, hash_bytes
 from ..yamlread import stored_reading_problem
 from .checks import CheckCache
 from .common import refusal
@@ -327,12 +327,22 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
                                 hint=f"write {label} and save it, or see Site.status()",
                                 cause="validate.missing", data={"file": label})
         return current, reader.problems(record, current, existing)
+    # A file whose bytes passed this model's schema before (saved, or validated by an earlier run) is
+    # not parsed again: the check cache holds its links, keyed by the blob id the bytes would have.
+    blob = hash_bytes(raw)
+    known = reader.checks.links(model, blob)
+    if known is not None:
+        found = link_problems(known, existing, record=record, file=label)
+        return "working", placed(found, raw) if found else found
     try:
         data = load_record(raw, label)
     except BadContentError as e:
         return "working", e.problems
     found = model.validate(data, record=record, file=label)
-    return "working", placed(found + link_problems(model.links(data), existing, record=record, file=label), raw)
+    links = model.links(data)
+    if not found:
+        reader.checks.remember(model, blob, links)
+    return "working", placed(found + link_problems(links, existing, record=record, file=label), raw)
 
 
 # saving

@@ -1,0 +1,114 @@
+"""Commands load lazily: a command imports its own module and the library it runs, nothing else.
+
+The import set of the everyday commands is guarded here (in a real process) so that
+an eager import added somewhere does not bring start-up costs back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import typer.main
+import typer.testing
+
+from pressroom import Site
+from pressroom.cli.app import COMMANDS, PANELS, app, load_module_commands
+from tests.conftest import write
+
+PROBE = """
+import json, sys
+from pressroom.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+# Libraries and modules none of show, status, log and --help runs.
+NEVER = ("jsonschema", "git", "rich.progress", "rich.table", "ahocorasick", "pressroom.audit", "pressroom.export",
+         "pressroom.delivery", "pressroom.serve", "pressroom.workflow.publishing",
+         "pressroom.workflow.saving", "pressroom.workflow.schedule")
+
+
+def loaded(root: Path, *args: str) -> tuple[int, list[str]]:
+    out = subprocess.run([sys.executable, "-c", PROBE, "-C", str(root), *args], capture_output=True, text=True,
+                         check=True).stdout
+    found = json.loads(out.splitlines()[-1])
+    return found["code"], found["modules"]
+
+
+def heavy(modules: list[str], never: tuple[str, ...] = NEVER) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in never))
+
+
+def command_modules(modules: list[str]) -> list[str]:
+    return sorted(m for m in modules if m.startswith("pressroom.cli.cmd_"))
+
+
+def published_site(site_dir: Path) -> Site:
+    site = Site.open(site_dir)
+    write(site_dir, "post/hello", "title: Hello\n")
+    site.save("post/hello")
+    site.publish("post/hello")
+    return site
+
+
+def test_help_lists_every_command_by_panel_and_loads_none(site_dir: Path) -> None:
+    code, modules = loaded(site_dir, "--help")
+    assert code == 0
+    assert command_modules(modules) == []
+    assert heavy(modules, (*NEVER, "pressroom.history", "pressroom.workflow.status")) == []
+
+
+def test_show_loads_its_module_and_what_it_reads(site_dir: Path) -> None:
+    published_site(site_dir)
+    code, modules = loaded(site_dir, "show", "post/hello@published")
+    assert code == 0
+    assert command_modules(modules) == ["pressroom.cli.cmd_records"]
+    assert heavy(modules) == []
+    # show prints a stored version: no schema is compiled for it.
+    assert "pressroom.workflow.status" not in modules
+
+
+def test_status_loads_its_module_and_no_writer(site_dir: Path) -> None:
+    published_site(site_dir)
+    code, modules = loaded(site_dir, "status")
+    assert code == 0
+    assert command_modules(modules) == ["pressroom.cli.cmd_records"]
+    assert heavy(modules, tuple(n for n in NEVER if n != "jsonschema")) == []
+
+
+def test_log_loads_only_the_history_commands(site_dir: Path) -> None:
+    published_site(site_dir)
+    code, modules = loaded(site_dir, "log", "post/hello")
+    assert code == 0
+    assert command_modules(modules) == ["pressroom.cli.cmd_history"]
+    assert heavy(modules) == []
+
+
+def test_the_table_names_every_command_the_modules_declare() -> None:
+    declared: dict[str, str] = {}
+    for module in sorted({entry.module for entry in COMMANDS.values()}):
+        for name in load_module_commands(module):
+            declared[name] = module
+    assert declared == {name: entry.module for name, entry in COMMANDS.items()}
+    assert {entry.panel for entry in COMMANDS.values()} == set(PANELS)
+
+
+def test_the_short_help_is_the_commands_own() -> None:
+    group = typer.main.get_command(app)
+    for name, entry in COMMANDS.items():
+        command = group.commands[name]  # type: ignore[attr-defined]
+        first = (command.help or "").split("\n\n")[0]
+        assert " ".join(first.split()) == entry.help, name
+
+
+def test_a_command_still_runs_in_process(site_dir: Path) -> None:
+    published_site(site_dir)
+    result = typer.testing.CliRunner().invoke(app, ["-C", str(site_dir), "show", "post/hello@published"])
+    assert result.exit_code == 0
+    assert result.output == "title: Hello\n"
