@@ -16,7 +16,7 @@ from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
 from .store import RefKind, Version
-from .workflow.schedule import iso, parse_time
+from .workflow.common import iso, parse_time
 
 # Events that make a version (the version's own log entry); the rest are
 # shown as events between versions.

@@ -48,10 +48,9 @@ from ..errors import (ConflictError, NotFoundError, PressError, Problem, Refused
                       Where)
 from ..outcome import Outcome
 from ..records import parse_key, parse_ref
-from ..settings import duration_seconds
 from ..site import SiteCore
 from ..store import Event, FileUpdate, RefConflictError, RefKind, hash_bytes
-from .common import event, now_iso
+from .common import event, iso, now_iso, parse_time
 from .plan import Action
 from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
@@ -114,39 +113,6 @@ class Schedule:
                 "is not a readable schedule", where=Where(file=label),
                 hint="if a git merge left markers in it, keep one side's text; else restore it from git",
             ) from None
-
-
-# times
-
-
-def parse_time(text: str, now: dt.datetime | None = None) -> dt.datetime:
-    """ISO 8601 with an offset (``2025-06-01T09:00:00+02:00``, ``...Z``) or ``+30m``/``+2h``/``+3d``/``+1w``."""
-    text = text.strip()
-    try:
-        return _parse_time(text, now)
-    except OverflowError:
-        raise UsageError(f"{text!r} is out of range", hint="a time between the years 1 and 9999 (UTC)") from None
-
-
-def _parse_time(text: str, now: dt.datetime | None) -> dt.datetime:
-    seconds = duration_seconds(text[1:]) if text.startswith("+") else None
-    if seconds is not None:
-        base = now or dt.datetime.now(dt.timezone.utc)
-        return (base + dt.timedelta(seconds=seconds)).replace(microsecond=0)
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"cannot read {text!r} as a time",
-                         hint="ISO 8601 with an offset (2025-06-01T09:00:00+02:00 or ...Z), or +30m, +2h, +3d, +1w"
-                         ) from None
-    if when.tzinfo is None:
-        raise UsageError(f"{text!r} has no UTC offset, so it names no single instant",
-                         hint=f"add one: {text}Z for UTC, or {text}+02:00")
-    return when.astimezone(dt.timezone.utc).replace(microsecond=0)
-
-
-def iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # reading schedules
