@@ -69,9 +69,10 @@ class Reply:
 class Server:
     """``press serve --port 0`` on a site; the address is read from what it prints once bound."""
 
-    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None):
+    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None, as_user: list[str] | None = None):
         full = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        self.proc = subprocess.Popen([str(PRESS), "-C", str(root), "serve", "--port", "0", *args],
+        # as_user: a command prefix that runs the server as another user (e.g. setpriv).
+        self.proc = subprocess.Popen([*(as_user or []), str(PRESS), "-C", str(root), "serve", "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full)
         assert self.proc.stderr is not None
         line = self.proc.stderr.readline().decode()
@@ -116,8 +117,8 @@ def serve() -> Iterator[Any]:
     """``serve(root, *args, env=...)`` starts a server; every one is stopped after the test."""
     started: list[Server] = []
 
-    def start(root: Path, *args: str, env: dict[str, str] | None = None) -> Server:
-        server = Server(root, *args, env=env)
+    def start(root: Path, *args: str, env: dict[str, str] | None = None, as_user: list[str] | None = None) -> Server:
+        server = Server(root, *args, env=env, as_user=as_user)
         started.append(server)
         return server
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from tests.conftest import run_press, write
+from tests.conftest import PRESS, run_press, write
 from tests.serve.conftest import TOKEN, preview
 
 
@@ -175,21 +177,45 @@ def test_a_broken_view_is_refused_with_503(blog: Site, serve) -> None:
     assert server.get("/api/sync?initial=true").status == 503
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def _unprivileged() -> list[str]:
+    """A prefix that runs a command as an ordinary user: root writes to read-only folders."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root, and setpriv (util-linux) is not installed to drop to another user")
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, str(PRESS), "--version"], capture_output=True, timeout=60)
+    if probe.returncode != 0:
+        pytest.skip(f"the user nobody cannot run press from here: {probe.stderr.decode()[-200:]}")
+    return prefix
+
+
 def test_runs_on_a_read_only_checkout(blog: Site, serve) -> None:
-    paths = [blog.root, *blog.root.rglob("*")]
-    for path in paths:
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode & ~0o222)
+    as_user = _unprivileged()
+    # A copy in a folder every user may read (tmp_path's parents are root's own).
+    shared = Path(tempfile.mkdtemp(prefix="pressroom-ro-"))
+    shared.chmod(0o755)
+    root = shared / "site"
+    shutil.copytree(blog.root, root, symlinks=True)
+    paths = [root, *root.rglob("*")]
     try:
-        server = serve(blog.root)
+        for path in paths:
+            if not path.is_symlink():
+                path.chmod((path.stat().st_mode | 0o444 | (0o111 if path.is_dir() else 0)) & ~0o222)
+        # The server's user truly cannot write there, or the test would prove nothing.
+        probe = subprocess.run([*as_user, "sh", "-c", f"touch '{root / 'probe'}'"], capture_output=True)
+        assert probe.returncode != 0
+        server = serve(root, as_user=as_user)
         assert server.get("/api/records/post/a").json()["data"]["title"] == "Alpha"
         token = server.get("/api/sync?initial=true").json()["next_token"]
         assert server.get(f"/api/sync?token={token}").status == 200
+        assert server.get("/api/records/post").status == 200
     finally:
         for path in paths:
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o200)
+        shutil.rmtree(shared)
 
 
 def test_a_port_in_use_is_a_clear_error(blog: Site) -> None:
