@@ -365,12 +365,21 @@ def plan_acknowledge(schedule: Schedule, old: str, runs: Sequence[str], *, autho
     return Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, old, acked.encode())]), acked
 
 
+def stored_problem(problem: Problem) -> dict[str, Any]:
+    """A failed action's problem as its schedule file keeps it: ``as_dict()`` and, when the problem has
+    one, its ``cause`` and ``data``, so a reader can word it again (the CLI does)."""
+    out = problem.as_dict()
+    if problem.cause is not None:
+        out.update(cause=problem.cause, data=dict(problem.data))
+    return out
+
+
 def plan_finish(schedule: Schedule, old: str, *, state: str, author: str, time: str, note: str | None,
                 errors: Sequence[Problem] | None = None) -> Plan:
     """A run's mark on a schedule it carried out (``done``) or could not (``failed``, with ``errors``;
     None keeps the file's): the file alone, which joins the action's own transaction or commits by itself."""
     finished = replace(schedule, state=state, finished=time, finished_by=author, note=note,
-                       errors=schedule.errors if errors is None else [p.as_dict() for p in errors])
+                       errors=schedule.errors if errors is None else [stored_problem(p) for p in errors])
     return Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, old, finished.encode())])
 
 
