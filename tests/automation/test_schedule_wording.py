@@ -31,3 +31,8 @@ def test_a_failed_action_is_listed_in_the_cli_s_words(site: Site, cli) -> None:
     assert f"{sid} failed: author/ada: does not exist (never saved, or deleted)" in listed.stderr
     assert "hint: save it first: press save author/ada" in listed.stderr
     assert "Site.save" not in listed.stderr
+
+    # --json reports the stored problem as it always did: no cause or data keys.
+    code, env = cli.json("schedule", "list")
+    (listed_error,) = env["data"]["schedules"][0]["errors"]
+    assert code == 0 and set(listed_error) == {"code", "message", "hint", "record"}
