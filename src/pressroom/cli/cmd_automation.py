@@ -9,6 +9,7 @@ import typer
 
 from ..api import DriverInstall, RunResult, Schedule, ScheduleResult, Site
 from ..errors import Problem
+from . import hints
 from .helptext import PressTyper
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
@@ -141,7 +142,10 @@ def schedule_list(
                           drop=["by"])
             for s in result.schedules:
                 for e in s.errors:
-                    stderr.print(f"{s.id} failed: {e.get('record', s.record)}: {e.get('message')}", style="red")
+                    worded = hints.word_stored(e)
+                    stderr.print(f"{s.id} failed: {worded.where.record or s.record}: {worded.message}", style="red")
+                    if worded.hint:
+                        stderr.print(f"  hint: {worded.hint}", style="dim")
 
         out.done(result, render)
 

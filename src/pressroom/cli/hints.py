@@ -12,10 +12,11 @@ module.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ..errors import PressError, Problem
+from ..errors import PressError, Problem, Where
 from ..api import SET_VALUE, Violation
 
 
@@ -205,6 +206,16 @@ def word(problem: Problem) -> Problem:
 def word_all(problems: Iterable[Problem]) -> list[Problem]:
     """Each of ``problems`` in the CLI's terms."""
     return [word(p) for p in problems]
+
+
+def word_stored(entry: Mapping[str, Any]) -> Problem:
+    """A problem a schedule file keeps (``Problem.as_dict()``, with ``cause`` and ``data`` since they
+    are stored) in the CLI's terms; an entry without a cause keeps its text."""
+    where = Where(**{k: entry[k] for k in ("file", "line", "column", "record", "path") if k in entry})
+    data = entry.get("data")
+    problem = Problem(str(entry.get("message", "")), str(entry.get("code", "error")), where, entry.get("hint"),
+                      entry.get("cause"), data if isinstance(data, dict) else {})
+    return word(problem)
 
 
 def word_violation(violation: Violation) -> Violation:

@@ -5,7 +5,7 @@ history, the derived cache) and the writing side ``execute`` uses (put
 objects, commit one transaction with the same guards as ``Store.commit``),
 the way dulwich tests its refs with a dict-backed container. It keeps no
 journal, no lock and no working files: a transaction's site files are
-recorded in ``site_files`` instead of written.
+recorded in ``site_files`` instead of written, and store files (schedules) in ``files``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import ConflictError, NotFoundError, Problem, StoreDamagedError, Where
-from .journal import Event, RefUpdate, SiteFile
+from .conflicts import RefConflict
+from .journal import Event, FileUpdate, RefUpdate, SiteFile
 from .objects import hash_bytes
 from .refs import RefKind
 from .versions import Version
@@ -43,6 +44,7 @@ class MemoryStore:
         self.refs: dict[str, dict[str, str]] = {kind.value: {} for kind in RefKind}
         self.logs: dict[str, list[dict[str, Any]]] = {}
         self.site_files: dict[str, str | None] = {}
+        self.files: dict[str, str] = {}
         self.cache = MemoryCache()
         self.commits = 0
 
@@ -96,12 +98,21 @@ class MemoryStore:
     def commit(self, updates: list[RefUpdate], events: Sequence[Event] = (), *,
                expect: Iterable[tuple[RefKind, str, str | None]] = (),
                unchanged: Mapping[RefKind, Mapping[str, str]] | None = None,
-               site_files: Iterable[SiteFile] = ()) -> str:
-        """Apply one transaction, or raise ConflictError naming each stale ref (nothing applied)."""
+               files: Iterable[FileUpdate] = (), site_files: Iterable[SiteFile] = (),
+               resolving: Iterable[RefConflict] = ()) -> str:
+        """Apply one transaction, or raise ConflictError naming each stale ref or file (nothing applied).
+
+        ``resolving`` is accepted and has nothing to clear: refs in dicts cannot be in conflict.
+        """
+        files = list(files)
         stale = [(kind, record) for kind, record, value in expect if self.refs[kind].get(record) != value]
         stale += [(kind, r) for kind, seen in (unchanged or {}).items()
                   for r in sorted(set(seen) | set(self.refs[kind])) if self.refs[kind].get(r) != seen.get(r)]
         stale += [(u.kind, u.record) for u in updates if self.refs[u.kind].get(u.record) != u.old]
+        stale_files = [u_file.path for u_file in files if hash_or_none(self.files.get(u_file.path)) != u_file.old]
+        if stale_files:
+            raise ConflictError(f"{len(stale_files)} store file(s) changed under this command",
+                                problems=[Problem(f"{path} changed", code="conflict") for path in stale_files])
         if stale:
             raise ConflictError(f"{len(stale)} ref(s) changed under this command",
                                 problems=[Problem(f"{kind} changed", code="conflict", where=Where(record=record))
@@ -118,6 +129,16 @@ class MemoryStore:
                 self.refs[u.kind][u.record] = u.new
         for e in events:
             self.logs.setdefault(e.record, []).append({**e.data, "txn": txn})
+        for u_file in files:
+            if u_file.new is None:
+                self.files.pop(u_file.path, None)
+            else:
+                self.files[u_file.path] = u_file.new
         for f in site_files:
             self.site_files[f.path] = f.blob
         return txn
+
+
+def hash_or_none(text: str | None) -> str | None:
+    """The sha256 a FileUpdate's ``old`` names for a file's text (None: no file)."""
+    return None if text is None else hash_bytes(text.encode())

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 from ..errors import Problem
 from ..records import RecordKey
 from .common import refusal
-from ..store import Event, RefKind as RefKind, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
+from ..store import (Event, FileUpdate, RefConflict, RefKind as RefKind, RefUpdate, SiteFile, Snapshot, Version,
+                     hash_bytes)
 
 
 class Action(StrEnum):
@@ -38,6 +39,8 @@ class Action(StrEnum):
     REVERT = "revert"
     STAGE = "stage"
     RESOLVE = "resolve"
+    SCHEDULE = "schedule"
+    UNSCHEDULE = "unschedule"
 
     @property
     def past(self) -> str:
@@ -47,7 +50,7 @@ class Action(StrEnum):
 
 _PAST = {Action.PUBLISH: "published", Action.UNPUBLISH: "unpublished", Action.ARCHIVE: "archived",
          Action.DELETE: "deleted", Action.SAVE: "saved", Action.REVERT: "reverted", Action.STAGE: "staged",
-         Action.RESOLVE: "resolved"}
+         Action.RESOLVE: "resolved", Action.SCHEDULE: "scheduled", Action.UNSCHEDULE: "cancelled"}
 
 
 def key_of(record: str | RecordKey) -> RecordKey:
@@ -89,6 +92,8 @@ class StoreReader(Protocol):
 
     def get_blob(self, oid: str) -> bytes: ...
 
+    def has_object(self, oid: str) -> bool: ...
+
     def read_log(self, record: str) -> list[dict[str, Any]]: ...
 
     def history(self, oid: str | None) -> Iterator[tuple[str, Version]]: ...
@@ -104,7 +109,8 @@ class StoreWriter(StoreReader, Protocol):
     def commit(self, updates: list[RefUpdate], events: Sequence[Event] = ..., *,
                expect: Iterable[tuple[RefKind, str, str | None]] = ...,
                unchanged: Mapping[RefKind, Mapping[str, str]] | None = ...,
-               site_files: Iterable[SiteFile] = ...) -> str: ...
+               files: Iterable[FileUpdate] = ..., site_files: Iterable[SiteFile] = ...,
+               resolving: Iterable[RefConflict] = ...) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,13 +159,18 @@ class Plan:
     # A kind whose every ref must be unchanged (an unpublish reads the whole published view).
     unchanged: dict[RefKind, dict[str, str]] = field(default_factory=dict)
     site_files: list[SiteFile] = field(default_factory=list)
+    # Store files (a schedule's state) replaced in the same transaction, their old bytes checked like refs.
+    files: list[FileUpdate] = field(default_factory=list)
+    # The merge conflicts this plan ends (``press resolve``): the store clears them with the commit.
+    resolving: list[RefConflict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        """Nothing to write: no ref moves, no new version, no event, no working file."""
-        return not self.updates and not self.versions and not self.events and not self.site_files
+        """Nothing to write: no ref moves, no new version, no event, no working or store file."""
+        return (not self.updates and not self.versions and not self.events and not self.site_files
+                and not self.files)
 
     def move(self, kind: RefKind, key: RecordKey, old: str | None, new: str | None) -> None:
         """Add a ref update."""
@@ -190,4 +201,4 @@ def execute(store: StoreWriter, plan: Plan) -> str | None:
     expect = [(g.kind, str(g.key), g.value) for g in plan.guards]
     unchanged = dict(plan.unchanged) or None
     return store.commit(plan.updates, plan.events, expect=expect, unchanged=unchanged,
-                        site_files=plan.site_files)
+                        files=plan.files, site_files=plan.site_files, resolving=plan.resolving)

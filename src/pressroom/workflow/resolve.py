@@ -16,17 +16,19 @@ markers is the user's, and is left alone).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 from ..naming import MIN_PREFIX, versions_by_prefix
 from ..outcome import Outcome
-from ..records import parse_ref
+from ..records import RecordKey, parse_ref
 from ..site import SiteCore
-from ..store import Event, GitIndex, RefConflict, RefKind, RefUpdate, SiteFile, Snapshot, hash_bytes
+from ..store import GitIndex, RefConflict, RefKind, SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso
-from .view import link_violations
+from .plan import Action, Plan, StoreReader, execute
+from .view import Violation, link_violations
 
 SIDES = ("ours", "theirs", "version")
 
@@ -80,42 +82,87 @@ def resolve(site: SiteCore, ref: str, *, side: str, version: str | None = None, 
         raise RefusedError("has no merge conflict", where=Where(record=record),
                            hint="Site.status() lists the records in conflict", cause="resolve.no_conflict")
     chosen = _version(site, record, version, [*conflicts, *in_git], snapshot) if version else None
+    path = site.working_path(key)
+    working = path.read_bytes() if path.is_file() and not path.is_symlink() else None
+    request = ResolveRequest(record=key, side=side, chosen=chosen, conflicts=conflicts, in_git=in_git,
+                             author=author, time=now_iso(), message=message,
+                             working=WorkingText(path.relative_to(site.root).as_posix(), working)
+                             if working is not None else None)
+    plan, resolved = plan_resolve(site.store, snapshot, request, lambda after: link_violations(site, after, record))
+    txn = execute(site.store, plan)
+    current = next((r.chosen for r in resolved if r.kind == "current"), None)
+    ref_paths = [site.store.ref_path(r.kind, record) for r in resolved]
+    merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
+    return ResolveResult(record=record, side=side, resolved=resolved, warnings=plan.warnings, txn=txn,
+                         settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])
+
+
+@dataclass(frozen=True)
+class WorkingText:
+    """The record's working file as read (a regular file, not a symlink): its path in the site and bytes."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    """What to take for each conflicted ref of ``record``: ``side`` (``version``: ``chosen``), the
+    conflicts the store and git's index hold for it, and its working file (None: none to mend)."""
+
+    record: RecordKey
+    side: str
+    chosen: str | None
+    conflicts: list[RefConflict]
+    in_git: list[RefConflict]
+    author: str
+    time: str
+    message: str = ""
+    working: WorkingText | None = None
+
+
+def plan_resolve(reader: StoreReader, snapshot: Snapshot, request: ResolveRequest,
+                 violations: Callable[[Snapshot], list[Violation]]) -> tuple[Plan, list[Resolved]]:
+    """The ref updates and ``resolve`` events that end the record's conflicts, and the working file
+    when git left conflict markers in it; refused (raised) for a choice that leaves refs no command
+    makes, names a version not in the store, or breaks the link rule (``violations`` of a snapshot)."""
+    record = str(request.record)
+    side = request.side
+    both = [*request.conflicts, *request.in_git]
     resolved = [Resolved(kind=c.kind, ours=c.ours, theirs=c.theirs, base=c.base,
-                         chosen=chosen if version else (c.ours if side == "ours" else c.theirs))
-                for c in [*conflicts, *in_git]]
+                         chosen=request.chosen if request.chosen is not None
+                         else (c.ours if side == "ours" else c.theirs))
+                for c in both]
     _check_final_state(snapshot, record, side, resolved)
+    _check_versions(reader, record, side, resolved)
+    plan = Plan(Action.RESOLVE, resolving=list(request.conflicts))
+    # A ref in conflict in git's index only holds a version on disk: it moves by compare-and-swap like any other.
+    olds = {c.kind: snapshot.get(c.kind, record) for c in request.in_git}
+    for r in resolved:
+        plan.move(r.kind, request.record, olds.get(r.kind), r.chosen)
+        plan.log(request.record, event(
+            "resolve", author=request.author, time=request.time, old=None, new=r.chosen,
+            message=f"{r.kind}: took {side} {(r.chosen or 'deleted')[:7]}" + (f": {request.message}" if request.message else ""),
+            kind=r.kind, ours=r.ours, theirs=r.theirs))
+    _refuse_dangling(violations, snapshot, record, side, resolved)
+    current = next((r.chosen for r in resolved if r.kind == "current"), None)
+    working = request.working
+    if current is not None and working is not None and _has_markers(working.data):
+        # In the transaction: a crash after the refs moved must not leave the markers behind.
+        plan.site_files.append(SiteFile(working.path, hash_bytes(working.data), reader.get_version(current).blob))
+    return plan, resolved
+
+
+def _check_versions(reader: StoreReader, record: str, side: str, resolved: list[Resolved]) -> None:
     for r in resolved:
         if r.chosen is None:
             continue
-        if not site.store.has_object(r.chosen):
+        if not reader.has_object(r.chosen):
             raise RefusedError(f"version {r.chosen[:7]} ({r.kind}, {side}) is not in the store",
                                where=Where(record=record),
                                hint="finish the git merge so that both sides' .press/objects are in the work tree")
-        if site.store.get_version(r.chosen).record != record:
+        if reader.get_version(r.chosen).record != record:
             raise StoreDamagedError(f"version {r.chosen[:7]} belongs to another record", where=Where(record=record))
-    time = now_iso()
-    # A ref in conflict in git's index only holds a version on disk: it moves by compare-and-swap like any other.
-    olds = {c.kind: snapshot.get(c.kind, record) for c in in_git}
-    updates = [RefUpdate(r.kind, record, olds.get(r.kind), r.chosen) for r in resolved]
-    events = [Event(record, event("resolve", author=author, time=time, old=None, new=r.chosen,
-                                  message=f"{r.kind}: took {side} {(r.chosen or 'deleted')[:7]}" + (f": {message}" if message else ""),
-                                  kind=r.kind, ours=r.ours, theirs=r.theirs)) for r in resolved]
-    _refuse_dangling(site, snapshot, record, side, resolved)
-    warnings: list[Problem] = []
-    current = next((r.chosen for r in resolved if r.kind == "current"), None)
-    path = site.working_path(key)
-    files = []
-    if current is not None and path.is_file() and not path.is_symlink():
-        data = path.read_bytes()
-        if _has_markers(data):
-            # In the transaction: a crash after the refs moved must not leave the markers behind.
-            files.append(SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(data),
-                                  site.store.get_version(current).blob))
-    txn = site.store.commit(updates, events, resolving=conflicts, site_files=files)
-    ref_paths = [site.store.ref_path(r.kind, record) for r in resolved]
-    merged_text = current is not None and path.is_file() and not _has_markers(path.read_bytes())
-    return ResolveResult(record=record, side=side, resolved=resolved, warnings=warnings, txn=txn,
-                         settled=[site.rel(p) for p in [*ref_paths, *([path] if merged_text else [])]])
 
 
 def _check_final_state(snapshot: Any, record: str, side: str, resolved: list[Resolved]) -> None:
@@ -157,7 +204,8 @@ def _version(site: SiteCore, record: str, spec: str, conflicts: list[RefConflict
     return found[0]
 
 
-def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str, resolved: list[Resolved]) -> None:
+def _refuse_dangling(violations: Callable[[Snapshot], list[Violation]], snapshot: Snapshot, record: str, side: str,
+                     resolved: list[Resolved]) -> None:
     """Refuse a choice that breaks the link rule, as unpublish refuses to strand a referrer: the
     chosen published version links to an unpublished record, or published records link to this one
     and the choice takes it out of the published view."""
@@ -171,8 +219,8 @@ def _refuse_dangling(site: SiteCore, snapshot: Snapshot, record: str, side: str,
             after[r.kind].pop(record, None)
         else:
             after[r.kind][record] = r.chosen
-    found = link_violations(site, Snapshot(current=after[RefKind.CURRENT], published=after[RefKind.PUBLISHED],
-                                           archived=after[RefKind.ARCHIVED]), record)
+    found = violations(Snapshot(current=after[RefKind.CURRENT], published=after[RefKind.PUBLISHED],
+                                archived=after[RefKind.ARCHIVED]))
     if not found:
         return
     referrers = sorted({v.record for v in found if v.record != record})

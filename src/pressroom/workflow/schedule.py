@@ -42,16 +42,17 @@ import os
 import re
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import (ConflictError, NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       Where)
 from ..outcome import Outcome
-from ..records import parse_key, parse_ref
+from ..records import RecordKey, parse_key, parse_ref
 from ..site import SiteCore
-from ..store import Event, FileUpdate, RefConflictError, RefKind, hash_bytes
+from ..store import FileUpdate, RefConflictError, RefKind, hash_bytes
 from .common import event, iso, now_iso, parse_time
-from .plan import Action
+from .plan import Action, Plan, execute, key_of
 from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
 
@@ -212,62 +213,95 @@ class ScheduleResult(Outcome):
     txn: str | None = None
 
 
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """A schedule to make: ``action`` of ``record`` at ``at`` (UTC, ISO 8601), pinning the current version
+    of a publish unless ``latest``; ``id`` and ``time`` are given so that planning stays pure."""
+
+    id: str
+    action: str
+    record: RecordKey
+    at: str
+    latest: bool
+    author: str
+    time: str
+    message: str = ""
+
+
 def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: bool = False, author: str,
                     message: str = "") -> ScheduleResult:
     """Schedule ``action`` of ``ref`` at ``at``; a publish pins the current version unless ``latest``."""
     if action not in ACTIONS:
         raise UsageError(f"cannot schedule {action!r}", hint="schedule publish or unpublish")
     key, spec = parse_ref(ref)
-    record = str(key)
     if spec is not None:
         raise UsageError("a schedule pins the current version; name the record alone",
                          hint=f"save the version you want first, then: Site.schedule('{action}', '{key}', at=...)",
                          cause="schedule.version_named", data={"action": action, "record": str(key)})
     if latest and action != Action.PUBLISH:
         raise UsageError("latest is for scheduled publishes", cause="schedule.latest_not_publish")
-    when = iso(parse_time(at))
-    refs = site.store.record_refs(record)
-    if not any(refs.values()):
-        raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
-                            hint="save it first (Site.save)", cause="save_first", data={"record": record})
-    if action == Action.PUBLISH and refs["current"] is None:
-        raise NotFoundError("has no current version to publish", where=Where(record=record))
-    version = refs["current"] if action == Action.PUBLISH and not latest else None
+    request = ScheduleRequest(id=uuid.uuid4().hex[:10], action=action, record=key, at=iso(parse_time(at)),
+                              latest=latest, author=author, time=now_iso(), message=message)
+    refs = site.store.record_refs(str(key))
+    plan, schedule = plan_schedule(refs, request)
     warnings: list[Problem] = []
     if action == Action.PUBLISH:
         # Say now what would stop it, while there is time to fix it (links may be published by then).
-        check = publish(site, [f"{record}@{refs['current']}"], dry_run=True, author=author)
+        check = publish(site, [f"{key}@{refs['current']}"], dry_run=True, author=author)
         # The prefix stays in the CLI's wording too: publish's check problems are worded by their hints alone.
         warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint, p.cause, p.data)
                     for p in check.problems]
-    time = now_iso()
-    schedule = Schedule(id=uuid.uuid4().hex[:10], action=action, record=record, version=version, at=when,
-                        created=time, author=author, message=message)
-    ev = event("schedule", author=author, time=time, old=None, new=version,
-               message=f"{action} at {when} ({schedule.id})" + (f": {message}" if message else ""),
-               schedule=schedule.id, scheduled=action, at=when)
-    expect = [(RefKind.CURRENT, record, version)] if version else []
-    txn = site.store.commit([], [Event(record, ev)], expect=expect,
-                            files=[FileUpdate(schedule.path, None, schedule.encode())])
-    return ScheduleResult(schedule=schedule, warnings=warnings, txn=txn)
+    return ScheduleResult(schedule=schedule, warnings=warnings, txn=execute(site.store, plan))
+
+
+def plan_schedule(refs: Mapping[str, str | None], request: ScheduleRequest) -> tuple[Plan, Schedule]:
+    """The new schedule file and its ``schedule`` event; a pinned publish guards the current ref it pins.
+
+    ``refs``: the record's three refs, read together.
+    """
+    record = str(request.record)
+    if not any(refs.values()):
+        raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
+                            hint="save it first (Site.save)", cause="save_first", data={"record": record})
+    if request.action == Action.PUBLISH and refs["current"] is None:
+        raise NotFoundError("has no current version to publish", where=Where(record=record))
+    version = refs["current"] if request.action == Action.PUBLISH and not request.latest else None
+    schedule = Schedule(id=request.id, action=request.action, record=record, version=version, at=request.at,
+                        created=request.time, author=request.author, message=request.message)
+    plan = Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, None, schedule.encode())])
+    plan.log(request.record, event("schedule", author=request.author, time=request.time, old=None, new=version,
+                                   message=f"{request.action} at {request.at} ({schedule.id})" + _said(request.message),
+                                   schedule=schedule.id, scheduled=request.action, at=request.at))
+    if version:
+        plan.guard(RefKind.CURRENT, request.record, version)
+    return plan, schedule
+
+
+def _said(message: str) -> str:
+    return f": {message}" if message else ""
 
 
 def cancel(site: SiteCore, sid: str, *, author: str, message: str = "") -> ScheduleResult:
     """Cancel a pending (or dismiss a failed) schedule; one that is done is refused."""
     schedule, old = _read_one(site, sid)
+    plan, cancelled = plan_cancel(schedule, old, author=author, time=now_iso(), message=message)
+    return ScheduleResult(schedule=cancelled, txn=execute(site.store, plan))
+
+
+def plan_cancel(schedule: Schedule, old: str, *, author: str, time: str, message: str = "") -> tuple[Plan, Schedule]:
+    """The schedule file moved to ``cancelled`` (``old``: the sha256 of its bytes as read) and an
+    ``unschedule`` event; refused for a schedule that is done or cancelled."""
     if schedule.state not in ("pending", "failed"):
-        raise RefusedError(f"schedule {sid} is already {schedule.state} ({schedule.finished})",
+        raise RefusedError(f"schedule {schedule.id} is already {schedule.state} ({schedule.finished})",
                            where=Where(record=schedule.record), hint="see it with: Site.schedules(all=True)",
                            cause="schedule.finished")
-    time = now_iso()
-    cancelled = replace(schedule, state="cancelled", finished=time, finished_by=author,
-                        note=message or None)
-    ev = event("unschedule", author=author, time=time, old=schedule.version, new=None,
-               message=f"cancelled {schedule.action} at {schedule.at} ({sid})" + (f": {message}" if message else ""),
-               schedule=sid)
-    txn = site.store.commit([], [Event(schedule.record, ev)],
-                            files=[FileUpdate(schedule.path, old, cancelled.encode())])
-    return ScheduleResult(schedule=cancelled, txn=txn)
+    cancelled = replace(schedule, state="cancelled", finished=time, finished_by=author, note=message or None)
+    plan = Plan(Action.UNSCHEDULE, files=[FileUpdate(schedule.path, old, cancelled.encode())])
+    plan.log(key_of(schedule.record),
+             event("unschedule", author=author, time=time, old=schedule.version, new=None,
+                   message=f"cancelled {schedule.action} at {schedule.at} ({schedule.id})" + _said(message),
+                   schedule=schedule.id))
+    return plan, cancelled
 
 
 def acknowledge(site: SiteCore, sid: str, *, author: str, message: str = "") -> ScheduleResult:
@@ -278,16 +312,41 @@ def acknowledge(site: SiteCore, sid: str, *, author: str, message: str = "") -> 
     """
     schedule, old = _read_one(site, sid)
     runs = runs_of(site, sid, schedule.record)
+    plan, acked = plan_acknowledge(schedule, old, runs, author=author, time=now_iso(), message=message)
+    return ScheduleResult(schedule=acked, txn=execute(site.store, plan))
+
+
+def plan_acknowledge(schedule: Schedule, old: str, runs: Sequence[str], *, author: str, time: str,
+                     message: str = "") -> tuple[Plan, Schedule]:
+    """The schedule file with ``runs`` (the transactions that carried it out) acknowledged, and no
+    event; refused when it ran once or less, or no run came since the last acknowledgement."""
     if len(runs) <= max(1, schedule.acknowledged):
         said = "was acknowledged at" if schedule.acknowledged else "ran"
-        raise RefusedError(f"schedule {sid} {said} {max(len(runs), schedule.acknowledged)} time(s): "
+        raise RefusedError(f"schedule {schedule.id} {said} {max(len(runs), schedule.acknowledged)} time(s): "
                            "nothing to acknowledge", where=Where(record=schedule.record),
                            hint="Site.fsck() lists the schedules carried out more than once",
                            cause="schedule.nothing_to_acknowledge")
-    seen = f"acknowledged {len(runs)} runs ({now_iso()}, {author})" + (f": {message}" if message else "")
+    seen = f"acknowledged {len(runs)} runs ({time}, {author})" + _said(message)
     acked = replace(schedule, acknowledged=len(runs), note=f"{schedule.note}; {seen}" if schedule.note else seen)
-    txn = site.store.commit([], files=[FileUpdate(schedule.path, old, acked.encode())])
-    return ScheduleResult(schedule=acked, txn=txn)
+    return Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, old, acked.encode())]), acked
+
+
+def stored_problem(problem: Problem) -> dict[str, Any]:
+    """A failed action's problem as its schedule file keeps it: ``as_dict()`` and, when the problem has
+    one, its ``cause`` and ``data``, so a reader can word it again (the CLI does)."""
+    out = problem.as_dict()
+    if problem.cause is not None:
+        out.update(cause=problem.cause, data=dict(problem.data))
+    return out
+
+
+def plan_finish(schedule: Schedule, old: str, *, state: str, author: str, time: str, note: str | None,
+                errors: Sequence[Problem] | None = None) -> Plan:
+    """A run's mark on a schedule it carried out (``done``) or could not (``failed``, with ``errors``;
+    None keeps the file's): the file alone, which joins the action's own transaction or commits by itself."""
+    finished = replace(schedule, state=state, finished=time, finished_by=author, note=note,
+                       errors=schedule.errors if errors is None else [stored_problem(p) for p in errors])
+    return Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, old, finished.encode())])
 
 
 @dataclass(frozen=True)
@@ -376,15 +435,16 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str, time: str | None
         if current.state != "pending":
             return replace(base, outcome="skipped", note=f"already {current.state} by another run")
         finished = now_iso()
-        done = replace(current, state="done", finished=finished, finished_by=author)
         try:
-            with site.store.joining([FileUpdate(current.path, old, done.encode())]) as joined:
+            done = plan_finish(current, old, state="done", author=author, time=finished, note=current.note)
+            with site.store.joining(done.files) as joined:
                 result = _act(site, current, time)
             if joined.committed:
                 return replace(base, moves=result.moves, txn=result.txn)
             # Nothing moved (already in the wanted state): mark it done on its own.
             note = "nothing to do: " + "; ".join(s.why for s in result.skipped) if result.skipped else None
-            txn = site.store.commit([], files=[FileUpdate(current.path, old, replace(done, note=note).encode())])
+            txn = execute(site.store, plan_finish(current, old, state="done", author=author, time=finished,
+                                                  note=note))
             return replace(base, note=note, txn=txn)
         except RefConflictError:
             raise  # a git merge left the store in conflict: resolve it before anything runs
@@ -392,10 +452,10 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str, time: str | None
             error = e
             continue  # another run, or a concurrent command: read the schedule again
         except (RefusedError, UsageError) as e:
-            failed = replace(current, state="failed", errors=[p.as_dict() for p in e.problems], finished=finished,
-                             finished_by=author)
+            failed = plan_finish(current, old, state="failed", author=author, time=finished, note=current.note,
+                                 errors=e.problems)
             try:
-                txn = site.store.commit([], files=[FileUpdate(current.path, old, failed.encode())])
+                txn = execute(site.store, failed)
             except RefConflictError:
                 raise
             except ConflictError as again:
