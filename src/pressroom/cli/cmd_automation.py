@@ -3,11 +3,12 @@ resolve, merge-driver (install, run)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Optional
 
 import typer
 
-from ..api import DriverInstall, RunResult, Schedule, ScheduleResult, Site
+from ..api import DriverInstall, RunResult, Schedule, ScheduleList, ScheduleResult, Site
 from ..errors import Problem
 from . import hints
 from .helptext import PressTyper
@@ -147,7 +148,14 @@ def schedule_list(
                     if worded.hint:
                         stderr.print(f"  hint: {worded.hint}", style="dim")
 
-        out.done(result, render)
+        out.done(_as_reported(result), render)
+
+
+def _as_reported(result: ScheduleList) -> ScheduleList:
+    """A failed action's problems as ``--json`` reported them before the file kept their cause and data."""
+    return dataclasses.replace(result, schedules=[
+        dataclasses.replace(s, errors=[{k: v for k, v in e.items() if k not in ("cause", "data")} for e in s.errors])
+        for s in result.schedules])
 
 
 @schedule_app.command("cancel")

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       ViewBrokenError, Where)
-from ..api import Schedule, Violation
+from ..api import Violation
 from . import hints
 
 ENVELOPE_VERSION = 1
@@ -86,10 +86,6 @@ def jsonable(value: Any) -> Any:
         # Likewise its fields as reported before.
         v = hints.word_violation(value)
         return {name: jsonable(getattr(v, name)) for name in ("code", "record", "message", "fix", "target", "path")}
-    if isinstance(value, Schedule) and any("cause" in e for e in value.errors):
-        # A failed action's problems as reported before the file kept their cause and data.
-        return jsonable(dataclasses.replace(value, errors=[{k: v for k, v in e.items() if k not in ("cause", "data")}
-                                                           for e in value.errors]))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
