@@ -46,6 +46,8 @@ from .workflow.status import RecordStatus, StatusResult, status
 from .workflow.validation import Progress, ValidateResult, validate
 from .workflow.view import ViewReport, Violation, check_view
 
+_WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
+
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
     "DEFAULT_MIN_LENGTH",
@@ -195,12 +197,29 @@ class Site(SiteCore):
         with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = withdraw(self, action, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=who, force=force, progress=progress)
-            return auto.finish(result, changes_of_action(result))
+            result = dataclasses.replace(result, cancelled_schedules=self._cancel_schedules(result, who))
+            changes = changes_of_action(result)
+            if not result.dry_run:
+                changes += [Change("unschedule", s.record, s.version, reason="schedule", schedule=s.id)
+                            for s in result.cancelled_schedules]
+            return auto.finish(result, changes)
+
+    def _cancel_schedules(self, result: ActionResult, who: str) -> list[Schedule]:
+        """Cancel the pending schedules of the records ``result`` moved (a dry run: just list them)."""
+        moved = {m.record for m in result.moves}
+        pending = [s for s in _schedule.list_schedules(self).schedules if s.state == "pending" and s.record in moved]
+        if result.dry_run or not moved:
+            return pending
+        return [_schedule.cancel(self, s.id, author=who, message=f"{s.record} was {_WITHDRAWN[result.action]}").schedule
+                for s in pending]
 
     def unpublish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                   depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                   progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
-        """Take records out of the published view (back to draft); refused while published records link to them."""
+        """Take records out of the published view (back to draft); refused while published records link to them.
+
+        Pending schedules of the records it moves are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("unpublish", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
@@ -208,7 +227,10 @@ class Site(SiteCore):
     def archive(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                 progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
-        """Withdraw records from the published view, keeping the public version in ``archived``."""
+        """Withdraw records from the published view, keeping the public version in ``archived``.
+
+        Pending schedules of the records it moves are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("archive", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
@@ -216,7 +238,10 @@ class Site(SiteCore):
     def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
                force: bool = False, progress: Progress | None = None, hooks: bool = True,
                commit: bool | None = None) -> ActionResult:
-        """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes."""
+        """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes.
+
+        Pending schedules of the deleted records are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("delete", refs, dry_run=dry_run, message=message, author=author, force=force,
                               progress=progress, hooks=hooks, commit=commit)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
+from collections.abc import Callable
 from typing import Annotated, Any, Optional, Protocol
 
 import typer
@@ -12,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichProgress
 
 from ..api import ActionResult, Model, Progress, Site, ValidateResult
-from ..errors import Problem, UsageError, Where
+from ..errors import Problem, RefusedError, UsageError, Where
+from . import hints
 from .app import app
 from .helptext import PressTyper
-from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
-                     open_site, render_after, short)
+from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
+                     after_problems, open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
 
 # A bar only where it helps: a long batch, in a terminal.
@@ -74,9 +77,63 @@ def _without_problems(result: ActionResult | ValidateResult) -> dict[str, object
     return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
 
 
+def undo_commands(result: ActionResult) -> list[str]:
+    """The commands that undo a done unpublish/archive/delete: the records back, then their schedules."""
+    if result.dry_run or result.action == "publish":
+        return []
+    undo: list[str] = []
+    for m in result.moves:
+        if result.action == "delete":
+            undo.append(f"press revert {m.record} --to {short(m.version)}")
+            if m.status_before in ("published", "updated"):
+                undo.append(f"press publish {m.record}")
+        else:
+            undo.append(f"press publish {m.record}@{short(m.old)}")
+    for sch in result.cancelled_schedules:
+        latest = " --latest" if sch.action == "publish" and sch.version is None else ""
+        undo.append(f"press schedule {sch.action} {sch.record} --at {sch.at}{latest}")
+    return undo
+
+
+def _confirm(action: str, plan: Callable[[], ActionResult]) -> None:
+    """On a terminal: show what ``action`` would do and ask; declined, nothing changes (exit 1)."""
+    result = plan()
+    if result.problems or not result.moves:
+        # The real run refuses or finds nothing to do, and says so itself.
+        return
+    verb = PAST[action]
+    # On stderr, with the question: stdout keeps only the result (--json stays one envelope).
+    for m in result.moves:
+        stderr.print(f"would be {verb}: {m.record} {short(m.version)} ({m.status_before} -> {m.status_after})")
+    for sch in result.cancelled_schedules:
+        stderr.print(f"would be cancelled: schedule {sch.id} ({sch.action} {sch.record} at {sch.at})")
+    try:
+        ok = typer.confirm(hints.CONFIRM.format(action=action.capitalize(), count=len(result.moves)),
+                           default=False, err=True)
+    except typer.Abort:
+        ok = False
+    if not ok:
+        raise RefusedError(hints.DECLINED.format(verb=verb))
+
+
+def _ask_first(action: str, *, yes: bool, dry_run: bool, many: bool, plan: Callable[[], ActionResult]) -> None:
+    """Ask before a destructive command: ``delete`` always, unpublish/archive when ``many``.
+
+    A delete where no terminal can answer needs ``--yes`` (exit 2); unpublish and
+    archive stay scriptable there.
+    """
+    if yes or dry_run or not (many or action == "delete"):
+        return
+    if sys.stdin.isatty():
+        _confirm(action, plan)
+    elif action == "delete":
+        raise UsageError(hints.NEEDS_YES.format(action=action), hint=hints.NEEDS_YES_HINT)
+
+
 def _finish(out: Output, result: ActionResult, named: bool) -> None:
     """Render a publish/unpublish/archive/delete result and pick the exit code."""
     verb = PAST[result.action]
+    undo = undo_commands(result)
 
     def render() -> None:
         if result.dry_run and result.problems:
@@ -96,6 +153,11 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
             stdout.print(f"dry run: {len(result.moves)} record(s) would be {verb}; nothing changed", style="dim")
         else:
             stdout.print(f"{len(result.moves)} record(s) {verb}", style="dim")
+        for sch in result.cancelled_schedules:
+            stdout.print(f"{'would cancel' if result.dry_run else 'cancelled'} schedule {sch.id}: "
+                         f"{sch.action} {sch.record} at {sch.at}", style="dim")
+        if undo:
+            print_lines([f"undo: {line}" for line in undo], style="dim")
         render_after(result)
 
     errors = list(result.problems) + after_problems(result, out)
@@ -103,7 +165,10 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
         # Asked for these records and none of them can move: say so, exit 1.
         errors = [Problem(f"nothing to {result.action}: {s.why}", code="nothing_to_do",
                           where=Where(record=s.record)) for s in result.skipped]
-    out.done(_without_problems(result), render, exit_code=1 if errors else 0, errors=errors)
+    data = _without_problems(result)
+    if result.action != "publish":
+        data["undo"] = undo
+    out.done(data, render, exit_code=1 if errors else 0, errors=errors)
 
 
 @app.command()
@@ -157,10 +222,14 @@ class _Withdraw(Protocol):
 
 def _withdraw(method: _Withdraw, action: str, ctx: typer.Context, refs: list[str] | None, model: str | None,
               all_: bool, cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
-              json_: bool, no_hooks: bool = False, commit: bool | None = None) -> None:
+              json_: bool, no_hooks: bool = False, commit: bool | None = None, yes: bool = False) -> None:
     with command(action, json_) as out:
+        site = open_site(ctx)
+        _ask_first(action, yes=yes, dry_run=dry_run, many=all_ or model is not None,
+                   plan=lambda: method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+                                       dry_run=True))
         with _bar("reading links", json_) as bar:
-            result = method(open_site(ctx), *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+            result = method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
                             dry_run=dry_run, message=message, author=author, progress=bar, hooks=not no_hooks,
                             commit=commit)
         _finish(out, result, named=bool(refs))
@@ -179,6 +248,7 @@ def unpublish(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Take records out of the published view: they become drafts.
@@ -186,10 +256,12 @@ def unpublish(
     Refused while a record that stays published links to one of them (the
     error names it); naming those referrers in the same command passes.
     --cascade also unpublishes the records they link to that no other
-    published record still needs.
+    published record still needs. With --all or --model it asks first on a
+    terminal (--yes: do not ask). Pending schedules of the records it
+    unpublishes are cancelled. It prints its undo (press publish REF@VERSION).
     """
     _withdraw(Site.unpublish, "unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
-              no_hooks, commit)
+              no_hooks, commit, yes)
 
 
 @app.command()
@@ -205,16 +277,19 @@ def archive(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Withdraw records from the published view, keeping the public version in the archived ref.
 
     Publishing an archived record again brings it back; publish --all leaves
     archived records alone. Refused while a record that stays published links
-    to one of them, like unpublish; --cascade works as for unpublish.
+    to one of them, like unpublish; --cascade works as for unpublish. With
+    --all or --model it asks first on a terminal (--yes: do not ask). Pending
+    schedules of the records it archives are cancelled. It prints its undo.
     """
     _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
-              no_hooks, commit)
+              no_hooks, commit, yes)
 
 
 @app.command()
@@ -228,17 +303,24 @@ def delete(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Delete records: their refs go and the working file is removed.
 
     History and objects stay in the store until gc, and the event log keeps
     who deleted what. Refused while a published record links to one of them,
-    and when a working file has unsaved changes (unless --force).
+    and when a working file has unsaved changes (unless --force). On a
+    terminal it shows the plan and asks; elsewhere it needs --yes (exit 2
+    without). Pending schedules of a deleted record are cancelled. It prints
+    its undo: press revert REF --to VERSION, then press publish REF.
     """
     with command("delete", json_) as out:
-        result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
-                                       hooks=not no_hooks, commit=commit)
+        site = open_site(ctx)
+        _ask_first("delete", yes=yes, dry_run=dry_run, many=True,
+                   plan=lambda: site.delete(*refs, dry_run=True, force=force))
+        result = site.delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
+                             hooks=not no_hooks, commit=commit)
         _finish(out, result, named=True)
 
 

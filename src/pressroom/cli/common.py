@@ -28,6 +28,8 @@ CommitOpt = Annotated[
                  "working file when it holds the saved version), so a clone shows what the site shows; "
                  "nothing else (default: git.commit in pressroom.yaml).", show_default=False),
 ]
+YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Go ahead without asking (needed where no terminal "
+                                                      "can answer the question).")]
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
 
 

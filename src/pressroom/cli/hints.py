@@ -157,3 +157,10 @@ def word_error(error: PressError) -> tuple[Problem, list[Problem]]:
     if error.cause is None and first.cause is not None and error.hint is not None and error.hint == first.hint:
         own = dataclasses.replace(own, hint=problems[0].hint)
     return own, problems
+
+
+# The CLI's own questions and refusals around destructive commands.
+CONFIRM = "{action} {count} record(s)?"
+NEEDS_YES = "press {action} asks before it changes anything, and no terminal can answer here"
+NEEDS_YES_HINT = "add --yes to go ahead, or --dry-run to see the plan first"
+DECLINED = "not confirmed: nothing {verb}"

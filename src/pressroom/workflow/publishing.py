@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from itertools import chain
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
@@ -29,6 +29,9 @@ from .common import event, now_iso, refusal
 from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
+
+if TYPE_CHECKING:
+    from .schedule import Schedule
 
 ACTIONS = ("publish", "unpublish", "archive", "delete")
 
@@ -80,6 +83,9 @@ class ActionResult(Outcome):
     referrers: list[Referrer] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     txn: str | None = None
+    # Pending schedules of the records an unpublish/archive/delete moved: cancelled by it
+    # (a dry run: the ones it would cancel), since each would fail or undo the command.
+    cancelled_schedules: list[Schedule] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
