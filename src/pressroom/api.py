@@ -27,7 +27,7 @@ from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff
 from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .records import SET_VALUE, parse_scalar, skipped_working
+from .records import SET_VALUE, parse_scalar, ref_of_path, skipped_working
 from .settings import duration_seconds
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
@@ -111,6 +111,11 @@ class Site(SiteCore):
     def init(cls, path: str | os.PathLike[str] = ".") -> InitResult:
         """Make ``path`` a site (creates only what is missing)."""
         return init_site(Path(path))
+
+    def ref(self, text: str, *, base: str | os.PathLike[str] | None = None) -> str:
+        """``text`` as a ref: the path of a working file (``content/post/x.yaml``, relative to ``base``,
+        default the current folder; ``@version`` may follow) becomes ``post/x``; any other text is kept."""
+        return ref_of_path(self.root, text, Path.cwd() if base is None else Path(base))
 
     def author(self, author: str | None = None) -> str:
         """The given author, or the default identity for this site."""

@@ -10,7 +10,7 @@ import typer
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
 from .app import app
-from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
+from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
@@ -24,7 +24,7 @@ EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "del
 @app.command()
 def log(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(
+    ref: Annotated[Optional[str], typer.Argument(callback=path_refs, 
         metavar="REF", help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
         show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, metavar="N", help="Show at most N entries.",
@@ -127,7 +127,7 @@ def _line_style(line: str) -> str | None:
 @app.command()
 def diff(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="model/id, or model/id@V for V against the working file.")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF", help="model/id, or model/id@V for V against the working file.")],
     a: Annotated[Optional[str], typer.Argument(metavar="A",
                                                help="A version (id, @~N, @published, working, or model/id@V).",
                                                show_default=False)] = None,
@@ -183,7 +183,7 @@ def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
 @app.command()
 def revert(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record to revert (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF", help="The record to revert (model/id).")],
     to: Annotated[str, typer.Option("--to", metavar="VERSION",
                                     help="The version to go back to: id, @~N, published, archived.",
                                     show_default=False)],

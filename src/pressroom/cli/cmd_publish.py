@@ -18,14 +18,14 @@ from ..errors import Problem, RefusedError, UsageError, Where
 from . import hints
 from .app import app
 from .helptext import PressTyper
-from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
+from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
 
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
 
-RefsArg = Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records (model/id).", show_default=False)]
+RefsArg = Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
                                                  help="With --cascade: follow links N levels.",
@@ -174,7 +174,7 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
 @app.command()
 def publish(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to publish that version.",
         show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
@@ -295,7 +295,7 @@ def archive(
 @app.command()
 def delete(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(metavar="REF", help="Records (model/id).")],
+    refs: Annotated[list[str], typer.Argument(callback=path_refs, metavar="REF", help="Records (model/id).")],
     dry_run: DryRunOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
     = False,
@@ -327,7 +327,7 @@ def delete(
 @app.command()
 def validate(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to check a saved version.",
         show_default=False)] = None,
     model: ModelOpt = None,

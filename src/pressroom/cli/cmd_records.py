@@ -11,7 +11,7 @@ import typer
 from ..api import Site
 from ..errors import UsageError
 from .app import app
-from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
+from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .output import command, print_columns, print_lines, stderr, stdout
 
@@ -57,7 +57,7 @@ def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
 @app.command()
 def save(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to save (model/id).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records to save (model/id).",
                                                         show_default=False)] = None,
     all_: AllOpt = False,
     model: ModelOpt = None,
@@ -123,7 +123,7 @@ def save(
 @app.command()
 def status(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to show (default: all).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records to show (default: all).",
                                                         show_default=False)] = None,
     model: ModelOpt = None,
     json_: JsonOpt = False,
@@ -163,7 +163,7 @@ def status(
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF",
+    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF",
                                        help="model/id[@version]; version: id, @current, @published, ~N.")],
     json_: JsonOpt = False,
 ) -> None:

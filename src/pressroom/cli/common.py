@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..api import Outcome, Site
-from ..errors import Problem, short_id
+from ..errors import PressError, Problem, short_id
 from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
@@ -77,3 +78,24 @@ def author_name(author: str | None) -> str:
 def short(oid: str | None) -> str:
     """A version as the CLI lists it: 7 hex digits, or - for none."""
     return short_id(oid, "-", 7)
+
+
+def base_dir(ctx: typer.Context) -> Path:
+    """The folder relative paths are read against: -C DIR, as git -C does, else the current folder."""
+    directory = (ctx.find_root().obj or {}).get("directory")
+    return Path.cwd() / directory if directory is not None else Path.cwd()
+
+
+def path_refs(ctx: typer.Context, _param: object, value: str | list[str] | None) -> str | list[str] | None:
+    """A REF argument's callback: the path of a working file (content/post/x.yaml) becomes post/x."""
+    values: list[str] = [value] if isinstance(value, str) else value or []
+    if not any(v.endswith((".yaml", ".yml")) or ".yaml@" in v or ".yml@" in v for v in values):
+        return value
+    try:
+        site = open_site(ctx)
+        refs = [site.ref(v, base=base_dir(ctx)) for v in values]
+    except PressError as e:
+        raise typer.BadParameter(e.message + (f" ({e.hint})" if e.hint else "")) from None
+    if isinstance(value, str):
+        return refs[0]
+    return refs
