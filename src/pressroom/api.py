@@ -254,6 +254,10 @@ class Site(SiteCore):
         """Each record's status and unsaved changes."""
         return status(self, list(refs), model=model, index=git_conflicts(self))
 
+    def changed(self) -> list[str]:
+        """The records with working changes (a modified, new or removed working file), as ``status`` lists them."""
+        return [r.record for r in self.status().records if r.changes is not None]
+
     def show(self, ref: str) -> ShowResult:
         """A version's exact content: ``model/id[@version]``."""
         return show(self, ref)

@@ -127,7 +127,9 @@ def _line_style(line: str) -> str | None:
 @app.command()
 def diff(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF", help="model/id, or model/id@V for V against the working file.")],
+    ref: Annotated[Optional[str], typer.Argument(
+        callback=path_refs, metavar="REF", help="model/id, or model/id@V for V against the working file "
+        "(default: every record with working changes).", show_default=False)] = None,
     a: Annotated[Optional[str], typer.Argument(metavar="A",
                                                help="A version (id, @~N, @published, working, or model/id@V).",
                                                show_default=False)] = None,
@@ -146,13 +148,32 @@ def diff(
     Default: the working file against current. One version: it against the
     working file. Two: the first against the second. Long strings show a line
     diff inside the field; removed fields and fields the model no longer has
-    are shown and marked. Exit 0 whether or not there are differences, unless
-    --exit-code.
+    are shown and marked. With no REF: every record with working changes
+    (as press status lists them), one after the other; none, exit 0. Exit 0
+    whether or not there are differences, unless --exit-code.
     """
     with command("diff", json_) as out:
         if text and stat:
             raise UsageError("--text and --stat show different things; pick one")
-        result = open_site(ctx).diff(ref, a, b, published=published, text=text)
+        site = open_site(ctx)
+        if ref is None:
+            if published:
+                raise UsageError("--published compares one record's versions: name it",
+                                 hint="e.g. press diff post/hello --published")
+            results = [site.diff(r, text=text) for r in site.changed()]
+            for r in results:
+                out.warn(r.warnings)
+
+            def render_all() -> None:
+                if not results:
+                    stdout.print("no working changes")
+                for r in results:
+                    _render_diff(r, text=text, stat=stat)
+
+            out.done({"records": results}, render_all,
+                     exit_code=EXIT_REFUSED if exit_code and any(r.different for r in results) else 0)
+            return
+        result = site.diff(ref, a, b, published=published, text=text)
         out.warn(result.warnings)
         out.done(result, lambda: _render_diff(result, text=text, stat=stat),
                  exit_code=EXIT_REFUSED if exit_code and result.different else 0)

@@ -344,12 +344,19 @@ def validate(
     and the value. Records named index, _index or _anything (saved before
     save refused them) are reported with how to rename them. Exits 1 when any
     record is invalid. After editing a model file, validate --published tells
-    whether what is public still passes.
+    whether what is public still passes. With no REF, --model or --all: every
+    record with working changes (as press status lists them); none, exit 0.
     """
     with command("validate", json_) as out:
+        site = open_site(ctx)
+        if not (refs or model or all_ or published):
+            refs = site.changed()
+            if not refs:
+                out.done({"records": []},
+                         lambda: stdout.print("nothing to validate: no working changes (see --all)"))
+                return
         with _bar("validating", json_) as bar:
-            result = open_site(ctx).validate(*(refs or []), model=model, all=all_, published=published,
-                                             progress=bar)
+            result = site.validate(*(refs or []), model=model, all=all_, published=published, progress=bar)
 
         def render() -> None:
             if result.ok:
