@@ -27,9 +27,10 @@ ARGV_TOKEN = re.compile(r"--?[A-Za-z][\w-]*(=.*)?", re.S)
 ALLOWED: list[tuple[str, str]] = [
     # Not yet converted: branch `plans` rewrites these three modules and converts their
     # raise sites by the same mechanism; drop these lines when it lands.
-    ("workflow/publishing.py", ""),
-    ("workflow/saving.py", ""),
-    ("workflow/revert.py", ""),
+    # The label problems in content given instead of the working file point at (their
+    # ``file``, reported as it always was): Site.save's content is what -f reads.
+    ("workflow/saving.py", "-f input"),
+    ("workflow/revert.py", "-f input"),
     # Being converted on this branch, module by module (each commit drops its line).
     ("githooks.py", ""),
     ("gitio.py", ""),

@@ -29,6 +29,7 @@ from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
 from .records import SET_VALUE, parse_scalar, ref_of_path, skipped_working
 from .settings import duration_seconds
+from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
 from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
 from .unmerged import git_conflicts
@@ -305,8 +306,11 @@ class Site(SiteCore):
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
             *(v.problem() for v in duplicate_run_violations(self))]
+        # Stored versions the YAML 1.2 reading refuses or reads differently: no damage, but what they hold changed.
+        reading = [] if pending or report.problems else stored_reading_problems(self.store)
         return dataclasses.replace(report, problems=[*report.problems, *pinned], violations=violations,
-                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings])
+                                   warnings=[*report.warnings, *(c.problem() for c in index.refs), *index.warnings,
+                                             *reading])
 
     def journal(self) -> JournalState | None:
         """The transaction a crash left half-done, if any, and what changed under it since

@@ -1,17 +1,18 @@
 """Records: their ids, their working files, and YAML in and out.
 
-Blobs keep a file's exact bytes; parsing happens here, with the C loader, and
-the result is plain data (dict, list, str, int, float, bool, None; dates as
-ISO strings) that JSON Schema and JSON output can take as it is.
+Blobs keep a file's exact bytes; reading them is ``yamlread``'s (one YAML 1.2
+reading for every command), and the result is JSON data (dict, list, str, int,
+float, bool, None; dates as ISO strings) that JSON Schema and JSON output take as
+it is. ruamel's round-trip parser is used only to edit a file (``--set``).
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
+import copy
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.cyaml import CParser
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.resolver import Resolver
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from .errors import BadContentError, Problem, UsageError, Where
+from .yamlread import read_document, read_value, same_data
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -33,10 +32,6 @@ MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
 ID_RE = re.compile(r"^(?!.*\.ya?ml\Z)[a-z0-9_-][a-z0-9_.-]{0,127}\Z")
 # A ref naming a working file by its path, with an optional @version.
 PATH_REF_RE = re.compile(r"^(?P<path>.+\.ya?ml)(?:@(?P<version>.*))?\Z")
-# Aliases are shared, not copied, when YAML loads; a billion-laughs file is
-# small in memory but explodes when it is validated or written as JSON. We
-# count what it would expand to and refuse past this many nodes.
-MAX_EXPANDED_NODES = 1_000_000
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 REF_HINT = "a record is named model/id, lowercase: letters, digits, '-', '_', '.' (e.g. post/hello-world)"
@@ -203,32 +198,6 @@ def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
 # YAML
 
 
-class _SafeLoader(CParser, SafeConstructor, Resolver):
-    """What ``YAML(typ="safe", pure=False).load`` parses with, as a class built once.
-
-    ``YAML.load`` builds a new loader class, and a versioned resolver that
-    rebuilds its tables, for every document: over half the cost of a small
-    record. With the C parser that resolver always applies the YAML 1.2
-    rules (the parser does not pass a ``%YAML`` directive on to it), which is
-    what the plain ``Resolver`` does, so the data is the same.
-    """
-
-    def __init__(self, text: str):
-        CParser.__init__(self, text)
-        self._parser = self._composer = self
-        SafeConstructor.__init__(self, loader=self)
-        self.allow_duplicate_keys = False
-        Resolver.__init__(self, loadumper=self)
-
-
-def _safe_load(text: str) -> Any:
-    loader = _SafeLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
-
-
 def _rt_yaml() -> YAML:
     yaml = YAML()
     yaml.preserve_quotes = True
@@ -251,28 +220,8 @@ def decode_text(data: bytes, label: str) -> str:
 
 
 def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[str, Any]:
-    """Parse a record's bytes into plain data; it must be a YAML mapping."""
-    text = decode_text(data, label)
-    try:
-        doc = _safe_load(text)
-    except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise BadContentError(
-            f"is not valid YAML: {e.problem or e.context}",
-            where=Where(file=label, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None),
-            hint="fix the YAML syntax at that place",
-        ) from None
-    except ReaderError as e:
-        # A character YAML does not allow (NUL, other controls): name its place, not a position.
-        line = text.count("\n", 0, e.position) + 1
-        column = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
-        raise BadContentError(
-            f"is not valid YAML: unacceptable character #x{e.character:04x}: {e.reason}",
-            where=Where(file=label, line=line, column=column),
-            hint="remove the control character, or write it escaped in a double-quoted string",
-        ) from None
-    except (YAMLError, RecursionError, ValueError) as e:
-        raise BadContentError(f"is not valid YAML: {e}", where=Where(file=label)) from None
+    """Parse a record's bytes into JSON data (see ``yamlread``); it must be a YAML mapping."""
+    doc = read_document(decode_text(data, label), label)
     if doc is None and allow_empty:
         return {}
     if not isinstance(doc, dict):
@@ -282,89 +231,15 @@ def load_record(data: bytes, label: str, *, allow_empty: bool = False) -> dict[s
             where=Where(file=label, line=1),
             hint="a record file is a mapping of fields, e.g. `title: Hello`",
         )
-    return _to_plain(doc, label)
-
-
-def _to_plain(doc: Any, label: str) -> Any:
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def expanded(node: Any) -> int:
-        if not isinstance(node, (dict, list, tuple)):
-            return 1
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise BadContentError(
-                "has a recursive YAML alias (a node that contains itself)",
-                where=Where(file=label),
-                hint="remove the alias that refers back to its own parent",
-            )
-        active.add(key)
-        children = node.values() if isinstance(node, dict) else node
-        total = 1 + sum(expanded(c) for c in children)
-        active.discard(key)
-        sizes[key] = total
-        if total > MAX_EXPANDED_NODES:
-            raise BadContentError(
-                f"expands to over {MAX_EXPANDED_NODES:,} values through YAML aliases",
-                where=Where(file=label),
-                hint="write the data out instead of nesting aliases (this looks like an alias bomb)",
-            )
-        return total
-
-    try:
-        expanded(doc)
-    except RecursionError:
-        raise BadContentError("is nested too deeply", where=Where(file=label)) from None
-    return _plain(doc)
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {_plain_key(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [_plain(v) for v in node]
-    if isinstance(node, (set, frozenset)):
-        # A YAML !!set: a list, in an order that does not depend on the process's hash seed.
-        return sorted((_plain(v) for v in node), key=lambda v: (type(v).__name__, str(v)))
-    if isinstance(node, (dt.date, dt.datetime)):
-        return node.isoformat()
-    if isinstance(node, bytes):
-        return base64.b64encode(node).decode("ascii")
-    return node
-
-
-def _plain_key(key: Any) -> str:
-    # JSON's own rule for non-string keys, so JSON output and schemas agree.
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(_plain(key))
+    return doc
 
 
 SET_VALUE = "the set value"  # the file a problem of a set value names; the CLI says "the --set value"
 
 
 def parse_scalar(text: str, label: str = SET_VALUE) -> Any:
-    """A ``--set`` value: YAML's reading of it (``true``, ``3``, ``[a, b]``), else the text.
-
-    Bounded as a record file is: a recursive alias, an alias bomb or a value
-    nested too deeply is a BadContentError, not a crash.
-    """
-    try:
-        value = _safe_load(text)
-    except (YAMLError, ValueError):
-        return text
-    except RecursionError:
-        raise BadContentError("is nested too deeply", where=Where(file=label)) from None
-    if value is None and text.strip() not in ("null", "~"):
-        return text
-    return _to_plain(value, label)
+    """A ``--set`` value, read once (``yamlread.read_value``): ``'"007"'`` is the string 007."""
+    return read_value(text, label)
 
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -400,18 +275,49 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
               if isinstance(steps[0], str) and steps[0] not in parsed}
     if absent:
         text = _fill_placeholders(text, absent, empty=not parsed, label=label)
-    yaml = _rt_yaml()
-    doc = yaml.load(text)
-    yaml.indent(**_indents(doc))
+    expected = copy.deepcopy(parsed)
+    _apply(expected, assignments)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ruamel warns on stderr of what the reader has judged (a reused anchor)
+            yaml = _rt_yaml()
+            doc = yaml.load(text)
+            yaml.indent(**_indents(doc))
+            _apply(doc, assignments)
+            out = io.StringIO()
+            yaml.dump(doc, out)
+    except (UsageError, BadContentError):
+        raise
+    except MarkedYAMLError as e:
+        mark = e.problem_mark
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise _no_edit(label, f"the round-trip editor cannot parse this file ({e.problem}{at})") from None
+    except Exception as e:  # noqa: BLE001 - any other shape ruamel cannot hold: a refusal too
+        raise _no_edit(label, f"the round-trip editor cannot hold this file ({type(e).__name__}: {e})") from None
+    edited = out.getvalue().encode("utf-8")
+    # The editor parses YAML its own way: what it writes must read back as the file with the fields set.
+    try:
+        after = load_record(edited, label)
+    except BadContentError as e:
+        raise _no_edit(label, f"the edited file would not read back ({e.message})") from None
+    if not same_data(after, expected):
+        raise _no_edit(label, "the edited file would read differently from the file with these fields set")
+    return edited
+
+
+def _apply(doc: Any, assignments: list[tuple[str, Any]]) -> None:
     for path, value in assignments:
         steps = parse_field_path(path)
         node = doc
         for i, step in enumerate(steps[:-1]):
             node = _descend(node, step, steps[i + 1], path)
         _assign(node, steps[-1], value, path)
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    return out.getvalue().encode("utf-8")
+
+
+def _no_edit(label: str, why: str) -> BadContentError:
+    return BadContentError(f"--set cannot edit it in place: {why}; the file is left as it was",
+                           where=Where(file=label),
+                           hint="edit the file by hand, or give the whole content with press save -f FILE")
 
 
 def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
@@ -532,9 +438,27 @@ def _assign(node: Any, step: str | int, value: Any, path: str) -> None:
 def dump_record(data: dict[str, Any]) -> bytes:
     """Write plain data as block-style YAML (for new records and exports)."""
     yaml = _rt_yaml()
+    # Lists indented under their key: rapidyaml refuses a key starting with '.' or '-' that
+    # follows a list written at its key's indentation (a known gap, docs/concepts.md).
+    yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    yaml.dump(data, out)
+    yaml.dump(_escape_breaks(data), out)
     return out.getvalue().encode("utf-8")
+
+
+# ruamel writes NEL, LS and PS raw, as YAML 1.1 line breaks; YAML 1.2 reads them as content, so the
+# text read back would differ. Double quotes write them as the escapes \N, \L and \P instead.
+_BREAKS_1_1 = re.compile("[\x85\u2028\u2029]")
+
+
+def _escape_breaks(node: Any) -> Any:
+    if isinstance(node, str):
+        return DoubleQuotedScalarString(node) if _BREAKS_1_1.search(node) else node
+    if isinstance(node, dict):
+        return {_escape_breaks(k): _escape_breaks(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_escape_breaks(v) for v in node]
+    return node
 
 
 def list_working(root: Path, model: str | None = None) -> list[RecordKey]:

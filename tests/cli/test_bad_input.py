@@ -56,17 +56,17 @@ BILLION_LAUGHS = "\n".join(
 
 BAD_FILES = [
     # name, bytes, message, line, column
-    ("malformed", b"title: [unclosed\nbody: x\n", "is not valid YAML: did not find expected ',' or ']'", 2, 5),
+    ("malformed", b"title: [unclosed\nbody: x\n", "is not valid YAML: parse error", 2, 1),
     ("tab-indent", b"title:\n\t- x\n", "is not valid YAML", 2, 1),
-    ("duplicate-key", b"title: a\nbody: b\ntitle: c\n", 'found duplicate key "title"', 3, 1),
+    ("duplicate-key", b"title: a\nbody: b\ntitle: c\n", "the key 'title' appears twice", 3, 1),
     ("a-list", b"- a\n- b\n", "must hold a YAML mapping (field: value), but it is a list", 1, None),
     ("a-scalar", b"just some text\n", "must hold a YAML mapping (field: value), but it is a str", 1, None),
     ("empty", b"", "must hold a YAML mapping (field: value), but it is empty", 1, None),
     ("only-comments", b"# nothing here\n", "but it is empty", 1, None),
     ("invalid-utf8", b"title: ok\nbody: caf\xe9\n", "is not valid UTF-8 (byte 0xe9)", 2, 10),
     ("nul-byte", b"title: ok\nbody: a\x00b\n", "unacceptable character #x0000", 2, 8),
-    ("python-tag", b"x: !!python/object:os.system ls\n", "could not determine a constructor", 1, 4),
-    ("recursive-alias", b"a: &a [1, *a]\n", "has a recursive YAML alias", None, None),
+    ("python-tag", b"x: !!python/object:os.system ls\n", "has the tag !!python/object:os.system", 1, 4),
+    ("recursive-alias", b"a: &a [1, *a]\n", "the alias *a names no anchor defined before it", 1, 11),
     ("alias-bomb", BILLION_LAUGHS.encode(), "expands to over 1,000,000 values through YAML aliases", None, None),
     ("deep", b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n", "is nested too deeply", None, None),
 ]

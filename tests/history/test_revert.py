@@ -112,7 +112,7 @@ def test_revert_refuses_unsaved_changes_unless_forced(site: Site) -> None:
     write(site.root, "post/x", "title: mine\n")
     with pytest.raises(RefusedError) as err:
         site.revert("post/x", to="~1")
-    assert err.value.where.file == "content/post/x.yaml" and "--force" in err.value.hint
+    assert err.value.where.file == "content/post/x.yaml" and "force=True" in err.value.hint
     assert (site.root / "content/post/x.yaml").read_text() == "title: mine\n"
     assert len(site.log("post/x").entries) == 2
     site.revert("post/x", to="~1", force=True)

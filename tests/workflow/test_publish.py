@@ -100,7 +100,7 @@ def test_publish_refuses_unpublished_links_naming_them_and_suggests_cascade(site
         site.publish("post/hello")
     problems = err.value.problems
     assert {(p.where.record, p.where.path) for p in problems} == {("post/hello", "author"), ("post/hello", "tags[0]")}
-    assert all("not published" in p.message and "--cascade" in p.hint for p in problems)
+    assert all("not published" in p.message and "cascade=True" in p.hint for p in problems)
     assert "author/ada" in problems[0].message or "author/ada" in problems[1].message
     assert store_files(site.root) == before
 
@@ -259,7 +259,7 @@ def test_nothing_to_do_is_reported_not_committed(site: Site) -> None:
 
 def test_usage_errors(site: Site) -> None:
     blog(site)
-    with pytest.raises(UsageError, match="--cascade"):
+    with pytest.raises(UsageError, match="cascade=True"):
         site.publish("post/hello", depth=2)
     with pytest.raises(UsageError):
         site.publish("post/hello", all=True)

@@ -71,7 +71,9 @@ def save(
         Optional[list[str]],
         typer.Option("--set", metavar="PATH=VALUE",
                      help="Edit a field in place first (keeps comments): path=value, e.g. tags[2]=news; "
-                          "a commented-out '# field:' line (as press new writes) is filled in.",
+                          "a commented-out '# field:' line (as press new writes) is filled in. The value is "
+                          "YAML 1.2: 3, true, null, [a, b] are a number, a boolean, null, a list; quote it "
+                          "to keep it text: --set 'title=\"007\"' stores the string 007.",
                      show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With -f: overwrite unsaved changes.")] = False,

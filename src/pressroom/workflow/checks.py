@@ -19,7 +19,7 @@ from typing import Any
 from .. import __version__
 from ..models import Model
 from ..records import RecordKey
-from ..store import Store
+from .plan import StoreReader
 
 Links = list[tuple[str, RecordKey]]
 # Part of every entry's key: raised when the checks press adds to the schema change.
@@ -31,7 +31,7 @@ BATCH = 5000
 class CheckCache:
     """Look up and remember which blobs pass which model's schema, with their links."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: StoreReader):
         self.cache = store.cache
         self._kinds: dict[int, str] = {}
         self._pending: dict[str, dict[str, Any]] = {}

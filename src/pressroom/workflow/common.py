@@ -23,6 +23,6 @@ def refusal(problems: list[Problem], what: str) -> RefusedError:
     """One error for a batch: the problem itself when alone, else a count and the list."""
     if len(problems) == 1:
         p = problems[0]
-        return RefusedError(p.message, where=p.where, hint=p.hint, problems=problems)
+        return RefusedError(p.message, where=p.where, hint=p.hint, problems=problems, cause=p.cause, data=p.data)
     records = len({p.where.record or p.where.file for p in problems})
     return RefusedError(f"{len(problems)} problem(s) in {records} record(s): {what}", problems=problems)

@@ -16,6 +16,7 @@ from ..errors import RefusedError, Where
 from ..models import Model, load_models, require_model
 from ..records import generator_clash, generator_safe_id, load_record, parse_key
 from ..site import SiteCore
+from ..store import RefKind
 from ..store.fsio import write_atomic
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -47,7 +48,7 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
     if path.exists() or path.is_symlink():
         raise RefusedError("already exists", where=Where(file=label, record=record),
                            hint="edit it and save it (Site.save)", cause="new.exists", data={"record": record})
-    if site.store.read_ref("current", record):
+    if site.store.read_ref(RefKind.CURRENT, record):
         raise RefusedError("already exists (saved; its working file is missing)",
                            where=Where(record=record),
                            hint=f"get its content back with Site.show('{record}') into {label}",
@@ -61,12 +62,14 @@ def new_record(site: SiteCore, model: str, rid: str) -> NewResult:
 def template(model: Model, record: str) -> str:
     """The text of a new record of ``model``."""
     schema = model.schema or {}
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    found = schema.get("properties")
+    properties: dict[str, Any] = found if isinstance(found, dict) else {}
     required = [r for r in schema.get("required", []) if isinstance(r, str)]
     links = {lf.steps[0]: lf for lf in model.link_fields}
     lines = [f"# {record}: fill in the fields, then run: press save {record}"]
     for name in [*properties, *(r for r in required if r not in properties)]:
-        prop = properties.get(name) if isinstance(properties.get(name), dict) else {}
+        given = properties.get(name)
+        prop: dict[str, Any] = given if isinstance(given, dict) else {}
         note = _note(prop, links.get(name), name in required)
         key = name if _PLAIN_KEY.match(name) else json.dumps(name, ensure_ascii=False)
         if "default" in prop:

@@ -14,7 +14,7 @@ conflict instead of breaking the invariant.
 from __future__ import annotations
 
 from collections import deque
-from itertools import chain
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,9 @@ from ..naming import resolve_version
 from ..outcome import Outcome
 from ..records import RecordKey, parse_ref
 from ..site import SiteCore
-from ..store import Event, RefUpdate, SiteFile, Snapshot, hash_bytes
+from ..store import SiteFile, Snapshot, hash_bytes
 from .common import event, now_iso, refusal
+from .plan import Action, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
@@ -33,7 +34,7 @@ from .validation import Progress, Reader, RecordSet
 if TYPE_CHECKING:
     from .schedule import Schedule
 
-ACTIONS = ("publish", "unpublish", "archive", "delete")
+ACTIONS = (Action.PUBLISH, Action.UNPUBLISH, Action.ARCHIVE, Action.DELETE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +42,12 @@ class Move:
     """One record the command moves, and why: ``named``, or ``cascade`` (``via`` the record linking to it)."""
 
     record: str
-    action: str
+    action: Action
     reason: str
     version: str | None  # the version published, withdrawn, archived or deleted
     old: str | None  # the published version before (for delete: current)
-    status_before: str
-    status_after: str
+    status_before: Status
+    status_after: Status
     via: str | None = None
 
 
@@ -76,7 +77,7 @@ class ActionResult(Outcome):
     raises instead); ``txn`` is None when nothing was committed.
     """
 
-    action: str
+    action: Action
     dry_run: bool
     moves: list[Move] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -92,66 +93,134 @@ class ActionResult(Outcome):
         return not self.problems
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """Who acts, when and why: the fields every event of one command shares."""
+
+    author: str
+    time: str
+    message: str = ""
+    schedule: str | None = None  # the schedule carrying the command out, logged with each event
+
+
+@dataclass(frozen=True)
+class WorkingFile:
+    """A record's working file as the command found it: its path in the site and the hash of its bytes."""
+
+    path: str
+    blob: str
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """Records to publish, each at a version (None: its current one)."""
+
+    targets: list[tuple[RecordKey, str | None]]
+    stamp: Stamp
+    cascade: bool = False
+    depth: int | None = None
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawRequest:
+    """Records to unpublish, archive or delete.
+
+    ``named``: the user named them (not ``--all``/``--model``). ``working``:
+    for delete, each record's working file (None: no regular file there).
+    """
+
+    targets: list[RecordKey]
+    stamp: Stamp
+    named: bool = True
+    cascade: bool = False
+    depth: int | None = None
+    force: bool = False
+    working: Mapping[RecordKey, WorkingFile | None] = field(default_factory=dict)
+    progress: Progress | None = None
+
+
 def _check_depth(cascade: bool, depth: int | None) -> None:
     if depth is not None and not cascade:
-        raise UsageError("--depth bounds a cascade: add --cascade")
+        raise UsageError("depth bounds a cascade: pass cascade=True", cause="publishing.depth_without_cascade")
     if depth is not None and depth < 1:
-        raise UsageError("--depth must be 1 or more")
+        raise UsageError("depth must be 1 or more", cause="publishing.depth", data={"value": depth})
 
 
 def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | None, all_records: bool,
-            wanted: set[str], allow_version: bool) -> list[tuple[str, str | None]]:
+            wanted: set[Status], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
     """Named records (with a version spec), or those of ``--model``/``--all`` whose status is in ``wanted``."""
     if names and (all_records or model):
-        raise UsageError("name records, or use --all / --model, not both")
-    snap = reader.snapshot
+        raise UsageError("name records, or pass all=True / model, not both", cause="select.both")
     if names:
-        out, missing = [], []
-        for name in names:
-            key, spec = parse_ref(name)
-            if spec is not None and not allow_version:
-                raise UsageError(f"{name}: this command takes records, not versions", hint=f"name it as {key}")
-            record = str(key)
-            if not any(record in getattr(snap, kind) for kind in ("current", "published", "archived")):
-                missing.append(Problem("does not exist (never saved, or deleted)", code="not_found",
-                                       where=Where(record=record), hint=f"save it first: press save {record}"))
-            out.append((record, spec))
-        if missing:
-            if len(missing) == 1:
-                p = missing[0]
-                raise NotFoundError(p.message, where=p.where, hint=p.hint)
-            raise NotFoundError(f"{len(missing)} named records do not exist", problems=missing)
-        return list(dict.fromkeys(out))
+        return _named(reader.snapshot, names, allow_version)
     if model:
         require_model(site, reader.models, model)
     elif not all_records:
-        raise UsageError("name at least one record (model/id), or use --all or --model M")
-    records = [r for r in snap.records()
-               if (model is None or r.partition("/")[0] == model) and derive_status(snap, r) in wanted]
-    return [(r, None) for r in records]
+        raise UsageError("name at least one record (model/id), or pass all=True or a model",
+                         cause="select.none")
+    snap = reader.snapshot
+    keys = (key_of(r) for r in snap.records())
+    return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]
 
 
-def _events(moves: list[Move], *, action: str, author: str, time: str, message: str,
-            extra: dict[str, dict[str, str | None]] | None = None, schedule: str | None = None) -> list[Event]:
-    out = []
-    for m in moves:
-        more = dict((extra or {}).get(m.record, {}))
+def _named(snap: Snapshot, names: list[str], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
+    out, missing = [], []
+    for name in names:
+        key, spec = parse_ref(name)
+        if spec is not None and not allow_version:
+            raise UsageError(f"{name}: this command takes records, not versions", hint=f"name it as {key}")
+        record = str(key)
+        if not any(record in refs for refs in (snap.current, snap.published, snap.archived)):
+            missing.append(Problem("does not exist (never saved, or deleted)", code="not_found",
+                                   where=Where(record=record), hint="save it first (Site.save)", cause="save_first",
+                                   data={"record": record}))
+        out.append((key, spec))
+    if len(missing) == 1:
+        p = missing[0]
+        raise NotFoundError(p.message, where=p.where, hint=p.hint, cause=p.cause, data=p.data)
+    if missing:
+        raise NotFoundError(f"{len(missing)} named records do not exist", problems=missing)
+    return list(dict.fromkeys(out))
+
+
+def _log(plan: Plan, stamp: Stamp, extra: Mapping[str, Mapping[str, str | None]] | None = None) -> None:
+    """One event per move of ``plan``, with its reason, and ``extra`` fields by record."""
+    for m in plan.moves:
+        more: dict[str, Any] = dict((extra or {}).get(m.record, {}))
         more["reason"] = m.reason
-        if schedule:
+        if stamp.schedule:
             # Which schedule did it: two clones that both ran it show as two events of one schedule.
-            more["schedule"] = schedule
+            more["schedule"] = stamp.schedule
         if m.via:
             more["via"] = m.via
-        new = m.version if action == "publish" else None
-        out.append(Event(m.record, event(action, author=author, time=time, old=m.old, new=new, message=message,
-                                         **more)))
-    return out
+        new = m.version if m.action is Action.PUBLISH else None
+        plan.log(key_of(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
+                                            message=stamp.message, **more))
+
+
+def _result(plan: Plan, dry_run: bool, txn: str | None = None) -> ActionResult:
+    return ActionResult(plan.action, dry_run, moves=plan.moves, skipped=plan.skipped, referrers=plan.referrers,
+                        problems=plan.problems if dry_run else [], txn=txn)
+
+
+def _run(site: SiteCore, plan: Plan, dry_run: bool) -> ActionResult:
+    """Refuse a plan with problems, return a dry run's, or execute it."""
+    if plan.problems and not dry_run:
+        raise refusal(plan.problems, f"nothing was {plan.action.past}")
+    if dry_run or not plan.moves:
+        return _result(plan, dry_run)
+    return _result(plan, False, execute(site.store, plan))
+
+
+def _order(m: Move) -> tuple[int, str]:
+    return (0 if m.reason == "named" else 1, m.record)
 
 
 # publish
 
 
-def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
+def publish(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None, all_records: bool = False,
             cascade: bool = False, depth: int | None = None, dry_run: bool = False, message: str = "",
             author: str, progress: Progress | None = None, schedule: str | None = None) -> ActionResult:
     """Validate each record's current version (or the version named ``REF@V``) and publish it.
@@ -164,65 +233,71 @@ def publish(site: SiteCore, names: list[str] = (), *, model: str | None = None, 
     """
     _check_depth(cascade, depth)
     reader = Reader(site)
-    snap = reader.snapshot
     selected = _select(reader, site, list(names), model=model, all_records=all_records,
-                              wanted={"draft", "updated"}, allow_version=True)
-    plan: dict[str, Move] = {}
-    skipped: list[Skipped] = []
-    for record, spec in selected:
-        if spec is None and record not in snap.current:
-            skipped.append(Skipped(record, "has no current version (deleted)"))
-            continue
-        oid = resolve_version(site, parse_ref(record)[0], spec) if spec else snap.current[record]
-        if snap.published.get(record) == oid and record not in snap.archived:
-            skipped.append(Skipped(record, "is already published at that version"))
-            continue
-        plan[record] = _publish_move(snap, record, oid, "named")
-    if cascade:
-        _cascade_publish(reader, plan, depth)
-    problems = _check_publish(reader, plan, cascade, progress)
+                       wanted={Status.DRAFT, Status.UPDATED}, allow_version=True)
+    targets = [(key, resolve_version(site, key, spec) if spec else None) for key, spec in selected]
+    request = PublishRequest(targets, Stamp(author, now_iso(), message, schedule), cascade=cascade, depth=depth,
+                             progress=progress)
+    plan = plan_publish(reader, request)
     reader.checks.flush()
-    result = ActionResult("publish", dry_run, moves=sorted(plan.values(), key=_order), skipped=skipped,
-                          problems=problems if dry_run else [])
-    if problems and not dry_run:
-        raise refusal(problems, "nothing was published")
-    if dry_run or not plan:
-        return result
-    time = now_iso()
-    updates = []
-    for m in result.moves:
-        updates.append(RefUpdate("published", m.record, m.old, m.version))
-        if m.record in snap.archived:
-            updates.append(RefUpdate("archived", m.record, snap.archived[m.record], None))
-    extra = {m.record: {"archived": snap.archived[m.record]} for m in result.moves if m.record in snap.archived}
-    events = _events(result.moves, action="publish", author=author, time=time, message=message, extra=extra,
-                     schedule=schedule)
-    # The plan read each record's current and archived refs too: a delete or an
-    # archive that got there first must make this a conflict, not leave a record
-    # published with no current, or published and archived at once.
-    linked: dict[str, str] = {}
-    for m in result.moves:
-        for _path, key in reader.links(m.record, m.version):
-            t = str(key)
-            if t not in plan and t in snap.published:
-                linked[t] = snap.published[t]
     # The reader's parsed data and links are not needed any more: freed before the
-    # commit, the peak of a 100,000-record publish (the guards below are generated).
+    # commit, the peak of a 100,000-record publish.
     del reader
-    expect = chain(((kind, m.record, snap.get(kind, m.record))
-                    for m in result.moves for kind in ("current", "archived")),
-                   (("published", t, oid) for t, oid in linked.items()))
-    txn = site.store.commit(updates, events, expect=expect)
-    return ActionResult("publish", False, moves=result.moves, skipped=skipped, txn=txn)
+    return _run(site, plan, dry_run)
 
 
-def _order(m: Move) -> tuple[int, str]:
-    return (0 if m.reason == "named" else 1, m.record)
+def plan_publish(reader: Reader, request: PublishRequest) -> Plan:
+    """The plan of a publish: moves (named, then cascaded), validation problems, refs, events and guards."""
+    snap = reader.snapshot
+    plan = Plan(Action.PUBLISH)
+    moves: dict[str, Move] = {}
+    for key, oid in request.targets:
+        record = str(key)
+        if oid is None and record not in snap.current:
+            plan.skipped.append(Skipped(record, "has no current version (deleted)"))
+            continue
+        oid = oid or snap.current[record]
+        if snap.published.get(record) == oid and record not in snap.archived:
+            plan.skipped.append(Skipped(record, "is already published at that version"))
+            continue
+        moves[record] = _publish_move(snap, record, oid, "named")
+    if request.cascade:
+        _cascade_publish(reader, moves, request.depth)
+    plan.problems = _check_publish(reader, moves, request.cascade, request.progress)
+    plan.moves = sorted(moves.values(), key=_order)
+    _publish_refs(reader, plan, moves, request.stamp)
+    return plan
+
+
+def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: Stamp) -> None:
+    """The ref updates, events and guards of a publish's moves."""
+    snap = reader.snapshot
+    extra: dict[str, dict[str, str | None]] = {}
+    for m in plan.moves:
+        key = key_of(m.record)
+        plan.move(RefKind.PUBLISHED, key, m.old, m.version)
+        if m.record in snap.archived:
+            plan.move(RefKind.ARCHIVED, key, snap.archived[m.record], None)
+            extra[m.record] = {"archived": snap.archived[m.record]}
+        # The plan read each record's current and archived refs too: a delete or an
+        # archive that got there first must make this a conflict, not leave a record
+        # published with no current, or published and archived at once.
+        plan.guard(RefKind.CURRENT, key, snap.current.get(m.record))
+        plan.guard(RefKind.ARCHIVED, key, snap.archived.get(m.record))
+    _log(plan, stamp, extra)
+    linked: dict[str, str] = {}
+    for m in plan.moves:
+        for _path, target in reader.links(m.record, m.version or ""):
+            t = str(target)
+            if t not in moves and t in snap.published:
+                linked[t] = snap.published[t]
+    for t, oid in linked.items():
+        plan.guard(RefKind.PUBLISHED, key_of(t), oid)
 
 
 def _publish_move(snap: Snapshot, record: str, oid: str, reason: str, via: str | None = None) -> Move:
-    after = "published" if oid == snap.current.get(record) else "updated"
-    return Move(record=record, action="publish", reason=reason, version=oid, old=snap.published.get(record),
+    after = Status.PUBLISHED if oid == snap.current.get(record) else Status.UPDATED
+    return Move(record=record, action=Action.PUBLISH, reason=reason, version=oid, old=snap.published.get(record),
                 status_before=derive_status(snap, record), status_after=after, via=via)
 
 
@@ -235,7 +310,7 @@ def _cascade_publish(reader: Reader, plan: dict[str, Move], depth: int | None) -
         record = queue.popleft()
         if depth is not None and level[record] >= depth:
             continue
-        for _path, key in reader.links(record, plan[record].version):
+        for _path, key in reader.links(record, plan[record].version or ""):
             t = str(key)
             # Archived records were withdrawn on purpose: only naming them brings them back.
             if t in plan or t in snap.published or t not in snap.current or t in snap.archived:
@@ -252,32 +327,44 @@ def _check_publish(reader: Reader, plan: dict[str, Move], cascade: bool,
     existing = RecordSet(snap.current)
     problems: list[Problem] = []
     for i, record in enumerate(sorted(plan)):
-        oid = plan[record].version
+        oid = plan[record].version or ""
         problems.extend(reader.problems(record, oid, existing))
-        for path, key in reader.links(record, oid):
-            t = str(key)
-            if t not in snap.current or t in plan or t in snap.published:
-                continue
-            status = derive_status(snap, t)
-            if status == "archived":
-                hint = f"it was archived: name it to publish it again (press publish {record} {t})"
-            elif cascade:
-                hint = f"raise --depth, or name it: press publish {record} {t}"
-            else:
-                hint = f"publish it in the same command (press publish {record} {t}), or add --cascade"
-            problems.append(Problem(f"links to {t}, which is not published ({status})", code="unpublished_link",
-                                    where=Where(record=record, path=path), hint=hint))
+        problems.extend(_unpublished_links(reader, plan, record, oid, cascade))
         if progress:
             progress(i + 1, len(plan))
     # A model's publish_requires: every planned version, cascaded ones too, has been reviewed.
-    problems.extend(publish_stage_problems(reader.site, reader.models, {r: m.version for r, m in plan.items()}))
+    problems.extend(publish_stage_problems(reader.store, reader.models,
+                                           {r: m.version or "" for r, m in plan.items()}))
+    return problems
+
+
+def _unpublished_links(reader: Reader, plan: dict[str, Move], record: str, oid: str,
+                       cascade: bool) -> list[Problem]:
+    """A problem for each link of ``record`` to a record that stays unpublished."""
+    snap = reader.snapshot
+    problems = []
+    for path, key in reader.links(record, oid):
+        t = str(key)
+        if t not in snap.current or t in plan or t in snap.published:
+            continue
+        status = derive_status(snap, t)
+        if status is Status.ARCHIVED:
+            hint, cause = "it was archived: name it to publish it again (Site.publish)", "publishing.link_archived"
+        elif cascade:
+            hint, cause = "raise depth, or name it too (Site.publish)", "publishing.link_beyond_depth"
+        else:
+            hint, cause = ("publish it in the same call (Site.publish), or pass cascade=True",
+                           "publishing.link_unpublished")
+        problems.append(Problem(f"links to {t}, which is not published ({status})", code="unpublished_link",
+                                where=Where(record=record, path=path), hint=hint, cause=cause,
+                                data={"record": record, "target": t}))
     return problems
 
 
 # unpublish, archive, delete
 
 
-def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None = None,
+def withdraw(site: SiteCore, action: Action | str, names: Sequence[str], *, model: str | None = None,
              all_records: bool = False, cascade: bool = False, depth: int | None = None, dry_run: bool = False,
              message: str = "", author: str, force: bool = False, progress: Progress | None = None,
              schedule: str | None = None) -> ActionResult:
@@ -288,140 +375,191 @@ def withdraw(site: SiteCore, action: str, names: list[str], *, model: str | None
     ``cascade`` (unpublish, archive), the records they link to go too, when no
     other published record still links to them.
     """
-    if action == "delete" and (cascade or model or all_records):
-        raise UsageError("delete takes named records only (no --cascade, --model or --all)")
+    action = Action(action)
+    planner = _WITHDRAW_PLANNERS[action]
+    if action is Action.DELETE and (cascade or model or all_records):
+        raise UsageError("delete takes named records only (no cascade, model or all)",
+                         cause="publishing.delete_named_only")
     _check_depth(cascade, depth)
     reader = Reader(site)
+    wanted = set() if action is Action.DELETE else {Status.PUBLISHED, Status.UPDATED}
+    keys = [key for key, _spec in _select(reader, site, list(names), model=model, all_records=all_records,
+                                           wanted=wanted, allow_version=False)]
+    working = {key: _working_file(site, key) for key in keys} if action is Action.DELETE else {}
+    request = WithdrawRequest(keys, Stamp(author, now_iso(), message, schedule), named=bool(names),
+                              cascade=cascade, depth=depth, force=force, working=working, progress=progress)
+    plan = planner(reader, request)
+    return _run(site, plan, dry_run)
+
+
+def _working_file(site: SiteCore, key: RecordKey) -> WorkingFile | None:
+    path = site.working_path(key)
+    if not path.is_file() or path.is_symlink():
+        return None
+    return WorkingFile(path.relative_to(site.root).as_posix(), hash_bytes(path.read_bytes()))
+
+
+def plan_unpublish(reader: Reader, request: WithdrawRequest) -> Plan:
+    """Take published records back to draft; a model that publishes every save cannot have drafts."""
     snap = reader.snapshot
-    wanted = {"published", "updated"} if action != "delete" else set()
-    selected = _select(reader, site, names, model=model, all_records=all_records, wanted=wanted,
-                               allow_version=False)
-    plan: dict[str, Move] = {}
-    skipped: list[Skipped] = []
-    problems: list[Problem] = []
-    for record, _spec in selected:
-        why = _nothing_to_do(snap, action, record)
-        if why:
-            skipped.append(Skipped(record, why))
-            continue
-        if action == "unpublish" and not reader.model(record.partition("/")[0]).draft_published:
-            if not names:
-                # --all / --model: as publish --all leaves archived records, leave these be.
-                skipped.append(Skipped(record, "its model has no drafts (draft_published: false)"))
-                continue
-            problems.append(Problem(
+    plan = Plan(Action.UNPUBLISH)
+    moves: dict[str, Move] = {}
+    for key in request.targets:
+        record = str(key)
+        if record not in snap.published:
+            plan.skipped.append(Skipped(record, f"is not published ({derive_status(snap, record)})"))
+        elif reader.model(key.model).draft_published:
+            moves[record] = _unpublish_move(snap, record, "named")
+        elif not request.named:
+            # --all / --model: as publish --all leaves archived records, leave these be.
+            plan.skipped.append(Skipped(record, "its model has no drafts (draft_published: false)"))
+        else:
+            plan.problems.append(Problem(
                 "cannot be a draft: its model publishes every save (draft_published: false)",
                 code="refused", where=Where(record=record),
-                hint=f"archive it (press archive {record}) or delete it instead"))
-            continue
-        if action == "delete":
-            problems.extend(_unsaved(site, snap, record, force))
-        plan[record] = _withdraw_move(snap, action, record, "named")
-    index = _ReverseIndex(reader, progress)
-    if cascade:
-        _cascade_withdraw(reader, index, action, plan, depth)
-    gone = {r for r in plan if r in snap.published}
-    referrers = []
-    for target in sorted(gone):
-        for referrer, path in index.referrers(target):
-            if referrer not in gone:
-                referrers.append(Referrer(referrer, path, target))
-    for ref in referrers:
-        hint = f"name it in the same command: press {action} {ref.target} {ref.record}"
-        if action == "unpublish" and not reader.model(ref.record.partition("/")[0]).draft_published:
-            # Naming it would be refused too: a record of such a model cannot be a draft.
-            hint = (f"{ref.record} cannot be a draft (its model publishes every save): archive it first "
-                    f"(press archive {ref.record}), or remove the link from its field {ref.path} and save it")
-        problems.append(Problem(
-            f"is linked from {ref.record} (field {ref.path}), which stays published", code="referrer",
-            where=Where(record=ref.target), hint=hint))
-    moves = sorted(plan.values(), key=_order)
-    if problems and not dry_run:
-        raise refusal(problems, f"nothing was {_past(action)}")
-    if dry_run or not plan:
-        return ActionResult(action, dry_run, moves=moves, skipped=skipped, referrers=referrers,
-                            problems=problems if dry_run else [])
-    time = now_iso()
-    updates: list[RefUpdate] = []
+                hint="archive it (Site.archive) or delete it (Site.delete) instead", cause="publishing.no_drafts",
+                data={"record": record}))
+    _plan_withdrawal(reader, request, plan, moves, _unpublish_move)
+    for m in plan.moves:
+        plan.move(RefKind.PUBLISHED, key_of(m.record), m.old, None)
+    _log(plan, request.stamp)
+    return plan
+
+
+def _unpublish_move(snap: Snapshot, record: str, reason: str, via: str | None = None) -> Move:
+    published = snap.published.get(record)
+    return Move(record=record, action=Action.UNPUBLISH, reason=reason, version=published, old=published,
+                status_before=derive_status(snap, record), status_after=Status.DRAFT, via=via)
+
+
+def plan_archive(reader: Reader, request: WithdrawRequest) -> Plan:
+    """Withdraw records from the published view, keeping the version that was public in ``archived``."""
+    snap = reader.snapshot
+    plan = Plan(Action.ARCHIVE)
+    moves: dict[str, Move] = {}
+    for key in request.targets:
+        record = str(key)
+        # A git merge can leave a record archived and published, or published with no current:
+        # archive and delete are the fixes `press fsck` names for those, so they act on them.
+        if record in snap.archived and record not in snap.published:
+            plan.skipped.append(Skipped(record, "is already archived"))
+        elif record not in snap.current:
+            plan.skipped.append(Skipped(record, "has no current version (deleted)"))
+        else:
+            moves[record] = _archive_move(snap, record, "named")
+    _plan_withdrawal(reader, request, plan, moves, _archive_move)
     extra: dict[str, dict[str, str | None]] = {}
-    for m in moves:
-        r = m.record
-        if r in snap.published:
-            updates.append(RefUpdate("published", r, snap.published[r], None))
-        if action == "archive":
-            updates.append(RefUpdate("archived", r, snap.archived.get(r), m.version))
-            extra[r] = {"archived": m.version}
-        if action == "delete" and r in snap.current:
-            updates.append(RefUpdate("current", r, snap.current[r], None))
-            if r in snap.archived:
-                updates.append(RefUpdate("archived", r, snap.archived[r], None))
-            extra[r] = {"published": snap.published.get(r), "archived": snap.archived.get(r)}
-    events = _events(moves, action=action, author=author, time=time, message=message, extra=extra,
-                     schedule=schedule)
+    for m in plan.moves:
+        key = key_of(m.record)
+        if m.record in snap.published:
+            plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
+        plan.move(RefKind.ARCHIVED, key, snap.archived.get(m.record), m.version)
+        extra[m.record] = {"archived": m.version}
+        _guard_current_and_archived(plan, snap, key)
+    _log(plan, request.stamp, extra)
+    return plan
+
+
+def _archive_move(snap: Snapshot, record: str, reason: str, via: str | None = None) -> Move:
+    published = snap.published.get(record)
+    # An archived record keeps the version that was public; a draft keeps its current one.
+    return Move(record=record, action=Action.ARCHIVE, reason=reason, version=published or snap.current.get(record),
+                old=published, status_before=derive_status(snap, record), status_after=Status.ARCHIVED, via=via)
+
+
+def plan_delete(reader: Reader, request: WithdrawRequest) -> Plan:
+    """Remove records' refs and working files; refused over unsaved changes unless ``force``."""
+    snap = reader.snapshot
+    plan = Plan(Action.DELETE)
+    moves: dict[str, Move] = {}
+    for key in request.targets:
+        record = str(key)
+        if not any(record in refs for refs in (snap.current, snap.published, snap.archived)):
+            plan.skipped.append(Skipped(record, "is already deleted"))
+            continue
+        if not request.force:
+            plan.problems.extend(_unsaved(reader, record, request.working.get(key)))
+        moves[record] = _delete_move(snap, record, "named")
+    _plan_withdrawal(reader, request, plan, moves, _delete_move)
+    extra: dict[str, dict[str, str | None]] = {}
+    for m in plan.moves:
+        key = key_of(m.record)
+        if m.record in snap.published:
+            plan.move(RefKind.PUBLISHED, key, snap.published[m.record], None)
+        if m.record in snap.current:
+            plan.move(RefKind.CURRENT, key, snap.current[m.record], None)
+            if m.record in snap.archived:
+                plan.move(RefKind.ARCHIVED, key, snap.archived[m.record], None)
+            extra[m.record] = {"published": snap.published.get(m.record), "archived": snap.archived.get(m.record)}
+        _guard_current_and_archived(plan, snap, key)
+        # A deleted record's working file goes in the same transaction: left behind by a
+        # crash, the next save --all would bring the record back.
+        working = request.working.get(key)
+        if working is not None:
+            plan.site_files.append(SiteFile(working.path, working.blob, None))
+    _log(plan, request.stamp, extra)
+    return plan
+
+
+def _delete_move(snap: Snapshot, record: str, reason: str, via: str | None = None) -> Move:
+    current = snap.current.get(record)
+    return Move(record=record, action=Action.DELETE, reason=reason, version=current, old=current,
+                status_before=derive_status(snap, record), status_after=Status.DELETED, via=via)
+
+
+def _guard_current_and_archived(plan: Plan, snap: Snapshot, key: RecordKey) -> None:
     # Archive and delete read current and archived (the version to keep, whether
     # there is anything to do): an archive and a delete of one record racing
     # would otherwise leave an archived ref with no current.
-    expect = [(kind, m.record, snap.get(kind, m.record))
-              for m in moves if action in ("archive", "delete") for kind in ("current", "archived")]
-    # A deleted record's working file goes in the same transaction: left behind by a
-    # crash, the next save --all would bring the record back.
-    files = [f for m in moves if action == "delete" and (f := _removal(site, m.record))]
-    txn = site.store.commit(updates, events, expect=expect, unchanged={"published": snap.published},
-                            site_files=files)
-    return ActionResult(action, False, moves=moves, skipped=skipped, txn=txn)
+    plan.guard(RefKind.CURRENT, key, snap.current.get(str(key)))
+    plan.guard(RefKind.ARCHIVED, key, snap.archived.get(str(key)))
 
 
-def _removal(site: SiteCore, record: str) -> SiteFile | None:
-    path = site.working_path(RecordKey(*record.split("/", 1)))
-    if not path.is_file() or path.is_symlink():
-        return None
-    return SiteFile(path.relative_to(site.root).as_posix(), hash_bytes(path.read_bytes()), None)
-
-
-def _past(action: str) -> str:
-    return {"unpublish": "unpublished", "archive": "archived", "delete": "deleted"}[action]
-
-
-def _nothing_to_do(snap: Snapshot, action: str, record: str) -> str | None:
-    status = derive_status(snap, record)
-    if action == "unpublish" and record not in snap.published:
-        return f"is not published ({status})"
-    # A git merge can leave a record archived and published, or published with no current:
-    # archive and delete are the fixes `press fsck` names for those, so they act on them.
-    if action == "archive" and record in snap.archived and record not in snap.published:
-        return "is already archived"
-    if action == "archive" and record not in snap.current:
-        return "has no current version (deleted)"
-    if action == "delete" and not any(record in getattr(snap, k) for k in ("current", "published", "archived")):
-        return "is already deleted"
-    return None
-
-
-def _unsaved(site: SiteCore, snap: Snapshot, record: str, force: bool) -> list[Problem]:
+def _unsaved(reader: Reader, record: str, working: WorkingFile | None) -> list[Problem]:
     """Deleting removes the working file: refuse to lose changes that were never saved."""
-    key = RecordKey(*record.split("/", 1))
-    path = site.working_path(key)
-    if force or record not in snap.current or not path.is_file() or path.is_symlink():
-        return []
-    blob = site.store.get_version(snap.current[record]).blob
-    if hash_bytes(path.read_bytes()) == blob:
+    current = reader.snapshot.current.get(record)
+    if current is None or working is None or working.blob == reader.blob(current):
         return []
     return [Problem("has unsaved changes that delete would lose", code="refused",
-                    where=Where(file=site.rel(path), record=record),
-                    hint=f"save them first (press save {record}), or pass --force to drop them")]
+                    where=Where(file=working.path, record=record),
+                    hint="save them first (Site.save), or pass force=True to drop them", cause="unsaved_changes",
+                    data={"record": record})]
 
 
-def _withdraw_move(snap: Snapshot, action: str, record: str, reason: str, via: str | None = None) -> Move:
-    published = snap.published.get(record)
-    if action == "delete":
-        version, old, after = snap.current.get(record), snap.current.get(record), "deleted"
-    elif action == "archive":
-        # An archived record keeps the version that was public; a draft keeps its current one.
-        version, old, after = published or snap.current.get(record), published, "archived"
-    else:
-        version, old, after = published, published, "draft"
-    return Move(record=record, action=action, reason=reason, version=version, old=old,
-                status_before=derive_status(snap, record), status_after=after, via=via)
+MoveMaker = Callable[[Snapshot, str, str, str | None], Move]
+
+
+def _plan_withdrawal(reader: Reader, request: WithdrawRequest, plan: Plan, moves: dict[str, Move],
+                     make: MoveMaker) -> None:
+    """What unpublish, archive and delete share: the cascade, the referrers left behind, the guard.
+
+    Fills ``plan.moves``, ``referrers`` and their problems; the published view
+    the checks read must not change before the commit.
+    """
+    snap = reader.snapshot
+    index = _ReverseIndex(reader, request.progress)
+    if request.cascade:
+        _cascade_withdraw(reader, index, plan.action, moves, request.depth, make)
+    gone = {r for r in moves if r in snap.published}
+    for target in sorted(gone):
+        for referrer, path in index.referrers(target):
+            if referrer not in gone:
+                plan.referrers.append(Referrer(referrer, path, target))
+    plan.problems.extend(_referrer_problem(reader, plan.action, ref) for ref in plan.referrers)
+    plan.moves = sorted(moves.values(), key=_order)
+    plan.unchanged[RefKind.PUBLISHED] = snap.published
+
+
+def _referrer_problem(reader: Reader, action: Action, ref: Referrer) -> Problem:
+    hint, cause = f"name {ref.record} in the same call (Site.{action})", "publishing.referrer"
+    if action is Action.UNPUBLISH and not reader.model(key_of(ref.record).model).draft_published:
+        # Naming it would be refused too: a record of such a model cannot be a draft.
+        hint = (f"{ref.record} cannot be a draft (its model publishes every save): archive it first "
+                f"(Site.archive), or remove the link from its field {ref.path} and save it")
+        cause = "publishing.referrer_without_drafts"
+    return Problem(f"is linked from {ref.record} (field {ref.path}), which stays published", code="referrer",
+                   where=Where(record=ref.target), hint=hint, cause=cause,
+                   data={"action": action.value, "target": ref.target, "record": ref.record, "path": ref.path})
 
 
 class _ReverseIndex:
@@ -439,7 +577,7 @@ class _ReverseIndex:
 
     def referrers(self, target: str) -> list[tuple[str, str]]:
         """``(referrer, field path)`` for each published record linking to ``target``."""
-        self._cover(target.partition("/")[0])
+        self._cover(key_of(target).model)
         return self._index.get(target, [])
 
     def _cover(self, target_model: str) -> None:
@@ -449,7 +587,7 @@ class _ReverseIndex:
             return
         self._done |= sources
         todo = [(r, oid) for r, oid in sorted(self.reader.snapshot.published.items())
-                if r.partition("/")[0] in sources]
+                if key_of(r).model in sources]
         for i, (record, oid) in enumerate(todo):
             for path, key in self.reader.links(record, oid):
                 self._index.setdefault(str(key), []).append((record, path))
@@ -457,8 +595,8 @@ class _ReverseIndex:
                 self.progress(i + 1, len(todo))
 
 
-def _cascade_withdraw(reader: Reader, index: _ReverseIndex, action: str, plan: dict[str, Move],
-                      depth: int | None) -> None:
+def _cascade_withdraw(reader: Reader, index: _ReverseIndex, action: Action, plan: dict[str, Move],
+                      depth: int | None, make: MoveMaker) -> None:
     """Add the published records the plan links to that nothing staying published still needs.
 
     A record is taken only once every published record linking to it is
@@ -466,24 +604,7 @@ def _cascade_withdraw(reader: Reader, index: _ReverseIndex, action: str, plan: d
     """
     snap = reader.snapshot
     gone = {r for r in plan if r in snap.published}
-    level = {r: 0 for r in gone}
-    via: dict[str, str] = {}
-    queue = deque(sorted(gone))
-    candidates = []
-    while queue:
-        record = queue.popleft()
-        if depth is not None and level[record] >= depth:
-            continue
-        for _path, key in reader.links(record, snap.published[record]):
-            t = str(key)
-            if t in level or t not in snap.published:
-                continue
-            if action == "unpublish" and not reader.model(key.model).draft_published:
-                continue
-            level[t] = level[record] + 1
-            via[t] = record
-            candidates.append(t)
-            queue.append(t)
+    candidates, via = _linked_published(reader, action, gone, depth)
     changed = True
     while changed:
         changed = False
@@ -493,9 +614,38 @@ def _cascade_withdraw(reader: Reader, index: _ReverseIndex, action: str, plan: d
             refs = index.referrers(t)
             if all(r in gone for r, _p in refs):
                 gone.add(t)
-                plan[t] = _withdraw_move(snap, action, t, "cascade", via=_first_gone(refs, gone) or via[t])
+                plan[t] = make(snap, t, "cascade", _first_gone(refs, gone) or via[t])
                 changed = True
+
+
+def _linked_published(reader: Reader, action: Action, start: set[str],
+                      depth: int | None) -> tuple[list[str], dict[str, str]]:
+    """The published records ``start`` links to, breadth first to ``depth`` levels, and who reached each."""
+    snap = reader.snapshot
+    level = {r: 0 for r in start}
+    via: dict[str, str] = {}
+    queue = deque(sorted(start))
+    candidates = []
+    while queue:
+        record = queue.popleft()
+        if depth is not None and level[record] >= depth:
+            continue
+        for _path, key in reader.links(record, snap.published[record]):
+            t = str(key)
+            if t in level or t not in snap.published:
+                continue
+            if action is Action.UNPUBLISH and not reader.model(key.model).draft_published:
+                continue
+            level[t] = level[record] + 1
+            via[t] = record
+            candidates.append(t)
+            queue.append(t)
+    return candidates, via
 
 
 def _first_gone(refs: list[tuple[str, str]], gone: set[str]) -> str | None:
     return next((r for r, _p in sorted(refs) if r in gone), None)
+
+
+_WITHDRAW_PLANNERS: dict[Action, Callable[[Reader, WithdrawRequest], Plan]] = {
+    Action.UNPUBLISH: plan_unpublish, Action.ARCHIVE: plan_archive, Action.DELETE: plan_delete}

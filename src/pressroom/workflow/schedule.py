@@ -44,18 +44,20 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ..errors import ConflictError, NotFoundError, PressError, Problem, RefusedError, UsageError, Where
+from ..errors import (ConflictError, NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
+                      Where)
 from ..outcome import Outcome
 from ..records import parse_key, parse_ref
 from ..settings import duration_seconds
 from ..site import SiteCore
-from ..store import Event, FileUpdate, RefConflictError, StoreDamagedError, hash_bytes
+from ..store import Event, FileUpdate, RefConflictError, RefKind, hash_bytes
 from .common import event, now_iso
+from .plan import Action
 from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
 
 SCHEDULE_TYPE = "pressroom.schedule/1"
-ACTIONS = ("publish", "unpublish")
+ACTIONS = (Action.PUBLISH, Action.UNPUBLISH)
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
 # A run retries an action this many times when a concurrent command moved a ref under it.
@@ -87,7 +89,7 @@ class Schedule:
 
     @property
     def latest(self) -> bool:
-        return self.action == "publish" and self.version is None
+        return self.action == Action.PUBLISH and self.version is None
 
     def encode(self) -> str:
         doc = asdict(self)
@@ -255,18 +257,18 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
         raise UsageError("a schedule pins the current version; name the record alone",
                          hint=f"save the version you want first, then: Site.schedule('{action}', '{key}', at=...)",
                          cause="schedule.version_named", data={"action": action, "record": str(key)})
-    if latest and action != "publish":
+    if latest and action != Action.PUBLISH:
         raise UsageError("latest is for scheduled publishes", cause="schedule.latest_not_publish")
     when = iso(parse_time(at))
     refs = site.store.record_refs(record)
     if not any(refs.values()):
         raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
                             hint="save it first (Site.save)", cause="save_first", data={"record": record})
-    if action == "publish" and refs["current"] is None:
+    if action == Action.PUBLISH and refs["current"] is None:
         raise NotFoundError("has no current version to publish", where=Where(record=record))
-    version = refs["current"] if action == "publish" and not latest else None
+    version = refs["current"] if action == Action.PUBLISH and not latest else None
     warnings: list[Problem] = []
-    if action == "publish":
+    if action == Action.PUBLISH:
         # Say now what would stop it, while there is time to fix it (links may be published by then).
         check = publish(site, [f"{record}@{refs['current']}"], dry_run=True, author=author)
         # The prefix stays in the CLI's wording too: publish's check problems are worded by their hints alone.
@@ -278,7 +280,7 @@ def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: b
     ev = event("schedule", author=author, time=time, old=None, new=version,
                message=f"{action} at {when} ({schedule.id})" + (f": {message}" if message else ""),
                schedule=schedule.id, scheduled=action, at=when)
-    expect = [("current", record, version)] if version else []
+    expect = [(RefKind.CURRENT, record, version)] if version else []
     txn = site.store.commit([], [Event(record, ev)], expect=expect,
                             files=[FileUpdate(schedule.path, None, schedule.encode())])
     return ScheduleResult(schedule=schedule, warnings=warnings, txn=txn)
@@ -404,8 +406,8 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
         current, old = _read_one(site, schedule.id)
         if current.state != "pending":
             return replace(base, outcome="skipped", note=f"already {current.state} by another run")
-        finished = dict(finished=now_iso(), finished_by=author)
-        done = replace(current, state="done", **finished)
+        finished = now_iso()
+        done = replace(current, state="done", finished=finished, finished_by=author)
         try:
             with site.store.joining([FileUpdate(current.path, old, done.encode())]) as joined:
                 result = _act(site, current)
@@ -421,7 +423,8 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
             error = e
             continue  # another run, or a concurrent command: read the schedule again
         except (RefusedError, UsageError) as e:
-            failed = replace(current, state="failed", errors=[p.as_dict() for p in e.problems], **finished)
+            failed = replace(current, state="failed", errors=[p.as_dict() for p in e.problems], finished=finished,
+                             finished_by=author)
             try:
                 txn = site.store.commit([], files=[FileUpdate(current.path, old, failed.encode())])
             except RefConflictError:
@@ -439,8 +442,8 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str) -> RunAction:
 
 def _act(site: SiteCore, schedule: Schedule) -> ActionResult:
     message = f"scheduled {schedule.action} ({schedule.id})" + (f": {schedule.message}" if schedule.message else "")
-    if schedule.action == "publish":
+    if schedule.action == Action.PUBLISH:
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
         return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id)
-    return withdraw(site, "unpublish", [schedule.record], author=schedule.author, message=message,
+    return withdraw(site, Action.UNPUBLISH, [schedule.record], author=schedule.author, message=message,
                     schedule=schedule.id)

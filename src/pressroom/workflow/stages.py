@@ -19,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
 from ..outcome import Outcome
-from ..records import MODEL_RE, check_inside, load_record, parse_ref, read_limited
+from ..records import MODEL_RE, RecordKey, check_inside, load_record, parse_ref, read_limited
 from ..site import CONFIG_MAX_SIZE, SiteCore
-from ..store import Event
 from .common import event, now_iso
+from .plan import Action, Plan, RefKind, StoreReader, execute, key_of
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,9 @@ def declared_stages(site: SiteCore) -> dict[str, Stages]:
                 options[option] = value
             _DECLARED[key] = _checked(name, label, options["stages"], options["publish_requires"],
                                       options["draft_published"])
-        if _DECLARED[key] is not None:
-            out[name] = _DECLARED[key]
+        declared = _DECLARED[key]
+        if declared is not None:
+            out[name] = declared
     return out
 
 
@@ -167,29 +168,40 @@ def set_stage(site: SiteCore, ref: str, stage: str, *, models: Mapping[str, Mode
                        changed=previous != stage)
     if not base.changed:
         return base
+    txn = execute(site.store, plan_stage(key, current, previous, stage, author=author, time=now_iso(),
+                                         message=message))
+    return replace(base, txn=txn)
+
+
+def plan_stage(key: RecordKey, current: str, previous: str, stage: str, *, author: str, time: str,
+               message: str = "") -> Plan:
+    """A ``stage`` event on version ``current`` of ``key``, guarded on that version."""
+    plan = Plan(Action.STAGE)
     text = f"{previous} -> {stage}" + (f": {message}" if message else "")
-    ev = event("stage", author=author, time=now_iso(), old=current, new=current, message=text, stage=stage,
-               previous=previous)
+    plan.log(key, event(Action.STAGE.value, author=author, time=time, old=current, new=current, message=text,
+                        stage=stage, previous=previous))
     # The stage is of the version the user looked at: a save meanwhile is a conflict.
-    txn = site.store.commit([], [Event(record, ev)], expect=[("current", record, current)])
-    return StageResult(**{**base.__dict__, "txn": txn})
+    plan.guard(RefKind.CURRENT, key, current)
+    return plan
 
 
 # the publish gate, and publish --stage
 
 
-def publish_stage_problems(site: SiteCore, models: Mapping[str, Model], plan: Mapping[str, str]) -> list[Problem]:
+def publish_stage_problems(store: StoreReader, models: Mapping[str, Model],
+                           plan: Mapping[str, str]) -> list[Problem]:
     """A problem for each planned ``{record: version}`` whose model requires a stage it has not reached."""
     problems = []
     for record, version in sorted(plan.items()):
-        model = models.get(record.partition("/")[0])
+        key = key_of(record)
+        model = models.get(key.model)
         stages = stages_of(model) if model is not None else None
         if stages is None or stages.requires is None:
             continue
-        stage = stage_of_version(site.store.read_log(record), version, stages)
+        stage = stage_of_version(store.read_log(record), version, stages)
         if stages.rank(stage) < stages.rank(stages.requires):
             problems.append(Problem(
-                f"is at stage {stage}; publishing {record.partition('/')[0]} needs {stages.requires}",
+                f"is at stage {stage}; publishing {key.model} needs {stages.requires}",
                 code="stage", where=Where(record=record),
                 hint=f"review it, then: Site.stage('{record}', '{stages.requires}')",
                 cause="stage.required", data={"record": record, "stage": stages.requires}))
@@ -211,7 +223,7 @@ def records_at_stage(site: SiteCore, models: Mapping[str, Model], stage: str,
     snap = site.store.snapshot()
     out = []
     for record, current in sorted(snap.current.items()):
-        stages = staged.get(record.partition("/")[0])
+        stages = staged.get(key_of(record).model)
         if stages is None or stage not in stages.names or snap.published.get(record) == current:
             continue
         if record in snap.archived:

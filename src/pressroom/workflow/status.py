@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..errors import PressError, Problem
 from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
-from ..store import GitIndex, Snapshot
+from ..store import GitIndex, RefConflict, Snapshot
+from .plan import Status
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
 from .reruns import duplicate_run_violations
@@ -17,15 +19,15 @@ from .view import Violation, check_view
 STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
 
 
-def derive_status(snapshot: Snapshot, record: str) -> str:
+def derive_status(snapshot: Snapshot, record: str) -> Status:
     """draft / published / updated / archived from the refs (``new`` if never saved)."""
     if record in snapshot.archived:
-        return "archived"
+        return Status.ARCHIVED
     current = snapshot.current.get(record)
     published = snapshot.published.get(record)
     if published is None:
-        return "draft" if current else "new"
-    return "published" if published == current else "updated"
+        return Status.DRAFT if current else Status.NEW
+    return Status.PUBLISHED if published == current else Status.UPDATED
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class StatusResult:
         return out
 
 
-def status(site: SiteCore, names: list[str] = (), *, model: str | None = None,
+def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None,
            index: GitIndex | None = None) -> StatusResult:
     """The status of the named records, of a model's, or of every record in the site.
 
@@ -73,7 +75,7 @@ def status(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     snapshot = site.store.snapshot(conflicts_ok=True)
     index = index or GitIndex()
     git_refs, git_warnings = index.refs, index.warnings
-    in_conflict: dict[str, list] = {}
+    in_conflict: dict[str, list[RefConflict]] = {}
     for c in [*snapshot.conflicts, *git_refs]:
         in_conflict.setdefault(c.record, []).append(c)
     stages, stage_warning = stage_view(site)
@@ -137,11 +139,11 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
     published = snapshot.published.get(record)
     if published:
         published_at, published_by = cache.published(record, published)
-    state = derive_status(snapshot, record)
+    state: Status = derive_status(snapshot, record)
     updated_at, updated_by = (version.time, version.author) if version else (None, None)
     if state == "new" and working is None:
         # No refs and no working file: known from its event log only, a deleted record.
-        state = "deleted"
+        state = Status.DELETED
         last = site.store.read_log(record)[-1:]
         updated_at, updated_by = (last[0].get("time"), last[0].get("author")) if last else (None, None)
     return RecordStatus(

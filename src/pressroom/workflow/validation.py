@@ -8,7 +8,7 @@ checks through ``Reader``, which parses each blob once per command.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,8 +19,10 @@ from ..records import (RecordKey, field_positions, generator_clash, generator_sa
                        parse_key, parse_ref)
 from ..site import SiteCore
 from ..store import Snapshot, Version
+from ..yamlread import stored_reading_problem
 from .checks import CheckCache
 from .common import refusal
+from .plan import StoreReader, key_of
 
 Progress = Callable[[int, int], None]
 
@@ -39,8 +41,8 @@ class RecordSet:
         if self._by_id is None:
             self._by_id = {}
             for record in sorted(self.records):
-                model, _, other = record.partition("/")
-                self._by_id.setdefault(other, []).append(model)
+                key = key_of(record)
+                self._by_id.setdefault(key.id, []).append(key.model)
         return self._by_id.get(rid, [])
 
 
@@ -49,7 +51,7 @@ def placed(problems: list[Problem], source: bytes) -> list[Problem]:
     positions = field_positions(source, {p.where.path for p in problems if p.where.path and p.where.line is None})
     out = []
     for p in problems:
-        pos = positions.get(p.where.path) if p.where.line is None else None
+        pos = positions.get(p.where.path) if p.where.line is None and p.where.path else None
         out.append(replace(p, where=replace(p.where, line=pos[0], column=pos[1])) if pos else p)
     return out
 
@@ -88,10 +90,20 @@ class Reader:
 
     def __init__(self, site: SiteCore, snapshot: Snapshot | None = None,
                  models: dict[str, Model] | None = None):
-        self.site = site
-        self.snapshot = snapshot if snapshot is not None else site.store.snapshot()
-        self.models = models if models is not None else load_models(site)
-        self.checks = CheckCache(site.store)
+        self._init(site.store, snapshot, models if models is not None else load_models(site))
+
+    @classmethod
+    def over(cls, store: StoreReader, models: dict[str, Model], snapshot: Snapshot | None = None) -> Reader:
+        """A reader of any store (an in-memory one in the planners' tests), with the models given."""
+        reader = cls.__new__(cls)
+        reader._init(store, snapshot, models)
+        return reader
+
+    def _init(self, store: StoreReader, snapshot: Snapshot | None, models: dict[str, Model]) -> None:
+        self.store = store
+        self.snapshot = snapshot if snapshot is not None else store.snapshot()
+        self.models = models
+        self.checks = CheckCache(store)
         self._blobs: dict[str, str] = {}  # version id -> blob id: all a command needs of most versions
         self._data: OrderedDict[str, Any] = OrderedDict()
         self._links: dict[tuple[str, str], list[tuple[str, RecordKey]]] = {}
@@ -101,7 +113,7 @@ class Reader:
         return self.models.get(name) or Model.implicit(name)
 
     def version(self, oid: str) -> Version:
-        version = self.site.store.get_version(oid)
+        version = self.store.get_version(oid)
         self._blobs[oid] = version.blob
         return version
 
@@ -116,7 +128,7 @@ class Reader:
         if data is None:
             version = self.version(oid)
             try:
-                data = load_record(self.site.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
+                data = load_record(self.store.get_blob(version.blob), f"{version.record}@{oid[:7]}")
             except BadContentError as e:
                 data = e
             self._data[version.blob] = data
@@ -126,9 +138,9 @@ class Reader:
             raise data
         return data
 
-    def links(self, record: str, oid: str) -> list[tuple[str, RecordKey]]:
+    def links(self, record: str | RecordKey, oid: str) -> list[tuple[str, RecordKey]]:
         """The links of one version; none when its content cannot be read."""
-        model = self.model(record.partition("/")[0])
+        model = self.model(key_of(record).model)
         if not model.link_fields:
             return []
         blob = self.blob(oid)
@@ -146,7 +158,7 @@ class Reader:
 
     def problems(self, record: str, oid: str, existing: RecordSet) -> list[Problem]:
         """Schema errors of version ``oid`` (each blob validated once) and its broken links."""
-        model = self.model(record.partition("/")[0])
+        model = self.model(key_of(record).model)
         blob = self.blob(oid)
         # Problems name their record, and two records may share a blob.
         key = (record, blob)
@@ -192,7 +204,7 @@ class ValidateResult:
         return sum(1 for r in self.records if r.errors)
 
 
-def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None, all_records: bool = False,
+def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None, all_records: bool = False,
              published: bool = False, progress: Progress | None = None) -> ValidateResult:
     """Validate working files (or ``REF@V`` versions): schema errors and broken links, all of them.
 
@@ -231,7 +243,7 @@ def validate(site: SiteCore, names: list[str] = (), *, model: str | None = None,
     return ValidateResult(records=checks, problems=problems)
 
 
-def validate_published(site: SiteCore, names: list[str] = (), *, model: str | None = None,
+def validate_published(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None,
                        progress: Progress | None = None) -> ValidateResult:
     """Check the published view against today's models: each published version's
     schema, and that every link it holds names a published record.
@@ -257,6 +269,9 @@ def validate_published(site: SiteCore, names: list[str] = (), *, model: str | No
                                             hint="name published records, or leave out names to check them all")]
         else:
             found = reader.problems(record, oid, existing)
+            if not any(p.code == BadContentError.code for p in found):
+                changed = stored_reading_problem(site.store, reader.blob(oid), record, oid)
+                found += [changed] if changed else []
             found += [Problem(f"links to {key}, which is not published", code="unpublished_link",
                               where=Where(record=record, path=path),
                               hint=f"publish it (Site.publish('{key}')), or unpublish {record}",
@@ -306,12 +321,12 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
     except PressError as e:
         return "working", e.problems
     if raw is None:
-        oid = reader.snapshot.current.get(record)
-        if oid is None:
+        current = reader.snapshot.current.get(record)
+        if current is None:
             raise NotFoundError("does not exist", where=Where(record=record),
                                 hint=f"write {label} and save it, or see Site.status()",
                                 cause="validate.missing", data={"file": label})
-        return oid, reader.problems(record, oid, existing)
+        return current, reader.problems(record, current, existing)
     try:
         data = load_record(raw, label)
     except BadContentError as e:
@@ -325,74 +340,83 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
 
 @dataclass(frozen=True)
 class SaveGate:
-    """What validation decided for a save: warnings, and records the save also publishes."""
+    """What validation decided for a save: errors (refused), warnings, records the save also publishes,
+    and the published refs of link targets it relied on."""
 
-    warnings: list[Problem]
-    publish: list[str]
-    expect: list[tuple[str, str, str | None]]
+    warnings: list[Problem] = field(default_factory=list)
+    publish: list[str] = field(default_factory=list)
+    expect: list[tuple[str, str, str | None]] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
 
-def check_saves(site: SiteCore, snapshot: Snapshot, saves: list[tuple[RecordKey, Any, str]], *,
-                lenient_links: bool = False, blobs: Mapping[str, str] | None = None,
-                sources: Mapping[str, bytes] | None = None) -> SaveGate:
+def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
+               saves: list[tuple[RecordKey, Any, str]], *, lenient_links: bool = False,
+               blobs: Mapping[str, str] | None = None, sources: Mapping[str, bytes] | None = None) -> SaveGate:
     """Validate records about to be saved, each ``(key, data, file label)``.
 
-    A model with ``allow_invalid_drafts: false`` refuses an invalid save (all
-    problems of the batch in one RefusedError); ``true`` turns them into
-    warnings. A model with ``draft_published: false`` publishes every save, so
-    it is always validated and its links must be published once the save is done.
+    A model with ``allow_invalid_drafts: false`` refuses an invalid save (its
+    problems are the gate's ``errors``); ``true`` turns them into warnings. A
+    model with ``draft_published: false`` publishes every save, so it is
+    always validated and its links must be published once the save is done.
     ``lenient_links``: a link to a missing record only warns on a draft (revert
     restores content whose linked records may have gone since).
     ``blobs`` (record -> blob id): each record that passes its schema is
     noted in the check cache, so that publishing it need not validate it again.
     ``sources`` (record -> the bytes being saved): problems get their field's line.
     """
-    models = load_models(site)
     if not any(m.file for m in models.values()):
-        return SaveGate(warnings=[], publish=[], expect=[])
+        return SaveGate()
     existing = RecordSet([*snapshot.current, *(str(k) for k, _d, _l in saves)])
     publish = [str(k) for k, _d, _l in saves
                if not (models.get(k.model) or Model.implicit(k.model)).draft_published
                and str(k) not in snapshot.archived]
+    gate = SaveGate(publish=publish)
     published = set(snapshot.published) | set(publish)
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
     expect: dict[str, tuple[str, str, str | None]] = {}
-    checks = CheckCache(site.store)
+    checks = CheckCache(store)
     for key, data, label in saves:
-        record = str(key)
         model = models.get(key.model) or Model.implicit(key.model)
-        links = model.links(data)
-        missing = link_problems(links, existing, record=record, file=label)
-        if lenient_links and record not in publish:
-            warnings.extend(missing)
-            missing = []
-        schema_problems = model.validate(data, record=record, file=label)
-        if not schema_problems and blobs and record in blobs:
-            checks.remember(model, blobs[record], links)
-        found = schema_problems + missing
-        if record in publish:
-            for path, target in links:
-                t = str(target)
-                if t in existing and t not in published:
-                    found.append(Problem(
-                        f"links to {t}, which is not published; saving {record} publishes it "
-                        f"({key.model} has draft_published: false)",
-                        code="unpublished_link", where=Where(file=label, record=record, path=path),
-                        hint=f"publish {t} first (Site.publish)", cause="validate.publishes_draft_link",
-                        data={"target": t},
-                    ))
-                elif t in snapshot.published:
-                    expect[t] = ("published", t, snapshot.published[t])
+        found = _save_problems(gate, checks, model, snapshot, existing, published, key, data, label,
+                               lenient_links, blobs or {}, expect)
         if not found:
             continue
-        if sources and record in sources:
-            found = placed(found, sources[record])
-        if model.allow_invalid_drafts and record not in publish:
-            warnings.extend(found)
+        if sources and str(key) in sources:
+            found = placed(found, sources[str(key)])
+        if model.allow_invalid_drafts and str(key) not in publish:
+            gate.warnings.extend(found)
         else:
-            errors.extend(found)
+            gate.errors.extend(found)
     checks.flush()
-    if errors:
-        raise refusal(errors, "cannot be saved; nothing was saved")
-    return SaveGate(warnings=warnings, publish=publish, expect=list(expect.values()))
+    gate.expect.extend(expect.values())
+    return gate
+
+
+def _save_problems(gate: SaveGate, checks: CheckCache, model: Model, snapshot: Snapshot, existing: RecordSet,
+                   published: set[str], key: RecordKey, data: Any, label: str, lenient_links: bool, blobs: Mapping[str, str],
+                   expect: dict[str, tuple[str, str, str | None]]) -> list[Problem]:
+    """One record's schema and link problems; the published link targets it relies on go in ``expect``."""
+    record = str(key)
+    links = model.links(data)
+    missing = link_problems(links, existing, record=record, file=label)
+    if lenient_links and record not in gate.publish:
+        gate.warnings.extend(missing)
+        missing = []
+    schema_problems = model.validate(data, record=record, file=label)
+    if not schema_problems and record in blobs:
+        checks.remember(model, blobs[record], links)
+    found = schema_problems + missing
+    if record not in gate.publish:
+        return found
+    for path, target in links:
+        t = str(target)
+        if t in existing and t not in published:
+            found.append(Problem(
+                f"links to {t}, which is not published; saving {record} publishes it "
+                f"({key.model} has draft_published: false)",
+                code="unpublished_link", where=Where(file=label, record=record, path=path),
+                hint=f"publish {t} first (Site.publish)", cause="validate.publishes_draft_link",
+                data={"target": t},
+            ))
+        elif t in snapshot.published:
+            expect[t] = ("published", t, snapshot.published[t])
+    return found

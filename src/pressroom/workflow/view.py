@@ -37,7 +37,8 @@ from .. import __version__
 from ..errors import Data, Problem, Where
 from ..models import model_files
 from ..site import SiteCore
-from ..store import Snapshot
+from ..store import RefKind, Snapshot
+from .plan import Action
 from .validation import Reader
 
 # Codes of the violations that concern ref states only: they also bar a preview
@@ -182,7 +183,7 @@ def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violat
 
 def _state_violations(snap: Snapshot, record: str, *, log: str | None) -> list[Violation]:
     """``log``: where the record's missing event log belongs, or None when it has one."""
-    current, published, archived = (snap.get(k, record) for k in ("current", "published", "archived"))
+    current, published, archived = (snap.get(k, record) for k in RefKind)
     out = []
     if published and archived:
         out.append(Violation(
@@ -232,11 +233,11 @@ def _expects_refs(site: SiteCore, record: str) -> bool:
     for ev in reversed(site.store.read_log(record)):
         action = ev.get("action")
         if action in _EXISTENCE_ACTIONS:
-            if action == "resolve":
+            if action == Action.RESOLVE:
                 if ev.get("kind") != "current":
                     continue
                 return ev.get("new") is not None
-            return action != "delete"
+            return bool(action != Action.DELETE)
     return False
 
 
