@@ -20,7 +20,7 @@ from ..errors import Problem
 app = PressTyper(
     name="press",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -63,6 +63,9 @@ def _register() -> None:
     from . import cmd_delivery  # noqa: F401
     from . import cmd_publish  # noqa: F401
     from . import cmd_automation  # noqa: F401
+    from .completion import completion
+
+    app.command()(completion)
 
 
 _register()

@@ -10,6 +10,7 @@ import typer
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
 from .app import app
+from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
@@ -24,7 +25,7 @@ EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "del
 @app.command()
 def log(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(callback=path_refs, 
+    ref: Annotated[Optional[str], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
         show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, metavar="N", help="Show at most N entries.",
@@ -128,7 +129,7 @@ def _line_style(line: str) -> str | None:
 def diff(
     ctx: typer.Context,
     ref: Annotated[Optional[str], typer.Argument(
-        callback=path_refs, metavar="REF", help="model/id, or model/id@V for V against the working file "
+        callback=path_refs, autocompletion=complete_ref, metavar="REF", help="model/id, or model/id@V for V against the working file "
         "(default: every record with working changes).", show_default=False)] = None,
     a: Annotated[Optional[str], typer.Argument(metavar="A",
                                                help="A version (id, @~N, @published, working, or model/id@V).",
@@ -204,7 +205,7 @@ def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
 @app.command()
 def revert(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF", help="The record to revert (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record to revert (model/id).")],
     to: Annotated[str, typer.Option("--to", metavar="VERSION",
                                     help="The version to go back to: id, @~N, published, archived.",
                                     show_default=False)],

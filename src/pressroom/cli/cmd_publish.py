@@ -18,6 +18,7 @@ from ..errors import Problem, RefusedError, UsageError, Where
 from . import hints
 from .app import app
 from .helptext import PressTyper
+from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
@@ -25,12 +26,12 @@ from .output import Output, command, is_tty, print_columns, print_lines, stderr,
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
 
-RefsArg = Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records (model/id).", show_default=False)]
+RefsArg = Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
                                                  help="With --cascade: follow links N levels.",
                                                  show_default=False)]
-PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                                           help="Every published or updated record "
                                                                "of this model.", show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
@@ -174,10 +175,10 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
 @app.command()
 def publish(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, 
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to publish that version.",
         show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+    model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                                  help="Every draft or updated record of this model.",
                                                  show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every draft or updated record (not archived ones).")] = False,
@@ -295,7 +296,7 @@ def archive(
 @app.command()
 def delete(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(callback=path_refs, metavar="REF", help="Records (model/id).")],
+    refs: Annotated[list[str], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).")],
     dry_run: DryRunOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
     = False,
@@ -327,7 +328,7 @@ def delete(
 @app.command()
 def validate(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, 
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to check a saved version.",
         show_default=False)] = None,
     model: ModelOpt = None,
@@ -371,7 +372,7 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="The model (models/<model>.yaml), or model/id.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", autocompletion=complete_model, help="The model (models/<model>.yaml), or model/id.")],
     id_: Annotated[Optional[str], typer.Argument(metavar="ID", help="The new record's id (lowercase slug).",
                                                  show_default=False)] = None,
     json_: JsonOpt = False,
@@ -433,7 +434,7 @@ def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
 @model_app.command("show")
 def model_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="MODEL", help="The model's name.")],
+    name: Annotated[str, typer.Argument(metavar="MODEL", autocompletion=complete_model, help="The model's name.")],
     json_: JsonOpt = False,
 ) -> None:
     """Show one model: its options, links and schema."""

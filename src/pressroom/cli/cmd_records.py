@@ -11,6 +11,7 @@ import typer
 from ..api import Site
 from ..errors import UsageError
 from .app import app
+from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .output import command, print_columns, print_lines, stderr, stdout
@@ -57,7 +58,7 @@ def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
 @app.command()
 def save(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records to save (model/id).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records to save (model/id).",
                                                         show_default=False)] = None,
     all_: AllOpt = False,
     model: ModelOpt = None,
@@ -125,7 +126,7 @@ def save(
 @app.command()
 def status(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, metavar="REF", help="Records to show (default: all).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records to show (default: all).",
                                                         show_default=False)] = None,
     model: ModelOpt = None,
     json_: JsonOpt = False,
@@ -165,7 +166,7 @@ def status(
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(callback=path_refs, metavar="REF",
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF",
                                        help="model/id[@version]; version: id, @current, @published, ~N.")],
     json_: JsonOpt = False,
 ) -> None:

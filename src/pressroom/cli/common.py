@@ -9,6 +9,7 @@ import typer
 
 from ..api import Outcome, Site
 from ..errors import PressError, Problem, short_id
+from .completion import complete_model
 from .output import Output, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
@@ -19,7 +20,7 @@ AuthorOpt = Annotated[
                  help="Who acts (default: git user, then PRESSROOM_AUTHOR, then the OS user).",
                  show_default=False),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL",
+ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                               help="Every record of this model.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
 CommitOpt = Annotated[
