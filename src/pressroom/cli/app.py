@@ -14,7 +14,7 @@ from typer._click.exceptions import UsageError as ParseError
 
 from .. import __version__
 from .helptext import PressTyper
-from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
+from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, settings, stderr, stdout
 from ..errors import Problem
 
 app = PressTyper(
@@ -44,6 +44,12 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Do not page long output (log, diff, show); "
+                                           "the pager is PRESS_PAGER, else PAGER, else less.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only errors and warnings, no progress "
+                                        "(before or after the command name).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Also say which site and how long it took "
+                                          "(before or after the command name).")] = False,
 ) -> None:
     """Draft/published content workflow for a file-based site, on a git-style store in .press/.
 
@@ -55,6 +61,8 @@ def root(
     | head, as with git).
     """
     ctx.obj = {"directory": directory}
+    settings.no_pager, settings.quiet, settings.verbose = no_pager, quiet, verbose
+    stdout.quiet = quiet
 
 
 def _register() -> None:
@@ -71,9 +79,19 @@ def _register() -> None:
 _register()
 
 
+_ANYWHERE = ("-q", "--quiet", "-v", "--verbose")
+
+
+def _root_flags_first(args: list[str]) -> list[str]:
+    """-q and -v where the command's own options are (press save -q): moved before the command name."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _ANYWHERE]
+    return [*flags, *(a for a in args[:end] if a not in _ANYWHERE), *args[end:]]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``press`` script: usage errors, too, honour ``--json``."""
-    args = sys.argv[1:] if argv is None else argv
+    args = _root_flags_first(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="press", standalone_mode=False)
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
-from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
+from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow"),
@@ -47,7 +47,8 @@ def log(
         except HistoryBrokenError as e:
             # The versions before the break, then the error, as git log does.
             result, code, problems = e.partial, exit_code_for(e), e.problems
-        out.done(result, lambda: _render_log(result), exit_code=code, errors=problems)
+        with paged(not json_):
+            out.done(result, lambda: _render_log(result), exit_code=code, errors=problems)
 
 
 def _render_log(result: LogResult) -> None:
@@ -171,13 +172,15 @@ def diff(
                 for r in results:
                     _render_diff(r, text=text, stat=stat)
 
-            out.done({"records": results}, render_all,
-                     exit_code=EXIT_REFUSED if exit_code and any(r.different for r in results) else 0)
+            with paged(not json_):
+                out.done({"records": results}, render_all,
+                         exit_code=EXIT_REFUSED if exit_code and any(r.different for r in results) else 0)
             return
         result = site.diff(ref, a, b, published=published, text=text)
         out.warn(result.warnings)
-        out.done(result, lambda: _render_diff(result, text=text, stat=stat),
-                 exit_code=EXIT_REFUSED if exit_code and result.different else 0)
+        with paged(not json_):
+            out.done(result, lambda: _render_diff(result, text=text, stat=stat),
+                     exit_code=EXIT_REFUSED if exit_code and result.different else 0)
 
 
 def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:

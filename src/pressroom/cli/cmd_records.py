@@ -14,7 +14,7 @@ from .app import app
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
-from .output import command, print_columns, print_lines, stderr, stdout
+from .output import command, paged, print_columns, print_lines, stderr, stdout
 
 STATUS_STYLE = {"new": "cyan", "draft": "yellow", "published": "green", "updated": "blue", "archived": "dim",
                 "deleted": "dim", "conflict": "red"}
@@ -114,8 +114,10 @@ def save(
             if not result.saved:
                 stdout.print(f"nothing saved: {len(result.stale)} stale working file(s) passed over"
                              if result.stale else "nothing to save: content unchanged")
-            elif result.unchanged:
-                stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
+            elif len(result.saved) > 1 or result.unchanged:
+                # A batch ends with its total, as publish and validate do.
+                unchanged = f", {len(result.unchanged)} unchanged skipped" if result.unchanged else ""
+                stdout.print(f"{len(result.saved)} record(s) saved{unchanged}", style="dim")
             render_after(result)
 
         out.warn(result.warnings)
@@ -179,5 +181,6 @@ def show(
             sys.stdout.buffer.write(result.content)
             sys.stdout.buffer.flush()
 
-        out.done(result, render)
+        with paged(not json_):
+            out.done(result, render)
 

@@ -10,7 +10,7 @@ import typer
 from ..api import Outcome, Site
 from ..errors import PressError, Problem, short_id
 from .completion import complete_model
-from .output import Output, stderr, stdout
+from .output import Output, settings, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Say why, like a commit message.")]
@@ -68,7 +68,10 @@ def render_after(result: Outcome) -> None:
 def open_site(ctx: typer.Context) -> Site:
     """The site that -C / PRESSROOM_DIR / the working directory names."""
     obj = ctx.find_root().obj or {}
-    return Site.open(obj.get("directory"))
+    site = Site.open(obj.get("directory"))
+    if settings.verbose:
+        stderr.print(f"site: {site.root}", style="dim")
+    return site
 
 
 def author_name(author: str | None) -> str:

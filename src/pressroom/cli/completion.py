@@ -88,6 +88,7 @@ def script(shell: str) -> str:
 def completion(
     shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.",
                                          autocompletion=complete_shell)],
+    json_: Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")] = False,
 ) -> None:
     """Print the shell completion script for SHELL (bash, zsh or fish).
 
@@ -96,4 +97,8 @@ def completion(
     """
     if shell not in SHELLS:
         raise typer.BadParameter(f"{shell!r} is not one of {', '.join(SHELLS)}", param_hint="SHELL")
-    typer.echo(script(shell))
+    from .output import command
+
+    with command("completion", json_) as out:
+        text = script(shell)
+        out.done({"shell": shell, "script": text}, lambda: typer.echo(text))
