@@ -27,7 +27,7 @@ from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff
 from .hooks import ScheduleDocument
 from .models import Model, load_models, require_model
 from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .records import SET_VALUE, parse_scalar, ref_of_path, skipped_working
+from .records import SET_VALUE, parse_key, parse_scalar, ref_of_path, skipped_working
 from .settings import duration_seconds
 from .yamlread import stored_reading_problems
 from .site import STORE_NAME, SiteCore
@@ -254,6 +254,10 @@ class Site(SiteCore):
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
         return status(self, list(refs), model=model, index=git_conflicts(self))
+
+    def working_file(self, ref: str) -> Path:
+        """The working file of ``ref`` (``content/<model>/<id>.yaml``), whether it exists or not."""
+        return self.working_path(parse_key(ref))
 
     def changed(self) -> list[str]:
         """The records with working changes (a modified, new or removed working file), as ``status`` lists them."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -9,7 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..api import Site
-from ..errors import UsageError
+from ..errors import NotFoundError, Problem, RefusedError, UsageError
+from . import hints
 from .app import app
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
@@ -184,3 +188,64 @@ def show(
         with paged(not json_):
             out.done(result, render)
 
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF",
+                                       help="The record (model/id, or its working file's path).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Open a record's working file in your editor, then save it.
+
+    The editor is VISUAL, else EDITOR, else vi. A record without a working
+    file gets its current version written out first. Nothing is saved when
+    the file comes back unchanged, or empty (then it is put back as it was),
+    or when the editor fails: each exits 1. A file that does not pass
+    validation stays as you left it: fix it with press edit REF again.
+    """
+    with command("edit", json_) as out:
+        site = open_site(ctx)
+        path = site.working_file(ref)
+        if not path.exists():
+            try:
+                content = site.show(ref).content
+            except NotFoundError:
+                model, _, rid = ref.partition("/")
+                raise UsageError(hints.EDIT_NO_RECORD.format(record=ref),
+                                 hint=hints.EDIT_NO_RECORD_HINT.format(model=model, id=rid)) from None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        before = path.read_bytes()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            code = subprocess.call([*shlex.split(editor), str(path)])
+        except OSError as e:
+            raise UsageError(hints.EDITOR_MISSING.format(editor=editor, reason=e.strerror),
+                             hint=hints.EDITOR_HINT) from None
+        file = site.rel(path)
+        if code != 0:
+            raise RefusedError(hints.EDITOR_FAILED.format(editor=editor, code=code))
+        after = path.read_bytes()
+        if not after.strip():
+            path.write_bytes(before)
+            raise RefusedError(hints.EDIT_EMPTY.format(file=file))
+        if after == before:
+            out.done({"record": ref, "saved": []}, None, exit_code=1,
+                     errors=[Problem(hints.EDIT_UNCHANGED.format(file=file), code="nothing_to_do")])
+        result = site.save(ref, message=message, author=author, hooks=not no_hooks, commit=commit)
+
+        def render() -> None:
+            print_lines([f"saved {s.record} {short(s.version)}" for s in result.saved])
+            if not result.saved:
+                stdout.print("nothing to save: content unchanged")
+            render_after(result)
+
+        out.warn(result.warnings)
+        errors = after_problems(result, out)
+        out.done(result, render, exit_code=1 if errors else 0, errors=errors)
