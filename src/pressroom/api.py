@@ -36,6 +36,7 @@ from .unmerged import git_conflicts
 from .workflow import schedule as _schedule
 from .workflow.init import InitResult, init_site
 from .workflow.newrecord import NewResult, new_record
+from .workflow.plan import Action
 from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
 from .workflow.reruns import duplicate_run_violations
 from .workflow.resolve import Resolved, ResolveResult, resolve
@@ -188,7 +189,7 @@ class Site(SiteCore):
             names = records_at_stage(self, load_models(self), stage, model)
             model = None
             if not names:
-                return ActionResult("publish", dry_run)
+                return ActionResult(Action.PUBLISH, dry_run)
         who = self.author(author)
         with automation(self, "publish", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = publish(self, names, model=model, all_records=all, cascade=cascade, depth=depth,

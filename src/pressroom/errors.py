@@ -35,7 +35,12 @@ To convert a raise site (or a ``Problem``) that names a flag or a command:
    template naming data the raise site does not pass.
 
 When a problem is copied or re-raised (``raise NotFoundError(p.message, ...)``),
-carry ``cause=p.cause, data=p.data`` along, or use ``dataclasses.replace``.
+carry ``cause=p.cause, data=p.data`` along, or use ``dataclasses.replace``. A
+problem that another module re-words (``f"if it ran now: {p.message}"``) keeps
+its prefix only when its cause's wording leaves the message alone: word such
+causes by their hint. An error that took its hint from its first problem
+(``hint=problems[0].hint``) needs no cause of its own: the CLI words that hint
+as the problem's.
 """
 
 from __future__ import annotations

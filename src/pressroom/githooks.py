@@ -174,8 +174,8 @@ def _plan(hooks_dir: Path, hook: str, path: Path, script: bytes) -> str:
     if (chained.exists() or chained.is_symlink()) and chained.read_bytes() != old:
         raise RefusedError(
             f"{path} is not pressroom's hook, and {chained.name} is already taken by another one",
-            hint=f"decide which to keep: merge them into {chained.name} and delete {path.name}, then run "
-                 "`press git setup` again")
+            hint=f"decide which to keep: merge them into {chained.name} and delete {path.name}, then set git "
+                 "up again (Site.setup_git)", cause="git.hook_taken", data={"chained": chained.name, "hook": path.name})
     return "chained"
 
 

@@ -111,8 +111,9 @@ def work_tree(root: Path) -> Path | None:
 def require_work_tree(root: Path) -> None:
     """Refuse ``--commit`` before anything changes when there is no git work tree to commit to."""
     if work_tree(root) is None:
-        raise UsageError(f"--commit needs a git work tree, and {root} is not in one",
-                         hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)")
+        raise UsageError(f"commit needs a git work tree, and {root} is not in one",
+                         hint="run `git init` there, or pass commit=False (and git.commit in pressroom.yaml)",
+                         cause="commit.no_work_tree", data={"root": str(root)})
 
 
 def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
@@ -127,7 +128,8 @@ def commit_paths(root: Path, paths: Iterable[Path], message: str, author: str,
     """
     top = work_tree(root)
     if top is None:
-        raise UsageError(f"--commit needs a git work tree, and {root} is not in one")
+        raise UsageError(f"commit needs a git work tree, and {root} is not in one",
+                         cause="commit.no_work_tree_now", data={"root": str(root)})
     wanted = {p.resolve() if p.exists() else p.parent.resolve() / p.name for p in paths}
     with _Known(top) as known:
         wanted |= _untracked_history(top, root, versions, known)

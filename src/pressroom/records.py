@@ -315,9 +315,10 @@ def _apply(doc: Any, assignments: list[tuple[str, Any]]) -> None:
 
 
 def _no_edit(label: str, why: str) -> BadContentError:
-    return BadContentError(f"--set cannot edit it in place: {why}; the file is left as it was",
+    return BadContentError(f"set cannot edit it in place: {why}; the file is left as it was",
                            where=Where(file=label),
-                           hint="edit the file by hand, or give the whole content with press save -f FILE")
+                           hint="edit the file by hand, or give the whole content (Site.save's content)",
+                           cause="records.no_edit", data={"why": why})
 
 
 def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
@@ -343,11 +344,13 @@ def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, i
 
 
 def _position(node: Any, steps: list[str | int]) -> tuple[int, int] | None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # the round-trip nodes, which know their lines
+
     position = None
     for step in steps:
-        if isinstance(node, dict) and not isinstance(step, int) and step in node:
+        if isinstance(node, CommentedMap) and not isinstance(step, int) and step in node:
             line, column = node.lc.key(step)
-        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
             line, column = node.lc.item(step)
         else:
             return position

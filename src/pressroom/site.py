@@ -26,7 +26,7 @@ CONFIG_MAX_SIZE = 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB)?\s*$")
 _UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 # Keys of pressroom.yaml this version knows; a typo is refused, not ignored.
-CONFIG_KEYS = {"max_file_size", "hooks", "hooks_timeout", "git"}
+CONFIG_KEYS = {"max_file_size", "hooks", "hooks_timeout", "git", "serve"}
 
 DEFAULT_CONFIG = b"""\
 # pressroom site settings

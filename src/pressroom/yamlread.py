@@ -491,7 +491,7 @@ def read_document(text: str, label: str) -> Json:
                               hint="fix the YAML syntax; if it looks right, report this file") from None
 
 
-def read_value(text: str, label: str = "the --set value") -> Json:
+def read_value(text: str, label: str = "the set value") -> Json:
     """One ``--set`` value, read once: quoted stays a string, plain follows the core schema.
 
     ``'"007"'`` is the string ``007``, ``007`` the number 7, ``[a, b]`` a list;
@@ -647,8 +647,9 @@ def _problem(change: str | None, record: str, version: str) -> Problem | None:
     return Problem(f"stored version {version[:12]} {change}", code=READING_CHANGED,
                    where=Where(record=record),
                    hint=f"write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; "
-                        f"spell a number plainly, e.g. 1000), press save {record}, and publish it if it was "
-                        "published; older versions only matter if you revert to them")
+                        f"spell a number plainly, e.g. 1000), save it (Site.save), and publish it if it was "
+                        "published; older versions only matter if you revert to them",
+                   cause="yamlread.reading_changed", data={"record": record})
 
 
 def _changes(store: Store, blobs: list[str]) -> dict[str, str | None]:

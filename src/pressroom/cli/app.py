@@ -71,6 +71,7 @@ def _register() -> None:
     from . import cmd_delivery  # noqa: F401
     from . import cmd_publish  # noqa: F401
     from . import cmd_automation  # noqa: F401
+    from . import cmd_serve  # noqa: F401
     from .completion import completion
 
     app.command()(completion)

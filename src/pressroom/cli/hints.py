@@ -32,7 +32,11 @@ class Wording:
 WORDING: dict[str, Wording] = {
     "audit.history_unreadable": Wording(hint="run `press fsck`"),
     "audit.min_length": Wording(message="--min-length must be 1 or more, not {value}"),
+    "commit.no_work_tree": Wording(message="--commit needs a git work tree, and {root} is not in one", hint="run `git init` there, or drop --commit (and git.commit in pressroom.yaml)"),
+    "commit.no_work_tree_now": Wording(message="--commit needs a git work tree, and {root} is not in one"),
     "commit.unsaved_edits": Wording(hint="`press save {record} --commit` commits the edits; `press diff {record}` shows them"),
+    "conflict.unresolved": Wording(hint="press resolve {record} --ours | --theirs | --version V"),
+    "conflict.unresolved_many": Wording(hint="pick a side for each: press resolve {record} --ours | --theirs | --version V (press status lists them)"),
     "export.body_in_front_matter": Wording(message="--body-in-front-matter is for --format markdown"),
     "export.edited": Wording(message="was edited since press export wrote it; not overwritten", hint="keep your changes elsewhere (or in the site's records), then export again; or export --force to overwrite them"),
     "export.foreign_manifest": Wording(message="was not written by press export", hint="export into an empty folder, or one a previous press export wrote"),
@@ -44,9 +48,29 @@ WORDING: dict[str, Wording] = {
     "export.out_inside_site": Wording(message="--out {out} is inside the site's {inside}/, which export must not write into", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_is_site": Wording(message="--out {out} is the site's own folder", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_not_folder": Wording(message="--out {out} is not a folder"),
+    "fsck.checked_out_crlf": Wording(hint=(
+        "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
+        "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
+        "folder: (1) commit or stash what `git status` lists as changed there; (2) `press git setup` (writes "
+        ".gitattributes and .press/.gitattributes); (3) `git rm -r -q --cached -- {paths} && git checkout HEAD -- "
+        "{paths}`; (4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them")),
+    "fsck.committed_lf": Wording(hint=(
+        "the repository holds this object with LF where press wrote CRLF (a text or text=auto attribute "
+        "converted it when it was committed). On the machine that saved it, whose .press/ still holds the "
+        "right bytes: `press git setup`, then `git add --renormalize .press && git commit`, then pull here. "
+        "With no such machine, turn its LF back into CRLF (`perl -pi -e 's/\\n/\\r\\n/' {file}`) "
+        "and commit it")),
+    "fsck.journal_left": Wording(hint="run any press command that reads the store (e.g. `press status`, or `press journal finish`): it finishes the transaction; then run `press fsck` again"),
+    "fsck.journal_missing": Wording(hint="drop it with `press journal drop` (refs keep their present values)"),
+    "fsck.journal_moved": Wording(hint="`press journal show` lists them; check out again the commit it was made on to finish it, or run `press journal drop`"),
+    "fsck.journal_unreadable": Wording(hint="inspect it, then drop it with `press journal drop` (refs keep their present values)"),
+    "fsck.ref_name": Wording(hint="remove it: no press command writes such a name"),
+    "fsck.temp_file": Wording(hint="harmless; `press gc` removes it (or delete it by hand)"),
+    "gc.damaged": Wording(hint="run `press fsck`; gc removes nothing from a damaged store"),
     "get.no_current": Wording(hint="it has never been saved, or was deleted: press status {record}"),
     "get.not_published": Wording(hint="it is not published; see press status {record}"),
     "git.attributes_not_utf8": Wording(hint="fix or remove it, then run `press git setup` again"),
+    "git.hook_taken": Wording(hint="decide which to keep: merge them into {chained} and delete {hook}, then run `press git setup` again"),
     "history.broken": Wording(hint="the versions above are intact; run `press fsck` for the whole list of damage, "
                                    "and restore .press/ from git (`git checkout -- .press`)"),
     "history.diff_three": Wording(hint="e.g. press diff {record} @~1 @current"),
@@ -55,8 +79,11 @@ WORDING: dict[str, Wording] = {
     "history.published_with_versions": Wording(
         message="--published compares published with current; name no versions with it"),
     "hooks.failed": Wording(hint="the content change was made and stays; fix the hook and run it by hand, or use --no-hooks{more}"),
+    "journal.conflict": Wording(hint="to finish it, check out again the commit it was made on (any press command then finishes it); to drop it, run `press journal drop` (the refs keep their present values; a copy of the journal is kept); `press journal show` lists what it would change"),
+    "journal.objects_missing": Wording(hint="it cannot be finished: drop it with `press journal drop` (refs keep their present values)"),
     "journal.pending": Wording(hint="`press journal show` says what it holds; `press journal finish` finishes it, "
                                     "`press journal drop` sets it aside"),
+    "journal.unreadable": Wording(hint="the journal is written whole before it is renamed into place, so this is outside damage; inspect it, then drop it with `press journal drop` (refs keep their present values)"),
     "naming.fewer_versions": Wording(hint="see them with: press log {record}"),
     "naming.no_such_record": Wording(hint="to make it: write {file}, then press save {record}"),
     "naming.no_such_version": Wording(hint="see its versions with: press log {record}"),
@@ -64,6 +91,9 @@ WORDING: dict[str, Wording] = {
     "new.exists": Wording(hint="edit it and save it: press save {record}"),
     "new.generator_clash": Wording(hint="choose another id, e.g. press new {model} {id}"),
     "new.saved_without_file": Wording(hint="get its content back with: press show {record} > {file}"),
+    "objects.crlf": Wording(hint="run `press fsck`: it gives the git commands that restore the bytes"),
+    "objects.damaged": Wording(hint="run `press fsck`; restore the file from git (`git checkout -- .press`)"),
+    "objects.missing": Wording(hint="run `press fsck`; restore .press/objects from git (`git checkout -- .press`)"),
     "publish.stage_with_records": Wording(message="--stage selects the records: do not name records or add --all"),
     "publish_first": Wording(hint="publish it first: press publish {record}"),
     "publishing.delete_named_only": Wording(message="delete takes named records only (no --cascade, --model or --all)"),
@@ -78,6 +108,8 @@ WORDING: dict[str, Wording] = {
         hint="{record} cannot be a draft (its model publishes every save): archive it first "
              "(press archive {record}), or remove the link from its field {path} and save it"),
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
+    "records.no_edit": Wording(message="--set cannot edit it in place: {why}; the file is left as it was", hint="edit the file by hand, or give the whole content with press save -f FILE"),
+    "refs.not_an_id": Wording(hint="run `press fsck`; restore the ref from git (`git checkout -- .press/refs`)"),
     "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
     "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
     "resolve.not_an_id": Wording(message="--version {version} is not a version id"),
@@ -126,12 +158,16 @@ WORDING: dict[str, Wording] = {
     "unsaved_changes": Wording(hint="save them first (press save {record}), or pass --force to drop them"),
     "stage.required": Wording(hint="review it, then: press stage {record} {stage}"),
     "stage.version_named": Wording(hint="press stage {record} {stage}"),
+    "store.no_format": Wording(hint="restore .press/ from git, or run `press init` in a new site"),
+    "store.stale_refs": Wording(hint="look at `press status` and run the command again"),
+    "store.unfinished": Wording(hint="free space (or fix the cause), then run `press journal finish` or any press command: it finishes the change; do not make it again"),
     "validate.missing": Wording(hint="write {file} and save it, or see press status"),
     "validate.publishes_draft_link": Wording(hint="publish {target} first: press publish {target}"),
     "validate.reserved_id": Wording(hint="rename it (there is no rename command): copy {old_file} to {new_file} (or any free id) and "
                 "press save {new}; make every link to {record} name {new_id} and save those records; if {record} "
                 "was published, press publish {new} and them; then press delete {record}"),
     "validate.unpublished_link": Wording(hint="publish it (press publish {target}), or unpublish {record}"),
+    "versions.not_a_version": Wording(hint="a ref or a parent names an object that is not a version; run `press fsck`"),
     "view.archived_without_current": Wording(
         hint="delete it for good: press delete {record}; or keep it: press revert {record} --to {version}"),
     "view.broken_read": Wording(hint="each violation names its fix; a git merge, rebase or revert left this state (press fsck lists it again)"),
@@ -144,6 +180,7 @@ WORDING: dict[str, Wording] = {
         hint="keep it withdrawn: press archive {record}; or public: press publish {record}"),
     "view.published_without_current": Wording(
         hint="take it off the site: press delete {record}; or keep it: press revert {record} --to {version}"),
+    "yamlread.reading_changed": Wording(hint="write the value as meant in content/{record}.yaml (quote a string, e.g. \"1_000\"; spell a number plainly, e.g. 1000), press save {record}, and publish it if it was published; older versions only matter if you revert to them"),
 }
 
 

@@ -125,7 +125,8 @@ class Store:
             raise StoreFormatError(
                 "the store has no format file",
                 where=Where(file=str(fmt_path)),
-                hint="restore .press/ from git, or run `press init` in a new site",
+                hint="restore .press/ from git, or make a new site (Site.init)",
+                cause="store.no_format",
             ) from None
         except (ValueError, UnicodeDecodeError):
             raise StoreFormatError(
@@ -464,6 +465,7 @@ def _conflict(stale: list[Problem]) -> ConflictError:
         if len(stale) > 1
         else stale[0].message,
         where=stale[0].where if len(stale) == 1 else None,
-        hint="look at `press status` and run the command again",
+        hint="look at the records' status (Site.status) and run the command again",
+        cause="store.stale_refs",
         problems=stale if len(stale) > 1 else None,
     )

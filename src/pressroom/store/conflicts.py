@@ -44,13 +44,14 @@ class RefConflict:
     base: str | None = None
 
     def hint(self) -> str:
-        return f"press resolve {self.record} --ours | --theirs | --version V"
+        return f"Site.resolve('{self.record}', ours=True | theirs=True | version=V)"
 
     def problem(self) -> Problem:
         return Problem(
             f"{self.kind} ref has an unresolved merge conflict: ours {short_id(self.ours, 'deleted', 7)}, "
             f"theirs {short_id(self.theirs, 'deleted', 7)}",
             code="merge_conflict", where=Where(record=self.record), hint=self.hint(),
+            cause="conflict.unresolved", data={"record": self.record},
         )
 
 
@@ -81,7 +82,8 @@ class RefConflictError(ConflictError):
         super().__init__(
             message,
             where=Where(record=records[0]) if len(records) == 1 else None,
-            hint=f"pick a side for each: {conflicts[0].hint()} (press status lists them)",
+            hint=f"pick a side for each: {conflicts[0].hint()} (Site.status lists them)",
+            cause="conflict.unresolved_many", data={"record": conflicts[0].record},
             problems=[c.problem() for c in conflicts] if len(conflicts) > 1 else None,
         )
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Problem, StoreDamagedError, Where
+from ..errors import Data, Problem, StoreDamagedError, Where
 from .conflicts import parse_conflict
 from .journal import parse_journal
 from .lock import locked
@@ -49,19 +49,21 @@ if TYPE_CHECKING:
 CHUNK = 1024 * 1024
 TEMP_PREFIXES = (".tmp-", ".gc-")
 RESTORE_ALL = "restore .press/ from git (`git checkout -- .press`) or from a backup"
+# How the repairs below name setting git up (the CLI names its command: pressroom.cli.hints).
+SETUP = "Site.setup_git()"
 # `git checkout -- .press` does not rewrite a file whose stat data git holds as clean: the index
 # entries go first, so that every file is written again, now without conversion.
 CHECKED_OUT_CRLF = (
     "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
     "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
-    "folder: (1) commit or stash what `git status` lists as changed there; (2) `press git setup` (writes "
+    "folder: (1) commit or stash what `git status` lists as changed there; (2) {setup} (writes "
     ".gitattributes and .press/.gitattributes); (3) `git rm -r -q --cached -- {paths} && git checkout HEAD -- "
     "{paths}`; (4) commit .gitattributes and .press/.gitattributes, so that no other clone converts them"
 )
 COMMITTED_LF = (
     "the repository holds this object with LF where press wrote CRLF (a text or text=auto attribute "
     "converted it when it was committed). On the machine that saved it, whose .press/ still holds the "
-    "right bytes: `press git setup`, then `git add --renormalize .press && git commit`, then pull here. "
+    "right bytes: {setup}, then `git add --renormalize .press && git commit`, then pull here. "
     "With no such machine, turn its LF back into CRLF (`perl -pi -e 's/\\n/\\r\\n/' {file}`) "
     "and commit it"
 )
@@ -105,15 +107,15 @@ class _Checker:
         return str(Path(".press") / path.relative_to(self.press))
 
     def problem(self, code: str, message: str, path: Path | None, hint: str, *, record: str | None = None,
-                line: int | None = None) -> None:
+                line: int | None = None, cause: str | None = None, data: Data | None = None) -> None:
         self.problems.append(Problem(message, code, Where(file=self.rel(path) if path else None, line=line,
-                                                          record=record), hint))
+                                                          record=record), hint, cause, data or {}))
 
     def temp_file(self, path: Path) -> None:
         by = "gc" if path.name.startswith(".gc-") else "write"
         self.warnings.append(Problem(
             f"leftover temp file from an interrupted {by}", "temp_file", Where(file=self.rel(path)),
-            "harmless; `press gc` removes it (or delete it by hand)",
+            "harmless; gc (Site.gc) removes it (or delete it by hand)", cause="fsck.temp_file",
         ))
 
     # objects
@@ -165,7 +167,8 @@ class _Checker:
             self.converted[oid] = _lf_to_crlf
             self.problem("line_endings", f"object {oid[:12]} lost its CRLF line endings in git: its bytes hash to "
                          f"{oid[:12]} once LF is turned back into CRLF", path,
-                         COMMITTED_LF.format(file=self.rel(path)))
+                         COMMITTED_LF.format(file=self.rel(path), setup=SETUP),
+                         cause="fsck.committed_lf", data={"file": self.rel(path)})
         elif got != oid:
             self.damaged.add(oid)
             self.problem(
@@ -208,7 +211,7 @@ class _Checker:
             check_record_key(record)
         except ValueError:
             self.problem("ref_name", f"{kind} ref has a name that is not a record id", path,
-                         "remove it: no press command writes such a name")
+                         "remove it: pressroom never writes such a name", cause="fsck.ref_name")
             return None
         try:
             raw = path.read_bytes()
@@ -374,23 +377,26 @@ class _Checker:
         except (ValueError, KeyError, TypeError, IndexError):
             self.problems.append(Problem(
                 "a transaction was left half-done by a crash, and it is unreadable", "journal_pending", where,
-                "inspect it, then drop it with `press journal drop` (refs keep their present values)"))
+                "inspect it, then drop it (Site.drop_journal; refs keep their present values)",
+                cause="fsck.journal_unreadable"))
             return
         moved = self.store._journal.moved(t)
         missing = self.store._journal.missing(t)
         detail = f" (transaction {t.txn[:12]}: {len(t.updates)} ref move(s))"
         if missing:
             detail += f"; {len(missing)} object(s) it names are missing, so it cannot be finished"
-            hint = "drop it with `press journal drop` (refs keep their present values)"
+            hint, cause = "drop it (Site.drop_journal; refs keep their present values)", "fsck.journal_missing"
         elif moved:
             detail += f"; {len(moved)} ref(s) or file(s) it would change moved since, so it is not replayed"
-            hint = ("`press journal show` lists them; check out again the commit it was made on to finish it, "
-                    "or run `press journal drop`")
+            hint = ("Site.journal() lists them; check out again the commit it was made on to finish it, "
+                    "or drop it (Site.drop_journal)")
+            cause = "fsck.journal_moved"
         else:
-            hint = ("run any press command that reads the store (e.g. `press status`, or `press journal finish`): "
-                    "it finishes the transaction; then run `press fsck` again")
+            hint = ("open the store again (e.g. Site.status, or Site.finish_journal): it finishes the "
+                    "transaction; then check it again (Site.fsck)")
+            cause = "fsck.journal_left"
         self.problems.append(Problem(f"a transaction was left half-done by a crash{detail}", "journal_pending",
-                                     where, hint))
+                                     where, hint, cause))
         for m in moved:
             p = m.problem(t.txn)
             self.problems.append(Problem(p.message, p.code, p.where, "see the left-over transaction above"))
@@ -402,11 +408,12 @@ class _Checker:
             return
         counts = ", ".join(f"{len(paths)} {what}" for what, paths in found.items())
         first = next(iter(found.values()))[0]
+        paths = " ".join(self.restore() if self.restore else [".press"])
         self.problems.insert(0, Problem(
             f"git converted the line endings of .press/ when it checked it out: {counts} hold CRLF where "
             "press wrote LF (objects hash to their names once CRLF is turned back into LF)",
             "line_endings", Where(file=self.rel(first)),
-            CHECKED_OUT_CRLF.format(paths=" ".join(self.restore() if self.restore else [".press"]))))
+            CHECKED_OUT_CRLF.format(paths=paths, setup=SETUP), cause="fsck.checked_out_crlf", data={"paths": paths}))
 
     def check_root(self) -> None:
         for name in sorted(os.listdir(self.press)):

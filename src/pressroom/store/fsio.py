@@ -125,8 +125,9 @@ def unfinished_error(error: OSError, txn: str, *, replay: bool) -> UnfinishedErr
         message = (f"{what}: the change was made (transaction {txn[:12]} is committed in the store's journal) "
                    "but not finished")
     return UnfinishedError(message, where=Where(file=path),
-                           hint="free space (or fix the cause), then run `press journal finish` or any press "
-                                "command: it finishes the change; do not make it again")
+                           hint="free space (or fix the cause), then finish it (Site.finish_journal, or any "
+                                "command that opens the store); do not make the change again",
+                           cause="store.unfinished")
 
 
 def _unlink_quietly(path: str) -> None:

@@ -119,7 +119,8 @@ def _mark(store: Store, retention: dict[str, int],
     for oid in extra_roots:
         if not (OID_RE.match(oid) and store._objects.exists(oid)):
             raise StoreDamagedError(f"version {oid[:12]}, which gc was asked to keep (a schedule pins it), is missing",
-                                    hint="run `press fsck`; gc removes nothing from a damaged store")
+                                    hint="check the store (Site.fsck); gc removes nothing from a damaged store",
+                                    cause="gc.damaged")
         heads.setdefault(store.get_version(oid).record, []).append(("extra", oid))
     reachable: set[bytes] = set()
     cuts: dict[str, set[str]] = {}
@@ -138,7 +139,8 @@ def _mark(store: Store, retention: dict[str, int],
                 if not store._objects.exists(version.blob):
                     raise StoreDamagedError(
                         f"version {oid[:12]} of {record} names missing content {version.blob[:12]}",
-                        hint="run `press fsck`; gc removes nothing from a damaged store",
+                        hint="check the store (Site.fsck); gc removes nothing from a damaged store",
+                        cause="gc.damaged",
                     )
                 if limit and count >= limit:
                     break

@@ -386,8 +386,8 @@ class Journal:
                 "the transaction journal is unreadable",
                 where=Where(file=str(path)),
                 hint="the journal is written whole before it is renamed into place, so this is "
-                "outside damage; inspect it, then drop it with `press journal drop` (refs keep their "
-                "present values)",
+                "outside damage; inspect it, then drop it (Site.drop_journal; refs keep their present values)",
+                cause="journal.unreadable",
             ) from None
 
     def moved(self, t: Transaction) -> list[Moved]:
@@ -442,7 +442,8 @@ class Journal:
                 f"the transaction a crash left ({t.txn[:12]}) names {len(missing)} object(s) that are missing "
                 f"(removed since, e.g. by `git clean -x`), first {missing[0][:12]}; nothing was written",
                 where=Where(file=str(path)),
-                hint="it cannot be finished: drop it with `press journal drop` (refs keep their present values)",
+                hint="it cannot be finished: drop it (Site.drop_journal; refs keep their present values)",
+                cause="journal.objects_missing",
             )
         moved = self.moved(t)
         if moved:
@@ -579,15 +580,15 @@ def _read_or_none(path: Path) -> bytes | None:
 def journal_conflict(path: Path, t: Transaction, moved: list[Moved]) -> JournalConflictError:
     """The refusal to replay ``t`` over what git (or a hand) changed since."""
     refs = sum(1 for m in moved if m.kind not in ("store file", "working file"))
-    hint = ("to finish it, check out again the commit it was made on (any press command then finishes it); "
-            "to drop it, run `press journal drop` (the refs keep their present values; a copy of the journal "
-            "is kept); `press journal show` lists what it would change")
+    hint = ("to finish it, check out again the commit it was made on (opening the store then finishes it); "
+            "to drop it, Site.drop_journal() (the refs keep their present values; a copy of the journal "
+            "is kept); Site.journal() lists what it would change")
     problems = [m.problem(t.txn) for m in moved]
     if len(problems) == 1:
-        problems = [dataclasses.replace(problems[0], hint=hint)]
+        problems = [dataclasses.replace(problems[0], hint=hint, cause="journal.conflict")]
     return JournalConflictError(
         f"a transaction left by a crash ({t.txn[:12]}) would overwrite {len(moved)} ref(s) or file(s) that "
         f"changed since (a git pull, checkout or merge?): {refs} ref(s) moved; nothing was written",
         txn=t.txn, journal=str(path), moved=[(m.kind, m.name, m.expected or "", m.found or "") for m in moved],
-        where=Where(file=str(path)), hint=hint, problems=problems,
+        where=Where(file=str(path)), hint=hint, problems=problems, cause="journal.conflict",
     )

@@ -97,20 +97,23 @@ class ObjectStore:
             raise StoreDamagedError(
                 f"object {oid[:12]} is missing",
                 where=Where(file=str(path)),
-                hint="run `press fsck`; restore .press/objects from git (`git checkout -- .press`)",
+                hint="check the store (Site.fsck); restore .press/objects from git (`git checkout -- .press`)",
+                cause="objects.missing",
             ) from None
         got = hash_bytes(data)
         if got != oid and hash_bytes(data.replace(b"\r\n", b"\n")) == oid:
             raise StoreDamagedError(
                 f"object {oid[:12]} was checked out by git with CRLF line endings",
                 where=Where(file=str(path)),
-                hint="run `press fsck`: it gives the git commands that restore the bytes",
+                hint="check the store (Site.fsck): it gives the git commands that restore the bytes",
+                cause="objects.crlf",
             )
         if got != oid:
             raise StoreDamagedError(
                 f"object {oid[:12]} is damaged: its bytes hash to {got[:12]}",
                 where=Where(file=str(path)),
-                hint="run `press fsck`; restore the file from git (`git checkout -- .press`)",
+                hint="check the store (Site.fsck); restore the file from git (`git checkout -- .press`)",
+                cause="objects.damaged",
             )
         return data
 

@@ -75,7 +75,8 @@ class RefFiles:
             raise StoreDamagedError(
                 f"ref {kind} of {record} does not hold a version id",
                 where=Where(file=str(path), record=record),
-                hint="run `press fsck`; restore the ref from git (`git checkout -- .press/refs`)",
+                hint="check the store (Site.fsck); restore the ref from git (`git checkout -- .press/refs`)",
+                cause="refs.not_an_id",
             )
         return text
 

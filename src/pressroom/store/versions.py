@@ -40,5 +40,6 @@ class Version:
         except (ValueError, TypeError, KeyError, AttributeError):
             raise StoreDamagedError(
                 f"object {oid[:12]} is not a version",
-                hint="a ref or a parent names an object that is not a version; run `press fsck`",
+                hint="a ref or a parent names an object that is not a version; check the store (Site.fsck)",
+                cause="versions.not_a_version",
             ) from None
