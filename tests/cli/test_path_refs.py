@@ -70,3 +70,13 @@ def test_site_ref_turns_a_path_into_a_ref(site: Site) -> None:
     assert site.ref("content/post/x.yaml", base=site.root) == "post/x"
     assert site.ref("x.yaml@~1", base=site.root / "content" / "post") == "post/x@~1"
     assert site.ref("post/x@current") == "post/x@current"
+
+
+def test_minus_c_reads_export_out_and_save_file_against_dir(site: Site, tmp_path: Path) -> None:
+    (site.root / "incoming.yaml").write_text("title: From a file\n")
+    proc = press_in(tmp_path, "-C", site.root.name, "save", "post/hello", "-f", "incoming.yaml")
+    assert proc.returncode == 0, proc.stderr
+    site.publish("post/hello")
+    proc = press_in(tmp_path, "-C", site.root.name, "export", "--out", "build")
+    assert proc.returncode == 0, proc.stderr
+    assert (site.root / "build").is_dir() and not (tmp_path / "build").exists()

@@ -39,7 +39,9 @@ def root(
     directory: Annotated[
         Optional[Path],
         typer.Option("-C", "--directory", metavar="DIR",
-                     help="Run in this site root (also PRESSROOM_DIR).", show_default=False),
+                     help="Run in this site root (also PRESSROOM_DIR). As with git -C, relative paths "
+                          "(export --out, audit OUT, save -f, working files named as REF) are read "
+                          "against DIR.", show_default=False),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")

@@ -16,7 +16,7 @@ from ..errors import NotFoundError, Problem, RefusedError, UsageError
 from . import hints
 from .app import app
 from .completion import complete_model, complete_ref
-from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
+from .common import (base_dir, path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .output import command, paged, print_columns, print_lines, stderr, stdout
 
@@ -102,7 +102,7 @@ def save(
         elif file is not None:
             try:
                 # Read one byte past the limit, no more: -f /dev/zero must not fill memory.
-                with open(file, "rb") as f:
+                with open(base_dir(ctx) / file, "rb") as f:
                     content = f.read(site.config.max_file_size + 1)
             except OSError as e:
                 raise UsageError(f"cannot read -f {file}: {e.strerror}",
