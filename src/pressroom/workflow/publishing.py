@@ -86,7 +86,7 @@ class ActionResult(Outcome):
     txn: str | None = None
     # Pending schedules of the records an unpublish/archive/delete moved: cancelled by it
     # (a dry run: the ones it would cancel), since each would fail or undo the command.
-    cancelled_schedules: list[Schedule] = field(default_factory=list)
+    cancelled_schedules: list[Schedule] = field(default_factory=list, kw_only=True)
 
     @property
     def ok(self) -> bool:
