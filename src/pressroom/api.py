@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
     from .hooks import ScheduleDocument
     from .models import Model, load_models, require_model
-    from .records import SET_VALUE, parse_scalar, skipped_working
+    from .records import SET_VALUE, parse_key, parse_scalar, ref_of_path, skipped_working
     from .yamlread import stored_reading_problems
     from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
     from .unmerged import git_conflicts
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from .workflow.status import RecordStatus, StatusResult, status
     from .workflow.validation import Progress, ValidateResult, validate
     from .workflow.view import ViewReport, Violation, check_view
+
+_WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
 
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
@@ -178,6 +180,12 @@ class Site(SiteCore):
         from .workflow.init import init_site
         return init_site(Path(path))
 
+    def ref(self, text: str, *, base: str | os.PathLike[str] | None = None) -> str:
+        """``text`` as a ref: the path of a working file (``content/post/x.yaml``, relative to ``base``,
+        default the current folder; ``@version`` may follow) becomes ``post/x``; any other text is kept."""
+        from .records import ref_of_path
+        return ref_of_path(self.root, text, Path.cwd() if base is None else Path(base))
+
     def author(self, author: str | None = None) -> str:
         """The given author, or the default identity for this site."""
         from .gitio import default_author
@@ -278,12 +286,30 @@ class Site(SiteCore):
         with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = withdraw(self, action, list(refs), model=model, all_records=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=who, force=force, progress=progress)
-            return auto.finish(result, changes_of_action(result))
+            result = dataclasses.replace(result, cancelled_schedules=self._cancel_schedules(result, who))
+            changes = changes_of_action(result)
+            if not result.dry_run:
+                changes += [Change("unschedule", s.record, s.version, reason="schedule", schedule=s.id)
+                            for s in result.cancelled_schedules]
+            return auto.finish(result, changes)
+
+    def _cancel_schedules(self, result: ActionResult, who: str) -> list[Schedule]:
+        """Cancel the pending schedules of the records ``result`` moved (a dry run: just list them)."""
+        from .workflow import schedule as _schedule
+        moved = {m.record for m in result.moves}
+        pending = [s for s in _schedule.list_schedules(self).schedules if s.state == "pending" and s.record in moved]
+        if result.dry_run or not moved:
+            return pending
+        return [_schedule.cancel(self, s.id, author=who, message=f"{s.record} was {_WITHDRAWN[result.action]}").schedule
+                for s in pending]
 
     def unpublish(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                   depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                   progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
-        """Take records out of the published view (back to draft); refused while published records link to them."""
+        """Take records out of the published view (back to draft); refused while published records link to them.
+
+        Pending schedules of the records it moves are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("unpublish", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
@@ -291,7 +317,10 @@ class Site(SiteCore):
     def archive(self, *refs: str, model: str | None = None, all: bool = False, cascade: bool = False,
                 depth: int | None = None, dry_run: bool = False, message: str = "", author: str | None = None,
                 progress: Progress | None = None, hooks: bool = True, commit: bool | None = None) -> ActionResult:
-        """Withdraw records from the published view, keeping the public version in ``archived``."""
+        """Withdraw records from the published view, keeping the public version in ``archived``.
+
+        Pending schedules of the records it moves are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("archive", refs, model=model, all=all, cascade=cascade, depth=depth,
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
@@ -299,7 +328,10 @@ class Site(SiteCore):
     def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
                force: bool = False, progress: Progress | None = None, hooks: bool = True,
                commit: bool | None = None) -> ActionResult:
-        """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes."""
+        """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes.
+
+        Pending schedules of the deleted records are cancelled (``ActionResult.cancelled_schedules``).
+        """
         return self._withdraw("delete", refs, dry_run=dry_run, message=message, author=author, force=force,
                               progress=progress, hooks=hooks, commit=commit)
 
@@ -308,6 +340,15 @@ class Site(SiteCore):
         from .unmerged import git_conflicts
         from .workflow.status import status
         return status(self, list(refs), model=model, index=git_conflicts(self))
+
+    def working_file(self, ref: str) -> Path:
+        """The working file of ``ref`` (``content/<model>/<id>.yaml``), whether it exists or not."""
+        from .records import parse_key
+        return self.working_path(parse_key(ref))
+
+    def changed(self) -> list[str]:
+        """The records with working changes (a modified, new or removed working file), as ``status`` lists them."""
+        return [r.record for r in self.status().records if r.changes is not None]
 
     def show(self, ref: str) -> ShowResult:
         """A version's exact content: ``model/id[@version]``."""

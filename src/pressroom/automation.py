@@ -249,7 +249,8 @@ def _hook_problem(run: HookRun) -> Problem:
 
 
 def commit_message(command: str, changes: list[Change], message: str = "") -> str:
-    """``publish post/hello (+2 by cascade)``, then the user's message, then one line per change."""
+    """``publish post/hello (+2 by cascade)``, then one line per change; a user's message comes first (its
+    first line is the subject), as with ``git commit -m``."""
     named = [c for c in changes if c.reason != "cascade"]
     cascade = [c for c in changes if c.reason == "cascade"]
     actions = list(dict.fromkeys(c.action for c in named))
@@ -266,7 +267,12 @@ def commit_message(command: str, changes: list[Change], message: str = "") -> st
         subject += f" (+{len(cascade)} by cascade)"
     body = [f"{c.action} {c.record} {(c.version or c.old or '-')[:12]}"
             + (f" (cascade via {c.via})" if c.reason == "cascade" and c.via else "") for c in changes]
-    return subject + ("\n\n" + message if message else "") + "\n\n" + "\n".join(body) + "\n"
+    if message.strip():
+        # The user's message leads, as git commit -m does; what press did follows it.
+        first, _, rest = message.strip().partition("\n")
+        return first + "\n\n" + (rest.strip() + "\n\n" if rest.strip() else "") + subject + "\n\n" + \
+            "\n".join(body) + "\n"
+    return subject + "\n\n" + "\n".join(body) + "\n"
 
 
 def _names(records: list[str], shown: int = 3) -> str:

@@ -340,7 +340,7 @@ def _schema_problems(error: ValidationError, record: str | None, file: str | Non
             FieldProblem(f"{extra!r} is not a field of this model", code="invalid",
                          where=Where(file=file, record=record, path=field_path([*steps, extra])),
                          rule="additionalProperties", value=_clip(error.instance[extra]),
-                         hint="remove it, or add it to the model's schema properties")
+                         hint=_did_you_mean(extra, known))
             for extra in sorted(set(error.instance) - known)
         ]
     message = error.message
@@ -348,6 +348,16 @@ def _schema_problems(error: ValidationError, record: str | None, file: str | Non
         message = f"{_clip_repr(error.instance)} does not satisfy {rule}: {_clip_repr(error.validator_value)}"
     return [FieldProblem(message, code="invalid", where=Where(file=file, record=record, path=field_path(steps)),
                          rule=rule, value=_clip(error.instance))]
+
+
+def _did_you_mean(extra: str, known: set[str]) -> str:
+    """The hint for a field the model does not have: the field it was likely meant to be, if any."""
+    import difflib
+
+    close = difflib.get_close_matches(extra, sorted(known), n=1)
+    if close:
+        return f"did you mean {close[0]}? (rename it; or add {extra} to the model's schema properties)"
+    return "remove it, or add it to the model's schema properties"
 
 
 # loading model files

@@ -28,7 +28,10 @@ from .yamlread import read_document, read_value, same_data
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
-ID_RE = re.compile(r"^[a-z0-9_-][a-z0-9_.-]{0,127}\Z")
+# An id never ends in .yaml or .yml: such a name on the command line is a working file's path.
+ID_RE = re.compile(r"^(?!.*\.ya?ml\Z)[a-z0-9_-][a-z0-9_.-]{0,127}\Z")
+# A ref naming a working file by its path, with an optional @version.
+PATH_REF_RE = re.compile(r"^(?P<path>.+\.ya?ml)(?:@(?P<version>.*))?\Z")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 
 REF_HINT = "a record is named model/id, lowercase: letters, digits, '-', '_', '.' (e.g. post/hello-world)"
@@ -64,6 +67,8 @@ def parse_key(text: str) -> RecordKey:
             reason = f" (the id is {len(rid)} characters; at most 128)"
         elif len(model) > 64:
             reason = f" (the model is {len(model)} characters; at most 64)"
+        elif rid.endswith((".yaml", ".yml")):
+            reason = " (an id may not end in .yaml or .yml: such a name is a working file's path)"
         raise UsageError(f"invalid record name {text!r}{reason}", hint=REF_HINT)
     return RecordKey(model, rid)
 
@@ -100,6 +105,27 @@ def parse_ref(text: str) -> tuple[RecordKey, str | None]:
 
 
 # working files
+
+
+def ref_of_path(root: Path, text: str, base: Path) -> str:
+    """``text`` as ``model/id[@version]`` when it is the path of a working file (relative to ``base``).
+
+    Any other text is returned as it is, to be read as a ref.
+    """
+    match = PATH_REF_RE.match(text)
+    if match is None:
+        return text
+    path = (base / match["path"]).resolve()
+    try:
+        parts = path.relative_to(root.resolve()).parts
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or parts[0] != "content" or not parts[2].endswith(".yaml"):
+        raise UsageError(f"{match['path']} is not a working file of the site at {root}",
+                         hint="name a file content/<model>/<id>.yaml of the site, or the record as model/id",
+                         cause="ref.not_a_working_file", data={"path": match["path"], "root": str(root)})
+    key = parse_key(f"{parts[1]}/{parts[2][:-len('.yaml')]}")
+    return str(key) if match["version"] is None else f"{key}@{match['version']}"
 
 
 def working_path(root: Path, key: RecordKey) -> Path:

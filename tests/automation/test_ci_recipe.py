@@ -169,7 +169,9 @@ def test_a_merge_publishes_what_is_marked_ready_and_builds(origin: Path, tmp_pat
     # press's own commit reached origin, with only the store files the publish moved.
     git(dev, "pull", "-q")
     log = git(dev, "log", "-3", "--format=%s|%an").stdout.splitlines()
-    assert log[0] == "publish post/a|press-bot"
+    # The recipe's -m is the commit's subject; what press did is the body.
+    assert log[0] == "merged 0123456|press-bot"
+    assert "publish post/a" in git(dev, "log", "-1", "--format=%b").stdout
     files = git(dev, "show", "--name-only", "--format=", "HEAD").stdout.split()
     assert files == [".press/logs/post/a", ".press/refs/published/post/a"]
     status = {r.record: r.status for r in Site.open(dev).status().records}

@@ -139,8 +139,9 @@ def test_publish_commit_message_says_what_happened(repo: Path) -> None:
     result = site.publish("post/hello", cascade=True, message="launch day", commit=True)
     assert result.after.ok and result.after.commit is not None
     message = git(root, "log", "-1", "--format=%B").stdout
-    assert message.splitlines()[0] == "publish post/hello (+1 by cascade)"
-    assert "launch day" in message and "author/ada" in message
+    # The message given is the subject, as with git commit -m; what press did follows.
+    assert message.splitlines()[:3] == ["launch day", "", "publish post/hello (+1 by cascade)"]
+    assert "author/ada" in message
     assert committed_files(root) == {"site/.press/refs/published/author/ada", "site/.press/refs/published/post/hello",
                                      "site/.press/logs/author/ada", "site/.press/logs/post/hello"}
     assert git(root, "status", "--porcelain").stdout == ""

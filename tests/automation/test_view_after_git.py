@@ -155,7 +155,7 @@ def test_a_rebase_that_lands_a_publish_on_a_delete(repo: Path, tmp_path: Path) -
     assert run_press(repo, "publish", "post/b", "--cascade").returncode == 0
     _commit(repo, "publish b")
     git(repo, "checkout", "-q", "main")
-    assert run_press(repo, "delete", "post/b").returncode == 0
+    assert run_press(repo, "delete", "post/b", "--yes").returncode == 0
     _commit(repo, "delete b")
     git(repo, "checkout", "-q", "cascade")
     rebased = git(repo, "rebase", "main", check=False)
@@ -164,7 +164,7 @@ def test_a_rebase_that_lands_a_publish_on_a_delete(repo: Path, tmp_path: Path) -
     assert "published_without_current" in codes
     exported = run_press(repo, "export", "--preview", "--out", str(tmp_path / "preview"))
     assert exported.returncode == 5  # a ref state bars a preview too
-    assert run_press(repo, "delete", "post/b").returncode == 0
+    assert run_press(repo, "delete", "post/b", "--yes").returncode == 0
     assert run_press(repo, "fsck").returncode == 0
 
 

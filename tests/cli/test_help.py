@@ -47,7 +47,7 @@ def test_usage_lines_read_like_a_man_page(cli: Cli) -> None:
     assert usage("save") == "Usage: press save [OPTIONS] [REF]..."
     assert usage("show") == "Usage: press show [OPTIONS] REF"
     assert usage("delete") == "Usage: press delete [OPTIONS] REF..."
-    assert usage("diff") == "Usage: press diff [OPTIONS] REF [A] [B]"
+    assert usage("diff") == "Usage: press diff [OPTIONS] [REF] [A] [B]"
     assert usage("new") == "Usage: press new [OPTIONS] MODEL [ID]"
     text = cli("save", "--help").stdout
     assert "  REF...  Records to save (model/id)." in text

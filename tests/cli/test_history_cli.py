@@ -178,7 +178,7 @@ def test_gc_shows_sizes_in_the_largest_unit_that_fits(cli: Cli, size: int, shown
     body = "title: " + "x" * (size - len("title: \n")) + "\n"
     write(cli.root, "post/gone", body)
     assert cli("save", "post/gone").exit_code == 0
-    assert cli("delete", "post/gone").exit_code == 0
+    assert cli("delete", "post/gone", "--yes").exit_code == 0
     lines = cli("gc", "--dry-run", "--prune-now").stdout.splitlines()
     (blob,) = [line for line in lines if line.endswith("  blob")]
     assert " ".join(blob.split()[3:5]) == shown

@@ -139,7 +139,7 @@ def test_archive_and_delete_through_the_cli(cli) -> None:
     cli("publish", "post/hello", "--cascade")
     code, doc = cli.json("archive", "post/hello", "--cascade")
     assert code == 0 and {m["status_after"] for m in doc["data"]["moves"]} == {"archived"}
-    code, doc = cli.json("delete", "post/hello", "-m", "gone")
+    code, doc = cli.json("delete", "post/hello", "-m", "gone", "--yes")
     assert code == 0 and not (cli.root / "content/post/hello.yaml").exists()
     code, doc = cli.json("status", "--json")
     assert "post/hello" not in {r["record"] for r in doc["data"]["records"]}

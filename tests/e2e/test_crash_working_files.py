@@ -85,7 +85,7 @@ def test_a_save_killed_before_its_working_file_is_written_is_finished_by_the_nex
 
 
 def test_a_delete_killed_before_its_working_file_is_removed_is_finished_by_the_next_command(saved: Site) -> None:
-    _killed_at_working_file(saved.root, "post/x", "delete", "post/x")
+    _killed_at_working_file(saved.root, "post/x", "delete", "post/x", "--yes")
 
     rows = _status(saved.root)
     assert not (saved.root / "content" / "post" / "x.yaml").exists()

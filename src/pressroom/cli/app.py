@@ -27,7 +27,7 @@ from typer._click.utils import make_default_short_help
 
 from .. import __version__
 from .helptext import PressTyper
-from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, stderr
+from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, settings, stderr, stdout
 from ..errors import Problem
 
 
@@ -58,6 +58,7 @@ COMMANDS: dict[str, Entry] = {
     "show": Entry("cmd_records", "Print a version's content exactly as it was saved (default: current).", RECORDS),
     "validate": Entry("cmd_publish", "Check records against their model: schema errors and broken links, every "
                       "one of them.", RECORDS),
+    "edit": Entry("cmd_records", "Open a record's working file in your editor, then save it.", RECORDS),
     "model": Entry("cmd_publish", "List and show the site's models (models/<model>.yaml).", RECORDS),
     "publish": Entry("cmd_publish", "Validate records and publish their current version, in one transaction.",
                      PUBLISHING),
@@ -83,6 +84,8 @@ COMMANDS: dict[str, Entry] = {
     "git": Entry("cmd_automation", "Set up a git clone of the site: attributes, merge driver and hooks.", AUTOMATION),
     "merge-driver": Entry("cmd_automation", "A git merge driver for .press/: when one side's version descends from "
                           "the other's, take it; else leave a conflict for press resolve.", AUTOMATION),
+    "completion": Entry("completion", "Print the shell completion script for SHELL (bash, zsh or fish).",
+                        AUTOMATION),
     "fsck": Entry("cmd_history", "Check the store and the published view: hashes, refs, parent chains, logs, "
                   "dangling links.", STORE),
     "gc": Entry("cmd_history", "Remove objects nothing reaches, and prune history past each model's max_versions.",
@@ -139,7 +142,7 @@ app = PressTyper(
     name="press",
     cls=LazyGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -158,11 +161,19 @@ def root(
     directory: Annotated[
         Optional[Path],
         typer.Option("-C", "--directory", metavar="DIR",
-                     help="Run in this site root (also PRESSROOM_DIR).", show_default=False),
+                     help="Run in this site root (also PRESSROOM_DIR). As with git -C, relative paths "
+                          "(export --out, audit OUT, save -f, working files named as REF) are read "
+                          "against DIR.", show_default=False),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help="Do not page long output (log, diff, show); "
+                                           "the pager is PRESS_PAGER, else PAGER, else less.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only errors and warnings, no progress "
+                                        "(before or after the command name).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Also say which site and how long it took "
+                                          "(before or after the command name).")] = False,
 ) -> None:
     """Draft/published content workflow for a file-based site, on a git-style store in .press/.
 
@@ -174,11 +185,23 @@ def root(
     | head, as with git).
     """
     ctx.obj = {"directory": directory}
+    settings.no_pager, settings.quiet, settings.verbose = no_pager, quiet, verbose
+    stdout.quiet = quiet
+
+
+_ANYWHERE = ("-q", "--quiet", "-v", "--verbose")
+
+
+def _root_flags_first(args: list[str]) -> list[str]:
+    """-q and -v where the command's own options are (press save -q): moved before the command name."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _ANYWHERE]
+    return [*flags, *(a for a in args[:end] if a not in _ANYWHERE), *args[end:]]
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``press`` script: usage errors, too, honour ``--json``."""
-    args = sys.argv[1:] if argv is None else argv
+    args = _root_flags_first(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="press", standalone_mode=False)
     except KeyboardInterrupt:

@@ -12,7 +12,8 @@ from ..api import DriverInstall, RunResult, Schedule, ScheduleList, ScheduleResu
 from ..errors import Problem
 from . import hints
 from .helptext import PressTyper
-from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
+from .completion import complete_model, complete_ref
+from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
 from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
 
@@ -32,7 +33,7 @@ NowOpt = Annotated[Optional[str], typer.Option("--now", metavar="TIME",
 @app.command()
 def stage(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record (model/id).")],
     stage_: Annotated[str, typer.Argument(metavar="STAGE", help="A stage its model declares (stages: [...]).")],
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -80,7 +81,7 @@ def _render_scheduled(result: ScheduleResult, verb: str) -> None:
 @schedule_app.command("publish")
 def schedule_publish(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record (model/id).")],
     at: AtOpt,
     latest: Annotated[bool, typer.Option("--latest", help="Publish the version current at that time, not the one "
                                                           "current now.")] = False,
@@ -107,7 +108,7 @@ def schedule_publish(
 @schedule_app.command("unpublish")
 def schedule_unpublish(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record (model/id).")],
     at: AtOpt,
     message: MessageOpt = "",
     author: AuthorOpt = None,
@@ -262,7 +263,7 @@ def _render_run(result: RunResult) -> None:
 @app.command()
 def resolve(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record in conflict (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record in conflict (model/id).")],
     ours: Annotated[bool, typer.Option("--ours", help="Take this branch's version.")] = False,
     theirs: Annotated[bool, typer.Option("--theirs", help="Take the merged branch's version.")] = False,
     version: Annotated[Optional[str], typer.Option("--version", metavar="VERSION",

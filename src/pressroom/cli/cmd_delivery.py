@@ -11,8 +11,8 @@ import typer
 
 from ..api import DEFAULT_MIN_LENGTH
 from ..errors import Problem
+from .common import JsonOpt, base_dir, open_site
 from .helptext import PressTyper
-from .common import JsonOpt, open_site
 from .output import command, print_lines, stderr, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -64,7 +64,7 @@ def export(
     naming the record.
     """
     with command("export", json_) as out_:
-        result = open_site(ctx).export(out, format=format_.value, preview=preview, force=force,
+        result = open_site(ctx).export(base_dir(ctx) / out, format=format_.value, preview=preview, force=force,
                                        body_in_front_matter=body_in_front_matter, as_of=as_of)
 
         def render() -> None:
@@ -110,7 +110,7 @@ def audit(
     finding is listed with its file, record, field and kind.
     """
     with command("audit", json_) as out_:
-        result = open_site(ctx).audit(out, min_length=min_length)
+        result = open_site(ctx).audit(base_dir(ctx) / out, min_length=min_length)
         out_.warn(result.warnings)
 
         def render() -> None:

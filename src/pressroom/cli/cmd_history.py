@@ -9,10 +9,11 @@ import typer
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
-from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
+from .completion import complete_model, complete_ref
+from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
-from .output import (EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
+from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
                      stderr, stdout)
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -26,7 +27,7 @@ EVENT_STYLE = {"publish": "green", "unpublish": "yellow", "archive": "dim", "del
 @app.command()
 def log(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(
+    ref: Annotated[Optional[str], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="model/id[@version] (default: its current version); none: the site-wide activity feed.",
         show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option("-n", "--limit", min=1, metavar="N", help="Show at most N entries.",
@@ -57,7 +58,8 @@ def log(
         except HistoryBrokenError as e:
             # The versions before the break, then the error, as git log does.
             result, code, problems = e.partial, exit_code_for(e), e.problems
-        out.done(result, lambda: _render_log(result), exit_code=code, errors=problems)
+        with paged(not json_):
+            out.done(result, lambda: _render_log(result), exit_code=code, errors=problems)
 
 
 def _render_log(result: LogResult) -> None:
@@ -138,7 +140,9 @@ def _line_style(line: str) -> str | None:
 @app.command()
 def diff(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="model/id, or model/id@V for V against the working file.")],
+    ref: Annotated[Optional[str], typer.Argument(
+        callback=path_refs, autocompletion=complete_ref, metavar="REF", help="model/id, or model/id@V for V against the working file "
+        "(default: every record with working changes).", show_default=False)] = None,
     a: Annotated[Optional[str], typer.Argument(metavar="A",
                                                help="A version (id, @~N, @published, working, or model/id@V).",
                                                show_default=False)] = None,
@@ -157,16 +161,37 @@ def diff(
     Default: the working file against current. One version: it against the
     working file. Two: the first against the second. Long strings show a line
     diff inside the field; removed fields and fields the model no longer has
-    are shown and marked. Exit 0 whether or not there are differences, unless
-    --exit-code.
+    are shown and marked. With no REF: every record with working changes
+    (as press status lists them), one after the other; none, exit 0. Exit 0
+    whether or not there are differences, unless --exit-code.
     """
     with command("diff", json_) as out:
         if text and stat:
             raise UsageError("--text and --stat show different things; pick one")
-        result = open_site(ctx).diff(ref, a, b, published=published, text=text)
+        site = open_site(ctx)
+        if ref is None:
+            if published:
+                raise UsageError("--published compares one record's versions: name it",
+                                 hint="e.g. press diff post/hello --published")
+            results = [site.diff(r, text=text) for r in site.changed()]
+            for r in results:
+                out.warn(r.warnings)
+
+            def render_all() -> None:
+                if not results:
+                    stdout.print("no working changes")
+                for r in results:
+                    _render_diff(r, text=text, stat=stat)
+
+            with paged(not json_):
+                out.done({"records": results}, render_all,
+                         exit_code=EXIT_REFUSED if exit_code and any(r.different for r in results) else 0)
+            return
+        result = site.diff(ref, a, b, published=published, text=text)
         out.warn(result.warnings)
-        out.done(result, lambda: _render_diff(result, text=text, stat=stat),
-                 exit_code=EXIT_REFUSED if exit_code and result.different else 0)
+        with paged(not json_):
+            out.done(result, lambda: _render_diff(result, text=text, stat=stat),
+                     exit_code=EXIT_REFUSED if exit_code and result.different else 0)
 
 
 def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
@@ -194,7 +219,7 @@ def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
 @app.command()
 def revert(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF", help="The record to revert (model/id).")],
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="The record to revert (model/id).")],
     to: Annotated[str, typer.Option("--to", metavar="VERSION",
                                     help="The version to go back to: id, @~N, published, archived.",
                                     show_default=False)],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
+from collections.abc import Callable
 from typing import Annotated, Any, Optional, Protocol
 
 import typer
@@ -12,10 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichProgress
 
 from ..api import ActionResult, Model, Move, Progress, Site, ValidateResult
-from ..errors import Problem, UsageError, Where
+from ..errors import Problem, RefusedError, UsageError, Where
+from . import hints
 from .helptext import PressTyper
-from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
-                     open_site, render_after, short)
+from .completion import complete_model, complete_ref
+from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
+                     after_problems, open_site, render_after, short)
 from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -24,12 +28,12 @@ app = PressTyper(rich_markup_mode=None)
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
 
-RefsArg = Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records (model/id).", show_default=False)]
+RefsArg = Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
 DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
                                                  help="Follow links N levels (--cascade and the link strategies).",
                                                  show_default=False)]
-PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                                           help="Every published or updated record "
                                                                "of this model.", show_default=False)]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
@@ -87,9 +91,63 @@ def _why(m: Move) -> str:
     return f"{m.reason}, its field {m.path} links to {m.via}"
 
 
+def undo_commands(result: ActionResult) -> list[str]:
+    """The commands that undo a done unpublish/archive/delete: the records back, then their schedules."""
+    if result.dry_run or result.action == "publish":
+        return []
+    undo: list[str] = []
+    for m in result.moves:
+        if m.action == "delete":
+            undo.append(f"press revert {m.record} --to {short(m.version)}")
+            if m.status_before in ("published", "updated"):
+                undo.append(f"press publish {m.record}")
+        else:
+            undo.append(f"press publish {m.record}@{short(m.old)}")
+    for sch in result.cancelled_schedules:
+        latest = " --latest" if sch.action == "publish" and sch.version is None else ""
+        undo.append(f"press schedule {sch.action} {sch.record} --at {sch.at}{latest}")
+    return undo
+
+
+def _confirm(action: str, plan: Callable[[], ActionResult]) -> None:
+    """On a terminal: show what ``action`` would do and ask; declined, nothing changes (exit 1)."""
+    result = plan()
+    if result.problems or not result.moves:
+        # The real run refuses or finds nothing to do, and says so itself.
+        return
+    verb = PAST[action]
+    # On stderr, with the question: stdout keeps only the result (--json stays one envelope).
+    for m in result.moves:
+        stderr.print(f"would be {verb}: {m.record} {short(m.version)} ({m.status_before} -> {m.status_after})")
+    for sch in result.cancelled_schedules:
+        stderr.print(f"would be cancelled: schedule {sch.id} ({sch.action} {sch.record} at {sch.at})")
+    try:
+        ok = typer.confirm(hints.CONFIRM.format(action=action.capitalize(), count=len(result.moves)),
+                           default=False, err=True)
+    except typer.Abort:
+        ok = False
+    if not ok:
+        raise RefusedError(hints.DECLINED.format(verb=verb))
+
+
+def _ask_first(action: str, *, yes: bool, dry_run: bool, many: bool, plan: Callable[[], ActionResult]) -> None:
+    """Ask before a destructive command: ``delete`` always, unpublish/archive when ``many``.
+
+    A delete where no terminal can answer needs ``--yes`` (exit 2); unpublish and
+    archive stay scriptable there.
+    """
+    if yes or dry_run or not (many or action == "delete"):
+        return
+    if sys.stdin.isatty():
+        _confirm(action, plan)
+    elif action == "delete":
+        raise UsageError(hints.NEEDS_YES.format(action=action), hint=hints.NEEDS_YES_HINT)
+
+
 def _finish(out: Output, result: ActionResult, named: bool) -> None:
     """Render a publish/unpublish/archive/delete result and pick the exit code."""
     verb = PAST[result.action]
+    undo = undo_commands(result)
 
     def render() -> None:
         if result.dry_run and result.problems:
@@ -113,6 +171,11 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
                 stdout.print(f"dry run: {own} record(s) would be {verb}{more}; nothing changed", style="dim")
             else:
                 stdout.print(f"{own} record(s) {verb}{more}", style="dim")
+        for sch in result.cancelled_schedules:
+            stdout.print(f"{'would cancel' if result.dry_run else 'cancelled'} schedule {sch.id}: "
+                         f"{sch.action} {sch.record} at {sch.at}", style="dim")
+        if undo:
+            print_lines([f"undo: {line}" for line in undo], style="dim")
         render_after(result)
 
     errors = list(result.problems) + after_problems(result, out)
@@ -120,16 +183,19 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
         # Asked for these records and none of them can move: say so, exit 1.
         errors = [Problem(f"nothing to {result.action}: {s.why}", code="nothing_to_do",
                           where=Where(record=s.record)) for s in result.skipped]
-    out.done(_without_problems(result), render, exit_code=1 if errors else 0, errors=errors)
+    data = _without_problems(result)
+    if result.action != "publish":
+        data["undo"] = undo
+    out.done(data, render, exit_code=1 if errors else 0, errors=errors)
 
 
 @app.command()
 def publish(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to publish that version.",
         show_default=False)] = None,
-    model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL",
+    model: Annotated[Optional[str], typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                                  help="Every draft or updated record of this model.",
                                                  show_default=False)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every draft or updated record (not archived ones).")] = False,
@@ -175,10 +241,14 @@ class _Withdraw(Protocol):
 
 def _withdraw(method: _Withdraw, action: str, ctx: typer.Context, refs: list[str] | None, model: str | None,
               all_: bool, cascade: bool, depth: int | None, dry_run: bool, message: str, author: str | None,
-              json_: bool, no_hooks: bool = False, commit: bool | None = None) -> None:
+              json_: bool, no_hooks: bool = False, commit: bool | None = None, yes: bool = False) -> None:
     with command(action, json_) as out:
+        site = open_site(ctx)
+        _ask_first(action, yes=yes, dry_run=dry_run, many=all_ or model is not None,
+                   plan=lambda: method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+                                       dry_run=True))
         with _bar("reading links", json_) as bar:
-            result = method(open_site(ctx), *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
+            result = method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
                             dry_run=dry_run, message=message, author=author, progress=bar, hooks=not no_hooks,
                             commit=commit)
         _finish(out, result, named=bool(refs))
@@ -197,6 +267,7 @@ def unpublish(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Take records out of the published view: they become drafts.
@@ -206,10 +277,13 @@ def unpublish(
     A link field's on_unpublish in the referrer's model may say otherwise:
     unpublish takes the referrer out too, clear publishes a new version of it
     without the link (--depth N bounds these). --cascade also unpublishes the
-    records they link to that no other published record still needs.
+    records they link to that no other published record still needs. With
+    --all or --model it asks first on a terminal (--yes: do not ask). Pending
+    schedules of the records it unpublishes are cancelled. It prints its undo
+    (press publish REF@VERSION).
     """
     _withdraw(Site.unpublish, "unpublish", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
-              no_hooks, commit)
+              no_hooks, commit, yes)
 
 
 @app.command()
@@ -225,6 +299,7 @@ def archive(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Withdraw records from the published view, keeping the public version in the archived ref.
@@ -232,16 +307,18 @@ def archive(
     Publishing an archived record again brings it back; publish --all leaves
     archived records alone. Refused while a record that stays published links
     to one of them, like unpublish (the link fields' on_unpublish applies);
-    --cascade works as for unpublish.
+    --cascade works as for unpublish. With --all or --model it asks first on
+    a terminal (--yes: do not ask). Pending schedules of the records it
+    archives are cancelled. It prints its undo.
     """
     _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
-              no_hooks, commit)
+              no_hooks, commit, yes)
 
 
 @app.command()
 def delete(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(metavar="REF", help="Records (model/id).")],
+    refs: Annotated[list[str], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).")],
     dry_run: DryRunOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
     = False,
@@ -249,6 +326,7 @@ def delete(
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,
     commit: CommitOpt = None,
+    yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Delete records: their refs go and the working file is removed.
@@ -256,18 +334,24 @@ def delete(
     History and objects stay in the store until gc, and the event log keeps
     who deleted what. Refused while a published record links to one of them
     (unless that link field's on_delete says unpublish or clear), and when a
-    working file has unsaved changes (unless --force).
+    working file has unsaved changes (unless --force). On a terminal it shows
+    the plan and asks; elsewhere it needs --yes (exit 2 without). Pending
+    schedules of a deleted record are cancelled. It prints its undo: press
+    revert REF --to VERSION, then press publish REF.
     """
     with command("delete", json_) as out:
-        result = open_site(ctx).delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
-                                       hooks=not no_hooks, commit=commit)
+        site = open_site(ctx)
+        _ask_first("delete", yes=yes, dry_run=dry_run, many=True,
+                   plan=lambda: site.delete(*refs, dry_run=True, force=force))
+        result = site.delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
+                             hooks=not no_hooks, commit=commit)
         _finish(out, result, named=True)
 
 
 @app.command()
 def validate(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, 
         metavar="REF", help="Records (model/id), or model/id@VERSION to check a saved version.",
         show_default=False)] = None,
     model: ModelOpt = None,
@@ -284,12 +368,19 @@ def validate(
     and the value. Records named index, _index or _anything (saved before
     save refused them) are reported with how to rename them. Exits 1 when any
     record is invalid. After editing a model file, validate --published tells
-    whether what is public still passes.
+    whether what is public still passes. With no REF, --model or --all: every
+    record with working changes (as press status lists them); none, exit 0.
     """
     with command("validate", json_) as out:
+        site = open_site(ctx)
+        if not (refs or model or all_ or published):
+            refs = site.changed()
+            if not refs:
+                out.done({"records": []},
+                         lambda: stdout.print("nothing to validate: no working changes (see --all)"))
+                return
         with _bar("validating", json_) as bar:
-            result = open_site(ctx).validate(*(refs or []), model=model, all=all_, published=published,
-                                             progress=bar)
+            result = site.validate(*(refs or []), model=model, all=all_, published=published, progress=bar)
 
         def render() -> None:
             if result.ok:
@@ -304,7 +395,7 @@ def validate(
 @app.command()
 def new(
     ctx: typer.Context,
-    model: Annotated[str, typer.Argument(metavar="MODEL", help="The model (models/<model>.yaml), or model/id.")],
+    model: Annotated[str, typer.Argument(metavar="MODEL", autocompletion=complete_model, help="The model (models/<model>.yaml), or model/id.")],
     id_: Annotated[Optional[str], typer.Argument(metavar="ID", help="The new record's id (lowercase slug).",
                                                  show_default=False)] = None,
     json_: JsonOpt = False,
@@ -366,7 +457,7 @@ def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
 @model_app.command("show")
 def model_show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="MODEL", help="The model's name.")],
+    name: Annotated[str, typer.Argument(metavar="MODEL", autocompletion=complete_model, help="The model's name.")],
     json_: JsonOpt = False,
 ) -> None:
     """Show one model: its options, links and schema."""

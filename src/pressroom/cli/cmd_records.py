@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -9,11 +12,13 @@ from typing import Annotated, Optional
 import typer
 
 from ..api import Site
-from ..errors import UsageError
-from .helptext import PressTyper
-from .common import (AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
+from ..errors import NotFoundError, Problem, RefusedError, UsageError
+from . import hints
+from .completion import complete_model, complete_ref
+from .common import (base_dir, path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
-from .output import command, print_columns, print_lines, stderr, stdout
+from .helptext import PressTyper
+from .output import command, paged, print_columns, print_lines, stderr, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -60,7 +65,7 @@ def _parse_sets(values: list[str]) -> list[tuple[str, object]]:
 @app.command()
 def save(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to save (model/id).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records to save (model/id).",
                                                         show_default=False)] = None,
     all_: AllOpt = False,
     model: ModelOpt = None,
@@ -100,7 +105,7 @@ def save(
         elif file is not None:
             try:
                 # Read one byte past the limit, no more: -f /dev/zero must not fill memory.
-                with open(file, "rb") as f:
+                with open(base_dir(ctx) / file, "rb") as f:
                     content = f.read(site.config.max_file_size + 1)
             except OSError as e:
                 raise UsageError(f"cannot read -f {file}: {e.strerror}",
@@ -116,8 +121,10 @@ def save(
             if not result.saved:
                 stdout.print(f"nothing saved: {len(result.stale)} stale working file(s) passed over"
                              if result.stale else "nothing to save: content unchanged")
-            elif result.unchanged:
-                stderr.print(f"{len(result.unchanged)} unchanged record(s) skipped", style="dim")
+            elif len(result.saved) > 1 or result.unchanged:
+                # A batch ends with its total, as publish and validate do.
+                unchanged = f", {len(result.unchanged)} unchanged skipped" if result.unchanged else ""
+                stdout.print(f"{len(result.saved)} record(s) saved{unchanged}", style="dim")
             render_after(result)
 
         out.warn(result.warnings)
@@ -128,7 +135,7 @@ def save(
 @app.command()
 def status(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(metavar="REF", help="Records to show (default: all).",
+    refs: Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records to show (default: all).",
                                                         show_default=False)] = None,
     model: ModelOpt = None,
     json_: JsonOpt = False,
@@ -168,7 +175,7 @@ def status(
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(metavar="REF",
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF",
                                        help="model/id[@version]; version: id, @current, @published, ~N.")],
     json_: JsonOpt = False,
 ) -> None:
@@ -181,5 +188,67 @@ def show(
             sys.stdout.buffer.write(result.content)
             sys.stdout.buffer.flush()
 
-        out.done(result, render)
+        with paged(not json_):
+            out.done(result, render)
 
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF",
+                                       help="The record (model/id, or its working file's path).")],
+    message: MessageOpt = "",
+    author: AuthorOpt = None,
+    no_hooks: NoHooksOpt = False,
+    commit: CommitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Open a record's working file in your editor, then save it.
+
+    The editor is VISUAL, else EDITOR, else vi. A record without a working
+    file gets its current version written out first. Nothing is saved when
+    the file comes back unchanged, or empty (then it is put back as it was),
+    or when the editor fails: each exits 1. A file that does not pass
+    validation stays as you left it: fix it with press edit REF again.
+    """
+    with command("edit", json_) as out:
+        site = open_site(ctx)
+        path = site.working_file(ref)
+        if not path.exists():
+            try:
+                content = site.show(ref).content
+            except NotFoundError:
+                model, _, rid = ref.partition("/")
+                raise UsageError(hints.EDIT_NO_RECORD.format(record=ref),
+                                 hint=hints.EDIT_NO_RECORD_HINT.format(model=model, id=rid)) from None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        before = path.read_bytes()
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            code = subprocess.call([*shlex.split(editor), str(path)])
+        except OSError as e:
+            raise UsageError(hints.EDITOR_MISSING.format(editor=editor, reason=e.strerror),
+                             hint=hints.EDITOR_HINT) from None
+        file = site.rel(path)
+        if code != 0:
+            raise RefusedError(hints.EDITOR_FAILED.format(editor=editor, code=code))
+        after = path.read_bytes()
+        if not after.strip():
+            path.write_bytes(before)
+            raise RefusedError(hints.EDIT_EMPTY.format(file=file))
+        if after == before:
+            out.done({"record": ref, "saved": []}, None, exit_code=1,
+                     errors=[Problem(hints.EDIT_UNCHANGED.format(file=file), code="nothing_to_do")])
+        result = site.save(ref, message=message, author=author, hooks=not no_hooks, commit=commit)
+
+        def render() -> None:
+            print_lines([f"saved {s.record} {short(s.version)}" for s in result.saved])
+            if not result.saved:
+                stdout.print("nothing to save: content unchanged")
+            render_after(result)
+
+        out.warn(result.warnings)
+        errors = after_problems(result, out)
+        out.done(result, render, exit_code=1 if errors else 0, errors=errors)

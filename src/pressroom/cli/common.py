@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..api import Outcome, Site
-from ..errors import Problem, short_id
-from .output import Output, stderr, stdout
+from ..errors import PressError, Problem, short_id
+from .completion import complete_model
+from .output import Output, settings, stderr, stdout
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Say why, like a commit message.")]
@@ -18,7 +20,7 @@ AuthorOpt = Annotated[
                  help="Who acts (default: git user, then PRESSROOM_AUTHOR, then the OS user).",
                  show_default=False),
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL",
+ModelOpt = Annotated[str | None, typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                               help="Every record of this model.", show_default=False)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every record.")]
 CommitOpt = Annotated[
@@ -28,6 +30,8 @@ CommitOpt = Annotated[
                  "working file when it holds the saved version), so a clone shows what the site shows; "
                  "nothing else (default: git.commit in pressroom.yaml).", show_default=False),
 ]
+YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Go ahead without asking (needed where no terminal "
+                                                      "can answer the question).")]
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
 
 
@@ -64,7 +68,10 @@ def render_after(result: Outcome) -> None:
 def open_site(ctx: typer.Context) -> Site:
     """The site that -C / PRESSROOM_DIR / the working directory names."""
     obj = ctx.find_root().obj or {}
-    return Site.open(obj.get("directory"))
+    site = Site.open(obj.get("directory"))
+    if settings.verbose:
+        stderr.print(f"site: {site.root}", style="dim")
+    return site
 
 
 def author_name(author: str | None) -> str:
@@ -75,3 +82,24 @@ def author_name(author: str | None) -> str:
 def short(oid: str | None) -> str:
     """A version as the CLI lists it: 7 hex digits, or - for none."""
     return short_id(oid, "-", 7)
+
+
+def base_dir(ctx: typer.Context) -> Path:
+    """The folder relative paths are read against: -C DIR, as git -C does, else the current folder."""
+    directory = (ctx.find_root().obj or {}).get("directory")
+    return Path.cwd() / directory if directory is not None else Path.cwd()
+
+
+def path_refs(ctx: typer.Context, _param: object, value: str | list[str] | None) -> str | list[str] | None:
+    """A REF argument's callback: the path of a working file (content/post/x.yaml) becomes post/x."""
+    values: list[str] = [value] if isinstance(value, str) else value or []
+    if not any(v.endswith((".yaml", ".yml")) or ".yaml@" in v or ".yml@" in v for v in values):
+        return value
+    try:
+        site = open_site(ctx)
+        refs = [site.ref(v, base=base_dir(ctx)) for v in values]
+    except PressError as e:
+        raise typer.BadParameter(e.message + (f" ({e.hint})" if e.hint else "")) from None
+    if isinstance(value, str):
+        return refs[0]
+    return refs

@@ -235,3 +235,19 @@ def word_error(error: PressError) -> tuple[Problem, list[Problem]]:
     if error.cause is None and first.cause is not None and error.hint is not None and error.hint == first.hint:
         own = dataclasses.replace(own, hint=problems[0].hint)
     return own, problems
+
+
+# The CLI's own questions and refusals around destructive commands.
+CONFIRM = "{action} {count} record(s)?"
+NEEDS_YES = "press {action} asks before it changes anything, and no terminal can answer here"
+NEEDS_YES_HINT = "add --yes to go ahead, or --dry-run to see the plan first"
+DECLINED = "not confirmed: nothing {verb}"
+
+# press edit
+EDITOR_FAILED = "the editor ({editor}) exited with {code}: nothing saved"
+EDITOR_MISSING = "cannot run the editor {editor!r}: {reason}"
+EDITOR_HINT = "set VISUAL or EDITOR to your editor's command, e.g. export EDITOR=nano"
+EDIT_EMPTY = "{file} came back empty: nothing saved, and the file is as it was"
+EDIT_UNCHANGED = "{file} is unchanged: nothing saved"
+EDIT_NO_RECORD = "{record} has no working file and no saved version"
+EDIT_NO_RECORD_HINT = "start it with: press new {model} {id}"

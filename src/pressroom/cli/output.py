@@ -9,6 +9,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -153,6 +154,7 @@ class Output:
 def command(name: str, as_json: bool) -> Iterator[Output]:
     """Run a command body; a PressError becomes a message and its exit code."""
     out = Output(name, as_json)
+    started = time.monotonic()
     try:
         yield out
     except PressError as e:
@@ -188,6 +190,9 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
         # SystemExit, not typer.Exit: the entry point tells this reported interrupt
         # from one that came before any command ran.
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        if settings.verbose:
+            stderr.print(f"press {name}: {time.monotonic() - started:.2f} s", style="dim")
 
 
 def os_problem(error: OSError) -> Problem:
@@ -213,6 +218,8 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     measures and renders every cell, which took most of ``press status`` on a
     large site (10 s for 10,000 rows).
     """
+    if stdout.quiet:
+        return []
     from rich.cells import cell_len
     from rich.text import Text
 
@@ -243,7 +250,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
 
 def print_lines(lines: list[str], style: str | None = None) -> None:
     """Many lines at once (a batch of 10,000 records): one write, not a rich print per line."""
-    if not lines:
+    if not lines or stdout.quiet:
         return
     if stdout.color_system is None:
         stdout.file.write("\n".join(lines) + "\n")
@@ -254,4 +261,48 @@ def print_lines(lines: list[str], style: str | None = None) -> None:
 
 
 def is_tty() -> bool:
-    return sys.stdout.isatty()
+    return sys.stdout.isatty() and not settings.quiet
+
+
+class Settings:
+    """What the root options set for the whole run: ``--no-pager``, ``-q``, ``-v``."""
+
+    no_pager = False
+    quiet = False
+    verbose = False
+
+
+settings = Settings()
+
+
+@contextmanager
+def paged(enabled: bool) -> Iterator[None]:
+    """Send stdout through a pager, as git does: PRESS_PAGER, else PAGER, else ``less`` (LESS=FRX).
+
+    Only when stdout is a terminal and ``enabled`` (not --json, not --no-pager);
+    an empty pager or ``cat`` means none.
+    """
+    command = os.environ.get("PRESS_PAGER", os.environ.get("PAGER", "less"))
+    if not enabled or settings.no_pager or not sys.stdout.isatty() or command.strip() in ("", "cat"):
+        yield
+        return
+    import subprocess
+
+    sys.stdout.flush()
+    # less quits when the text fits one screen, keeps colours, and leaves the screen as it was.
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
+    proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    saved = os.dup(1)
+    assert proc.stdin is not None
+    os.dup2(proc.stdin.fileno(), 1)
+    proc.stdin.close()
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+        os.dup2(saved, 1)
+        os.close(saved)
+        proc.wait()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, Problem, UsageError, Where
 from ..models import require_model
@@ -30,6 +30,9 @@ from .plan import Action, NewVersion, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
 from .status import derive_status
 from .validation import Progress, Reader, RecordSet
+
+if TYPE_CHECKING:
+    from .schedule import Schedule
 
 ACTIONS = (Action.PUBLISH, Action.UNPUBLISH, Action.ARCHIVE, Action.DELETE)
 
@@ -97,6 +100,9 @@ class ActionResult(Outcome):
     txn: str | None = None
     # Keyword only: positions of the fields before stay what callers wrote.
     versions: list[Created] = field(default_factory=list, kw_only=True)
+    # Pending schedules of the records an unpublish/archive/delete moved: cancelled by it
+    # (a dry run: the ones it would cancel), since each would fail or undo the command.
+    cancelled_schedules: list[Schedule] = field(default_factory=list, kw_only=True)
 
     @property
     def ok(self) -> bool:
