@@ -8,7 +8,6 @@ wrong instead of crashing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pressroom import Site
@@ -23,14 +22,17 @@ def _site_with_model(root: Path) -> Cli:
     return Cli(root)
 
 
-def test_sets_and_pairs_are_lists_in_a_stable_order(site_dir: Path, site: Site) -> None:
-    write(site_dir, "note/a", "s: !!set {pear, apple, fig}\np: !!pairs [b: 1, a: 2]\n")
-    site.save("note/a")
-    site.publish("note/a")
-    assert site.get("note/a").data == {"s": ["apple", "fig", "pear"], "p": [["b", 1], ["a", 2]]}
-    out = site_dir.parent / "out"
-    site.export(out)
-    assert json.loads((out / "note" / "a.json").read_text())["data"]["s"] == ["apple", "fig", "pear"]
+def test_sets_and_pairs_are_refused_as_json_cannot_hold_them(site_dir: Path) -> None:
+    # YAML 1.2's !!set is a mapping to nulls and !!pairs a list of pairs: neither is a JSON
+    # value as written, so the record is refused naming the field (it was read as a list).
+    cli = Cli(site_dir)
+    for text, path in (("s: !!set {pear, apple, fig}\n", "s"), ("p: !!pairs [b: 1, a: 2]\n", "p")):
+        write(site_dir, "note/a", text)
+        code, doc = cli.json("save", "note/a")
+        assert code == 1
+        (error,) = doc["errors"]
+        assert error["code"] == "bad_content" and error["path"] == path and "JSON cannot hold" in error["message"]
+    assert not (site_dir / ".press" / "refs" / "current" / "note" / "a").exists()
 
 
 def test_nan_and_inf_are_refused_on_save_naming_the_field(site_dir: Path) -> None:
