@@ -264,103 +264,126 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     ``as_of``: the published view exactly as it stood at that time, replayed
     from the event logs (a version gc removed since is refused, naming the record).
     """
+    _check_options(format, preview=preview, body_in_front_matter=body_in_front_matter, as_of=as_of)
+    out = Path(out)
+    _check_out(site, out)
+    old = _read_manifest(out)
+    reader = Reader(site, "current" if preview else "published",
+                    as_of=published_as_of(site, as_of) if as_of is not None else None)
+    ext = FORMATS[format]
+    versions = {r: oid for r in reader.keys() if (oid := reader.version_of(r)) is not None}
+    targets = {r: f"{r}{ext}" for r in versions}
+    indexes = {m: f"{m}/{INDEX}" for m in sorted(set(reader.model_names()) | set(reader.models))}
+    _check_targets(out, old, targets, indexes)
+
+    new = _Manifest()
+    staged = _Staged()
+    try:
+        for record, oid in versions.items():
+            _stage_record(reader, out, old, new, staged, record, oid, targets[record], format=format,
+                          body_in_front_matter=body_in_front_matter)
+        for model, rel in indexes.items():
+            _stage_index(out, old, new, staged, model, rel)
+        if staged.edited and not force:
+            _refuse_edited(out, staged.edited)
+    except BaseException:
+        # Refused, or failed halfway: the staged files go; no file of the export was touched.
+        for _rel, tmp in staged.writes:
+            os.unlink(tmp)
+        raise
+
+    _move_into_place(out, old, staged, [*targets.values(), *indexes.values()], format, preview)
+    removed, modified = _remove_stale(out, old, new, force)
+    out.mkdir(parents=True, exist_ok=True)
+    new.write(out, format, preview)
+    return ExportResult(
+        out=str(out), format=format, preview=preview, records=len(versions),
+        written=sorted(rel for rel, _ in staged.writes), unchanged=staged.unchanged, removed=removed,
+        foreign=_foreign(out, new), modified=modified,
+    )
+
+
+def _check_options(format: str, *, preview: bool, body_in_front_matter: bool, as_of: str | None) -> None:
     if format not in FORMATS:
         raise UsageError(f"unknown export format {format!r}", hint=f"one of: {', '.join(FORMATS)}")
     if body_in_front_matter and format != "markdown":
         raise UsageError("body_in_front_matter is for format='markdown'",
                          hint="json and yaml exports keep every field under 'data' already",
                          cause="export.body_in_front_matter")
-    out = Path(out)
-    _check_out(site, out)
-    old = _read_manifest(out)
     if as_of is not None and preview:
         raise UsageError("as_of exports the published view as it was; a preview has no past",
                          cause="export.as_of_preview")
-    reader = Reader(site, "current" if preview else "published",
-                    as_of=published_as_of(site, as_of) if as_of is not None else None)
-    models = reader.models
-    ext = FORMATS[format]
-    versions = {r: oid for r in reader.keys() if (oid := reader.version_of(r)) is not None}
-    targets = {r: f"{r}{ext}" for r in versions}
-    index_models = sorted(set(reader.model_names()) | set(models))
-    indexes = {m: f"{m}/{INDEX}" for m in index_models}
-    _check_targets(out, old, targets, indexes)
 
-    new = _Manifest()
-    # Each file to write goes to a temp file beside it at once, moved into place only
-    # once nothing is refused: memory does not hold every rendered record.
-    writes: list[tuple[str, str]] = []
-    edited: list[str] = []
-    unchanged = 0
-    try:
-        for record, oid in versions.items():
-            rel = targets[record]
-            model = record.partition("/")[0]
-            # A manifest entry, as the manifest's JSON reads back.
-            entry: dict[str, Any] = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
-                     "draft": oid != reader.snapshot.published.get(record)}
-            if format == "markdown":
-                entry["body_field"] = None if body_in_front_matter else _body_field(models, model)
-            current = _read_bytes(out / rel)
-            sha = _sha(current) if current is not None else None
-            before = old.records.get(record) or {}
-            # The file shows the names of the records it links to (labels): it is stale when one of
-            # them moved. The same version links to the same records, so last time's list holds.
-            linked = before.get("links")
-            if before.get("version") == oid and isinstance(linked, dict):
-                entry["links"] = {t: reader.version_of(t) for t in linked}
-            if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
-                unchanged += 1
-                updated_at = before.get("updated_at")
-            else:
-                rec = reader.read(record, oid)
-                entry["links"] = {t: reader.version_of(t) for t in rec.labels}
-                data = _render(rec, format, entry.get("body_field"))
-                if data != current:
-                    writes.append((rel, write_temp(out / rel, data)))
-                    if _edited(old, rel, sha):
-                        edited.append(rel)
-                else:
-                    unchanged += 1
-                sha, updated_at = _sha(data), rec.updated_at
-            entry["updated_at"] = updated_at
-            new.files[rel] = sha
-            new.records[record] = entry
 
-        for model, rel in indexes.items():
-            sha = _chunks_sha(_index_chunks(new, model))
-            current_sha = _file_sha(out / rel)
-            if current_sha != sha:
-                writes.append((rel, write_temp(out / rel, _index_chunks(new, model))))
-                if _edited(old, rel, current_sha):
-                    edited.append(rel)
-            else:
-                unchanged += 1
-            new.files[rel] = sha
-        if edited and not force:
-            _refuse_edited(out, edited)
-    except BaseException:
-        # Refused, or failed halfway: the staged files go; no file of the export was touched.
-        for _rel, tmp in writes:
-            os.unlink(tmp)
-        raise
+@dataclass
+class _Staged:
+    """What an export will write: each file goes to a temp file beside it at once, moved into
+    place only once nothing is refused, so memory does not hold every rendered record."""
 
-    new_paths = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (path in out, temp file)
+    edited: list[str] = field(default_factory=list)  # files someone changed since export wrote them
+    unchanged: int = 0
+
+
+def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, staged: _Staged, record: str,
+                  oid: str, rel: str, *, format: str, body_in_front_matter: bool) -> None:
+    """Stage ``record``'s file (unless it holds this version already) and enter it in ``new``."""
+    model = record.partition("/")[0]
+    # A manifest entry, as the manifest's JSON reads back.
+    entry: dict[str, Any] = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
+                             "draft": oid != reader.snapshot.published.get(record)}
+    if format == "markdown":
+        entry["body_field"] = None if body_in_front_matter else _body_field(reader.models, model)
+    current = _read_bytes(out / rel)
+    sha = _sha(current) if current is not None else None
+    before = old.records.get(record) or {}
+    # The file shows the names of the records it links to (labels): it is stale when one of
+    # them moved. The same version links to the same records, so last time's list holds.
+    linked = before.get("links")
+    if before.get("version") == oid and isinstance(linked, dict):
+        entry["links"] = {t: reader.version_of(t) for t in linked}
+    if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
+        staged.unchanged += 1
+        updated_at = before.get("updated_at")
+    else:
+        rec = reader.read(record, oid)
+        entry["links"] = {t: reader.version_of(t) for t in rec.labels}
+        data = _render(rec, format, entry.get("body_field"))
+        if data != current:
+            staged.writes.append((rel, write_temp(out / rel, data)))
+            if _edited(old, rel, sha):
+                staged.edited.append(rel)
+        else:
+            staged.unchanged += 1
+        sha, updated_at = _sha(data), rec.updated_at
+    entry["updated_at"] = updated_at
+    new.files[rel] = sha
+    new.records[record] = entry
+
+
+def _stage_index(out: Path, old: _Manifest, new: _Manifest, staged: _Staged, model: str, rel: str) -> None:
+    """Stage ``model``'s index file from the entries in ``new`` (unless it holds them already)."""
+    sha = _chunks_sha(_index_chunks(new, model))
+    current_sha = _file_sha(out / rel)
+    if current_sha != sha:
+        staged.writes.append((rel, write_temp(out / rel, _index_chunks(new, model))))
+        if _edited(old, rel, current_sha):
+            staged.edited.append(rel)
+    else:
+        staged.unchanged += 1
+    new.files[rel] = sha
+
+
+def _move_into_place(out: Path, old: _Manifest, staged: _Staged, paths: list[str], format: str,
+                     preview: bool) -> None:
+    new_paths = [p for p in paths if p not in old.files]
     if new_paths:
         # Claim the new paths before writing them: an export killed halfway
         # then finds its own files in the manifest, not foreign ones in the way.
         pending = _Manifest(files={**old.files, **{p: None for p in new_paths}}, records=old.records)
         pending.write(out, format, preview)
-    for rel, tmp in writes:
+    for rel, tmp in staged.writes:
         os.replace(tmp, out / rel)
-
-    removed, modified = _remove_stale(out, old, new, force)
-    out.mkdir(parents=True, exist_ok=True)
-    new.write(out, format, preview)
-    return ExportResult(
-        out=str(out), format=format, preview=preview, records=len(versions), written=sorted(rel for rel, _ in writes),
-        unchanged=unchanged, removed=removed, foreign=_foreign(out, new), modified=modified,
-    )
 
 
 def _edited(old: _Manifest, rel: str, sha: str | None) -> bool:
