@@ -280,7 +280,7 @@ class Site(SiteCore):
                   cascade: bool = False, depth: int | None = None, dry_run: bool, message: str,
                   author: str | None, force: bool = False, progress: Progress | None, hooks: bool,
                   commit: bool | None) -> ActionResult:
-        from .automation import automation, changes_of_action
+        from .automation import Change, automation, changes_of_action
         from .workflow.publishing import withdraw
         who = self.author(author)
         with automation(self, action, hooks=hooks, commit=commit, author=who, message=message) as auto:
