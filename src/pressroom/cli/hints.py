@@ -113,6 +113,8 @@ WORDING: dict[str, Wording] = {
     "records.empty_field_path": Wording(hint="e.g. --set title=Hello"),
     "records.no_edit": Wording(message="--set cannot edit it in place: {why}; the file is left as it was", hint="edit the file by hand, or give the whole content with press save -f FILE"),
     "refs.not_an_id": Wording(hint="run `press fsck`; restore the ref from git (`git checkout -- .press/refs`)"),
+    "ref.not_a_working_file": Wording(hint="name a file content/<model>/<id>.yaml of the site (a path is read "
+                                           "against -C DIR when given), or the record as model/id"),
     "resolve.bad_state": Wording(hint="take the other side (then publish or archive again if that is what should stay), or --version V"),
     "resolve.no_conflict": Wording(hint="press status lists the records in conflict"),
     "resolve.not_an_id": Wording(message="--version {version} is not a version id"),
