@@ -108,7 +108,7 @@ def test_a_record_saved_before_the_rule_still_saves_and_validate_says_how_to_ren
     shutil.copy(blog.root / "content/author/_index.yaml", blog.root / "content/author/author-index.yaml")
     write(blog.root, "post/hello", "title: Hello\nauthor: author-index\n")
     for args in (["save", "author/author-index", "post/hello"], ["publish", "author/author-index", "post/hello"],
-                 ["delete", "author/_index"]):
+                 ["delete", "author/_index", "--yes"]):
         result = run_press(blog.root, *args)
         assert result.returncode == 0, (args, result.stderr.decode())
     assert run_press(blog.root, "validate", "--all").returncode == 0

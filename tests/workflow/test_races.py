@@ -52,7 +52,7 @@ RACES = {
     "publish-vs-archive": (("publish", "post/p", "--cascade"), lambda s: s.archive("author/a")),
     # archive (of a draft) and delete of the same record
     "archive-vs-delete": (("archive", "author/a"), lambda s: s.delete("author/a")),
-    "delete-vs-archive": (("delete", "author/a"), lambda s: s.archive("author/a")),
+    "delete-vs-archive": (("delete", "author/a", "--yes"), lambda s: s.archive("author/a")),
 }
 
 
