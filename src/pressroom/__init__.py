@@ -78,70 +78,6 @@ if TYPE_CHECKING:
     )
     from .delivery import Record
 
-# Loaded on first use: `press --version` and the store alone need none of it.
-_LAZY = {
-    **dict.fromkeys([
-        "ActionResult",
-        "AfterResult",
-        "AuditResult",
-        "DiffResult",
-        "DiffSide",
-        "DriverInstall",
-        "DriverOutcome",
-        "DroppedJournal",
-        "ExportResult",
-        "FieldChange",
-        "Finding",
-        "FsckReport",
-        "GcReport",
-        "GitCommit",
-        "GitSetup",
-        "HookRun",
-        "HooksInstall",
-        "InitResult",
-        "JournalState",
-        "LogEntry",
-        "LogResult",
-        "Model",
-        "Move",
-        "NewResult",
-        "NextResult",
-        "Outcome",
-        "Progress",
-        "RecordStatus",
-        "Referrer",
-        "ResolveResult",
-        "Resolved",
-        "RevertResult",
-        "RunAction",
-        "RunResult",
-        "SaveResult",
-        "SavedRecord",
-        "Schedule",
-        "ScheduleList",
-        "ScheduleResult",
-        "ShowResult",
-        "Site",
-        "Skipped",
-        "StageResult",
-        "StatusResult",
-        "ValidateResult",
-        "ViewReport",
-    ], ".api"),
-    "Record": ".delivery",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "ActionResult",
     "AfterResult",
@@ -208,3 +144,16 @@ __all__ = [
     "Where",
     "__version__",
 ]
+
+# The rest is loaded on first use, from api: `press --version` and the store alone need none of it.
+_LAZY = frozenset(name for name in __all__ if name not in globals())
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
