@@ -23,10 +23,9 @@ from typer.core import TyperGroup
 from typer._click.exceptions import ClickException
 from typer._click.exceptions import UsageError as ParseError
 from typer._click import Command, Context, HelpFormatter
-from typer._click.utils import make_default_short_help
 
 from .. import __version__
-from .helptext import PressTyper
+from .helptext import PressGroup, PressTyper
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, envelope, settings, stderr, stdout
 from ..errors import Problem
 
@@ -47,50 +46,33 @@ PANELS = (RECORDS, PUBLISHING, HISTORY, DELIVERY, AUTOMATION, STORE)
 # In the order `press --help` lists them within each panel. The help is the first paragraph of the
 # command's docstring (tests/cli/test_lazy_commands.py keeps the two the same).
 COMMANDS: dict[str, Entry] = {
-    "init": Entry("cmd_records", "Make a folder a pressroom site: pressroom.yaml, models/, content/ and .press/.",
-                  RECORDS),
-    "new": Entry("cmd_publish", "Write content/<model>/<id>.yaml for a new record, from the model's schema.",
-                 RECORDS),
-    "save": Entry("cmd_records", "Snapshot working files content/<model>/<id>.yaml as new versions and move "
-                  "current.", RECORDS),
-    "status": Entry("cmd_records", "Show each record's status (new, draft, published, updated, archived) and "
-                    "unsaved changes.", RECORDS),
-    "show": Entry("cmd_records", "Print a version's content exactly as it was saved (default: current).", RECORDS),
-    "validate": Entry("cmd_publish", "Check records against their model: schema errors and broken links, every "
-                      "one of them.", RECORDS),
+    "init": Entry("cmd_records", "Make a folder a pressroom site.", RECORDS),
+    "new": Entry("cmd_publish", "Write a new record's working file from its model.", RECORDS),
+    "save": Entry("cmd_records", "Save working files as new versions of their records.", RECORDS),
+    "status": Entry("cmd_records", "Show each record's status and its unsaved changes.", RECORDS),
+    "show": Entry("cmd_records", "Print a version's content exactly as it was saved.", RECORDS),
+    "validate": Entry("cmd_publish", "Check records against their model and their links.", RECORDS),
     "edit": Entry("cmd_records", "Open a record's working file in your editor, then save it.", RECORDS),
     "model": Entry("cmd_publish", "List and show the site's models (models/<model>.yaml).", RECORDS),
-    "publish": Entry("cmd_publish", "Validate records and publish their current version, in one transaction.",
-                     PUBLISHING),
+    "publish": Entry("cmd_publish", "Validate records and publish their current version.", PUBLISHING),
     "unpublish": Entry("cmd_publish", "Take records out of the published view: they become drafts.", PUBLISHING),
-    "archive": Entry("cmd_publish", "Withdraw records from the published view, keeping the public version in the "
-                     "archived ref.", PUBLISHING),
-    "delete": Entry("cmd_publish", "Delete records: their refs go and the working file is removed.", PUBLISHING),
-    "stage": Entry("cmd_automation", "Record the review stage of a record's current version (an event with author "
-                   "and time).", PUBLISHING),
-    "schedule": Entry("cmd_automation", "Publish and unpublish at a set time; `schedule run` (from cron or CI) "
-                      "carries out what is due, once.", PUBLISHING),
-    "log": Entry("cmd_history", "List a record's versions newest first, with its publish, unpublish, archive and "
-                 "revert events.", HISTORY),
-    "diff": Entry("cmd_history", "Show what changed in a record, field by field (paths like seo.title, tags[2]).",
-                  HISTORY),
-    "revert": Entry("cmd_history", "Make a new version with the exact content of an older one; history is never "
-                    "rewritten.", HISTORY),
-    "export": Entry("cmd_delivery", "Write the published view to a folder for a static site generator.", DELIVERY),
-    "audit": Entry("cmd_delivery", "Prove a built site holds no text that is in no published version.", DELIVERY),
-    "serve": Entry("cmd_serve", "Serve the site's content over HTTP: a read-only delivery API (JSON).", DELIVERY),
-    "resolve": Entry("cmd_automation", "End a git merge conflict in a record's refs (press status shows them) by "
-                     "picking a side.", AUTOMATION),
-    "git": Entry("cmd_automation", "Set up a git clone of the site: attributes, merge driver and hooks.", AUTOMATION),
-    "merge-driver": Entry("cmd_automation", "A git merge driver for .press/: when one side's version descends from "
-                          "the other's, take it; else leave a conflict for press resolve.", AUTOMATION),
-    "completion": Entry("completion", "Print the shell completion script for SHELL (bash, zsh or fish).",
-                        AUTOMATION),
-    "fsck": Entry("cmd_history", "Check the store and the published view: hashes, refs, parent chains, logs, "
-                  "dangling links.", STORE),
-    "gc": Entry("cmd_history", "Remove objects nothing reaches, and prune history past each model's max_versions.",
-                STORE),
-    "journal": Entry("cmd_history", "A transaction a crash left half-done: show it, finish it, or drop it.", STORE),
+    "archive": Entry("cmd_publish", "Withdraw records from the published view and archive them.", PUBLISHING),
+    "delete": Entry("cmd_publish", "Delete records, with their refs and working files.", PUBLISHING),
+    "stage": Entry("cmd_automation", "Record the review stage of a record's current version.", PUBLISHING),
+    "schedule": Entry("cmd_automation", "Publish and unpublish at a set time.", PUBLISHING),
+    "log": Entry("cmd_history", "List a record's versions and events, newest first.", HISTORY),
+    "diff": Entry("cmd_history", "Show what changed in a record, field by field.", HISTORY),
+    "revert": Entry("cmd_history", "Make a new version with the content of an older one.", HISTORY),
+    "export": Entry("cmd_delivery", "Write the published view to a folder for a site generator.", DELIVERY),
+    "audit": Entry("cmd_delivery", "Prove a built site leaks no text of unpublished versions.", DELIVERY),
+    "serve": Entry("cmd_serve", "Serve the site's content as a read-only JSON API over HTTP.", DELIVERY),
+    "resolve": Entry("cmd_automation", "End a record's git merge conflict by picking a side.", AUTOMATION),
+    "git": Entry("cmd_automation", "Set up a git clone: attributes, merge driver and hooks.", AUTOMATION),
+    "merge-driver": Entry("cmd_automation", "A git merge driver for the files of .press/.", AUTOMATION),
+    "completion": Entry("completion", "Print the shell completion script for bash, zsh or fish.", AUTOMATION),
+    "fsck": Entry("cmd_history", "Check the store and the published view for damage.", STORE),
+    "gc": Entry("cmd_history", "Remove unreachable objects and prune old history.", STORE),
+    "journal": Entry("cmd_history", "Show, finish or drop what a crash left half-done.", STORE),
 }
 
 
@@ -121,7 +103,7 @@ class LazyCommands(Mapping[str, Command]):
         return len(self.table)
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(PressGroup):
     """The ``press`` group: commands from ``COMMANDS``, help listed by panel without loading them."""
 
     def __init__(self, **attrs: Any) -> None:
@@ -129,10 +111,8 @@ class LazyGroup(TyperGroup):
         self.commands = LazyCommands(COMMANDS)  # type: ignore[assignment]  # read-only: nothing adds later
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         for panel in PANELS:
-            rows = [(name, make_default_short_help(entry.help, limit)) for name, entry in COMMANDS.items()
-                    if entry.panel == panel]
+            rows = [(name, entry.help) for name, entry in COMMANDS.items() if entry.panel == panel]
             if rows:
                 with formatter.section(panel):
                     formatter.write_dl(rows)

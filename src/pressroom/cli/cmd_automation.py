@@ -40,12 +40,13 @@ def stage(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Record the review stage of a record's current version (an event with author and time).
+    """Record the review stage of a record's current version.
 
-    The stage belongs to that version: a new save puts the record back at the
-    first stage. A model with publish_requires: S publishes only versions at
-    S or a later stage; press publish --stage S publishes every record at S.
-    Setting the stage a record already has exits 1 (nothing to do).
+    The stage is an event, with its author and time. The stage belongs to that
+    version: a new save puts the record back at the first stage. A model with
+    publish_requires: S publishes only versions at S or a later stage; press
+    publish --stage S publishes every record at S. Setting the stage a record
+    already has exits 1 (nothing to do).
     """
     with command("stage", json_) as out:
         result = open_site(ctx).stage(ref, stage_, message=message, author=author, commit=commit)
@@ -63,7 +64,7 @@ def stage(
 
 
 schedule_app = PressTyper(name="schedule", no_args_is_help=True, rich_markup_mode=None,
-                           help="Publish and unpublish at a set time; `schedule run` (from cron or CI) carries "
+                           help="Publish and unpublish at a set time.\n\n`schedule run` (from cron or CI) carries "
                                 "out what is due, once.")
 app.add_typer(schedule_app)
 
@@ -90,11 +91,12 @@ def schedule_publish(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Schedule a publish. It pins the version current now: what was reviewed is what goes live.
+    """Schedule a publish of the version current now.
 
-    With --latest, whatever is current at that time is published. Problems a
-    publish would have now are shown as warnings; at run time the publish is
-    validated like press publish (links, publish_requires).
+    What was reviewed is what goes live. With --latest, whatever is current at
+    that time is published. Problems a publish would have now are shown as
+    warnings; at run time the publish is validated like press publish (links,
+    publish_requires).
     """
     with command("schedule publish", json_) as out:
         result = open_site(ctx).schedule("publish", ref, at=at, latest=latest, message=message, author=author,
@@ -115,7 +117,7 @@ def schedule_unpublish(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Schedule an unpublish (the record goes back to draft at that time)."""
+    """Schedule an unpublish: the record goes back to draft."""
     with command("schedule unpublish", json_) as out:
         result = open_site(ctx).schedule("unpublish", ref, at=at, message=message, author=author, commit=commit)
         errors = after_problems(result, out)
@@ -129,7 +131,10 @@ def schedule_list(
     all_: Annotated[bool, typer.Option("--all", help="Also list done and cancelled schedules.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """List pending and failed schedules in time order (failed ones with their errors)."""
+    """List pending and failed schedules in time order.
+
+    Failed ones are listed with their errors.
+    """
     with command("schedule list", json_) as out:
         result = open_site(ctx).schedules(all=all_)
         out.warn(result.warnings)
@@ -168,7 +173,10 @@ def schedule_cancel(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Cancel a pending schedule, or dismiss a failed one. A done schedule cannot be cancelled."""
+    """Cancel a pending schedule, or dismiss a failed one.
+
+    A done schedule cannot be cancelled.
+    """
     with command("schedule cancel", json_) as out:
         result = open_site(ctx).cancel_schedule(id_, message=message, author=author, commit=commit)
         errors = after_problems(result, out)
@@ -185,12 +193,13 @@ def schedule_ack(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Acknowledge a schedule carried out more than once, so fsck and status stop reporting it.
+    """Acknowledge a schedule carried out more than once.
 
-    Two clones that each ran `press schedule run` both carry out a due
-    schedule (and run its hooks); after git merges them, fsck (exit 5) and
-    status name it. Check what the extra runs' hooks did (a second deploy),
-    then acknowledge it. Refused (exit 1) for a schedule that ran once.
+    Once acknowledged, fsck and status stop reporting it. Two clones that each ran `press
+    schedule run` both carry out a due schedule (and run its hooks); after git
+    merges them, fsck (exit 5) and status name it. Check what the extra runs'
+    hooks did (a second deploy), then acknowledge it. Refused (exit 1) for a
+    schedule that ran once.
     """
     with command("schedule ack", json_) as out:
         result = open_site(ctx).acknowledge_schedule(id_, message=message, author=author, commit=commit)
@@ -201,7 +210,10 @@ def schedule_ack(
 
 @schedule_app.command("next")
 def schedule_next(ctx: typer.Context, now: NowOpt = None, json_: JsonOpt = False) -> None:
-    """Print the time of the next pending action (nothing when none is pending), so a pipeline can plan."""
+    """Print the time of the next pending action.
+
+    Nothing is printed when none is pending, so a pipeline can plan.
+    """
     with command("schedule next", json_) as out:
         result = open_site(ctx).next_schedule(now=now)
 
@@ -225,12 +237,12 @@ def schedule_run(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Carry out every due action, in time order, each exactly once (run it from cron or CI).
+    """Carry out every due action, in time order, exactly once.
 
-    Each action is checked like the command itself (validation, links,
-    publish_requires). One that fails is marked failed with its errors and
-    stays listed; the others still run, and the run exits 1. Two runs at
-    once, or a run killed halfway, never carry out an action twice: the
+    Run it from cron or CI. Each action is checked like the command itself
+    (validation, links, publish_requires). One that fails is marked failed with
+    its errors and stays listed; the others still run, and the run exits 1. Two
+    runs at once, or a run killed halfway, never carry out an action twice: the
     schedule's state is committed with the publish it causes. Hooks:
     after_publish / after_unpublish for what was done, then after_schedule_run.
     """
@@ -275,14 +287,15 @@ def resolve(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """End a git merge conflict in a record's refs (press status shows them) by picking a side.
+    """End a record's git merge conflict by picking a side.
 
-    Every conflicted ref of the record (current, published, archived) takes
-    that side, in one transaction logged as resolve events; a side that
-    deleted the ref (git's modify/delete) removes it. Their files are marked
-    resolved in git. Then commit the merge with git as usual. A side that
-    would leave the published view with a dangling link is refused (exit 1,
-    nothing changed), naming the referrers and the fixes, as unpublish is.
+    press status shows the records whose refs are in conflict. Every conflicted
+    ref of the record (current, published, archived) takes that side, in one
+    transaction logged as resolve events; a side that deleted the ref (git's
+    modify/delete) removes it. Their files are marked resolved in git. Then
+    commit the merge with git as usual. A side that would leave the published
+    view with a dangling link is refused (exit 1, nothing changed), naming the
+    referrers and the fixes, as unpublish is.
     """
     with command("resolve", json_) as out:
         result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, message=message,
@@ -303,19 +316,20 @@ def resolve(
 
 
 driver_app = PressTyper(name="merge-driver", no_args_is_help=True, rich_markup_mode=None,
-                         help="A git merge driver for .press/: when one side's version descends from the other's, "
-                              "take it; else leave a conflict for press resolve.")
+                         help="A git merge driver for the files of .press/.\n\nWhen one side's version descends "
+                              "from the other's, it takes it; else it leaves a conflict for press resolve.")
 app.add_typer(driver_app)
 
 
 @driver_app.command("install")
 def driver_install(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Set up the driver in this repository: .gitattributes in the site, and merge.pressroom-ref in .git/config.
+    """Set up the merge driver in this repository.
 
-    The attributes are committed with the site; git config is not, so run
-    this once in each clone that merges (CI included). Event logs merge with
-    git's union driver. It also writes .gitattributes in .press/, content/ and
-    models/, which keep git from converting line endings. `press git setup`
+    It writes .gitattributes in the site, and merge.pressroom-ref in
+    .git/config. The attributes are committed with the site; git config is not,
+    so run this once in each clone that merges (CI included). Event logs merge
+    with git's union driver. It also writes .gitattributes in .press/, content/
+    and models/, which keep git from converting line endings. `press git setup`
     does all this and installs the git hooks.
     """
     with command("merge-driver install", json_) as out:
@@ -330,7 +344,7 @@ def _render_driver(result: DriverInstall) -> None:
 
 
 git_app = PressTyper(name="git", no_args_is_help=True, rich_markup_mode=None,
-                     help="Set up a git clone of the site: attributes, merge driver and hooks.")
+                     help="Set up a git clone: attributes, merge driver and hooks.")
 app.add_typer(git_app)
 
 
@@ -341,18 +355,19 @@ def git_setup(
                                                                        "only.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Set up this clone: .gitattributes, the merge driver, and git hooks that check the published view.
+    """Set up this clone: attributes, merge driver and hooks.
 
-    Attributes: the merge lines in the site's .gitattributes, and a
-    .gitattributes in .press/, content/ and models/ that keeps git from
-    converting their bytes, whatever core.autocrlf or a text=auto line says;
-    commit them. The merge driver is set in .git/config, and the hooks
-    (post-merge, post-rewrite, post-checkout) in the folder git runs hooks
+    It writes .gitattributes, sets up the merge driver, and installs git hooks
+    that check the published view. Attributes: the merge lines in the site's
+    .gitattributes, and a .gitattributes in .press/, content/ and models/ that
+    keeps git from converting their bytes, whatever core.autocrlf or a text=auto
+    line says; commit them. The merge driver is set in .git/config, and the
+    hooks (post-merge, post-rewrite, post-checkout) in the folder git runs hooks
     from (core.hooksPath when set): neither is committed, so run this in every
     clone (CI included). The hooks run `press fsck --view-only` after git
     merges, rebases or checks out, and print what is broken; they cannot stop
-    git, and never fail it. A hook already there is kept as
-    <hook>.before-pressroom and runs first. Running it again changes nothing.
+    git, and never fail it. A hook already there is kept as <hook>.before-
+    pressroom and runs first. Running it again changes nothing.
     """
     with command("git setup", json_) as out:
         result = open_site(ctx).setup_git(hooks=not no_git_hooks)
@@ -383,7 +398,10 @@ def driver_run(
     path: Annotated[str, typer.Argument(metavar="PATH", help="%P: the file's path in the repository.")],
     json_: JsonOpt = False,
 ) -> None:
-    """What git runs for each conflicting .press/ file (set up by install); exit 1 leaves a conflict."""
+    """What git runs for each conflicting .press/ file.
+
+    install sets it up; exit 1 leaves a conflict.
+    """
     with command("merge-driver run", json_) as out:
         outcome = Site.merge_driver(base, ours, theirs, path)
         errors = [] if outcome.merged else [Problem(outcome.message, code="merge_conflict")]

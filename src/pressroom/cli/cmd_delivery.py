@@ -45,7 +45,7 @@ def export(
                                         "replayed from the event logs.", show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Write the published view to a folder for a static site generator.
+    """Write the published view to a folder for a site generator.
 
     Writes OUT/<model>/<id>.json (or .yaml, .md), OUT/<model>/index.json listing
     each model's records, and OUT/manifest.json mapping every record to its
@@ -97,17 +97,18 @@ def audit(
                                                  "sentence by sentence).")] = DEFAULT_MIN_LENGTH,
     json_: JsonOpt = False,
 ) -> None:
-    """Prove a built site holds no text that is in no published version.
+    """Prove a built site leaks no text of unpublished versions.
 
-    Searches every file under OUT (HTML, XML, JSON, YAML, text...) for the
-    string values of drafts, unpublished edits, archived, withdrawn and deleted
-    records (their versions stay in the store until press gc) and unsaved
-    working files, and for working files copied as is: each found is a leak.
-    Text of a version published once and replaced since is stale. Text that a
-    published version holds is never a finding. Matches text as generators
-    render it: HTML tags and entities, Markdown links and emphasis, smart
-    quotes and dashes, any whitespace. Exit 0: nothing found; exit 1: each
-    finding is listed with its file, record, field and kind.
+    It fails on any text that is in no published version. Searches every file
+    under OUT (HTML, XML, JSON, YAML, text...) for the string values of drafts,
+    unpublished edits, archived, withdrawn and deleted records (their versions
+    stay in the store until press gc) and unsaved working files, and for working
+    files copied as is: each found is a leak. Text of a version published once
+    and replaced since is stale. Text that a published version holds is never a
+    finding. Matches text as generators render it: HTML tags and entities,
+    Markdown links and emphasis, smart quotes and dashes, any whitespace. Exit
+    0: nothing found; exit 1: each finding is listed with its file, record,
+    field and kind.
     """
     with command("audit", json_) as out_:
         result = open_site(ctx).audit(base_dir(ctx) / out, min_length=min_length)

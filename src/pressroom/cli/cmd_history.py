@@ -41,12 +41,13 @@ def log(
                                                  show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """List a record's versions newest first, with its publish, unpublish, archive and revert events.
+    """List a record's versions and events, newest first.
 
-    Each version shows its id, time, author and message, and the refs on it
-    (current, published, archived). With no REF: the latest events across all
-    records (50 unless --limit), the site's audit log; --site keeps what
-    changed on the site, and --since/--until a period (all of it unless --limit).
+    The events are its publishes, unpublishes, archives and reverts. Each
+    version shows its id, time, author and message, and the refs on it (current,
+    published, archived). With no REF: the latest events across all records (50
+    unless --limit), the site's audit log; --site keeps what changed on the
+    site, and --since/--until a period (all of it unless --limit).
     """
     with command("log", json_) as out:
         site = open_site(ctx)
@@ -156,14 +157,15 @@ def diff(
                                                                  "0 when none (like git).")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Show what changed in a record, field by field (paths like seo.title, tags[2]).
+    """Show what changed in a record, field by field.
 
-    Default: the working file against current. One version: it against the
-    working file. Two: the first against the second. Long strings show a line
-    diff inside the field; removed fields and fields the model no longer has
-    are shown and marked. With no REF: every record with working changes
-    (as press status lists them), one after the other; none, exit 0. Exit 0
-    whether or not there are differences, unless --exit-code.
+    Fields are named by paths like seo.title and tags[2]. Default: the working
+    file against current. One version: it against the working file. Two: the
+    first against the second. Long strings show a line diff inside the field;
+    removed fields and fields the model no longer has are shown and marked. With
+    no REF: every record with working changes (as press status lists them), one
+    after the other; none, exit 0. Exit 0 whether or not there are differences,
+    unless --exit-code.
     """
     with command("diff", json_) as out:
         if text and stat:
@@ -230,12 +232,13 @@ def revert(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Make a new version with the exact content of an older one; history is never rewritten.
+    """Make a new version with the content of an older one.
 
-    --to published throws away unpublished changes. The working file is
-    updated; unsaved changes in it are refused unless --force. On a model
-    with draft_published: false the revert is published (and validated) at once.
-    A deleted record reverted to one of its old version ids comes back (undelete).
+    The content is exactly the older version's; history is never rewritten. --to
+    published throws away unpublished changes. The working file is updated;
+    unsaved changes in it are refused unless --force. On a model with
+    draft_published: false the revert is published (and validated) at once. A
+    deleted record reverted to one of its old version ids comes back (undelete).
     """
     with command("revert", json_) as out:
         result = open_site(ctx).revert(ref, to=to, message=message, author=author, force=force,
@@ -266,13 +269,14 @@ def fsck(
                             "bytes: fast, what the git hooks run after a merge.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Check the store and the published view: hashes, refs, parent chains, logs, dangling links.
+    """Check the store and the published view for damage.
 
-    Changes nothing. Exit 4 with a list of what is damaged and what to do;
-    exit 5 when no byte is damaged but the published view breaks its rules (a
-    git merge, rebase or revert left a published record linking to one that is
-    not published, or refs no command makes): each violation names the
-    record and the command that fixes it.
+    It checks hashes, refs, parent chains, logs and dangling links. Changes
+    nothing. Exit 4 with a list of what is damaged and what to do; exit 5 when
+    no byte is damaged but the published view breaks its rules (a git merge,
+    rebase or revert left a published record linking to one that is not
+    published, or refs no command makes): each violation names the record and
+    the command that fixes it.
     """
     with command("fsck", json_) as out:
         site = open_site(ctx)
@@ -310,16 +314,17 @@ def fsck(
 
 
 journal_app = PressTyper(name="journal", no_args_is_help=True, rich_markup_mode=None,
-                          help="A transaction a crash left half-done: show it, finish it, or drop it.")
+                          help="Show, finish or drop what a crash left half-done.")
 app.add_typer(journal_app)
 
 
 @journal_app.command("show")
 def journal_show(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Show the transaction a crash left, if any, and each ref or file that changed under it since.
+    """Show the transaction a crash left, if any.
 
-    Changes nothing. Exit 0 when there is none or the next command finishes it;
-    exit 3 when git (a pull, a checkout) moved refs it would overwrite.
+    Each ref or file that changed under it since is listed. Changes nothing.
+    Exit 0 when there is none or the next command finishes it; exit 3 when git
+    (a pull, a checkout) moved refs it would overwrite.
     """
     with command("journal show", json_) as out:
         state = open_site(ctx).journal()
@@ -343,10 +348,11 @@ def journal_show(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 @journal_app.command("finish")
 def journal_finish(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Finish the transaction a crash left (what any command does first).
+    """Finish the transaction a crash left.
 
-    Exit 3, nothing written, when refs it would move changed since it was
-    written (a git pull or checkout): see `press journal show`.
+    Any command does this first. Exit 3, nothing written, when refs it would
+    move changed since it was written (a git pull or checkout): see `press
+    journal show`.
     """
     with command("journal finish", json_) as out:
         txn = open_site(ctx).finish_journal()
@@ -356,10 +362,11 @@ def journal_finish(ctx: typer.Context, json_: JsonOpt = False) -> None:
 
 @journal_app.command("drop")
 def journal_drop(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """Set aside, unapplied, the transaction a crash left; refs keep their present values.
+    """Set aside, unapplied, the transaction a crash left.
 
-    The journal is kept beside its place as journal.dropped-<txn> (in the git
-    folder in a git work tree, else in .press/), to inspect or delete.
+    Refs keep their present values. The journal is kept beside its place as
+    journal.dropped-<txn> (in the git folder in a git work tree, else in
+    .press/), to inspect or delete.
     """
     with command("journal drop", json_) as out:
         dropped = open_site(ctx).drop_journal()
@@ -389,12 +396,13 @@ def gc(
                                                                  "when no other press is running.")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Remove objects nothing reaches, and prune history past each model's max_versions.
+    """Remove unreachable objects and prune old history.
 
-    Never removes a version or content that a ref (current, published,
-    archived), a schedule or a kept version reaches. Unreachable objects
-    younger than the grace period are spared: another press may be about
-    to use them. Holds the store lock while it runs.
+    History is pruned past each model's max_versions. Never removes a version or
+    content that a ref (current, published, archived), a schedule or a kept
+    version reaches. Unreachable objects younger than the grace period are
+    spared: another press may be about to use them. Holds the store lock while
+    it runs.
     """
     with command("gc", json_) as out:
         if grace is not None and prune_now:

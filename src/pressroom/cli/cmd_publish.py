@@ -212,15 +212,16 @@ def publish(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Validate records and publish their current version, in one transaction.
+    """Validate records and publish their current version.
 
-    A published record may only link to published records: a link to an
-    unpublished one is refused, naming it, unless that record is published
-    in the same command (named, or taken along by --cascade, which follows
-    links to any depth, or --depth N). A link field with on_publish: publish
-    in its model takes its record along too. If any record is invalid, nothing is
-    published and every error is listed. Archived records are published again
-    only when named. Naming only records that are already published exits 1.
+    A batch is one transaction. A published record may only link to published
+    records: a link to an unpublished one is refused, naming it, unless that
+    record is published in the same command (named, or taken along by --cascade,
+    which follows links to any depth, or --depth N). A link field with
+    on_publish: publish in its model takes its record along too. If any record
+    is invalid, nothing is published and every error is listed. Archived records
+    are published again only when named. Naming only records that are already
+    published exits 1.
     """
     with command("publish", json_) as out:
         with _bar("validating", json_) as bar:
@@ -302,14 +303,15 @@ def archive(
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Withdraw records from the published view, keeping the public version in the archived ref.
+    """Withdraw records from the published view and archive them.
 
-    Publishing an archived record again brings it back; publish --all leaves
-    archived records alone. Refused while a record that stays published links
-    to one of them, like unpublish (the link fields' on_unpublish applies);
-    --cascade works as for unpublish. With --all or --model it asks first on
-    a terminal (--yes: do not ask). Pending schedules of the records it
-    archives are cancelled. It prints its undo.
+    The public version is kept in the archived ref. Publishing an archived
+    record again brings it back; publish --all leaves archived records alone.
+    Refused while a record that stays published links to one of them, like
+    unpublish (the link fields' on_unpublish applies); --cascade works as for
+    unpublish. With --all or --model it asks first on a terminal (--yes: do not
+    ask). Pending schedules of the records it archives are cancelled. It prints
+    its undo.
     """
     _withdraw(Site.archive, "archive", ctx, refs, model, all_, cascade, depth, dry_run, message, author, json_,
               no_hooks, commit, yes)
@@ -329,7 +331,7 @@ def delete(
     yes: YesOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Delete records: their refs go and the working file is removed.
+    """Delete records, with their refs and working files.
 
     History and objects stay in the store until gc, and the event log keeps
     who deleted what. Refused while a published record links to one of them
@@ -361,15 +363,16 @@ def validate(
         "version's schema, and every link naming a published record (every one, unless REF or --model).")] = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Check records against their model: schema errors and broken links, every one of them.
+    """Check records against their model and their links.
 
-    Reads the working file (what the next save would store), else the current
-    version. Each error names the record, the field path (tags[2]), the rule
-    and the value. Records named index, _index or _anything (saved before
-    save refused them) are reported with how to rename them. Exits 1 when any
-    record is invalid. After editing a model file, validate --published tells
-    whether what is public still passes. With no REF, --model or --all: every
-    record with working changes (as press status lists them); none, exit 0.
+    Every schema error and broken link is listed, not only the first. Reads the
+    working file (what the next save would store), else the current version.
+    Each error names the record, the field path (tags[2]), the rule and the
+    value. Records named index, _index or _anything (saved before save refused
+    them) are reported with how to rename them. Exits 1 when any record is
+    invalid. After editing a model file, validate --published tells whether what
+    is public still passes. With no REF, --model or --all: every record with
+    working changes (as press status lists them); none, exit 0.
     """
     with command("validate", json_) as out:
         site = open_site(ctx)
@@ -400,13 +403,14 @@ def new(
                                                  show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Write content/<model>/<id>.yaml for a new record, from the model's schema.
+    """Write a new record's working file from its model.
 
+    The file is content/<model>/<id>.yaml, laid out from the model's schema.
     press new post hello and press new post/hello are the same. Fields with a
     default get it, required fields an empty value, the others are commented
-    out. Nothing is saved: fill it in, then press save (save --set fills a
-    field in place, a commented-out one included). Ids index, _index and
-    _anything are refused: site generators misread such files.
+    out. Nothing is saved: fill it in, then press save (save --set fills a field
+    in place, a commented-out one included). Ids index, _index and _anything are
+    refused: site generators misread such files.
     """
     with command("new", json_) as out:
         if id_ is None and "/" in model:
@@ -438,7 +442,10 @@ def _model_doc(m: Model) -> dict[str, Any]:
 
 @model_app.command("list")
 def model_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
-    """List the models: model files, and content folders without one (schema-less)."""
+    """List the models, and content folders without one.
+
+    A content folder without a model file is schema-less.
+    """
     with command("model list", json_) as out:
         models = open_site(ctx).models()
 

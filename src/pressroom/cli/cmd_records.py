@@ -34,9 +34,10 @@ def init(
                                                         show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Make a folder a pressroom site: pressroom.yaml, models/, content/ and .press/.
+    """Make a folder a pressroom site.
 
-    In an existing site it creates only what is missing, and says so.
+    It writes pressroom.yaml, models/, content/ and .press/. In an existing site
+    it creates only what is missing, and says so.
     """
     with command("init", json_) as out:
         target = directory or (ctx.find_root().obj or {}).get("directory") or Path(".")
@@ -89,13 +90,15 @@ def save(
     commit: CommitOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Snapshot working files content/<model>/<id>.yaml as new versions and move current.
+    """Save working files as new versions of their records.
 
-    Unchanged content makes no version. A batch is one transaction: if any file is
-    bad, nothing is saved and every problem is listed. A new record may not be
-    named index, _index or _anything: site generators misread such files. --all
-    and --model pass over a file holding an older version's bytes (a stale git
-    checkout), with a warning naming that version; name the record to save it.
+    Each working file content/<model>/<id>.yaml becomes a version, and the
+    record's current moves to it. Unchanged content makes no version. A batch is
+    one transaction: if any file is bad, nothing is saved and every problem is
+    listed. A new record may not be named index, _index or _anything: site
+    generators misread such files. --all and --model pass over a file holding an
+    older version's bytes (a stale git checkout), with a warning naming that
+    version; name the record to save it.
     """
     with command("save", json_) as out:
         site = open_site(ctx)
@@ -140,10 +143,11 @@ def status(
     model: ModelOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show each record's status (new, draft, published, updated, archived) and unsaved changes.
+    """Show each record's status and its unsaved changes.
 
-    What a git merge broke in the published view (press fsck's exit-5
-    violations) is listed first, as warnings; status still exits 0.
+    A status is new, draft, published, updated or archived. What a git merge
+    broke in the published view (press fsck's exit-5 violations) is listed
+    first, as warnings; status still exits 0.
     """
     with command("status", json_) as out:
         site = open_site(ctx)
@@ -179,7 +183,10 @@ def show(
                                        help="model/id[@version]; version: id, @current, @published, ~N.")],
     json_: JsonOpt = False,
 ) -> None:
-    """Print a version's content exactly as it was saved (default: current)."""
+    """Print a version's content exactly as it was saved.
+
+    Without @version: the current version.
+    """
     with command("show", json_) as out:
         result = open_site(ctx).show(ref)
 

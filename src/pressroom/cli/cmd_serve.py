@@ -30,7 +30,7 @@ def serve(
              "serve.cors_origins in pressroom.yaml, else none).")] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Serve the site's content over HTTP: a read-only delivery API (JSON).
+    """Serve the site's content as a read-only JSON API over HTTP.
 
     Routes: GET /api/models, /api/records/MODEL (cursor pages, ?fields.NAME=
     filters, ?order=), /api/records/MODEL/ID (?version=, ?hydrate=N),

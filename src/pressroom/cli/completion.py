@@ -91,7 +91,7 @@ def completion(
                                          autocompletion=complete_shell)],
     json_: Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")] = False,
 ) -> None:
-    """Print the shell completion script for SHELL (bash, zsh or fish).
+    """Print the shell completion script for bash, zsh or fish.
 
     Load it for this shell with eval "$(press completion bash)", or let
     press --install-completion add it to your shell's start-up file.
