@@ -19,6 +19,9 @@ from .errors import BadContentError, Where
 
 HOOK_EVENTS = ("after_publish", "after_unpublish", "after_archive", "after_delete", "after_schedule_run")
 DEFAULT_HOOKS_TIMEOUT = 600.0
+# The keys of a hook given as a mapping, and of the git setting (docs/settings.md lists them).
+HOOK_KEYS = ("run", "timeout")
+GIT_KEYS = ("commit",)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -65,7 +68,7 @@ def parse_hooks(value: Any, label: str, line: int | None = None,
             at = f"hooks.{event}[{i}]"
             seconds = timeout
             if isinstance(item, dict):
-                unknown = sorted(set(item) - {"run", "timeout"})
+                unknown = sorted(set(item) - set(HOOK_KEYS))
                 if unknown:
                     raise bad(f"{at} has an unknown key {unknown[0]!r} (it knows run and timeout)", at)
                 if "timeout" in item:
@@ -92,7 +95,7 @@ def parse_git(value: Any, label: str, line: int | None = None) -> bool:
     if not isinstance(value, dict):
         raise BadContentError(f"git must be a mapping like {{commit: true}}, not {type(value).__name__}",
                               where=where)
-    unknown = sorted(set(value) - {"commit"})
+    unknown = sorted(set(value) - set(GIT_KEYS))
     if unknown:
         raise BadContentError(f"unknown git setting {unknown[0]!r}",
                               where=Where(file=label, line=line, path=f"git.{unknown[0]}"),

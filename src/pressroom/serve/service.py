@@ -114,6 +114,10 @@ class _Bodies(OrderedDict[tuple[Any, ...], tuple[bytes, str]]):
         return found
 
 
+# The keys of pressroom.yaml's serve setting (docs/settings.md lists them).
+SERVE_KEYS = ("preview_token_file", "cache_control", "cors_origins")
+
+
 @dataclass(frozen=True)
 class ServeConfig:
     """What ``press serve`` was told: the preview token, caching and CORS."""
@@ -138,11 +142,10 @@ def load_config(site: SiteCore, *, cache_control: str | None = None,
     if not isinstance(raw, dict):
         raise BadContentError("serve must be a mapping of settings", where=Where(file=label, path="serve"),
                               hint="e.g. serve: {preview_token_file: .preview-token}")
-    known = {"preview_token_file", "cache_control", "cors_origins"}
     for key in raw:
-        if key not in known:
+        if key not in SERVE_KEYS:
             raise BadContentError(f"unknown setting serve.{key}", where=Where(file=label, path=f"serve.{key}"),
-                                  hint=f"known: {', '.join(sorted(known))}")
+                                  hint=f"known: {', '.join(sorted(SERVE_KEYS))}")
     token, source = os.environ.get(TOKEN_ENV, "").strip() or None, TOKEN_ENV
     if token is None and raw.get("preview_token_file"):
         name = raw["preview_token_file"]
