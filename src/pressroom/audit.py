@@ -238,6 +238,7 @@ class AuditResult:
 
     @property
     def ok(self) -> bool:
+        """True when the built site holds no finding."""
         return not self.findings
 
 

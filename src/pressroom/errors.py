@@ -80,6 +80,7 @@ class Where:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
+        """The location's fields that are set, as the JSON envelope shows them."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -96,6 +97,7 @@ class Problem:
     data: Data = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as the JSON envelope shows it: code, message, where, hint."""
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         out.update(self.where.as_dict())
         if self.hint:

@@ -175,21 +175,25 @@ class Model:
 
     @property
     def schema(self) -> dict[str, Any] | None:
+        """The model's JSON Schema, or None for a model without one."""
         schema: dict[str, Any] | None = self.options["schema"]  # _schema_shape checked it
         return schema
 
     @property
     def draft_published(self) -> bool:
+        """False when every save is published at once (the model has no drafts)."""
         value: bool = self.options["draft_published"]  # _bool checked it
         return value
 
     @property
     def allow_invalid_drafts(self) -> bool:
+        """True when an invalid save is kept, with warnings, instead of refused."""
         value: bool = self.options["allow_invalid_drafts"]  # _bool checked it
         return value
 
     @property
     def max_versions(self) -> int:
+        """Versions kept per record (0: all); gc prunes older ones."""
         value: int = self.options["max_versions"]  # _count checked it
         return value
 

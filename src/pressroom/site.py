@@ -149,13 +149,16 @@ class SiteCore:
 
     @property
     def content_dir(self) -> Path:
+        """The folder of the working files, ``content/``."""
         return self.root / "content"
 
     @property
     def models_dir(self) -> Path:
+        """The folder of the model files, ``models/``."""
         return self.root / "models"
 
     def working_path(self, key: RecordKey) -> Path:
+        """The working file of a record, ``content/<model>/<id>.yaml``, whether it exists or not."""
         return working_path(self.root, key)
 
     def rel(self, path: Path) -> str:
@@ -176,6 +179,7 @@ class SiteCore:
         return read_limited(path, self.config.max_file_size, label=self.rel(path))
 
     def require_model_dir(self, model: str) -> None:
+        """Nothing when ``model`` has a content folder or a model file; else a NotFoundError naming the known ones."""
         if not (self.content_dir / model).is_dir() and not (self.models_dir / f"{model}.yaml").is_file():
             models = [n[:-len(".yaml")] for n in _names(self.models_dir) if n.endswith(".yaml")]
             known = [*_names(self.content_dir, dirs=True), *models]

@@ -22,6 +22,7 @@ class InitResult:
 
     @property
     def changed(self) -> bool:
+        """True when init created anything."""
         return bool(self.created)
 
 

@@ -106,6 +106,7 @@ class ActionResult(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True when nothing was refused: no problems."""
         return not self.problems
 
 

@@ -85,13 +85,16 @@ class Schedule:
 
     @property
     def path(self) -> str:
+        """The schedule's file, relative to the store."""
         return f"{FOLDER}/{self.id}"
 
     @property
     def latest(self) -> bool:
+        """True for a publish of whatever is current at run time (no pinned version)."""
         return self.action == Action.PUBLISH and self.version is None
 
     def encode(self) -> str:
+        """The schedule's file content (JSON)."""
         doc = asdict(self)
         if not self.acknowledged:
             del doc["acknowledged"]  # the file stays as every earlier pressroom wrote and reads it
@@ -99,6 +102,7 @@ class Schedule:
 
     @classmethod
     def decode(cls, text: bytes, label: str) -> Schedule:
+        """A schedule from its file content; a StoreDamagedError names ``label`` when it is not one."""
         try:
             doc = json.loads(text)
             if doc.pop("type") != SCHEDULE_TYPE:
@@ -405,10 +409,12 @@ class RunResult(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True when every due action was done or skipped, none failed."""
         return all(a.outcome in ("done", "skipped") for a in self.actions)
 
     @property
     def problems(self) -> list[Problem]:
+        """The errors of every action that failed, in run order."""
         return [p for a in self.actions for p in a.errors]
 
 

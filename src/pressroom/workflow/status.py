@@ -59,6 +59,7 @@ class StatusResult:
     violations: list[Violation] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
+        """How many records have each status."""
         out = {s: 0 for s in STATUSES}
         for r in self.records:
             out[r.status] += 1

@@ -197,10 +197,12 @@ class ValidateResult:
 
     @property
     def ok(self) -> bool:
+        """True when every record passed."""
         return not self.problems
 
     @property
     def invalid(self) -> int:
+        """How many records have errors."""
         return sum(1 for r in self.records if r.errors)
 
 

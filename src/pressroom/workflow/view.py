@@ -85,6 +85,7 @@ class ViewReport:
 
     @property
     def ok(self) -> bool:
+        """True when the published view breaks no rule."""
         return not self.violations
 
     def states(self) -> list[Violation]:
@@ -92,6 +93,7 @@ class ViewReport:
         return [v for v in self.violations if v.code in STATE_CODES]
 
     def problems(self, *, preview: bool = False) -> list[Problem]:
+        """Each violation as a Problem; with ``preview``, only the ref-state ones (what bars a preview)."""
         return [v.problem() for v in (self.states() if preview else self.violations)]
 
 
