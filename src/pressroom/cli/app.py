@@ -17,7 +17,6 @@ from typing import Annotated, Any, Optional
 
 import typer
 import typer.main
-from typer.core import TyperGroup
 
 # typer 0.29 carries its own copy of click: what parsing raises is declared there, not re-exported.
 from typer._click.exceptions import ClickException
