@@ -172,8 +172,8 @@ def section(name: str) -> str:
         lines += [doc, ""]
     documented = _documented_bases(obj)
     if documented:
-        lines += ["Also has what " + ", ".join(f"[{b.__name__}](#{b.__name__.lower()})" for b in documented[:1])
-                  + " has.", ""]
+        base = documented[0].__name__
+        lines += [f"It also has the fields, methods and properties of [{base}](#{base.lower()}).", ""]
     fields = _fields(obj)
     if fields:
         lines += ["Fields:" if dataclasses.is_dataclass(obj) else "Members:", "", *fields, ""]
