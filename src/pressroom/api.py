@@ -325,15 +325,17 @@ class Site(SiteCore):
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
 
-    def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
-               force: bool = False, progress: Progress | None = None, hooks: bool = True,
+    def delete(self, *refs: str, depth: int | None = None, dry_run: bool = False, message: str = "",
+               author: str | None = None, force: bool = False, progress: Progress | None = None, hooks: bool = True,
                commit: bool | None = None) -> ActionResult:
         """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes.
 
-        Pending schedules of the deleted records are cancelled (``ActionResult.cancelled_schedules``).
+        ``depth`` bounds the referrers' ``on_delete`` strategies (and the ``on_unpublish`` ones they set off)
+        to that many levels; a strategy beyond it refuses. Pending schedules of the deleted records are
+        cancelled (``ActionResult.cancelled_schedules``).
         """
-        return self._withdraw("delete", refs, dry_run=dry_run, message=message, author=author, force=force,
-                              progress=progress, hooks=hooks, commit=commit)
+        return self._withdraw("delete", refs, depth=depth, dry_run=dry_run, message=message, author=author,
+                              force=force, progress=progress, hooks=hooks, commit=commit)
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
