@@ -637,8 +637,13 @@ class Site(SiteCore):
             return auto.finish(result, changes, schedules=schedules, events=events)
 
     def resolve(self, ref: str, *, ours: bool = False, theirs: bool = False, version: str | None = None,
-                message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
-        """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
+                dry_run: bool = False, message: str = "", author: str | None = None,
+                commit: bool | None = None) -> ResolveResult:
+        """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``.
+
+        The models' link strategies apply to what the choice publishes or withdraws, in the same
+        transaction (``ResolveResult.moves``, ``versions``); ``dry_run`` returns that plan and its problems.
+        """
         from .automation import Change, automation
         from .gitio import mark_resolved
         from .unmerged import git_conflicts
@@ -649,7 +654,9 @@ class Site(SiteCore):
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:
             result = resolve(self, ref, side=side, version=version, author=who, message=message,
-                             index=git_conflicts(self))
+                             index=git_conflicts(self), dry_run=dry_run)
+            if dry_run:
+                return result
             try:
                 # As `git add` / `git rm` after a manual fix: git no longer lists these paths as unmerged.
                 mark_resolved(self.root, [self.root / p for p in result.settled])
@@ -657,8 +664,10 @@ class Site(SiteCore):
                 result = dataclasses.replace(result, warnings=[*result.warnings, *(
                     Problem(p.message, "git_index", p.where, "the refs are resolved; `git add` (or `git rm`) "
                             "their files to tell git") for p in e.problems)])
-            return auto.finish(result, [Change("resolve", result.record, r.chosen, reason=r.kind)
-                                        for r in result.resolved])
+            return auto.finish(result, [*(Change("resolve", result.record, r.chosen, reason=r.kind)
+                                          for r in result.resolved),
+                                        *(Change(m.action, m.record, m.version, old=m.old, reason=m.reason,
+                                                 via=m.via, path=m.path) for m in result.moves)])
 
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""
