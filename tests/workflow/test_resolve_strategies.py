@@ -255,6 +255,19 @@ def test_taking_the_side_that_keeps_the_target_sets_nothing_off(tmp_path: Path, 
     assert set(snap(site)[1]) == {"author/ada", "post/y", "page/home"}
 
 
+def test_commit_stages_what_the_strategies_moved_for_the_merge_commit(tmp_path: Path, git_home: Path) -> None:
+    root = tmp_path / "repo"
+    _author_withdrawn_on_main(root, {"on_unpublish": "clear"}, None, "unpublish")
+    result = run_press(root, "resolve", "author/ada", "--ours", "--commit", "--json")
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    files = json.loads(result.stdout)["data"]["after"]["commit"]["files"]
+    assert {".press/refs/published/post/y", ".press/refs/current/post/y",
+            ".press/logs/post/y", "content/post/y.yaml"} <= set(files)
+    git(root, "commit", "-q", "--no-edit")
+    assert git(root, "status", "--porcelain").stdout == ""
+    assert run_press(root, "fsck").returncode == 0
+
+
 # --dry-run
 
 
@@ -339,3 +352,53 @@ def test_a_strategy_never_moves_a_record_still_in_conflict(tmp_path: Path, git_h
     hint = next(e["hint"] for e in errors if e["code"] == "merge_conflict")
     assert hint == "resolve it first: press resolve post/y --ours | --theirs | --version V"
     assert store_files(root) == before
+
+
+# the planner alone, on an in-memory store
+
+
+def test_the_resolve_plan_in_memory_carries_the_strategies_refs_versions_and_events() -> None:
+    from pressroom.models import _parse_model
+    from pressroom.records import RecordKey
+    from pressroom.store import RefConflict, RefKind, RefUpdate, Version
+    from pressroom.store.memory import MemoryStore
+    from pressroom.workflow.plan import execute
+    from pressroom.workflow.resolve import ResolveRequest, plan_resolve
+
+    parsed = {"author": _parse_model("author", "models/author.yaml", AUTHOR.encode()),
+              "post": _parse_model("post", "models/post.yaml", (
+                  "schema:\n  type: object\n  properties:\n    title: {type: string}\n"
+                  "    author: {type: string, x-link: {model: author, on_unpublish: clear}}\n").encode())}
+    store = MemoryStore()
+    oids = {}
+    for record, text in (("author/ada", "name: Ada\n"), ("post/y", "title: Y\nauthor: ada\n")):
+        oids[record] = store.put_version(Version(record, store.put_blob(text.encode()), None, "x", "t", ""))
+        store.refs["current"][record] = store.refs["published"][record] = oids[record]
+    # Their side unpublished ada: git's index alone holds the conflict, the ref on disk is ours.
+    conflict = RefConflict(RefKind.PUBLISHED, "author/ada", oids["author/ada"], None, oids["author/ada"])
+    request = ResolveRequest(record=RecordKey("author", "ada"), side="theirs", chosen=None, conflicts=[],
+                             in_git=[conflict], author="ann", time="2031-01-01T00:00:00Z")
+    seen = []
+
+    def violations(snapshot: object) -> list:
+        seen.append(snapshot)
+        return []
+
+    plan, _resolved = plan_resolve(store, store.snapshot(), request, violations, models=parsed)
+    (cleared,) = plan.versions
+    assert (cleared.data, cleared.version.parent, cleared.reason) == (b"title: Y\n", oids["post/y"],
+                                                                      "on_unpublish:clear")
+    assert set(plan.updates) == {RefUpdate("published", "author/ada", oids["author/ada"], None),
+                                 RefUpdate("published", "post/y", oids["post/y"], cleared.oid),
+                                 RefUpdate("current", "post/y", oids["post/y"], cleared.oid)}
+    assert [(e.record, e.data["action"], e.data.get("reason")) for e in plan.events] == [
+        ("author/ada", "resolve", None), ("post/y", "save", "on_unpublish:clear"),
+        ("post/y", "publish", "on_unpublish:clear")]
+    # The view is judged without ada, with post/y at the version the clear starts from (the new one
+    # is not in the store yet; its removed link is not counted).
+    assert "author/ada" not in seen[0].published and seen[0].published["post/y"] == oids["post/y"]
+    # Without the models, no strategy: the plan is the resolve alone.
+    bare, _ = plan_resolve(store, store.snapshot(), request, violations)
+    assert bare.versions == [] and bare.updates == [RefUpdate("published", "author/ada", oids["author/ada"], None)]
+    execute(store, plan)
+    assert store.refs["published"] == {"post/y": cleared.oid}
