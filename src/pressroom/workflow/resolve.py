@@ -13,9 +13,10 @@ the record out of the published view sets off its referrers' ``on_unpublish``
 (``on_delete`` when the side chosen deleted it). A choice that would still
 leave the published view with a dangling link is refused, as ``unpublish``
 refuses: the chosen published version links to an unpublished record, or
-published records link to one the choice withdraws. When ``current`` is resolved and git left conflict markers in the working
-file too, the file gets the chosen version's content (a working file without
-markers is the user's, and is left alone).
+published records link to one the choice withdraws. When ``current`` is
+resolved and git left conflict markers in the working file too, the file gets
+the chosen version's content (a working file without markers is the user's,
+and is left alone).
 """
 
 from __future__ import annotations
