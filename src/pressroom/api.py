@@ -325,15 +325,17 @@ class Site(SiteCore):
                               dry_run=dry_run, message=message, author=author, progress=progress, hooks=hooks,
                               commit=commit)
 
-    def delete(self, *refs: str, dry_run: bool = False, message: str = "", author: str | None = None,
-               force: bool = False, progress: Progress | None = None, hooks: bool = True,
+    def delete(self, *refs: str, depth: int | None = None, dry_run: bool = False, message: str = "",
+               author: str | None = None, force: bool = False, progress: Progress | None = None, hooks: bool = True,
                commit: bool | None = None) -> ActionResult:
         """Delete records: refs and working file go, history stays until gc; ``force`` drops unsaved changes.
 
-        Pending schedules of the deleted records are cancelled (``ActionResult.cancelled_schedules``).
+        ``depth`` bounds the referrers' ``on_delete`` strategies (and the ``on_unpublish`` ones they set off)
+        to that many levels; a strategy beyond it refuses. Pending schedules of the deleted records are
+        cancelled (``ActionResult.cancelled_schedules``).
         """
-        return self._withdraw("delete", refs, dry_run=dry_run, message=message, author=author, force=force,
-                              progress=progress, hooks=hooks, commit=commit)
+        return self._withdraw("delete", refs, depth=depth, dry_run=dry_run, message=message, author=author,
+                              force=force, progress=progress, hooks=hooks, commit=commit)
 
     def status(self, *refs: str, model: str | None = None) -> StatusResult:
         """Each record's status and unsaved changes."""
@@ -635,8 +637,13 @@ class Site(SiteCore):
             return auto.finish(result, changes, schedules=schedules, events=events)
 
     def resolve(self, ref: str, *, ours: bool = False, theirs: bool = False, version: str | None = None,
-                message: str = "", author: str | None = None, commit: bool | None = None) -> ResolveResult:
-        """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``."""
+                dry_run: bool = False, message: str = "", author: str | None = None,
+                commit: bool | None = None) -> ResolveResult:
+        """End a git merge conflict in ``ref``'s refs: take ``ours``, ``theirs``, or ``version``.
+
+        The models' link strategies apply to what the choice publishes or withdraws, in the same
+        transaction (``ResolveResult.moves``, ``versions``); ``dry_run`` returns that plan and its problems.
+        """
         from .automation import Change, automation
         from .gitio import mark_resolved
         from .unmerged import git_conflicts
@@ -647,7 +654,9 @@ class Site(SiteCore):
         who = self.author(author)
         with automation(self, "resolve", hooks=False, commit=commit, author=who, message=message) as auto:
             result = resolve(self, ref, side=side, version=version, author=who, message=message,
-                             index=git_conflicts(self))
+                             index=git_conflicts(self), dry_run=dry_run)
+            if dry_run:
+                return result
             try:
                 # As `git add` / `git rm` after a manual fix: git no longer lists these paths as unmerged.
                 mark_resolved(self.root, [self.root / p for p in result.settled])
@@ -655,8 +664,10 @@ class Site(SiteCore):
                 result = dataclasses.replace(result, warnings=[*result.warnings, *(
                     Problem(p.message, "git_index", p.where, "the refs are resolved; `git add` (or `git rm`) "
                             "their files to tell git") for p in e.problems)])
-            return auto.finish(result, [Change("resolve", result.record, r.chosen, reason=r.kind)
-                                        for r in result.resolved])
+            return auto.finish(result, [*(Change("resolve", result.record, r.chosen, reason=r.kind)
+                                          for r in result.resolved),
+                                        *(Change(m.action, m.record, m.version, old=m.old, reason=m.reason,
+                                                 via=m.via, path=m.path) for m in result.moves)])
 
     def install_merge_driver(self) -> DriverInstall:
         """Set up git to merge .press/ refs (descendant wins, else a conflict for ``resolve``)."""

@@ -282,6 +282,8 @@ def resolve(
                                                    help="Take this version (id or 7+ characters) "
                                                         "from either side's history.",
                                                    show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (each ref, and what the link "
+                                                            "strategies move, and why); change nothing.")] = False,
     message: MessageOpt = "",
     author: AuthorOpt = None,
     commit: CommitOpt = None,
@@ -289,30 +291,53 @@ def resolve(
 ) -> None:
     """End a record's git merge conflict by picking a side.
 
-    press status shows the records whose refs are in conflict. Every conflicted
-    ref of the record (current, published, archived) takes that side, in one
-    transaction logged as resolve events; a side that deleted the ref (git's
-    modify/delete) removes it. Their files are marked resolved in git. Then
-    commit the merge with git as usual. A side that would leave the published
-    view with a dangling link is refused (exit 1, nothing changed), naming the
+    press status shows the records whose refs are in conflict. Every
+    conflicted ref of the record (current, published, archived) takes that
+    side, in one transaction logged as resolve events; a side that deleted the
+    ref (git's modify/delete) removes it. Their files are marked resolved in
+    git. Then commit the merge with git as usual. The link strategies of the
+    models apply as for publish and unpublish: a published version taken
+    brings in what its on_publish: publish links name, and a side that
+    withdraws the record sets off its referrers' on_unpublish (on_delete when
+    that side deleted it). A side that would still leave the published view
+    with a dangling link is refused (exit 1, nothing changed), naming the
     referrers and the fixes, as unpublish is.
     """
     with command("resolve", json_) as out:
-        result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, message=message,
-                                        author=author, commit=commit)
+        result = open_site(ctx).resolve(ref, ours=ours, theirs=theirs, version=version, dry_run=dry_run,
+                                        message=message, author=author, commit=commit)
         out.warn(result.warnings)
 
         def render() -> None:
             def side(oid: str | None) -> str:
                 return short(oid) if oid else "deleted"
 
+            if result.dry_run and result.problems:
+                stderr.print("refused: nothing would be resolved", style="red")
+                return
+            prefix = "would take: " if result.dry_run else ""
             for r in result.resolved:
-                stdout.print(f"{result.record} {r.kind}: {side(r.chosen)} ({result.side}; ours {side(r.ours)}, "
-                             f"theirs {side(r.theirs)})")
+                stdout.print(f"{prefix}{result.record} {r.kind}: {side(r.chosen)} ({result.side}; "
+                             f"ours {side(r.ours)}, theirs {side(r.theirs)})")
+            verb = {"publish": "published", "unpublish": "unpublished"}
+            would = "would be " if result.dry_run else ""
+            for m in result.moves:
+                if m.action == "publish" and not m.reason.endswith(":clear"):
+                    why = f"{m.reason}, linked from {m.via} field {m.path}"
+                else:  # unpublish and clear: the record's own field links to the record that leaves
+                    why = f"{m.reason}, its field {m.path} links to {m.via}"
+                stdout.print(f"{would}{verb.get(m.action, m.action)} {m.record} {short(m.version)} ({why}): "
+                             f"{m.status_before} -> {m.status_after}")
+            for v in result.versions:
+                stdout.print(f"{would}saved {v.record} {short(v.version)} on top of {short(v.parent)} ({v.reason})")
+            if result.dry_run:
+                stdout.print("dry run: nothing changed", style="dim")
             render_after(result)
 
-        errors = after_problems(result, out)
-        out.done(result, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
+        errors = list(result.problems) + after_problems(result, out)
+        # Problems go to the envelope's "errors", once.
+        data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
+        out.done(data, render, exit_code=EXIT_REFUSED if errors else 0, errors=errors)
 
 
 driver_app = PressTyper(name="merge-driver", no_args_is_help=True, rich_markup_mode=None,

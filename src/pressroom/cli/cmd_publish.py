@@ -321,6 +321,7 @@ def archive(
 def delete(
     ctx: typer.Context,
     refs: Annotated[list[str], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).")],
+    depth: DepthOpt = None,
     dry_run: DryRunOpt = False,
     force: Annotated[bool, typer.Option("--force", help="Delete even if the working file has unsaved changes.")]
     = False,
@@ -335,17 +336,18 @@ def delete(
 
     History and objects stay in the store until gc, and the event log keeps
     who deleted what. Refused while a published record links to one of them
-    (unless that link field's on_delete says unpublish or clear), and when a
-    working file has unsaved changes (unless --force). On a terminal it shows
-    the plan and asks; elsewhere it needs --yes (exit 2 without). Pending
-    schedules of a deleted record are cancelled. It prints its undo: press
-    revert REF --to VERSION, then press publish REF.
+    (unless that link field's on_delete says unpublish or clear; --depth N
+    bounds these), and when a working file has unsaved changes (unless
+    --force). On a terminal it shows the plan and asks; elsewhere it needs
+    --yes (exit 2 without). Pending schedules of a deleted record are
+    cancelled. It prints its undo: press revert REF --to VERSION, then press
+    publish REF.
     """
     with command("delete", json_) as out:
         site = open_site(ctx)
         _ask_first("delete", yes=yes, dry_run=dry_run, many=True,
-                   plan=lambda: site.delete(*refs, dry_run=True, force=force))
-        result = site.delete(*refs, dry_run=dry_run, message=message, author=author, force=force,
+                   plan=lambda: site.delete(*refs, depth=depth, dry_run=True, force=force))
+        result = site.delete(*refs, depth=depth, dry_run=dry_run, message=message, author=author, force=force,
                              hooks=not no_hooks, commit=commit)
         _finish(out, result, named=True)
 

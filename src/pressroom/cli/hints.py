@@ -134,6 +134,7 @@ WORDING: dict[str, Wording] = {
         hint="to go back to it: press revert {record} --to {version}; to keep current, restore "
              "the file (git checkout, or press show {record} > FILE); `press save {record}` saves it as an edit"),
     "resolve.pick_side": Wording(message="pick one side: --ours, --theirs or --version V"),
+    "resolve.strategy_in_conflict": Wording(hint="resolve it first: press resolve {record} --ours | --theirs | --version V"),
     "resolve.unclosed_both": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers}), or publish what it links to first (press publish {targets} --cascade)"),
     "resolve.unclosed_referrers": Wording(hint="take the other side, or unpublish its referrers first (press unpublish {referrers})"),
     "resolve.unclosed_targets": Wording(hint="take the other side, or publish what it links to first (press publish {targets} --cascade)"),

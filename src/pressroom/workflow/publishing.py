@@ -807,5 +807,45 @@ def _first_gone(refs: list[tuple[str, str]], gone: set[str]) -> str | None:
     return next((r for r, _p in sorted(refs) if r in gone), None)
 
 
+def plan_link_strategies(reader: Reader, plan: Plan, record: str, action: Action, stamp: Stamp,
+                         working_of: Callable[[RecordKey], WorkingFile | None] | None = None) -> list[Move]:
+    """The link strategies that a change made elsewhere (``press resolve``) to ``record``'s place in
+    the published view sets off, added to ``plan``: their moves (returned), new versions, ref updates,
+    events, guards, and the validation problems of what they publish.
+
+    ``action`` PUBLISH: ``record`` is published in the reader's snapshot (at its new version), and the
+    ``on_publish: publish`` links of that version bring their targets in, to any depth. UNPUBLISH,
+    ARCHIVE or DELETE: ``record`` is published in the reader's snapshot and leaves the view, and its
+    referrers' ``on_unpublish`` (DELETE: ``on_delete``) apply. A referrer whose strategy refuses is
+    left in ``plan.referrers``; the caller judges the final view. The record's own refs and events are
+    the caller's.
+    """
+    snap = reader.snapshot
+    if action is Action.PUBLISH:
+        moves = {record: _publish_move(snap, record, snap.published[record], "resolve")}
+        _cascade_publish(reader, moves, False, None)
+        del moves[record]
+        existing = RecordSet(snap.current)
+        for m in sorted(moves.values(), key=_order):
+            key = key_of(m.record)
+            plan.problems.extend(reader.problems(m.record, m.version or "", existing))
+            plan.move(RefKind.PUBLISHED, key, m.old, m.version)
+            plan.guard(RefKind.CURRENT, key, snap.current.get(m.record))
+            plan.guard(RefKind.ARCHIVED, key, snap.archived.get(m.record))
+        plan.problems.extend(publish_stage_problems(reader.store, reader.models,
+                                                    {r: m.version or "" for r, m in moves.items()}))
+    else:
+        # The record's own move only tells the strategies which event it is (on_delete or on_unpublish):
+        # made as an archive, so that _Strategies plans no unpublish of it (its refs are the caller's).
+        own = (_delete_move if action is Action.DELETE else _archive_move)(snap, record, "resolve")
+        moves = {record: own}
+        request = WithdrawRequest([], stamp, working_of=working_of)
+        _Strategies(reader, request, plan, _ReverseIndex(reader, None)).apply(moves)
+        del moves[record]
+    plan.moves = sorted(moves.values(), key=_order)
+    _log(plan, stamp)
+    return plan.moves
+
+
 _WITHDRAW_PLANNERS: dict[Action, Callable[[Reader, WithdrawRequest], Plan]] = {
     Action.UNPUBLISH: plan_unpublish, Action.ARCHIVE: plan_archive, Action.DELETE: plan_delete}

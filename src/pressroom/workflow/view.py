@@ -127,11 +127,12 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
     return report
 
 
-def link_violations(site: SiteCore, snapshot: Snapshot, record: str) -> list[Violation]:
-    """The links ``snapshot`` would leave dangling from or to ``record``: what ``press resolve`` checks
-    before it takes a side, as unpublish checks referrers (not cached: the snapshot is a plan)."""
+def link_violations(site: SiteCore, snapshot: Snapshot, record: str | None = None) -> list[Violation]:
+    """The links ``snapshot`` would leave dangling (from or to ``record``, when given): what ``press
+    resolve`` checks before it takes a side, as unpublish checks referrers (not cached: the snapshot
+    is a plan)."""
     return [v for v in _violations(site, snapshot, _logged_records(site))
-            if v.code == "unpublished_link" and record in (v.record, v.target)]
+            if v.code == "unpublished_link" and (record is None or record in (v.record, v.target))]
 
 
 def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
