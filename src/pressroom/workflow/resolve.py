@@ -74,6 +74,7 @@ class ResolveResult(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True unless the resolve (or its dry run) was refused with problems."""
         return not self.problems
 
 
