@@ -66,6 +66,8 @@ COMMANDS: dict[str, Entry] = {
     "archive": Entry("cmd_publish", "Withdraw records from the published view, keeping the public version in the "
                      "archived ref.", PUBLISHING),
     "delete": Entry("cmd_publish", "Delete records: their refs go and the working file is removed.", PUBLISHING),
+    "release": Entry("cmd_release", "Releases: records to publish (each pinned to a version), unpublish or "
+                     "archive, all in one transaction.", PUBLISHING),
     "stage": Entry("cmd_automation", "Record the review stage of a record's current version (an event with author "
                    "and time).", PUBLISHING),
     "schedule": Entry("cmd_automation", "Publish and unpublish at a set time; `schedule run` (from cron or CI) "

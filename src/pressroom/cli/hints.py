@@ -51,6 +51,7 @@ WORDING: dict[str, Wording] = {
     "export.out_inside_site": Wording(message="--out {out} is inside the site's {inside}/, which export must not write into", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_is_site": Wording(message="--out {out} is the site's own folder", hint="export to a folder of its own beside content/, e.g. --out _export (or outside the site)"),
     "export.out_not_folder": Wording(message="--out {out} is not a folder"),
+    "export.release_with": Wording(message="--release previews the published view of one release: no --preview or --as-of with it"),
     "fsck.checked_out_crlf": Wording(hint=(
         "nothing is lost: the repository holds the right bytes, git converted them when it checked them out "
         "(core.autocrlf, or a text attribute, with no pressroom attributes to stop it). Repair, in the site's "
@@ -140,6 +141,25 @@ WORDING: dict[str, Wording] = {
     "resolve.version_id": Wording(message="--version takes a version id (7+ characters)"),
     "resolve.version_in_ref": Wording(message="name the record alone; give the version with --version", hint="press resolve {record} ..."),
     "save_first": Wording(hint="save it first: press save {record}"),
+    "release.at_dry_run": Wording(message="--at schedules the release; --dry-run plans it now: pick one"),
+    "release.bad_action": Wording(hint="publish (the default), --unpublish or --archive"),
+    "release.bad_name": Wording(),
+    "release.bad_pin": Wording(hint="pin it again: press release add {name} {record}"),
+    "release.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or take it out: press release remove {release} {record}"),
+    "release.damaged": Wording(hint="if a git merge left markers in it, keep one side's text; else restore it from git (`git checkout -- .press`)"),
+    "release.exists": Wording(hint="pick another name, or see it: press release show {name}"),
+    "release.link": Wording(hint="add it to the release: press release add {name} {target}"),
+    "release.moved_twice": Wording(hint="keep one of them: press release remove {name} REF"),
+    "release.no_records": Wording(),
+    "release.no_such_release": Wording(hint="see the releases with: press release list"),
+    "release.not_in_release": Wording(hint="see what it holds: press release show {name}"),
+    "release.published": Wording(hint="make a new release: press release create NAME"),
+    "release.publishes_referrer": Wording(hint="take one of the two out: press release remove {name} {record} (or {target})"),
+    "release.record_gone": Wording(hint="take it out: press release remove {name} {record}"),
+    "release.referrer": Wording(hint="add it to the release too: press release add {name} --{action} {record}"),
+    "release.remove_version": Wording(hint="name it as {record}"),
+    "release.scheduled": Wording(hint="cancel it first: press schedule cancel {id}"),
+    "release.version_named": Wording(hint="name it as {record}"),
     "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
     "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
     "schedule.duplicate_run": Wording(

@@ -347,6 +347,7 @@ def plan_release(reader: Reader, stored: StoredRelease, stamp: Stamp,
             later.append(planner(later_reader, WithdrawRequest(withdraw[action], stamp, working_of=working_of)))
     plan = _join(first, later, snap, name)
     plan.problems[:0] = problems
+    plan.problems = [_in_release(p, name) for p in plan.problems]
     if not plan.problems:
         plan.problems = _closure_problems(reader, snap, plan, name)
     plan.files.append(FileUpdate(meta_path(name), stored.meta_hash, replace(
@@ -356,6 +357,20 @@ def plan_release(reader: Reader, stored: StoredRelease, stamp: Stamp,
                       for e in stored.entries)
     plan.events = [Event(e.record, {**e.data, "release": name}) for e in plan.events]
     return plan
+
+
+def _in_release(problem: Problem, name: str) -> Problem:
+    """A publish's or withdrawal's link problem, with the fix a release has: add the other record to it."""
+    data = dict(problem.data)
+    if problem.cause in ("publishing.link_unpublished", "publishing.link_beyond_depth"):
+        target = str(data.get("target"))
+        return replace(problem, hint=f"add {target} to the release: Site.release_add('{name}', '{target}')",
+                       cause="release.link", data={**data, "name": name})
+    if problem.cause in ("publishing.referrer", "publishing.referrer_without_drafts"):
+        record, action = str(data.get("record")), str(data.get("action"))
+        return replace(problem, hint=f"add {record} to the release too: Site.release_add('{name}', '{record}', "
+                                     f"action='{action}')", cause="release.referrer", data={**data, "name": name})
+    return problem
 
 
 def _pin_problems(reader: Reader, name: str, entry: ReleaseEntry) -> list[Problem]:
