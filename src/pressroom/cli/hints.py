@@ -148,6 +148,7 @@ WORDING: dict[str, Wording] = {
     "release.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or take it out: press release remove {release} {record}"),
     "release.damaged": Wording(hint="if a git merge left markers in it, keep one side's text; else restore it from git (`git checkout -- .press`)"),
     "release.exists": Wording(hint="pick another name, or see it: press release show {name}"),
+    "release.late_entry": Wording(hint="publish it (press publish {record}), or put it in a new release: press release create NAME"),
     "release.link": Wording(hint="add it to the release: press release add {name} {target}"),
     "release.moved_twice": Wording(hint="keep one of them: press release remove {name} REF"),
     "release.no_records": Wording(),
