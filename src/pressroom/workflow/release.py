@@ -260,7 +260,8 @@ def add(site: SiteCore, name: str, refs: Sequence[str], *, action: str = "publis
         files.append(FileUpdate(entry_path(stored.meta.name, record), stored.entry_hashes.get(record),
                                 entry.encode()))
     txn = execute(site.store, Plan(Action.SAVE, files=files))
-    return ReleaseResult(release=_view(_read(site, name), _schedules(site)), added=list(entries.values()), txn=txn)
+    return ReleaseResult(release=_view(_read(site, name), _schedules(site)),
+                         added=[entries[r] for r in sorted(entries)], txn=txn)
 
 
 def _guard(stored: StoredRelease) -> FileUpdate:
