@@ -147,6 +147,7 @@ WORDING: dict[str, Wording] = {
     "release.bad_pin": Wording(hint="pin it again: press release add {name} {record}"),
     "release.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or take it out: press release remove {release} {record}"),
     "release.damaged": Wording(hint="if a git merge left markers in it, keep one side's text; else restore it from git (`git checkout -- .press`)"),
+    "release.empty": Wording(hint="add records first: press release add {name} REF..."),
     "release.exists": Wording(hint="pick another name, or see it: press release show {name}"),
     "release.late_entry": Wording(hint="publish it (press publish {record}), or put it in a new release: press release create NAME"),
     "release.link": Wording(hint="add it to the release: press release add {name} {target}"),

@@ -327,6 +327,10 @@ def plan_release(reader: Reader, stored: StoredRelease, stamp: Stamp,
     snap = reader.snapshot
     name = stored.meta.name
     problems: list[Problem] = []
+    if not stored.entries:
+        problems.append(Problem(f"release {name} holds no records", code="nothing_to_do",
+                                hint=f"add records first: Site.release_add('{name}', ...)", cause="release.empty",
+                                data={"name": name}))
     publishes: list[tuple[RecordKey, str | None]] = []
     withdraw: dict[str, list[RecordKey]] = {"unpublish": [], "archive": []}
     for e in stored.entries:
