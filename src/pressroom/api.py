@@ -587,10 +587,10 @@ class Site(SiteCore):
         from .workflow import release as _release
         return _release.add(self, name, refs, action=action, author=self.author(author))
 
-    def release_remove(self, name: str, *refs: str, author: str | None = None) -> ReleaseResult:
+    def release_remove(self, name: str, *refs: str) -> ReleaseResult:
         """Take records out of release ``name``."""
         from .workflow import release as _release
-        return _release.remove(self, name, refs, author=self.author(author))
+        return _release.remove(self, name, refs)
 
     def releases(self) -> ReleaseList:
         """Every release: open ones, then published ones."""

@@ -87,11 +87,10 @@ def release_add(
 
 
 @release_app.command("remove")
-def release_remove(ctx: typer.Context, name: NameArg, refs: RefsArg, author: AuthorOpt = None,
-                   json_: JsonOpt = False) -> None:
+def release_remove(ctx: typer.Context, name: NameArg, refs: RefsArg, json_: JsonOpt = False) -> None:
     """Take records out of a release."""
     with command("release remove", json_) as out:
-        _done(out, open_site(ctx).release_remove(name, *refs, author=author), "removed")
+        _done(out, open_site(ctx).release_remove(name, *refs), "removed")
 
 
 @release_app.command("list")

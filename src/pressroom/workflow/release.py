@@ -239,16 +239,16 @@ def add(site: SiteCore, name: str, refs: Sequence[str], *, action: str = "publis
     stored = _read(site, name)
     _require_open(stored)
     time = now_iso()
+    snap = site.store.snapshot()
     entries: dict[str, ReleaseEntry] = {}
     for ref in refs:
         key, spec = parse_ref(ref)
         record = str(key)
-        refs_now = site.store.record_refs(record)
-        if not any(refs_now.values()):
+        if record not in snap.current:
             raise NotFoundError("does not exist (never saved, or deleted)", where=Where(record=record),
                                 hint="save it first (Site.save)", cause="save_first", data={"record": record})
         if action == "publish":
-            version: str | None = resolve_version(site, key, spec)
+            version: str | None = snap.current[record] if spec is None else resolve_version(site, key, spec)
         elif spec is not None:
             raise UsageError(f"{ref}: a release {action}s a record, not a version", hint=f"name it as {key}",
                              cause="release.version_named", data={"ref": ref, "record": record, "action": action})
@@ -270,7 +270,7 @@ def _guard(stored: StoredRelease) -> FileUpdate:
     return FileUpdate(meta_path(stored.meta.name), stored.meta_hash, stored.meta.encode())
 
 
-def remove(site: SiteCore, name: str, refs: Sequence[str], *, author: str) -> ReleaseResult:
+def remove(site: SiteCore, name: str, refs: Sequence[str]) -> ReleaseResult:
     """Take records out of an open release; a record not in it is refused, naming it."""
     if not refs:
         raise UsageError("name at least one record (model/id)", cause="release.no_records")
@@ -479,7 +479,8 @@ def _stamp(author: str, time: str | None, message: str, name: str, schedule: str
 
 
 def _plan(site: SiteCore, name: str, *, author: str, message: str = "", time: str | None = None,
-          schedule: str | None = None) -> tuple[StoredRelease, Plan]:
+          schedule: str | None = None) -> tuple[StoredRelease, Plan, Snapshot]:
+    """The release as read, the plan of publishing it, and the refs the plan was made on."""
     stored = _read(site, name)
     _require_open(stored)
     reader = Reader(site)
@@ -487,7 +488,7 @@ def _plan(site: SiteCore, name: str, *, author: str, message: str = "", time: st
                                                schedule),
                         working_of=lambda key: _working_file(site, key))
     reader.checks.flush()
-    return stored, plan
+    return stored, plan, reader.snapshot
 
 
 def _created(plan: Plan) -> list[Created]:
@@ -510,7 +511,7 @@ def show(site: SiteCore, name: str) -> ReleaseShow:
             others=[n for n in others.get(e.record, []) if n != stored.meta.name]))
     if stored.meta.state != "open":
         return ReleaseShow(release=release, entries=entries)
-    _stored, plan = _plan(site, name, author="", time=release.schedule.at if release.schedule else None)
+    _stored, plan, _snap = _plan(site, name, author="", time=release.schedule.at if release.schedule else None)
     pinned = {e.record for e in stored.entries}
     return ReleaseShow(release=release, entries=entries, moves=list(plan.moves),
                        brought=[m for m in plan.moves if m.record not in pinned], versions=_created(plan),
@@ -523,7 +524,7 @@ def publish(site: SiteCore, name: str, *, author: str, message: str = "", dry_ru
 
     ``schedule``, ``time``: the schedule carrying it out and the time its events carry (``schedule run``).
     """
-    stored, plan = _plan(site, name, author=author, message=message, time=time, schedule=schedule)
+    stored, plan, _snap = _plan(site, name, author=author, message=message, time=time, schedule=schedule)
     base = ReleasePublishResult(release=_view(stored, _schedules(site)), dry_run=dry_run, moves=list(plan.moves),
                                 skipped=list(plan.skipped), versions=_created(plan))
     if dry_run:
@@ -557,7 +558,7 @@ def schedule_publish(site: SiteCore, name: str, at: str, *, author: str, message
                            f"'{release.schedule.id}')", cause="release.scheduled",
                            data={"name": name, "id": release.schedule.id, "at": release.schedule.at})
     when = iso(parse_time(at))
-    _stored, check = _plan(site, name, author=author, message=message, time=when)
+    _stored, check, _snap = _plan(site, name, author=author, message=message, time=when)
     warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint, p.cause, p.data)
                 for p in check.problems]
     sched = Schedule(id=uuid.uuid4().hex[:10], action=RELEASE, record=stored.meta.name, version=None, at=when,
@@ -580,13 +581,12 @@ def planned_view(site: SiteCore, name: str, *, time: str | None = None) -> Plann
     _require_open(stored)
     pending = _view(stored, _schedules(site)).schedule
     when = time or (pending.at if pending else None) or now_iso()
-    _stored, plan = _plan(site, name, author="", time=when)
+    _stored, plan, snap = _plan(site, name, author="", time=when)
     if plan.problems:
         raise refusal(plan.problems, f"release {name} would not publish")
     for new in plan.versions:
         site.store.put_blob(new.data)
         site.store.put_version(new.version)
-    snap = site.store.snapshot()
     published_at = {m.record: when for m in plan.moves if m.action is Action.PUBLISH}
     return PlannedView(snapshot=_applied(snap, plan.updates), published_at=published_at, time=when)
 
