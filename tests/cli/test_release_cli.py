@@ -31,7 +31,7 @@ def test_the_commands_and_their_envelopes(site_dir: Path, cli: Cli) -> None:
     code, env = cli.json("release", "list")
     assert code == 0 and [(r["name"], len(r["entries"])) for r in env["data"]["releases"]] == [("launch", 2)]
     code, env = cli.json("release", "show", "launch")
-    assert code == 0 and env["errors"] == [] and len(env["data"]["moves"]) == 2
+    assert code == 0 and env["errors"] == [] and len(env["data"]["moves"]) == 2 and env["data"]["ok"]
     code, env = cli.json("release", "publish", "launch", "--dry-run")
     assert code == 0 and env["data"]["dry_run"] and env["data"]["txn"] is None
     code, env = cli.json("release", "publish", "launch")
@@ -64,6 +64,7 @@ def test_a_refused_release_exits_1_naming_each_problem(site_dir: Path, cli: Cli)
     cli("release", "add", "r", "post/hello")
     code, env = cli.json("release", "show", "r")
     assert code == 1 and [(e["record"], e["path"]) for e in env["errors"]] == [("post/hello", "author")]
+    assert env["data"]["ok"] is False
     assert env["errors"][0]["hint"] == "add it to the release: press release add r author/ada"
     code, env = cli.json("release", "publish", "r")
     assert (code, env["status"]) == (1, "refused")

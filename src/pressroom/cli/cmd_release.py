@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..api import Move, Release, ReleasePublishResult, ReleaseResult
+from ..api import Move, Release, ReleasePublishResult, ReleaseResult, ReleaseShow
 from ..errors import UsageError
 from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, author_name, open_site,
                      path_refs, render_after, short)
@@ -111,6 +111,11 @@ def release_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
         out.done(result, render)
 
 
+def _without_problems(result: ReleaseShow | ReleasePublishResult) -> dict[str, object]:
+    # Problems go to the envelope's "errors", once.
+    return {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "problems"}
+
+
 def _why(m: Move) -> str:
     if m.via is None:
         return m.reason
@@ -156,7 +161,7 @@ def release_show(ctx: typer.Context, name: NameArg, json_: JsonOpt = False) -> N
                 else:
                     stdout.print(f"passes: {len(result.moves)} record(s) would move", style="dim")
 
-        out.done(dataclasses.replace(result, problems=[]), render,
+        out.done({**_without_problems(result), "ok": result.ok}, render,
                  exit_code=1 if result.problems else 0, errors=result.problems)
 
 
@@ -187,7 +192,7 @@ def _publish_done(out: Output, result: ReleasePublishResult) -> None:
 
     out.warn(result.warnings)
     errors = list(result.problems) + after_problems(result, out)
-    out.done(dataclasses.replace(result, problems=[]), render, exit_code=1 if errors else 0, errors=errors)
+    out.done(_without_problems(result), render, exit_code=1 if errors else 0, errors=errors)
 
 
 @release_app.command("publish")
