@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pressroom import NotFoundError, RefusedError, Site, UsageError
+from pressroom import NotFoundError, RefusedError, Site, StoreDamagedError, UsageError
 from tests.conftest import write
 from tests.workflow.test_link_strategies import chain
 
@@ -341,7 +341,6 @@ def test_a_damaged_release_file_is_named(site: Site) -> None:
     linked_site(site)
     site.release_create("r")
     (site.root / ".press" / "releases" / "r" / "release").write_text("<<<<<<< ours\n")
-    from pressroom import StoreDamagedError
     with pytest.raises(StoreDamagedError, match="is not a readable release file"):
         site.release_show("r")
     assert any(p.cause == "release.damaged" for p in site.fsck().problems)
