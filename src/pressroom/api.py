@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from .workflow.newrecord import NewResult, new_record
     from .workflow.plan import Action
     from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
+    from .workflow import release as _release
+    from .workflow.release import EntryView, Release, ReleaseList, ReleasePublishResult, ReleaseResult, ReleaseShow
+    from .store.releases import ReleaseEntry
     from .workflow.reruns import duplicate_run_violations
     from .workflow.resolve import Resolved, ResolveResult, resolve
     from .workflow.revert import RevertResult, revert
@@ -86,6 +89,13 @@ __all__ = [
     "Record",
     "RecordStatus",
     "Referrer",
+    "Release",
+    "ReleaseEntry",
+    "ReleaseList",
+    "ReleasePublishResult",
+    "ReleaseResult",
+    "ReleaseShow",
+    "EntryView",
     "Resolved",
     "ResolveResult",
     "RevertResult",
@@ -139,6 +149,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Record": (".delivery", "Record"),
     "RecordStatus": (".workflow.status", "RecordStatus"),
     "Referrer": (".workflow.publishing", "Referrer"),
+    "Release": (".workflow.release", "Release"),
+    "ReleaseEntry": (".store.releases", "ReleaseEntry"),
+    "ReleaseList": (".workflow.release", "ReleaseList"),
+    "ReleasePublishResult": (".workflow.release", "ReleasePublishResult"),
+    "ReleaseResult": (".workflow.release", "ReleaseResult"),
+    "ReleaseShow": (".workflow.release", "ReleaseShow"),
+    "EntryView": (".workflow.release", "EntryView"),
     "ResolveResult": (".workflow.resolve", "ResolveResult"),
     "Resolved": (".workflow.resolve", "Resolved"),
     "RevertResult": (".workflow.revert", "RevertResult"),
@@ -399,6 +416,7 @@ class Site(SiteCore):
         # A checkout git converted is restored where git holds the site's files: the store, and
         # the working files it compares with the store.
         from .gitio import in_head
+        from .store.releases import pinned_problems as release_pin_problems
         from .unmerged import git_conflicts
         from .workflow import schedule as _schedule
         from .workflow.reruns import duplicate_run_violations
@@ -409,7 +427,7 @@ class Site(SiteCore):
         index = git_conflicts(self)
         # Reading the schedules would finish a transaction a crash left; fsck changes nothing.
         pending = self.store.journal_pending()
-        pinned = [] if pending else _schedule.pinned_problems(self)
+        pinned = [] if pending else [*_schedule.pinned_problems(self), *release_pin_problems(self.store)]
         # On damaged bytes the view cannot be read whole: the damage is what to fix first.
         violations = [] if pending or report.problems else [*check_view(
             self, self.store.snapshot(conflicts_ok=True), fresh=True, merging=bool(index.refs)).problems(),
@@ -464,14 +482,15 @@ class Site(SiteCore):
         """
         from .models import load_models
         from .store import DEFAULT_GRACE
+        from .store.releases import pinned_versions as release_pins
         from .workflow import schedule as _schedule
         retention = {name: m.max_versions for name, m in load_models(self).items() if m.max_versions}
         extra = list(extra_roots)
 
         def roots() -> list[str]:
-            # Versions pending schedules will publish are roots too, whatever max_versions says;
-            # read under gc's lock, so a schedule made while gc waited for it counts.
-            return [*extra, *_schedule.pinned_versions(self)]
+            # Versions pending schedules and open releases will publish are roots too, whatever
+            # max_versions says; read under gc's lock, so a schedule made while gc waited for it counts.
+            return [*extra, *_schedule.pinned_versions(self), *release_pins(self.store)]
 
         return self.store.gc(max_versions=retention, extra_roots=roots, dry_run=dry_run,
                              grace=DEFAULT_GRACE if grace is None else grace)
@@ -503,7 +522,8 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False, body_in_front_matter: bool = False, as_of: str | None = None) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False, as_of: str | None = None,
+               release: str | None = None) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
@@ -511,10 +531,20 @@ class Site(SiteCore):
         ``body_in_front_matter`` (markdown): no content after the front matter,
         the body stays a field (for Hugo, which runs shortcodes in content).
         ``as_of``: the published view as it stood at that time (see ``published``).
+        ``release``: the site as it will be once that release is published (refused, naming each
+        problem, when it would not publish); its versions go live at its schedule's time, else now.
         """
         from .export import export as export_view
+        planned = None
+        if release is not None:
+            if preview or as_of is not None:
+                raise UsageError("release previews the published view of one release: no preview or as_of with it",
+                                 cause="export.release_with")
+            from .workflow import release as _release
+            view = _release.planned_view(self, release)
+            planned = (view.snapshot, view.published_at)
         return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
-                           body_in_front_matter=body_in_front_matter)
+                           body_in_front_matter=body_in_front_matter, planned=planned)
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8750, cache_control: str | None = None,
               cors_origins: Sequence[str] = (), ready: Callable[[str, bool], None] | None = None) -> None:
@@ -544,6 +574,67 @@ class Site(SiteCore):
         from .audit import audit as audit_out
 
         return audit_out(self, out, min_length=DEFAULT_MIN_LENGTH if min_length is None else min_length)
+
+    # releases
+
+    def release_create(self, name: str, *, message: str = "", author: str | None = None) -> ReleaseResult:
+        """A new, empty release ``name`` (lowercase letters, digits, ``-_.``); refused when it exists."""
+        from .workflow import release as _release
+        return _release.create(self, name, author=self.author(author), message=message)
+
+    def release_add(self, name: str, *refs: str, action: str = "publish",
+                    author: str | None = None) -> ReleaseResult:
+        """Add records to release ``name``: ``publish`` pins ``REF@V`` or the current version (later saves
+        do not change it); ``unpublish`` and ``archive`` name records alone. One entry per record."""
+        from .workflow import release as _release
+        return _release.add(self, name, refs, action=action, author=self.author(author))
+
+    def release_remove(self, name: str, *refs: str) -> ReleaseResult:
+        """Take records out of release ``name``."""
+        from .workflow import release as _release
+        return _release.remove(self, name, refs)
+
+    def releases(self) -> ReleaseList:
+        """Every release: open ones, then published ones."""
+        from .workflow import release as _release
+        return _release.list_releases(self)
+
+    def release_show(self, name: str) -> ReleaseShow:
+        """Release ``name``: its entries against the records now (pins behind current, other releases
+        holding a record), and what publishing it now would move, bring in and break. Writes nothing."""
+        from .workflow import release as _release
+        return _release.show(self, name)
+
+    def release_publish(self, name: str, *, at: str | None = None, dry_run: bool = False, message: str = "",
+                        author: str | None = None, hooks: bool = True,
+                        commit: bool | None = None) -> ReleasePublishResult:
+        """Publish release ``name`` in one transaction, link strategies applied as a batch publish applies
+        them; refused whole, naming each problem, when it would break the published view. ``at``: schedule
+        it instead (``run_schedule`` carries it out)."""
+        from .automation import Change, automation
+        from .workflow import release as _release
+        who = self.author(author)
+        if at is not None:
+            if dry_run:
+                raise UsageError("at schedules the release; a dry run plans it now: pick one",
+                                 cause="release.at_dry_run")
+            with automation(self, "release publish", hooks=False, commit=commit, author=who,
+                            message=message) as auto:
+                result = _release.schedule_publish(self, name, at, author=who, message=message)
+                return auto.finish(result, [Change("schedule", e.record, e.version, reason="schedule",
+                                                   schedule=result.schedule.id if result.schedule else None)
+                                            for e in result.release.entries])
+        with automation(self, "release publish", hooks=hooks, commit=commit, author=who, message=message) as auto:
+            result = _release.publish(self, name, author=who, message=message, dry_run=dry_run)
+            changes = [] if result.dry_run or not result.txn else [
+                Change(m.action, m.record, m.version, m.old, reason=m.reason, via=m.via, path=m.path)
+                for m in result.moves]
+            return auto.finish(result, changes)
+
+    def release_delete(self, name: str, *, author: str | None = None) -> ReleaseResult:
+        """Delete release ``name`` (its pending schedule is cancelled with it); published ones too."""
+        from .workflow import release as _release
+        return _release.delete(self, name, author=self.author(author))
 
     # review stages, schedules, merges
 

@@ -19,7 +19,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .history import published_as_of
 from .errors import Problem, RefusedError, UsageError, Where
 from .models import Model
 from .site import STORE_NAME, SiteCore
+from .store import Snapshot
 from .store.fsio import write_atomic, write_temp
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
@@ -250,7 +251,8 @@ def _read_bytes(path: Path) -> bytes | None:
 
 def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
            preview: bool = False, force: bool = False, body_in_front_matter: bool = False,
-           as_of: str | None = None) -> ExportResult:
+           as_of: str | None = None,
+           planned: tuple[Snapshot, Mapping[str, str]] | None = None) -> ExportResult:
     """Write the published view (or with ``preview`` the current one) to ``out``.
 
     Incremental: a file is rewritten only when its content changed; files of
@@ -263,13 +265,16 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     templates (Hugo's shortcodes): the body is then only ever data.
     ``as_of``: the published view exactly as it stood at that time, replayed
     from the event logs (a version gc removed since is refused, naming the record).
+    ``planned``: a published view not yet on the refs (a release's preview) and the publish
+    time of each version it moves.
     """
     _check_options(format, preview=preview, body_in_front_matter=body_in_front_matter, as_of=as_of)
     out = Path(out)
     _check_out(site, out)
     old = _read_manifest(out)
-    reader = Reader(site, "current" if preview else "published",
-                    as_of=published_as_of(site, as_of) if as_of is not None else None)
+    reader = (_PlannedReader(site, *planned) if planned is not None else
+              Reader(site, "current" if preview else "published",
+                     as_of=published_as_of(site, as_of) if as_of is not None else None))
     ext = FORMATS[format]
     versions = {r: oid for r in reader.keys() if (oid := reader.version_of(r)) is not None}
     targets = {r: f"{r}{ext}" for r in versions}
@@ -301,6 +306,19 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         written=sorted(rel for rel, _ in staged.writes), unchanged=staged.unchanged, removed=removed,
         foreign=_foreign(out, new), modified=modified,
     )
+
+
+class _PlannedReader(Reader):
+    """The published view of refs given, with the time each version they move goes live."""
+
+    def __init__(self, site: SiteCore, snapshot: Snapshot, published_at: Mapping[str, str]):
+        super().__init__(site, "published", snapshot=snapshot)
+        self._planned_at = dict(published_at)
+
+    def published_at(self, record: str, oid: str) -> str | None:
+        if record in self._planned_at and oid == self.snapshot.published.get(record):
+            return self._planned_at[record]
+        return super().published_at(record, oid)
 
 
 def _check_options(format: str, *, preview: bool, body_in_front_matter: bool, as_of: str | None) -> None:

@@ -37,12 +37,19 @@ def _declare_stages(site: Path) -> None:
     model.write_text(model.read_text(encoding="utf-8") + "stages: [draft, review, ready]\n", encoding="utf-8")
 
 
+def _a_release(site: Path) -> None:
+    for args in (["release", "create", "spring"], ["release", "add", "spring", "post/ace"]):
+        code, out = _invoke(site, args)
+        assert code == 0, out
+
+
 SETUP: dict[str, Callable[[Path], None]] = {
     "git": _git_init,
     "git setup": _git_init,
     "merge-driver": _git_init,
     "merge-driver install": _git_init,
     "stage": _declare_stages,
+    **{f"release {sub}": _a_release for sub in ("add", "remove", "show", "publish", "delete")},
 }
 
 

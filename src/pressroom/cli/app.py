@@ -57,6 +57,7 @@ COMMANDS: dict[str, Entry] = {
     "unpublish": Entry("cmd_publish", "Take records out of the published view: they become drafts.", PUBLISHING),
     "archive": Entry("cmd_publish", "Withdraw records from the published view and archive them.", PUBLISHING),
     "delete": Entry("cmd_publish", "Delete records, with their refs and working files.", PUBLISHING),
+    "release": Entry("cmd_release", "Publish, unpublish and archive records together.", PUBLISHING),
     "stage": Entry("cmd_automation", "Record the review stage of a record's current version.", PUBLISHING),
     "schedule": Entry("cmd_automation", "Publish and unpublish at a set time.", PUBLISHING),
     "log": Entry("cmd_history", "List a record's versions and events, newest first.", HISTORY),

@@ -43,6 +43,9 @@ def export(
     as_of: Annotated[Optional[str], typer.Option(
         "--as-of", metavar="TIME", help="The published view as it stood at TIME (as schedule --at takes it), "
                                         "replayed from the event logs.", show_default=False)] = None,
+    release: Annotated[Optional[str], typer.Option(
+        "--release", metavar="NAME", help="The site as it will be once release NAME is published (a preview "
+                                          "of the release).", show_default=False)] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Write the published view to a folder for a site generator.
@@ -61,11 +64,12 @@ def export(
     is never exported: exit 5, nothing written, each violation and its fix
     listed (press fsck lists them too). --as-of TIME exports the site exactly
     as it was published at TIME; a version gc removed since is refused (exit 2),
-    naming the record.
+    naming the record. --release NAME exports the site as it will be once that
+    release is published (refused, exit 1, naming each problem, when it would not be).
     """
     with command("export", json_) as out_:
         result = open_site(ctx).export(base_dir(ctx) / out, format=format_.value, preview=preview, force=force,
-                                       body_in_front_matter=body_in_front_matter, as_of=as_of)
+                                       body_in_front_matter=body_in_front_matter, as_of=as_of, release=release)
 
         def render() -> None:
             view = "current versions (preview)" if result.preview else "the published view"

@@ -86,6 +86,39 @@ EXAMPLES: dict[str, tuple[Example, ...]] = {
         Example("What would be deleted", "press delete post/note-g --dry-run"),
         Example("Delete a record without being asked (scripts, CI)", "press delete post/note-g --yes"),
     ),
+    "release": (
+        Example("Start a release", "press release create spring -m 'Spring launch'"),
+        Example("Pin two drafts to it, one at a given version", "press release add spring post/ace post/note-g@ff8a99c"),
+        Example("Take a post down with it", "press release add spring --unpublish post/cobol"),
+        Example("What it moves, and whether it passes", "press release show spring"),
+        Example("Publish it all in one transaction", "press release publish spring"),
+    ),
+    "release create": (
+        Example("A new, empty release", "press release create summer -m 'Summer issue'"),
+    ),
+    "release add": (
+        Example("Pin records at their current versions", "press release add spring post/ace post/note-g"),
+        Example("Pin a given version", "press release add spring post/apollo@5b9fa57"),
+        Example("Archive a post when it goes live", "press release add spring --archive post/first-bug"),
+    ),
+    "release remove": (
+        Example("Take a record out of a release", "press release remove spring post/ace"),
+    ),
+    "release list": (
+        Example("Open and published releases", "press release list"),
+    ),
+    "release show": (
+        Example("What a release moves, and whether it passes", "press release show spring"),
+        Example("The same for a pipeline (exit 1 if it would be refused)", "press release show spring --json"),
+    ),
+    "release publish": (
+        Example("See what would move", "press release publish spring --dry-run"),
+        Example("Publish it at a set time", "press release publish spring --at 2030-01-01T09:00:00+01:00"),
+        Example("Or now, in one transaction", "press release publish spring"),
+    ),
+    "release delete": (
+        Example("Drop a release (no record moves)", "press release delete spring"),
+    ),
     "stage": (
         Example("Mark the current version as reviewed", "press stage post/apollo review -m 'Read twice'"),
     ),

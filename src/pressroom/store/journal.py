@@ -95,12 +95,13 @@ class RefUpdate:
 
 
 # The store files other than refs that a transaction may replace: one folder
-# per feature, flat names (the schedules of ``press schedule``).
-_FILE_PATH = re.compile(r"^schedules/[A-Za-z0-9_-]{1,64}\Z")
+# per feature (the schedules of ``press schedule``; a release's file and its entries).
+_FILE_PATH = re.compile(r"^(?:schedules/[A-Za-z0-9_-]{1,64}|releases/[a-z0-9][a-z0-9_.-]{0,63}/(?:release|entries/"
+                        r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))\Z")
 
 
 def check_file_path(path: str) -> str:
-    if not _FILE_PATH.match(path):
+    if not _FILE_PATH.match(path) or ".." in path:
         raise ValueError(f"not a store file a transaction may write: {path!r}")
     return path
 

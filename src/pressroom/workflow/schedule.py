@@ -51,13 +51,16 @@ from ..outcome import Outcome
 from ..records import RecordKey, parse_key, parse_ref
 from ..site import SiteCore
 from ..store import FileUpdate, RefConflictError, RefKind, hash_bytes
+from ..store.releases import check_release_name
 from .common import event, iso, now_iso, parse_time
 from .plan import Action, Plan, execute, key_of
 from .publishing import ActionResult, Move, publish, withdraw
 from .reruns import runs_of
 
 SCHEDULE_TYPE = "pressroom.schedule/1"
-ACTIONS = (Action.PUBLISH, Action.UNPUBLISH)
+# A release's publish (``workflow/release.py``): its ``record`` is the release's name.
+RELEASE = "release"
+ACTIONS = (Action.PUBLISH, Action.UNPUBLISH, RELEASE)
 STATES = ("pending", "done", "failed", "cancelled")
 FOLDER = "schedules"
 # A run retries an action this many times when a concurrent command moved a ref under it.
@@ -111,7 +114,10 @@ class Schedule:
             if schedule.action not in ACTIONS or schedule.state not in STATES:
                 raise ValueError("unknown action or state")
             parse_time(schedule.at)
-            parse_key(schedule.record)
+            if schedule.action == RELEASE:
+                check_release_name(schedule.record)
+            else:
+                parse_key(schedule.record)
             return schedule
         except (ValueError, TypeError, KeyError, AttributeError, PressError):
             raise StoreDamagedError(
@@ -235,7 +241,7 @@ class ScheduleRequest:
 def schedule_action(site: SiteCore, action: str, ref: str, at: str, *, latest: bool = False, author: str,
                     message: str = "") -> ScheduleResult:
     """Schedule ``action`` of ``ref`` at ``at``; a publish pins the current version unless ``latest``."""
-    if action not in ACTIONS:
+    if action not in ACTIONS or action == RELEASE:
         raise UsageError(f"cannot schedule {action!r}", hint="schedule publish or unpublish")
     key, spec = parse_ref(ref)
     if spec is not None:
@@ -301,6 +307,8 @@ def plan_cancel(schedule: Schedule, old: str, *, author: str, time: str, message
                            cause="schedule.finished")
     cancelled = replace(schedule, state="cancelled", finished=time, finished_by=author, note=message or None)
     plan = Plan(Action.UNSCHEDULE, files=[FileUpdate(schedule.path, old, cancelled.encode())])
+    if schedule.action == RELEASE:
+        return plan, cancelled  # no record's log to write to: the release's schedule file says it all
     plan.log(key_of(schedule.record),
              event("unschedule", author=author, time=time, old=schedule.version, new=None,
                    message=f"cancelled {schedule.action} at {schedule.at} ({schedule.id})" + _said(message),
@@ -477,6 +485,12 @@ def _carry_out(site: SiteCore, schedule: Schedule, author: str, time: str | None
 
 def _act(site: SiteCore, schedule: Schedule, time: str | None) -> ActionResult:
     message = f"scheduled {schedule.action} ({schedule.id})" + (f": {schedule.message}" if schedule.message else "")
+    if schedule.action == RELEASE:
+        from . import release
+        done = release.publish(site, schedule.record, author=schedule.author, message=schedule.message,
+                               schedule=schedule.id, time=time)
+        return ActionResult(Action.PUBLISH, False, moves=done.moves, skipped=done.skipped, txn=done.txn,
+                            versions=done.versions)
     if schedule.action == Action.PUBLISH:
         name = f"{schedule.record}@{schedule.version}" if schedule.version else schedule.record
         return publish(site, [name], author=schedule.author, message=message, schedule=schedule.id, time=time)
