@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Optional
 
 import typer
+from rich.cells import cell_len
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
@@ -13,8 +14,8 @@ from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
-from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
-                     stderr, stdout)
+from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, MIN_CUT, Fitted,
+                     command, cut_to, exit_code_for, fit_width, local_time, stderr, stdout)
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -66,10 +67,15 @@ def _render_log(result: LogResult) -> None:
     if result.record is None:
         if not result.items:
             stdout.print("no events yet")
+        width, fitted = fit_width(), Fitted()
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
-            stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+            line = f"{local_time(e.time)}  {e.record}  {e.action}{version}"
+            by, said = f"  by {author_name(e.author)}", f": {e.message}" if e.message else ""
+            if width is not None:
+                by, said = _fit_event(width - cell_len(line), by, said, fitted)
+            stdout.print(line + by + said, style=EVENT_STYLE.get(e.action))
+        fitted.print_note()
     else:
         shown = {e.version for e in result.entries}
         for e in result.items:
@@ -83,9 +89,32 @@ def _render_log(result: LogResult) -> None:
         stdout.print("... more; show them with --limit N", style="dim")
 
 
+def _fit_event(room: int, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
+    """An event's author and message in ``room`` cells: the message is cut, then left out, then the author.
+
+    The time, record and action before them are never cut.
+    """
+    if cell_len(by + said) <= room:
+        return by, said
+    if said and room - cell_len(by) >= MIN_CUT:
+        _note(fitted.cut, "messages")
+        return by, cut_to(said, room - cell_len(by))
+    if said:
+        _note(fitted.left_out, "messages")
+    if cell_len(by) <= room:
+        return by, ""
+    _note(fitted.left_out, "authors")
+    return "", ""
+
+
+def _note(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
 def _render_version(e: LogEntry) -> None:
     marks = f" ({', '.join(e.refs)})" if e.refs else ""
-    stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
+    stdout.print(f"{short(e.version)}{marks}  {local_time(e.time)}  {e.author}", style="bold" if e.refs else None)
     stdout.print(f"    {e.message or '(no message)'}")
     if e.changes is not None:
         if not e.changes:
@@ -98,7 +127,7 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
+    line = f"  {what}{version} by {author_name(e.author)} at {local_time(e.time)}"
     stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
 
