@@ -90,15 +90,19 @@ def _render_log(result: LogResult) -> None:
 
 
 def _fit_event(room: int, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
-    """An event's author and message in ``room`` cells: the message is cut, then left out, then the author.
-
-    The time, record and action before them are never cut.
+    """An event's author and message in ``room`` cells: the message is cut, then the author left out
+    to give it room, then the message too. The time, record and action before them are never cut.
     """
     if cell_len(by + said) <= room:
         return by, said
     if said and room - cell_len(by) >= MIN_CUT:
         _note(fitted.cut, "messages")
         return by, cut_to(said, room - cell_len(by))
+    if said and room >= MIN_CUT:
+        _note(fitted.left_out, "authors")
+        if cell_len(said) > room:
+            _note(fitted.cut, "messages")
+        return "", cut_to(said, room)
     if said:
         _note(fitted.left_out, "messages")
     if cell_len(by) <= room:

@@ -285,7 +285,13 @@ def fit_width() -> int | None:
     """
     if settings.pager_width is not None:
         return settings.pager_width
-    return stdout.width if stdout.is_terminal else None
+    return terminal_width() if stdout.is_terminal else None
+
+
+def terminal_width() -> int:
+    """COLUMNS when set, else the terminal's width (rich ignores COLUMNS on a TERM=dumb terminal)."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else stdout.width
 
 
 def cut_to(text: str, width: int) -> str:
@@ -400,7 +406,7 @@ def paged(enabled: bool) -> Iterator[None]:
     # less quits when the text fits one screen, keeps colours, and leaves the screen as it was.
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
     proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
-    settings.pager_width = stdout.width
+    settings.pager_width = terminal_width()
     saved = os.dup(1)
     assert proc.stdin is not None
     os.dup2(proc.stdin.fileno(), 1)
