@@ -143,7 +143,7 @@ WORDING: dict[str, Wording] = {
     "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
     "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
     "schedule.duplicate_run": Wording(
-        message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
+        message="schedule {schedule} ({action} at {at}) was carried out {times} times "
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),

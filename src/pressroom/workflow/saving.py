@@ -182,8 +182,8 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
         data, write, label = content, True, "-f input"
     elif working is None:
         raise NotFoundError(
-            f"{label} does not exist",
-            where=Where(record=str(key)),
+            "does not exist",
+            where=Where(file=label, record=str(key)),
             hint="create the file, or pass its content (Site.save with content=...)",
             cause="save.no_working_file", data={"record": str(key)},
         )
