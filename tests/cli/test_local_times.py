@@ -108,6 +108,9 @@ def test_human_output_is_local_and_json_stays_utc(site: Site) -> None:
     assert _out(site, "status").splitlines()[1].split("  ")[-2] == updated
     feed = _out(site, "log").splitlines()
     assert [line.split("  ")[0] for line in feed] == [_expected(e.time, "America/New_York") for e in events]
+    # The schedule's own time, which its event's message holds in UTC, too; the message in --json as logged.
+    assert feed[0].endswith(": unpublish at 2030-07-01 08:00:00 -04:00 (" + events[0].message.split(" (")[1])
+    assert events[0].message.startswith("unpublish at 2030-07-01T12:00:00Z (")
     assert _out(site, "log", "--site").startswith(_expected(events[1].time, "America/New_York") + "  post/a  publish")
     assert f"  {_expected(version.time, 'America/New_York')}  " in _out(site, "log", "post/a")
     assert "2030-07-01 08:00:00 -04:00  pending" in _out(site, "schedule", "list")
@@ -116,7 +119,8 @@ def test_human_output_is_local_and_json_stays_utc(site: Site) -> None:
     status_doc = _json(site, "status")
     assert status_doc["data"]["records"][0]["updated_at"] == status.updated_at  # type: ignore[index]
     assert status.updated_at.endswith("Z")
-    assert [e["time"] for e in _json(site, "log")["data"]["items"]] == [e.time for e in events]  # type: ignore[index]
+    items = _json(site, "log")["data"]["items"]  # type: ignore[index]
+    assert [(e["time"], e["message"]) for e in items] == [(e.time, e.message) for e in events]
     assert _json(site, "schedule", "list")["data"]["schedules"][0]["at"] == "2030-07-01T12:00:00Z"  # type: ignore[index]
 
     # schedule next is read by pipelines: UTC on stdout, the local time in what it says on stderr.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Optional
 
 import typer
@@ -71,7 +72,7 @@ def _render_log(result: LogResult) -> None:
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
             line = f"{local_time(e.time)}  {e.record}  {e.action}{version}"
-            by, said = f"  by {author_name(e.author)}", f": {e.message}" if e.message else ""
+            by, said = f"  by {author_name(e.author)}", f": {_said(e)}" if e.message else ""
             if width is not None:
                 by, said = _fit_event(width - cell_len(line), by, said, fitted)
             stdout.print(line + by + said, style=EVENT_STYLE.get(e.action))
@@ -87,6 +88,17 @@ def _render_log(result: LogResult) -> None:
                 stdout.print(f"{kind}: {short(oid)} (not in this history)", style="dim")
     if result.more:
         stdout.print("... more; show them with --limit N", style="dim")
+
+
+# The text a schedule or unschedule event is logged with: "unpublish at 2026-12-01T20:00:00Z (3f9c2a81d0)".
+_SCHEDULED_AT = re.compile(r"^((?:cancelled )?(?:publish|unpublish) at )(\S+)( \()")
+
+
+def _said(e: LogEntry) -> str:
+    """An event's message; a schedule's time in it, which the log stores in UTC, as local as the rest."""
+    if e.action not in ("schedule", "unschedule"):
+        return e.message
+    return _SCHEDULED_AT.sub(lambda m: m[1] + local_time(m[2]) + m[3], e.message, count=1)
 
 
 def _fit_event(room: int, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
@@ -132,7 +144,7 @@ def _render_event(e: LogEntry) -> None:
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
     line = f"  {what}{version} by {author_name(e.author)} at {local_time(e.time)}"
-    stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+    stdout.print(line + (f": {_said(e)}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
 
 
