@@ -3,12 +3,17 @@ what they left out or cut; piped, they stay whole lines."""
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 from rich.cells import cell_len
+from rich.console import Console
 
 from pressroom import Site
+from pressroom.cli import output
 from pressroom.cli.output import local_time
 from tests.cli.terminal import run_in_terminal
 from tests.conftest import run_press, write
@@ -104,3 +109,52 @@ def test_columns_do_not_shorten_piped_output(busy: Site) -> None:
         out = result.stdout.decode()
         assert result.returncode == 0 and whole in out, out
         assert "to fit the terminal" not in out
+
+
+HEADERS = ["name", "kind", "note", "owner", "when"]
+cell = st.text(alphabet=st.sampled_from("abc xyz-語"), max_size=30).map(str.strip)
+
+
+@given(rows=st.lists(st.lists(cell, min_size=5, max_size=5), max_size=6), width=st.integers(20, 160),
+       drop=st.permutations(["owner", "kind", "note"]).flatmap(lambda p: st.integers(0, 3).map(lambda n: p[:n])),
+       cut=st.sampled_from([None, "note"]))
+def test_a_table_fits_by_cutting_then_dropping_and_says_so(rows: list[list[str]], width: int, drop: list[str],
+                                                           cut: str | None) -> None:
+    """Lines fit the width unless every column that may go has gone; no other cell is ever cut;
+    a column goes only in the order given and only while the table is too wide; the note says what went."""
+    console = Console(file=io.StringIO(), force_terminal=True, width=width, color_system=None, markup=False,
+                      highlight=False, soft_wrap=True)
+    saved, output.stdout = output.stdout, console
+    columns = os.environ.pop("COLUMNS", None)
+    try:
+        fitted = output.print_columns(HEADERS, [(r, None) for r in rows], drop=drop, cut=cut)
+    finally:
+        output.stdout = saved
+        if columns is not None:
+            os.environ["COLUMNS"] = columns
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    kept = [h for h in HEADERS if h not in fitted.left_out]
+    assert fitted.left_out == drop[:len(fitted.left_out)]
+    assert lines[0].split() == kept and len(lines) == len(rows) + 1
+    if fitted.left_out != drop:
+        assert all(cell_len(line) <= width for line in lines)
+    for cells, line in zip(rows, lines[1:]):
+        for header, text in zip(HEADERS, cells):
+            if header in kept and header not in fitted.cut:
+                assert text in line
+            elif header in fitted.cut:
+                assert text in line or any(text[:k] + "…" in line for k in range(len(text)))
+    if fitted.left_out:
+        # The last column to go had to go: with it the table was too wide.
+        full = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(HEADERS)]
+        back = [i for i, h in enumerate(HEADERS) if h in kept or h == fitted.left_out[-1]]
+        assert sum(min(full[i], output.MIN_CUT) if HEADERS[i] == cut else full[i] for i in back) \
+            + 2 * (len(back) - 1) > width
+    assert (fitted.note() == "") == (not fitted.left_out and not fitted.cut)
+
+
+def test_a_cut_never_halves_a_wide_character() -> None:
+    assert output.cut_to("語語語", 4) == "語…"
+    assert output.cut_to("語語語", 5) == "語語…"
+    assert output.cut_to("語語語", 6) == "語語語"
+    assert output.cut_to("abc", 1) == "…" and output.cut_to("abc", 0) == ""

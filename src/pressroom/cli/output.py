@@ -295,12 +295,18 @@ def terminal_width() -> int:
 
 
 def cut_to(text: str, width: int) -> str:
-    """``text`` in at most ``width`` terminal cells, ending in … when cut."""
-    from rich.cells import cell_len, set_cell_size
+    """``text`` in at most ``width`` terminal cells, ending in … when cut (a wide character is never halved)."""
+    from rich.cells import cell_len
 
     if cell_len(text) <= width:
         return text
-    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
+    kept, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…" if width > 0 else ""
 
 
 def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], *,
