@@ -150,3 +150,21 @@ def test_tz_changes_only_the_human_form(site: Site) -> None:
     assert "2030-01-15 23:30:00 +00:00" in utc
     assert (_out(site, "schedule", "list", "--json", env={"TZ": "Asia/Kolkata"})
             == _out(site, "schedule", "list", "--json", env={"TZ": "UTC"}))
+
+
+def test_a_time_in_a_warning_is_local_in_text_and_utc_in_json(site: Site) -> None:
+    write(site.root, "post/a", "title: One\n")
+    site.save("post/a")
+    write(site.root, "post/a", "title: Two\n")
+    site.save("post/a")
+    write(site.root, "post/a", "title: One\n")  # a stale checkout: the older version's bytes
+    one = site.log("post/a").entries[-1]
+
+    text = run_press(site.root, "save", "--all", env=NEW_YORK)
+    assert text.returncode == 0
+    assert f"(saved {_expected(one.time, 'America/New_York')})" in text.stderr.decode()
+    assert one.time not in text.stderr.decode()
+
+    (core,) = site.save(all=True).warnings
+    (warning,) = _json(site, "save", "--all")["warnings"]  # type: ignore[misc]
+    assert warning["message"] == core.message and f"(saved {one.time})" in core.message

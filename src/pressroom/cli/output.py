@@ -162,7 +162,7 @@ def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), 
 
 def print_problems(problems: list[Problem], *, label: str = "error") -> None:
     """Each problem (in the CLI's terms) and its hint, on stderr."""
-    for p in hints.word_all(problems):
+    for p in hints.word_all(problems, local_time):
         stderr.print(f"{label}: {p}", style="red" if label == "error" else "yellow")
         if p.hint:
             stderr.print(f"  hint: {p.hint}", style="dim")
@@ -209,7 +209,7 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
         if as_json:
             typer.echo(envelope(name, errors=e.problems, warnings=out.warnings, exit_code=code))
         else:
-            own, problems = hints.word_error(e)
+            own, problems = hints.word_error(e, local_time)
             if len(problems) > 1:
                 stderr.print(f"error: {own.message}", style="red")
                 if own.hint:
