@@ -47,6 +47,8 @@ def test_local_time_takes_text_and_datetimes_alike(in_zone: None) -> None:
     assert local_time("2030-07-01T14:00:00+02:00") == "2030-07-01 08:00:00 -04:00"
     assert local_time(None) == local_time("") == ""
     assert local_time("not a time") == "not a time"
+    # Past the calendar's end in local time (schedule --at takes years 1 to 9999 UTC): shown in UTC.
+    assert local_time("0001-01-01T00:00:00Z") == "0001-01-01T00:00:00Z"
 
 
 def test_json_writes_any_time_as_utc_iso(in_zone: None) -> None:

@@ -140,7 +140,11 @@ def local_time(value: str | dt.datetime | None) -> str:
     when = _as_datetime(value)
     if when is None:
         return str(value)
-    local = when.astimezone()
+    try:
+        local = when.astimezone()
+    except OverflowError:
+        # At the ends of the calendar (year 1, 9999) the local time has no date: UTC still has one.
+        return utc_time(when)
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:5]}"
 
