@@ -373,7 +373,7 @@ def collect(site: SiteCore, min_length: int = DEFAULT_MIN_LENGTH) -> Patterns:
                 data = data_of(version.blob, f"{record}@{oid[:12]}")
             except StoreDamagedError as e:
                 patterns.warnings.append(Problem(
-                    f"version {oid[:12]} of {record} cannot be read ({e.message}); its text was not audited",
+                    f"version {oid[:12]} cannot be read ({e.message}); its text was not audited",
                     code="history_unreadable", where=Where(record=record), hint="check the store (Site.fsck)",
                     cause="audit.history_unreadable"))
                 continue

@@ -150,7 +150,7 @@ def test_the_longest_id_is_accepted(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["save", "post/nope"], "content/post/nope.yaml does not exist"),
+    (["save", "post/nope"], "content/post/nope.yaml: does not exist"),
     (["show", "post/nope"], "post/nope: no such record"),
     (["log", "post/nope"], "post/nope: no such record"),
     (["show", "post/ok@published"], "post/ok has no published version"),
@@ -334,7 +334,7 @@ def test_a_truncated_or_garbage_ref(cli: Cli, content: bytes) -> None:
         content = ref.read_bytes()[:20]
     ref.write_bytes(content)
     for args in (["status"], ["show", "post/ok"], ["log", "post/ok"], ["save", "post/ok"]):
-        error = refused(cli, args, 4, "ref current of post/ok does not hold a version id", str(ref))
+        error = refused(cli, args, 4, "does not hold a version id", str(ref))
         assert (error["file"], error["record"]) == (str(ref), "post/ok")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.cells import cell_len
 
 from pressroom import Site
+from pressroom.cli.output import local_time
 from tests.conftest import PRESS, Cli, write
 
 
@@ -118,7 +119,7 @@ def test_status_fits_an_80_column_terminal_without_cutting_times(site: Site) -> 
     assert lines[0].split() == ["record", "status", "changes", "current", "last", "change"]
     for line in lines[1:3]:
         record = line.split()[0]
-        assert line.endswith(times[record])  # the whole time, nothing cut
+        assert line.endswith(local_time(times[record]))  # the whole time, nothing cut
     assert all(len(line) <= 80 for line in lines[:3])
     assert lines[3] == "2 record(s): 1 draft, 1 published (left out to fit the terminal: by, published; see --json)"
 

@@ -101,8 +101,8 @@ def test_not_found_names_the_record(cli: Cli) -> None:
     env = _json_output(result)
     check_envelope(env, "save", 2)
     (error,) = env["errors"]
-    assert set(error) == {"code", "message", "record", "hint"}
-    assert (error["code"], error["record"]) == ("not_found", "post/missing")
+    assert set(error) == {"code", "message", "file", "record", "hint"}
+    assert (error["code"], error["file"], error["record"]) == ("not_found", "content/post/missing.yaml", "post/missing")
 
 
 @pytest.mark.parametrize(("args", "command", "message"), [

@@ -24,6 +24,8 @@ def test_published_only_by_default(blog: Site, serve) -> None:
     body = missing.json()
     assert set(body) == {"command", "data", "errors", "exit_code", "status", "version", "warnings"}
     assert body["exit_code"] == 2 and body["errors"][0]["code"] == "not_found"
+    # The record is named once, in where.
+    assert (body["errors"][0]["record"], body["errors"][0]["message"]) == ("post/draft", "has no published version")
     assert "Secret" not in missing.body.decode()
 
 

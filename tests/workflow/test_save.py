@@ -89,8 +89,9 @@ def test_content_from_bytes_refuses_to_drop_unsaved_changes(site: Site) -> None:
 
 
 def test_missing_working_file_is_named(site: Site) -> None:
-    with pytest.raises(NotFoundError, match="content/post/nope.yaml does not exist"):
+    with pytest.raises(NotFoundError, match="does not exist") as e:
         site.save("post/nope")
+    assert (e.value.where.file, e.value.where.record) == ("content/post/nope.yaml", "post/nope")
 
 
 def test_status_derivation(site: Site) -> None:

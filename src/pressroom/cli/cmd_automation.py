@@ -15,7 +15,7 @@ from .helptext import PressTyper
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
-from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
+from .output import EXIT_REFUSED, command, local_time, print_columns, stderr, stdout, utc_time
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -71,7 +71,7 @@ app.add_typer(schedule_app)
 
 def _describe(s: Schedule) -> str:
     version = "latest" if s.latest else short(s.version) if s.version else ""
-    return f"{s.id}  {s.action} {s.record}{' ' + version if version else ''} at {s.at}"
+    return f"{s.id}  {s.action} {s.record}{' ' + version if version else ''} at {local_time(s.at)}"
 
 
 def _render_scheduled(result: ScheduleResult, verb: str) -> None:
@@ -143,10 +143,13 @@ def schedule_list(
             if not result.schedules:
                 stdout.print("nothing scheduled")
                 return
-            print_columns(["id", "action", "record", "version", "at", "state", "by"],
-                          [([s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
-                             author_name(s.author)], STATE_STYLE.get(s.state)) for s in result.schedules],
-                          drop=["by"])
+            # A narrow terminal loses the author first; the id, to cancel with, goes last; never a time.
+            fitted = print_columns(["id", "action", "record", "version", "at", "state", "by"],
+                                   [([s.id, s.action, s.record, "latest" if s.latest else short(s.version),
+                                      local_time(s.at), s.state, author_name(s.author)], STATE_STYLE.get(s.state))
+                                    for s in result.schedules],
+                                   drop=["by", "version", "state", "id"])
+            fitted.print_note()
             for s in result.schedules:
                 for e in s.errors:
                     worded = hints.word_stored(e)
@@ -221,7 +224,8 @@ def schedule_next(ctx: typer.Context, now: NowOpt = None, json_: JsonOpt = False
             if result.next is None:
                 stderr.print("nothing scheduled", style="dim")
                 return
-            stdout.print(result.at)
+            # For a pipeline to plan with, so as --json has it, not local.
+            stdout.print(utc_time(result.next.at))
             stderr.print(f"{_describe(result.next)}{' (due now)' if result.due else ''}; "
                          f"{result.pending} pending in all", style="dim")
 
@@ -267,8 +271,9 @@ def _render_run(result: RunResult) -> None:
             stdout.print(f"{label}: {a.outcome}: {a.note}", style="dim")
     done = sum(a.outcome == "done" for a in result.actions)
     failed = sum(a.outcome == "failed" for a in result.actions)
-    tail = f"; next at {result.next_at}" if result.next_at else ""
-    stdout.print(f"{done} done, {failed} failed, {result.not_due} not due yet (now {result.now}){tail}", style="dim")
+    tail = f"; next at {local_time(result.next_at)}" if result.next_at else ""
+    stdout.print(f"{done} done, {failed} failed, {result.not_due} not due yet (now {local_time(result.now)}){tail}",
+                 style="dim")
     render_after(result)
 
 

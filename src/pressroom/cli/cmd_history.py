@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Optional
 
 import typer
+from rich.cells import cell_len
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
@@ -13,8 +15,8 @@ from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper
-from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
-                     stderr, stdout)
+from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, MIN_CUT, Fitted,
+                     command, cut_to, exit_code_for, fit_width, local_time, stderr, stdout)
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -67,10 +69,15 @@ def _render_log(result: LogResult) -> None:
     if result.record is None:
         if not result.items:
             stdout.print("no events yet")
+        width, fitted = fit_width(), Fitted()
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
-            stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+            line = f"{local_time(e.time)}  {e.record}  {e.action}{version}"
+            by, said = f"  by {author_name(e.author)}", f": {_said(e)}" if e.message else ""
+            if width is not None:
+                by, said = _fit_event(width - cell_len(line), by, said, fitted)
+            stdout.print(line + by + said, style=EVENT_STYLE.get(e.action))
+        fitted.print_note()
     else:
         shown = {e.version for e in result.entries}
         for e in result.items:
@@ -84,9 +91,47 @@ def _render_log(result: LogResult) -> None:
         stdout.print("... more; show them with --limit N", style="dim")
 
 
+# The text a schedule or unschedule event is logged with: "unpublish at 2026-12-01T20:00:00Z (3f9c2a81d0)".
+_SCHEDULED_AT = re.compile(r"^((?:cancelled )?(?:publish|unpublish) at )(\S+)( \()")
+
+
+def _said(e: LogEntry) -> str:
+    """An event's message; a schedule's time in it, which the log stores in UTC, as local as the rest."""
+    if e.action not in ("schedule", "unschedule"):
+        return e.message
+    return _SCHEDULED_AT.sub(lambda m: m[1] + local_time(m[2]) + m[3], e.message, count=1)
+
+
+def _fit_event(room: int, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
+    """An event's author and message in ``room`` cells: the message is cut, then the author left out
+    to give it room, then the message too. The time, record and action before them are never cut.
+    """
+    if cell_len(by + said) <= room:
+        return by, said
+    if said and room - cell_len(by) >= MIN_CUT:
+        _note(fitted.cut, "messages")
+        return by, cut_to(said, room - cell_len(by))
+    if said and room >= MIN_CUT:
+        _note(fitted.left_out, "authors")
+        if cell_len(said) > room:
+            _note(fitted.cut, "messages")
+        return "", cut_to(said, room)
+    if said:
+        _note(fitted.left_out, "messages")
+    if cell_len(by) <= room:
+        return by, ""
+    _note(fitted.left_out, "authors")
+    return "", ""
+
+
+def _note(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
 def _render_version(e: LogEntry) -> None:
     marks = f" ({', '.join(e.refs)})" if e.refs else ""
-    stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
+    stdout.print(f"{short(e.version)}{marks}  {local_time(e.time)}  {e.author}", style="bold" if e.refs else None)
     stdout.print(f"    {e.message or '(no message)'}")
     if e.changes is not None:
         if not e.changes:
@@ -99,8 +144,8 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
-    stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+    line = f"  {what}{version} by {author_name(e.author)} at {local_time(e.time)}"
+    stdout.print(line + (f": {_said(e)}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
 
 

@@ -12,7 +12,7 @@ module.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +132,8 @@ WORDING: dict[str, Wording] = {
     "save.generator_clash": Wording(hint="choose another id: rename the file to {file}, then press save {record}"),
     "save.no_working_file": Wording(hint="create the file, or take content from elsewhere with press save {record} -f FILE"),
     "save.stale_working_file": Wording(
+        message="not saved: the working file holds older version {older} (saved {saved}), not current {current}; "
+                "a stale checkout (git checkout, a clone) is not an edit",
         hint="to go back to it: press revert {record} --to {version}; to keep current, restore "
              "the file (git checkout, or press show {record} > FILE); `press save {record}` saves it as an edit"),
     "resolve.pick_side": Wording(message="pick one side: --ours, --theirs or --version V"),
@@ -166,7 +168,7 @@ WORDING: dict[str, Wording] = {
     "schedule.bad_id": Wording(hint="see the ids with: press schedule list"),
     "schedule.bad_version": Wording(hint="restore .press/ from git (`git checkout -- .press`), or cancel it: press schedule cancel {id}"),
     "schedule.duplicate_run": Wording(
-        message="schedule {schedule} ({action} {record} at {at}) was carried out {times} times "
+        message="schedule {schedule} ({action} at {at}) was carried out {times} times "
                 "(transactions {txns}): two clones each ran `press schedule run` and git merged both, so its "
                 "hooks (a deploy) ran once per run",
         hint="check what the extra runs' hooks did, then: press schedule ack {schedule}"),
@@ -214,8 +216,15 @@ WORDING: dict[str, Wording] = {
 }
 
 
-def word(problem: Problem) -> Problem:
-    """``problem`` in the CLI's terms: its cause's templates formatted with its data."""
+# The keys of a problem's data that hold a time (UTC ISO 8601), for the human output to show local.
+TIME_KEYS = frozenset({"at", "saved"})
+
+
+def word(problem: Problem, local: Callable[[str], str] | None = None) -> Problem:
+    """``problem`` in the CLI's terms: its cause's templates formatted with its data.
+
+    ``local``: how a time of the data is shown to people (the JSON keeps UTC).
+    """
     if problem.where is not None and problem.where.file == SET_VALUE:
         problem = dataclasses.replace(problem, where=dataclasses.replace(problem.where, file="the --set value"))
     if problem.cause is None:
@@ -223,14 +232,16 @@ def word(problem: Problem) -> Problem:
     wording = WORDING.get(problem.cause)
     if wording is None:
         return problem
-    message = problem.message if wording.message is None else wording.message.format_map(problem.data)
-    hint = problem.hint if wording.hint is None else wording.hint.format_map(problem.data)
+    data = problem.data if local is None else {
+        k: local(v) if k in TIME_KEYS and isinstance(v, str) else v for k, v in problem.data.items()}
+    message = problem.message if wording.message is None else wording.message.format_map(data)
+    hint = problem.hint if wording.hint is None else wording.hint.format_map(data)
     return dataclasses.replace(problem, message=message, hint=hint)
 
 
-def word_all(problems: Iterable[Problem]) -> list[Problem]:
+def word_all(problems: Iterable[Problem], local: Callable[[str], str] | None = None) -> list[Problem]:
     """Each of ``problems`` in the CLI's terms."""
-    return [word(p) for p in problems]
+    return [word(p, local) for p in problems]
 
 
 def word_stored(entry: Mapping[str, Any]) -> Problem:
@@ -249,13 +260,13 @@ def word_violation(violation: Violation) -> Violation:
     return dataclasses.replace(violation, message=worded.message, fix=worded.hint or violation.fix)
 
 
-def word_error(error: PressError) -> tuple[Problem, list[Problem]]:
+def word_error(error: PressError, local: Callable[[str], str] | None = None) -> tuple[Problem, list[Problem]]:
     """An error in the CLI's terms: its own message and hint, and every problem it reports.
 
     An error with no cause of its own that took its hint from its first problem
     (``hint=problems[0].hint``) shows that problem's hint as the CLI words it.
     """
-    own, problems = word(error.problem()), word_all(error.problems)
+    own, problems = word(error.problem(), local), word_all(error.problems, local)
     first = error.problems[0]
     if error.cause is None and first.cause is not None and error.hint is not None and error.hint == first.hint:
         own = dataclasses.replace(own, hint=problems[0].hint)

@@ -6,6 +6,7 @@ Errors map to exit codes here and nowhere else.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import sys
@@ -95,7 +96,57 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
+    if isinstance(value, dt.datetime):
+        return utc_time(value)
     return value
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    # The API's times are UTC; one without an offset is read so, not as local time.
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.timezone.utc)
+
+
+def _as_datetime(value: str | dt.datetime) -> dt.datetime | None:
+    """A time of the API (ISO 8601 text or a datetime), aware; None for text that is no time."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return _aware(value)
+
+
+def utc_time(value: str | dt.datetime) -> str:
+    """A time as ``--json`` and scripts read it: UTC ISO 8601 to the second, with a Z.
+
+    Takes the API's ISO 8601 text or a ``datetime``; text that is no time is kept as it is.
+    """
+    when = _as_datetime(value)
+    if when is None:
+        return str(value)
+    return when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def local_time(value: str | dt.datetime | None) -> str:
+    """A time as people read it: local (TZ honoured), to the second, with its offset.
+
+    ``2026-12-01T19:15:03Z`` in Paris is ``2026-12-01 20:15:03 +01:00``, a form
+    ``--at``, ``--since`` and ``--until`` read back. Takes the API's ISO 8601
+    text or a ``datetime``; none is ``""``, and text that is no time (a store
+    written by hand) is shown as it is.
+    """
+    if value is None or value == "":
+        return ""
+    when = _as_datetime(value)
+    if when is None:
+        return str(value)
+    try:
+        local = when.astimezone()
+    except OverflowError:
+        # At the ends of the calendar (year 1, 9999) the local time has no date: UTC still has one.
+        return utc_time(when)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:5]}"
 
 
 def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
@@ -115,7 +166,7 @@ def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), 
 
 def print_problems(problems: list[Problem], *, label: str = "error") -> None:
     """Each problem (in the CLI's terms) and its hint, on stderr."""
-    for p in hints.word_all(problems):
+    for p in hints.word_all(problems, local_time):
         stderr.print(f"{label}: {p}", style="red" if label == "error" else "yellow")
         if p.hint:
             stderr.print(f"  hint: {p.hint}", style="dim")
@@ -162,7 +213,7 @@ def command(name: str, as_json: bool) -> Iterator[Output]:
         if as_json:
             typer.echo(envelope(name, errors=e.problems, warnings=out.warnings, exit_code=code))
         else:
-            own, problems = hints.word_error(e)
+            own, problems = hints.word_error(e, local_time)
             if len(problems) > 1:
                 stderr.print(f"error: {own.message}", style="red")
                 if own.hint:
@@ -207,31 +258,102 @@ def os_problem(error: OSError) -> Problem:
                    where=Where(file=os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)))
 
 
+@dataclasses.dataclass
+class Fitted:
+    """What a table or feed left out or cut short to fit the terminal, to say under it."""
+
+    left_out: list[str] = dataclasses.field(default_factory=list)
+    cut: list[str] = dataclasses.field(default_factory=list)
+
+    def note(self) -> str:
+        """``cut to fit the terminal: ...; left out ...; see --json``, or "" when all of it is shown."""
+        parts = [f"cut to fit the terminal: {', '.join(self.cut)}"] if self.cut else []
+        if self.left_out:
+            parts.append(f"left out{'' if self.cut else ' to fit the terminal'}: {', '.join(self.left_out)}")
+        return "; ".join(parts) + "; see --json" if parts else ""
+
+    def print_note(self) -> None:
+        """The note on a line of its own under the output, when anything is missing."""
+        if self.note():
+            stdout.print(f"({self.note()})", style="dim")
+
+
+# A column cut narrower than this says too little: it is left out instead.
+MIN_CUT = 12
+
+
+def fit_width() -> int | None:
+    """The width output must fit: the terminal's (COLUMNS honoured), the pager's too; None off a terminal.
+
+    Piped output is whole lines for scripts, never fitted.
+    """
+    if settings.pager_width is not None:
+        return settings.pager_width
+    return terminal_width() if stdout.is_terminal else None
+
+
+def terminal_width() -> int:
+    """COLUMNS when set, else the terminal's width (rich ignores COLUMNS on a TERM=dumb terminal)."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else stdout.width
+
+
+def cut_to(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal cells, ending in … when cut (a wide character is never halved)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > width - 1:
+            break
+        kept.append(char)
+    return "".join(kept) + "…" if width > 0 else ""
+
+
 def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], *,
-                  drop: Sequence[str] = ()) -> list[str]:
-    """Rows of cells (each with a style or None) in columns two spaces apart; returns the headers left out.
+                  drop: Sequence[str] = (), cut: str | None = None) -> Fitted:
+    """Rows of cells (each with a style or None) in columns two spaces apart; returns what was left out or cut.
 
     A line ends at its last cell: no padding to a width, no trailing spaces, no
     wrapping, so piped output is plain text lines. On a terminal too narrow for
-    the lines, the columns named in ``drop`` are left out, in that order, until
-    they fit: a cell is never cut short. Built as lines of text: a rich Table
-    measures and renders every cell, which took most of ``press status`` on a
-    large site (10 s for 10,000 rows).
+    the lines, the column named ``cut`` is cut short first (its cells end in …,
+    down to ``MIN_CUT`` cells), then the columns named in ``drop`` are left out,
+    in that order, until they fit: no other cell is ever cut short. Built as
+    lines of text: a rich Table measures and renders every cell, which took
+    most of ``press status`` on a large site (10 s for 10,000 rows).
     """
     if stdout.quiet:
-        return []
+        return Fitted()
     from rich.cells import cell_len
     from rich.text import Text
 
     widths = [max([cell_len(h), *(cell_len(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
     keep = list(range(len(headers)))
-    hidden: list[str] = []
-    if stdout.is_terminal:
+    fitted = Fitted()
+    width = fit_width()
+
+    def over() -> int:
+        return sum(widths[i] + 2 for i in keep) - 2 - (width or 0)
+
+    if width is not None and cut is not None and over() > 0:
+        column = headers.index(cut)
+        narrower = max(widths[column] - over(), MIN_CUT, cell_len(cut))
+        if narrower < widths[column]:
+            widths[column] = narrower
+            rows = [([cut_to(c, narrower) if i == column else c for i, c in enumerate(cells)], style)
+                    for cells, style in rows]
+            fitted.cut.append(cut)
+    if width is not None:
         for name in drop:
-            if sum(widths[i] + 2 for i in keep) - 2 <= stdout.width:
+            if over() <= 0:
                 break
             keep.remove(headers.index(name))
-            hidden.append(name)
+            fitted.left_out.append(name)
+            if name in fitted.cut:
+                fitted.cut.remove(name)
 
     def line(cells: list[str]) -> str:
         return "  ".join(cells[i] + " " * (widths[i] - cell_len(cells[i])) for i in keep).rstrip() + "\n"
@@ -239,13 +361,13 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
         stdout.file.write(line(headers) + "".join(line(cells) for cells, _ in rows))
-        return hidden
+        return fitted
     text = Text()
     text.append(line(headers), style="bold")
     for cells, style in rows:
         text.append(line(cells), style=style)
     stdout.print(text, end="")
-    return hidden
+    return fitted
 
 
 def print_lines(lines: list[str], style: str | None = None) -> None:
@@ -270,6 +392,8 @@ class Settings:
     no_pager = False
     quiet = False
     verbose = False
+    # The terminal's width while a pager shows the output: what it must fit there.
+    pager_width: int | None = None
 
 
 settings = Settings()
@@ -292,6 +416,7 @@ def paged(enabled: bool) -> Iterator[None]:
     # less quits when the text fits one screen, keeps colours, and leaves the screen as it was.
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
     proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    settings.pager_width = terminal_width()
     saved = os.dup(1)
     assert proc.stdin is not None
     os.dup2(proc.stdin.fileno(), 1)
@@ -305,4 +430,5 @@ def paged(enabled: bool) -> Iterator[None]:
             pass
         os.dup2(saved, 1)
         os.close(saved)
+        settings.pager_width = None
         proc.wait()

@@ -486,7 +486,7 @@ class DeliveryService:
         if oid is None:
             reader.keys(record.partition("/")[0])  # an unknown model says so
             what = "published" if view == "published" else "current (not archived or deleted)"
-            raise NotFoundError(f"{record} has no {what} version",
+            raise NotFoundError(f"has no {what} version",
                                 hint="it is not published" if view == "published" else "it was archived or deleted",
                                 where=Where(record=record))
         rec = reader.read(record, oid, resolve_links=hydrate)

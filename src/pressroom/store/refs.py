@@ -73,7 +73,7 @@ class RefFiles:
             if conflict is not None:
                 raise RefConflictError([conflict])
             raise StoreDamagedError(
-                f"ref {kind} of {record} does not hold a version id",
+                "does not hold a version id",
                 where=Where(file=str(path), record=record),
                 hint="check the store (Site.fsck); restore the ref from git (`git checkout -- .press/refs`)",
                 cause="refs.not_an_id",

@@ -84,7 +84,7 @@ def duplicate_run_violations(site: SiteCore) -> list[Violation]:
     """Each schedule that ran more than once, as a violation that names the command acknowledging it."""
     return [Violation(
         "duplicate_schedule_run", r.record,
-        f"schedule {r.schedule} ({r.action} {r.record} at {r.at}) was carried out {len(r.txns)} times "
+        f"schedule {r.schedule} ({r.action} at {r.at}) was carried out {len(r.txns)} times "
         f"(transactions {', '.join(t[:12] for t in r.txns)}): two clones each ran the due schedules "
         "(Site.run_schedule) and git merged both, so its hooks (a deploy) ran once per run",
         f"check what the extra runs' hooks did, then: Site.acknowledge_schedule('{r.schedule}')",

@@ -182,8 +182,8 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
         data, write, label = content, True, "-f input"
     elif working is None:
         raise NotFoundError(
-            f"{label} does not exist",
-            where=Where(record=str(key)),
+            "does not exist",
+            where=Where(file=label, record=str(key)),
             hint="create the file, or pass its content (Site.save with content=...)",
             cause="save.no_working_file", data={"record": str(key)},
         )
@@ -326,7 +326,9 @@ def _stale_warning(given: SaveInput, older: _Older, current: str) -> Problem:
         code="stale_working_file", where=Where(file=given.path, record=str(key)),
         hint=f"to go back to it: Site.revert with to={older.version[:12]!r}; to keep current, restore the file "
              f"(git checkout, or the content Site.show gives); saving {key} by name saves it as an edit",
-        cause="save.stale_working_file", data={"record": str(key), "version": older.version[:12]})
+        cause="save.stale_working_file", data={"record": str(key), "version": older.version[:12],
+                                               "older": older.version[:7], "saved": older.time,
+                                               "current": current[:7]})
 
 
 def _older_version(store: StoreReader, current: str, blob: str) -> _Older | None:

@@ -423,7 +423,7 @@ def _save_problems(gate: SaveGate, checks: CheckCache, model: Model, snapshot: S
         t = str(target)
         if t in existing and t not in published:
             found.append(Problem(
-                f"links to {t}, which is not published; saving {record} publishes it "
+                f"links to {t}, which is not published, and saving this record publishes it "
                 f"({key.model} has draft_published: false)",
                 code="unpublished_link", where=Where(file=label, record=record, path=path),
                 hint=f"publish {t} first (Site.publish)", cause="validate.publishes_draft_link",
