@@ -4,7 +4,10 @@ worded in the CLI's terms without a traceback."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Cli, run_press, write
 
@@ -106,7 +109,8 @@ def test_errors_are_clear_with_exit_codes_and_no_traceback(site_dir: Path, cli: 
     assert b"there is no release nope" in real.stderr
 
 
-def test_at_schedules_it_and_schedule_run_publishes_it(site_dir: Path, cli: Cli) -> None:
+def test_at_schedules_it_and_schedule_run_publishes_it(site_dir: Path, cli: Cli,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     _site(site_dir, cli)
     cli("release", "create", "r")
     cli("release", "add", "r", "post/hello", "author/ada")
@@ -116,7 +120,13 @@ def test_at_schedules_it_and_schedule_run_publishes_it(site_dir: Path, cli: Cli)
     assert (schedule["action"], schedule["record"], schedule["at"]) == ("release", "r", "2031-05-01T08:00:00Z")
     code, env = cli.json("schedule", "list")
     assert [s["id"] for s in env["data"]["schedules"]] == [schedule["id"]]
-    assert "scheduled 2031-05-01T08:00:00Z" in cli("release", "list").stdout
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert "scheduled 2031-05-01 04:00:00 -04:00" in cli("release", "list").stdout  # human times are local
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     code, env = cli.json("schedule", "run", "--now", "2031-05-01T08:00:00Z")
     assert code == 0, env
     code, env = cli.json("release", "show", "r")

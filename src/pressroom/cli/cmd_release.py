@@ -13,7 +13,7 @@ from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, afte
                      path_refs, render_after, short)
 from .completion import complete_ref
 from .helptext import PressTyper
-from .output import Output, command, print_columns, print_lines, stderr, stdout
+from .output import Output, command, local_time, print_columns, print_lines, stderr, stdout
 
 app = PressTyper(rich_markup_mode=None)
 release_app = PressTyper(name="release", no_args_is_help=True, rich_markup_mode=None,
@@ -30,11 +30,11 @@ RefsArg = Annotated[list[str], typer.Argument(callback=path_refs, autocompletion
 
 def _render_release(release: Release) -> None:
     said = f": {release.message}" if release.message else ""
-    state = (f"published {release.published} by {author_name(release.published_by)}"
+    state = (f"published {local_time(release.published)} by {author_name(release.published_by)}"
              if release.state == "published" else "open")
     stdout.print(f"release {release.name} ({state}){said}")
     if release.schedule is not None:
-        stdout.print(f"scheduled at {release.schedule.at} ({release.schedule.id})")
+        stdout.print(f"scheduled at {local_time(release.schedule.at)} ({release.schedule.id})")
 
 
 def _done(out: Output, result: ReleaseResult, verb: str) -> None:
@@ -112,9 +112,10 @@ def release_list(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 stdout.print("no releases: press release create NAME")
                 return
             print_columns(["release", "state", "records", "when", "by", "message"], [(
-                [r.name, r.state if r.schedule is None else f"scheduled {r.schedule.at}", str(len(r.entries)),
-                 r.published or r.created, author_name(r.published_by or r.author), r.message],
-                None if r.state == "open" else "dim") for r in result.releases])
+                [r.name, r.state if r.schedule is None else f"scheduled {local_time(r.schedule.at)}",
+                 str(len(r.entries)), local_time(r.published or r.created), author_name(r.published_by or r.author), r.message],
+                None if r.state == "open" else "dim") for r in result.releases],
+                drop=["message", "by"], cut="message").print_note()
 
         out.done(result, render)
 
@@ -179,7 +180,7 @@ def release_show(ctx: typer.Context, name: NameArg, json_: JsonOpt = False) -> N
 def _publish_done(out: Output, result: ReleasePublishResult) -> None:
     def render() -> None:
         if result.schedule is not None:
-            stdout.print(f"scheduled release {result.release.name} at {result.schedule.at} ({result.schedule.id})")
+            stdout.print(f"scheduled release {result.release.name} at {local_time(result.schedule.at)} ({result.schedule.id})")
             render_after(result)
             return
         if result.dry_run and result.problems:
