@@ -94,22 +94,33 @@ class RefFiles:
             for model in models:
                 if not model.is_dir() or model.name.startswith("."):
                     continue
-                with os.scandir(model.path) as entries:
-                    for entry in entries:
-                        if entry.name.startswith("."):
-                            continue
-                        record = f"{model.name}/{entry.name}"
-                        check_record_key(record)
-                        try:
-                            # The entry's own path: building it again from the key is most of the cost.
-                            value = self._read(entry.path, kind, record)
-                        except RefConflictError as e:
-                            if conflicts is None:
-                                raise
-                            conflicts.extend(e.conflicts)
-                            continue
-                        if value is not None:
-                            out[record] = value
+                for rid, value in self.read_folder(kind, model.name, conflicts).items():
+                    out[f"{model.name}/{rid}"] = value
+        return out
+
+    def read_folder(self, kind: RefKind, model: str, conflicts: list[RefConflict] | None = None) -> dict[str, str]:
+        """The refs of one folder ``<kind>/<model>``, as ``{id: version id}`` (conflicts as in ``read_all``)."""
+        out: dict[str, str] = {}
+        try:
+            entries = os.scandir(self.root / check_kind(kind) / model)
+        except (FileNotFoundError, NotADirectoryError):
+            return out
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                record = f"{model}/{entry.name}"
+                check_record_key(record)
+                try:
+                    # The entry's own path: building it again from the key is most of the cost.
+                    value = self._read(entry.path, kind, record)
+                except RefConflictError as e:
+                    if conflicts is None:
+                        raise
+                    conflicts.extend(e.conflicts)
+                    continue
+                if value is not None:
+                    out[entry.name] = value
         return out
 
     def write(self, kind: RefKind, record: str, oid: str | None) -> Path:
