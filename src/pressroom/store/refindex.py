@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -441,6 +441,16 @@ class LazyRefs(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._whole())
+
+    # The dict's own views: Mapping's would look every key up again through ``get``.
+    def keys(self) -> KeysView[str]:
+        return self._whole().keys()
+
+    def items(self) -> ItemsView[str, str]:
+        return self._whole().items()
+
+    def values(self) -> ValuesView[str]:
+        return self._whole().values()
 
     def __len__(self) -> int:
         return len(self._whole())

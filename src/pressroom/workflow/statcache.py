@@ -89,7 +89,7 @@ class StatCache:
         """
         record = str(key)
         # records.working_path's layout, joined as text: a Path per record costs more than the lstat.
-        path = os.path.join(self._content, key.model, f"{key.id}.yaml")
+        path = f"{self._content}/{key.model}/{key.id}.yaml"
         try:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):

@@ -86,10 +86,13 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     else:
         if model:
             site.require_model_dir(model)
-        known = {parse_key(r) for r in [*snapshot.records(), *in_conflict]}
-        keys = sorted(known | set(list_working(site.root, model)))
+        # By name, as text: hashing and ordering 10,000s of RecordKey dataclasses is most of the listing.
+        working = {str(k): k for k in list_working(site.root, model)}
+        known = {*snapshot.records(), *in_conflict}
+        keys = [*working.values(), *(parse_key(r) for r in known if r not in working)]
         if model:
             keys = [k for k in keys if k.model == model]
+        keys.sort(key=lambda k: (k.model, k.id))
     # What a git merge broke comes first: it is what to fix before anything ships.
     violations = [*check_view(site, snapshot, merging=bool(git_refs)).violations, *duplicate_run_violations(site)]
     rows, warnings = [], [v.problem() for v in violations]
