@@ -40,6 +40,7 @@ __all__ = [
     "GcReport",
     "GitIndex",
     "JournalState",
+    "LazyRefs",
     "Moved",
     "OID_RE",
     "RefConflict",

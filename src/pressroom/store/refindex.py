@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Iterable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 FILE = "refs.sqlite"
 PROBE = "clock"
 # Bumped when the tables change meaning: an index of another format is rebuilt.
-FORMAT = "1"
+FORMAT = "2"
 # How long a writer waits for the file system clock to pass the folders it changed.
 _RACY_WAIT = 0.05
 
@@ -115,13 +115,21 @@ class RefIndex:
             fmt = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if row else None
             if fmt is None or fmt[0] != FORMAT:
                 db.execute("BEGIN IMMEDIATE")
-                for table in ("meta", "dirs", "refs"):
+                for table in ("meta", "dirs", "refs", "vdone", "vlinks"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 db.execute("CREATE TABLE dirs (kind TEXT NOT NULL, model TEXT NOT NULL, mtime INTEGER NOT NULL, "
                            "ino INTEGER NOT NULL, stamp INTEGER NOT NULL, PRIMARY KEY (kind, model)) WITHOUT ROWID")
                 db.execute("CREATE TABLE refs (kind TEXT NOT NULL, model TEXT NOT NULL, id TEXT NOT NULL, "
                            "oid TEXT NOT NULL, PRIMARY KEY (kind, model, id)) WITHOUT ROWID")
+                db.execute("CREATE INDEX refs_oid ON refs (oid, kind, model)")
+                # Links of versions (immutable), by the group their meaning depends on (the model):
+                # ``vdone`` says a version's links are all recorded, ``vlinks`` holds them.
+                db.execute("CREATE TABLE vdone (grp TEXT NOT NULL, version TEXT NOT NULL, "
+                           "PRIMARY KEY (grp, version)) WITHOUT ROWID")
+                db.execute("CREATE TABLE vlinks (grp TEXT NOT NULL, target TEXT NOT NULL, version TEXT NOT NULL, "
+                           "pos INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (grp, target, version, pos)) "
+                           "WITHOUT ROWID")
                 db.execute("INSERT INTO meta (key, value) VALUES ('format', ?)", (FORMAT,))
                 db.execute("COMMIT")
         except sqlite3.OperationalError:
@@ -172,8 +180,7 @@ class RefIndex:
                     if clean and after is not None and after.st_mtime_ns == st.st_mtime_ns:
                         fresh[(kind, model)] = after
             gone = [f for f in known if f[1] not in on_disk.get(RefKind(f[0]), {})]
-            if fresh or gone:
-                self._record(db, fresh, scanned, gone)
+            recorded = self._record(db, fresh, scanned, gone) if fresh or gone else False
             db.execute("BEGIN")
             # The first read fixes what this transaction sees: the index as the lock holder left it.
             db.execute("SELECT count(*) FROM meta").fetchone()
@@ -182,7 +189,8 @@ class RefIndex:
             if not isinstance(e, sqlite3.OperationalError):
                 self.drop()
             return self._scanned(on_disk, conflicts)
-        return RefView(self, db, {k: set(models) for k, models in on_disk.items()}, scanned)
+        return RefView(self, db, {k: set(models) for k, models in on_disk.items()}, scanned,
+                       set(fresh) if recorded else set())
 
     def _models(self, kind: RefKind) -> dict[str, os.stat_result]:
         """The model folders of ``kind`` on disk, with their stat."""
@@ -221,18 +229,19 @@ class RefIndex:
         """A view read whole from the files, for when the index cannot be used."""
         scanned: dict[Folder, dict[str, str]] = {(kind, model): self._scan(kind, model, conflicts)[0]
                                                  for kind, models in on_disk.items() for model in models}
-        return RefView(self, None, {k: set(models) for k, models in on_disk.items()}, scanned)
+        return RefView(self, None, {k: set(models) for k, models in on_disk.items()}, scanned, set())
 
     def _record(self, db: sqlite3.Connection, fresh: Mapping[Folder, os.stat_result],
-                scanned: Mapping[Folder, Mapping[str, str]], gone: Iterable[Folder]) -> None:
-        """Write folders read from the files, and forget folders gone; nothing when the index is busy."""
+                scanned: Mapping[Folder, Mapping[str, str]], gone: Iterable[Folder]) -> bool:
+        """Write folders read from the files, and forget folders gone; nothing when the index is busy
+        (False then)."""
         import sqlite3
 
         try:
             stamp = self.stamp_after(st.st_mtime_ns for st in fresh.values()) if fresh else 0
             db.execute("BEGIN IMMEDIATE")
         except (OSError, sqlite3.OperationalError):
-            return
+            return False
         try:
             for kind, model in gone:
                 db.execute("DELETE FROM dirs WHERE kind = ? AND model = ?", (kind, model))
@@ -247,6 +256,7 @@ class RefIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return True
 
     # writing: press's own transactions, under the exclusive lock
 
@@ -335,16 +345,49 @@ class RefIndex:
             db.close()
 
 
+    def remember_links(self, group: str, links: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+        """Record the links ``(path, target)`` of versions (by id), in the order given, under ``group``
+        (what their meaning depends on). Versions never change, so any process may write this,
+        lock or not; a busy index records nothing."""
+        import sqlite3
+
+        if not links:
+            return
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for version, pairs in links.items():
+                    db.executemany("INSERT OR REPLACE INTO vlinks (grp, target, version, pos, path) "
+                                   "VALUES (?, ?, ?, ?, ?)",
+                                   ((group, target, version, pos, path) for pos, (path, target) in enumerate(pairs)))
+                    db.execute("INSERT OR IGNORE INTO vdone (grp, version) VALUES (?, ?)", (group, version))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError:
+            pass
+        except sqlite3.DatabaseError:
+            self.drop()
+        finally:
+            db.close()
+
+
 class RefView:
     """Every ref at the instant it was opened: rows of the index seen in one read transaction,
     and the folders read from the files. Lookups by key read one row."""
 
     def __init__(self, index: RefIndex, db: sqlite3.Connection | None, models: dict[RefKind, set[str]],
-                 scanned: dict[Folder, dict[str, str]]):
+                 scanned: dict[Folder, dict[str, str]], recorded: set[Folder]):
         self._index = index
         self._db = db
         self._models = models
         self._scanned = scanned
+        # Folders read from the files and recorded before the read transaction began: the rows agree.
+        self._recorded = recorded
         self._lock = threading.Lock()
 
     def __del__(self) -> None:
@@ -385,6 +428,35 @@ class RefView:
             for rid, oid in rows:
                 out[f"{model}/{rid}"] = oid
         return out
+
+    def linking_to(self, group: str, model: str, target: str, *,
+                   unknown: bool) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]] | None:
+        """The published refs of ``model`` whose version links to ``target`` by the links recorded under
+        ``group``, as ``(record, version, path)`` in record then link order; with ``unknown``, also the
+        published refs of ``model`` whose version has no links recorded, as ``(record, version)``.
+
+        None when the view cannot say (no index, or that folder was read from the files this time).
+        """
+        folder = (RefKind.PUBLISHED, model)
+        if self._db is None or (folder in self._scanned and folder not in self._recorded):
+            return None
+        if model not in self._models[RefKind.PUBLISHED]:
+            return [], []
+        found = self._query(
+            "SELECT r.id, l.path, r.oid FROM vlinks l JOIN refs r ON r.oid = l.version AND r.kind = 'published' "
+            "AND r.model = ? WHERE l.grp = ? AND l.target = ? ORDER BY r.id, l.pos", (model, group, target))
+        missing = self._query(
+            "SELECT r.id, r.oid FROM refs r WHERE r.kind = 'published' AND r.model = ? AND NOT EXISTS "
+            "(SELECT 1 FROM vdone d WHERE d.grp = ? AND d.version = r.oid) ORDER BY r.id",
+            (model, group)) if unknown else []
+        if found is None or missing is None:
+            return None
+        return ([(f"{model}/{rid}", oid, path) for rid, path, oid in found],
+                [(f"{model}/{rid}", oid) for rid, oid in missing])
+
+    def remember_links(self, group: str, links: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+        """See ``RefIndex.remember_links`` (this view does not see them: it is one instant)."""
+        self._index.remember_links(group, links)
 
     def _query(self, sql: str, args: tuple[str, ...]) -> list[Any] | None:
         """Rows of the read transaction; None when the index failed (the caller reads the files)."""
@@ -454,6 +526,17 @@ class LazyRefs(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._whole())
+
+    def linking_to(self, group: str, model: str, target: str, *,
+                   unknown: bool) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]] | None:
+        """Reverse links from the index: see ``RefView.linking_to`` (published refs only; None otherwise)."""
+        if self._kind is not RefKind.PUBLISHED:
+            return None
+        return self._view.linking_to(group, model, target, unknown=unknown)
+
+    def remember_links(self, group: str, links: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+        """Record versions' links for ``linking_to``: see ``RefIndex.remember_links``."""
+        self._view.remember_links(group, links)
 
     def __repr__(self) -> str:
         return f"LazyRefs({self._kind.value}, {'loaded' if self._all is not None else 'lazy'})"
