@@ -336,8 +336,13 @@ class Store:
         """Check every object, ref, parent chain, event log and the journal (changes nothing).
 
         ``restore``: where a checkout git converted is to be restored (see ``fsck.fsck``).
+        The local ref index is compared with the ref files too, and removed (to be rebuilt)
+        when they differ: a ref rewritten in place escapes its folder's mtime, not this.
         """
-        return fsck(self, restore)
+        report = fsck(self, restore)
+        with self.reading():
+            self._index.verify()
+        return report
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
            extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,

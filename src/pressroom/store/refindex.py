@@ -42,6 +42,7 @@ from collections.abc import Iterable, ItemsView, Iterator, KeysView, Mapping, Se
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PressError
 from .conflicts import RefConflict, RefConflictError
 from .objects import OID_RE
 from .refs import RefFiles, RefKind
@@ -257,6 +258,21 @@ class RefIndex:
             db.execute("ROLLBACK")
             raise
         return True
+
+    def verify(self) -> bool:
+        """Compare every ref the index vouches for with its file; remove the index when one differs.
+        The caller holds the store's lock. True when it agreed (or there was none to check)."""
+        if not self.path.exists():
+            return True
+        try:
+            view = self.view([])
+            agrees = all(view.all(kind) == self.refs.read_all(kind, []) for kind in RefKind)
+            view.close()
+        except (OSError, ValueError, PressError):
+            agrees = False  # a damaged ref is fsck's to report; the index is simply not kept
+        if not agrees:
+            self.drop()
+        return agrees
 
     # writing: press's own transactions, under the exclusive lock
 
