@@ -340,8 +340,10 @@ class Store:
         when they differ: a ref rewritten in place escapes its folder's mtime, not this.
         """
         report = fsck(self, restore)
-        with self.reading():
-            self._index.verify()
+        # Not ``reading()``: fsck replays no journal. A half-done transaction leaves the check for later.
+        with locked(self._lock_path, exclusive=False):
+            if not self._journal.pending():
+                self._index.verify()
         return report
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
