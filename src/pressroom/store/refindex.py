@@ -249,8 +249,9 @@ class RefIndex:
                 db.execute("DELETE FROM refs WHERE kind = ? AND model = ?", (kind, model))
             for (kind, model), st in fresh.items():
                 db.execute("DELETE FROM refs WHERE kind = ? AND model = ?", (kind, model))
+                # In key order: a folder listing's order would split B-tree pages all over.
                 db.executemany("INSERT INTO refs (kind, model, id, oid) VALUES (?, ?, ?, ?)",
-                               ((kind, model, rid, oid) for rid, oid in scanned[(kind, model)].items()))
+                               ((kind, model, rid, oid) for rid, oid in sorted(scanned[(kind, model)].items())))
                 db.execute("INSERT OR REPLACE INTO dirs (kind, model, mtime, ino, stamp) VALUES (?, ?, ?, ?, ?)",
                            (kind, model, st.st_mtime_ns, st.st_ino, stamp))
             db.execute("COMMIT")
