@@ -263,6 +263,8 @@ def everyday_rows(bench: Bench, n: int) -> list[Row]:
     rows.append(Row("log REF", label, log, "floor.py (bare typer)", floor, 1.5))
     diff = bench.median(bench.press_cmd(site, "diff", ref), site, ok=(0, 1))
     rows.append(Row("diff REF (edited)", label, diff, "floor.py (bare typer)", floor, 2.0))
+    status_one = bench.median(bench.press_cmd(site, "status", ref), site)
+    rows.append(Row("status REF", label, status_one, "floor.py (bare typer)", floor, None))
 
     saves, publishes, commits = [], [], []
     for _ in range(bench.repeat):
@@ -289,7 +291,8 @@ SCALING = {"save REF (one edited file)": {10_000: 1.3, 100_000: 1.6},
            "show REF@published": {10_000: 1.3, 100_000: 1.6},
            "log REF": {10_000: 1.3, 100_000: 1.6},
            "diff REF (edited)": {10_000: 1.3, 100_000: 1.6},
-           "status (warm, in git)": {10_000: 1.3, 100_000: 1.6}}
+           "status (warm, in git)": {10_000: 1.3, 100_000: 1.6},
+           "status REF": {10_000: 1.3, 100_000: 1.6}}
 
 
 def scaling_rows(rows: list[Row]) -> list[Row]:

@@ -330,7 +330,11 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     from rich.cells import cell_len
     from rich.text import Text
 
-    widths = [max([cell_len(h), *(cell_len(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
+    def width(text: str) -> int:
+        # Most cells are printable ASCII (ids, times): one column a character, no lookup in rich's tables.
+        return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+
+    widths = [max([width(h), *(width(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
     keep = list(range(len(headers)))
     fitted = Fitted()
     width = fit_width()
@@ -356,7 +360,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
                 fitted.cut.remove(name)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cells[i] + " " * (widths[i] - cell_len(cells[i])) for i in keep).rstrip() + "\n"
+        return "  ".join(cells[i] + " " * (widths[i] - width(cells[i])) for i in keep).rstrip() + "\n"
 
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.

@@ -27,6 +27,7 @@ from .journal import (DroppedJournal, Event, FileUpdate, Journal, JournalState, 
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
+from .refindex import LazyRefs, RefIndex
 from .refs import RefFiles, RefKind, check_record_key
 from .versions import Version
 
@@ -39,6 +40,7 @@ __all__ = [
     "GcReport",
     "GitIndex",
     "JournalState",
+    "LazyRefs",
     "Moved",
     "OID_RE",
     "RefConflict",
@@ -61,17 +63,21 @@ _GITIGNORE = b"# local to each machine, never committed\nlock\ncache/\n"
 
 @dataclass(frozen=True)
 class Snapshot:
-    """All refs at one instant: a transaction is in it whole or not at all."""
+    """All refs at one instant: a transaction is in it whole or not at all.
 
-    current: dict[str, str] = field(default_factory=dict)
-    published: dict[str, str] = field(default_factory=dict)
-    archived: dict[str, str] = field(default_factory=dict)
+    The store's snapshots are read lazily (``refindex``): a lookup by record reads one
+    entry of the ref index; iterating over a kind reads that kind whole.
+    """
+
+    current: Mapping[str, str] = field(default_factory=dict)
+    published: Mapping[str, str] = field(default_factory=dict)
+    archived: Mapping[str, str] = field(default_factory=dict)
     # Refs a git merge left in conflict (only with ``snapshot(conflicts_ok=True)``).
     conflicts: list[RefConflict] = field(default_factory=list)
 
     def get(self, kind: RefKind, record: str) -> str | None:
         """The version ref ``kind`` of ``record`` holds, or None."""
-        refs: dict[str, str] = getattr(self, kind)
+        refs: Mapping[str, str] = getattr(self, kind)
         return refs.get(record)
 
     def records(self) -> list[str]:
@@ -90,7 +96,9 @@ class Store:
         # the store's modules (fsck, gc) reach the parts.
         self._objects = ObjectStore(root / "objects")
         self._refs = RefFiles(root / "refs")
+        self._index = RefIndex(self._refs, root / "cache")
         self._logs = EventLogs(root / "logs")
+        self._logs_dir = str(root / "logs")
         self._journal = Journal(root, self._refs, self._logs, site_paths)
         self._pruned = PrunedMarks(root / "pruned")
         self._lock_path = root / "lock"
@@ -215,11 +223,11 @@ class Store:
         """
         conflicts: list[RefConflict] = []
         with self.reading():
-            refs = {kind: self._refs.read_all(kind, conflicts) for kind in RefKind}
+            view = self._index.view(conflicts)
         if conflicts and not conflicts_ok:
             raise RefConflictError(conflicts)
-        return Snapshot(current=refs[RefKind.CURRENT], published=refs[RefKind.PUBLISHED],
-                        archived=refs[RefKind.ARCHIVED], conflicts=conflicts)
+        return Snapshot(current=LazyRefs(view, RefKind.CURRENT), published=LazyRefs(view, RefKind.PUBLISHED),
+                        archived=LazyRefs(view, RefKind.ARCHIVED), conflicts=conflicts)
 
     def read_file(self, path: str) -> bytes | None:
         """A small store file that transactions replace (``schedules/<id>``), or None."""
@@ -306,8 +314,10 @@ class Store:
     def log_stamp(self, record: str) -> tuple[int, int] | None:
         """Size and modification time (ns) of ``record``'s event log, None when it has none:
         a cache keyed by it learns when the log grew."""
+        model, rid = check_record_key(record)
         try:
-            st = os.stat(self._logs.path(record))
+            # Joined as text: a Path per record costs more than the stat (status stats every log).
+            st = os.stat(f"{self._logs_dir}/{model}/{rid}")
         except OSError:
             return None
         return st.st_size, st.st_mtime_ns
@@ -326,8 +336,15 @@ class Store:
         """Check every object, ref, parent chain, event log and the journal (changes nothing).
 
         ``restore``: where a checkout git converted is to be restored (see ``fsck.fsck``).
+        The local ref index is compared with the ref files too, and removed (to be rebuilt)
+        when they differ: a ref rewritten in place escapes its folder's mtime, not this.
         """
-        return fsck(self, restore)
+        report = fsck(self, restore)
+        # Not ``reading()``: fsck replays no journal. A half-done transaction leaves the check for later.
+        with locked(self._lock_path, exclusive=False):
+            if not self._journal.pending():
+                self._index.verify()
+        return report
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
            extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,
@@ -391,13 +408,15 @@ class Store:
                 if now != value:
                     stale.append(Problem(f"{kind} changed to {short_id(now)} while this command relied on "
                                          f"{short_id(value)}", code="conflict", where=Where(record=record)))
-            for kind, seen in (unchanged or {}).items():
-                now_all = self._refs.read_all(kind)
-                for record in sorted(set(now_all) | set(seen)):
-                    if now_all.get(record) != seen.get(record):
-                        stale.append(Problem(f"{kind} changed to {short_id(now_all.get(record))} while this command "
-                                             f"relied on {short_id(seen.get(record))}", code="conflict",
-                                             where=Where(record=record)))
+            if unchanged:
+                view = self._index.view()
+                for kind, seen in unchanged.items():
+                    now_all = view.all(kind)
+                    for record in sorted(set(now_all) | set(seen)):
+                        if now_all.get(record) != seen.get(record):
+                            stale.append(Problem(f"{kind} changed to {short_id(now_all.get(record))} while this "
+                                                 f"command relied on {short_id(seen.get(record))}", code="conflict",
+                                                 where=Where(record=record)))
             pending = [j for j in self._joined if not j.committed]
             all_files = [*files, *(f for j in pending for f in j.files)]
             for f in all_files:
@@ -434,7 +453,10 @@ class Store:
             site_list = list(site_files)
             for site_file in site_list:
                 self._journal.site_path(site_file.path)  # refused before the commit point: nothing written
+            folders = [(str(u.kind), u.record.partition("/")[0]) for u in updates]
+            trusted = self._index.trusted(folders)
             self._journal.commit(txn, list(updates), list(events), all_files, site_list)
+            self._index.applied(((u.kind, u.record, u.new) for u in updates), trusted)
             for j in pending:
                 j.committed = True
             if self._trackers:  # a path per ref and log costs 0.1 s at 10,000 records: only when asked

@@ -25,15 +25,16 @@ class RefKind(enum.StrEnum):
 # The store checks record keys itself so that no caller can make it write
 # outside .press/ (the records layer has the stricter, user-facing rule).
 # \Z, not $: $ also matches before a final newline, which would reach the file name.
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+# Two parts in one match: a status of every record checks tens of thousands of keys.
+_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 
 
 def check_record_key(key: str) -> tuple[str, str]:
     """Split ``model/id`` and refuse anything that is not two safe path parts."""
-    parts = key.split("/")
-    if len(parts) != 2 or not all(_PART.match(p) and ".." not in p for p in parts):
+    if not _KEY.match(key) or ".." in key:
         raise ValueError(f"unsafe record key for the store: {key!r}")
-    return parts[0], parts[1]
+    model, _, rid = key.partition("/")
+    return model, rid
 
 
 def check_kind(kind: str) -> RefKind:
@@ -94,22 +95,33 @@ class RefFiles:
             for model in models:
                 if not model.is_dir() or model.name.startswith("."):
                     continue
-                with os.scandir(model.path) as entries:
-                    for entry in entries:
-                        if entry.name.startswith("."):
-                            continue
-                        record = f"{model.name}/{entry.name}"
-                        check_record_key(record)
-                        try:
-                            # The entry's own path: building it again from the key is most of the cost.
-                            value = self._read(entry.path, kind, record)
-                        except RefConflictError as e:
-                            if conflicts is None:
-                                raise
-                            conflicts.extend(e.conflicts)
-                            continue
-                        if value is not None:
-                            out[record] = value
+                for rid, value in self.read_folder(kind, model.name, conflicts).items():
+                    out[f"{model.name}/{rid}"] = value
+        return out
+
+    def read_folder(self, kind: RefKind, model: str, conflicts: list[RefConflict] | None = None) -> dict[str, str]:
+        """The refs of one folder ``<kind>/<model>``, as ``{id: version id}`` (conflicts as in ``read_all``)."""
+        out: dict[str, str] = {}
+        try:
+            entries = os.scandir(self.root / check_kind(kind) / model)
+        except (FileNotFoundError, NotADirectoryError):
+            return out
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                record = f"{model}/{entry.name}"
+                check_record_key(record)
+                try:
+                    # The entry's own path: building it again from the key is most of the cost.
+                    value = self._read(entry.path, kind, record)
+                except RefConflictError as e:
+                    if conflicts is None:
+                        raise
+                    conflicts.extend(e.conflicts)
+                    continue
+                if value is not None:
+                    out[entry.name] = value
         return out
 
     def write(self, kind: RefKind, record: str, oid: str | None) -> Path:

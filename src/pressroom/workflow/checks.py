@@ -49,6 +49,10 @@ class CheckCache:
             kind = self._kinds[id(model)] = f"valid/{digest[:32]}"
         return kind
 
+    def key(self, model: Model) -> str:
+        """What an entry's meaning depends on besides the blob: the model's schema, press, the formats."""
+        return self._kind(model)
+
     def links(self, model: Model, blob: str) -> Links | None:
         """The links of ``blob`` if it is known to pass ``model``'s schema, else None."""
         kind = self._kind(model)

@@ -157,7 +157,7 @@ class Plan:
     events: list[Event] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
     # A kind whose every ref must be unchanged (an unpublish reads the whole published view).
-    unchanged: dict[RefKind, dict[str, str]] = field(default_factory=dict)
+    unchanged: dict[RefKind, Mapping[str, str]] = field(default_factory=dict)
     site_files: list[SiteFile] = field(default_factory=list)
     # Store files (a schedule's state) replaced in the same transaction, their old bytes checked like refs.
     files: list[FileUpdate] = field(default_factory=list)

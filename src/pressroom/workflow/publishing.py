@@ -24,7 +24,7 @@ from ..naming import resolve_version
 from ..outcome import Outcome
 from ..records import RecordKey, load_record, parse_ref, remove_fields
 from ..site import SiteCore
-from ..store import SiteFile, Snapshot, Version, hash_bytes
+from ..store import LazyRefs, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
 from .plan import Action, NewVersion, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
@@ -723,36 +723,74 @@ class _Strategies:
 
 
 class _ReverseIndex:
-    """Who links to whom in the published view, built once per command.
+    """Who links to whom in the published view, asked target by target.
 
-    Only published records of models that can link to a target's model are
-    read, each version once.
+    The store's ref index answers from the links it has recorded by version
+    (versions never change); the published versions it has none for are read
+    once and recorded there for the next command. A store without the index
+    (or a folder it cannot vouch for) has every published record of the models
+    that can link to the target read, each version once.
     """
 
     def __init__(self, reader: Reader, progress: Progress | None):
         self.reader = reader
         self.progress = progress
-        self._done: set[str] = set()
-        self._index: dict[str, list[tuple[str, str]]] = {}
+        self._found: dict[str, list[tuple[str, str]]] = {}
+        # Per source model: the links of its published records the index did not have, read here.
+        self._learnt: dict[str, list[tuple[str, list[tuple[str, RecordKey]]]]] = {}
+        # Per source model the index cannot answer for: every published record's links, by target.
+        self._scanned: dict[str, dict[str, list[tuple[str, str]]]] = {}
 
     def referrers(self, target: str) -> list[tuple[str, str]]:
         """``(referrer, field path)`` for each published record linking to ``target``."""
-        self._cover(key_of(target).model)
-        return self._index.get(target, [])
+        found = self._found.get(target)
+        if found is None:
+            target_model = key_of(target).model
+            sources = sorted(m.name for m in self.reader.models.values() if target_model in m.link_targets)
+            pairs = [pair for source in sources for pair in self._from(source, target)]
+            # By referrer, each one's links in their order: as a scan of the sorted records finds them.
+            found = self._found[target] = sorted(pairs, key=lambda pair: pair[0])
+        return found
 
-    def _cover(self, target_model: str) -> None:
-        sources = {m.name for m in self.reader.models.values()
-                   if target_model in m.link_targets and m.name not in self._done}
-        if not sources:
-            return
-        self._done |= sources
-        todo = [(r, oid) for r, oid in sorted(self.reader.snapshot.published.items())
-                if key_of(r).model in sources]
-        for i, (record, oid) in enumerate(todo):
-            for path, key in self.reader.links(record, oid):
-                self._index.setdefault(str(key), []).append((record, path))
+    def _from(self, source: str, target: str) -> list[tuple[str, str]]:
+        published = self.reader.snapshot.published
+        if isinstance(published, LazyRefs) and source not in self._scanned:
+            group = self.reader.checks.key(self.reader.model(source))
+            answer = published.linking_to(group, source, target, unknown=source not in self._learnt)
+            if answer is not None:
+                found, unknown = answer
+                if source not in self._learnt:
+                    self._learnt[source] = self._learn(group, unknown)
+                return [(record, path) for record, _oid, path in found] + [
+                    (record, path) for record, links in self._learnt[source] for path, key in links
+                    if str(key) == target]
+        return self._scan(source).get(target, [])
+
+    def _learn(self, group: str, unknown: list[tuple[str, str]]) -> list[tuple[str, list[tuple[str, RecordKey]]]]:
+        """Read the links of published versions the index does not know, and record them there."""
+        out = []
+        for i, (record, oid) in enumerate(unknown):
+            out.append((record, self.reader.links(record, oid)))
             if self.progress:
-                self.progress(i + 1, len(todo))
+                self.progress(i + 1, len(unknown))
+        published = self.reader.snapshot.published
+        if isinstance(published, LazyRefs):
+            published.remember_links(group, {oid: [(path, str(key)) for path, key in links]
+                                             for (_record, oid), (_r, links) in zip(unknown, out)})
+        return out
+
+    def _scan(self, source: str) -> dict[str, list[tuple[str, str]]]:
+        """Every published record of ``source``'s links, by target (a store without the index)."""
+        index = self._scanned.get(source)
+        if index is None:
+            index = self._scanned[source] = {}
+            todo = [(r, oid) for r, oid in sorted(self.reader.snapshot.published.items()) if key_of(r).model == source]
+            for i, (record, oid) in enumerate(todo):
+                for path, key in self.reader.links(record, oid):
+                    index.setdefault(str(key), []).append((record, path))
+                if self.progress:
+                    self.progress(i + 1, len(todo))
+        return index
 
 
 def _cascade_withdraw(reader: Reader, index: _ReverseIndex, action: Action, plan: dict[str, Move],

@@ -50,10 +50,13 @@ class VersionFacts:
 class StatCache:
     """Look up working-file blobs, version facts and publication facts; see the module docstring."""
 
-    def __init__(self, site: SiteCore):
+    def __init__(self, site: SiteCore, *, load: bool = True):
+        """``load=False``: start empty and never write (a command about a few records reads those
+        directly rather than the whole cache, whose size grows with the site)."""
         self.site = site
         self.path = site.store.root / "cache" / FILE
-        self._entries = self._load()
+        self._load_all = load
+        self._entries = self._load() if load else {}
         self._changed = False
         self._clean_models: dict[str, bool] = {}
         self._content = str(site.content_dir)
@@ -89,7 +92,7 @@ class StatCache:
         """
         record = str(key)
         # records.working_path's layout, joined as text: a Path per record costs more than the lstat.
-        path = os.path.join(self._content, key.model, f"{key.id}.yaml")
+        path = f"{self._content}/{key.model}/{key.id}.yaml"
         try:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -155,7 +158,7 @@ class StatCache:
             for record in [r for r in self._entries if r not in keep]:
                 del self._entries[record]
                 self._changed = True
-        if not self._changed:
+        if not self._changed or not self._load_all:
             return
         try:
             data = json.dumps({"format": FORMAT, "records": self._entries}, separators=(",", ":")).encode()

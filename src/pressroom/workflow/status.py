@@ -16,6 +16,8 @@ from .statcache import StatCache
 from .reruns import duplicate_run_violations
 from .view import Violation, check_view
 
+# Up to this many named records, status reads them without the stat cache.
+_FEW = 20
 STATUSES = ("new", "draft", "published", "updated", "archived", "deleted", "conflict")
 
 
@@ -83,14 +85,19 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     if names:
         keys = sorted({parse_key(n) for n in names})
         # A typo is not a new record: a name with no ref, no working file and no log is not found.
-        require_records(site, keys, with_refs={*snapshot.records(), *in_conflict})
+        # Looked up by key: listing every record's refs would make one record's status cost the site's.
+        require_records(site, keys, with_refs={str(k) for k in keys if str(k) in in_conflict or any(
+            str(k) in refs for refs in (snapshot.current, snapshot.published, snapshot.archived))})
     else:
         if model:
             site.require_model_dir(model)
-        known = {parse_key(r) for r in [*snapshot.records(), *in_conflict]}
-        keys = sorted(known | set(list_working(site.root, model)))
+        # By name, as text: hashing and ordering 10,000s of RecordKey dataclasses is most of the listing.
+        working = {str(k): k for k in list_working(site.root, model)}
+        known = {*snapshot.records(), *in_conflict}
+        keys = [*working.values(), *(parse_key(r) for r in known if r not in working)]
         if model:
             keys = [k for k in keys if k.model == model]
+        keys.sort(key=lambda k: (k.model, k.id))
     # What a git merge broke comes first: it is what to fix before anything ships.
     violations = [*check_view(site, snapshot, merging=bool(git_refs)).violations, *duplicate_run_violations(site)]
     rows, warnings = [], [v.problem() for v in violations]
@@ -99,7 +106,8 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     if not names:
         warnings.extend(skipped_working(site.root, model))
     warnings.extend(git_warnings)
-    cache = StatCache(site)
+    # A few named records are read directly: the cache file holds every record of the site.
+    cache = StatCache(site, load=not names or len(keys) > _FEW)
     for key in keys:
         row, warning = _status_of(site, snapshot, key, cache)
         if key.model in stages and row.current:
