@@ -330,11 +330,11 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     from rich.cells import cell_len
     from rich.text import Text
 
-    def width(text: str) -> int:
+    def cells_of(text: str) -> int:
         # Most cells are printable ASCII (ids, times): one column a character, no lookup in rich's tables.
         return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
-    widths = [max([width(h), *(width(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
+    widths = [max([cells_of(h), *(cells_of(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
     keep = list(range(len(headers)))
     fitted = Fitted()
     width = fit_width()
