@@ -360,7 +360,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
                 fitted.cut.remove(name)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cells[i] + " " * (widths[i] - width(cells[i])) for i in keep).rstrip() + "\n"
+        return "  ".join(cells[i] + " " * (widths[i] - cells_of(cells[i])) for i in keep).rstrip() + "\n"
 
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
