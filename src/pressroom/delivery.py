@@ -12,6 +12,7 @@ record, is held). Objects a snapshot names stay readable while it is used:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
 from .history import AsOf, published_as_of
 from .store import RefKind, Snapshot, Version
+from .times import iso_or_none, iso_utc, utc, utc_or_none
+from .workflow.plan import Status
 from .workflow.status import derive_status
 from .workflow.view import check_view
 
@@ -46,7 +49,9 @@ class Record:
 
     ``draft``: this version is not the record's published one (a preview of a
     draft or of unpublished edits). ``published_at``: when this version was
-    published, None when it never was. ``labels``: for each record this one
+    published, None when it never was; it and ``updated_at`` (when this version
+    was saved) are aware UTC datetimes. ``status``: the record's, as ``Site.status``
+    gives it. ``labels``: for each record this one
     links to (``author/ada``), a name to show for it: the linked record's
     ``title``, else its ``name``, else its id, read in the same view; what a
     byline or a taxonomy shows, while the data keeps the ids.
@@ -56,16 +61,17 @@ class Record:
     model: str
     id: str
     version: str
-    status: str
-    published_at: str | None
-    updated_at: str
+    status: Status
+    published_at: dt.datetime | None
+    updated_at: dt.datetime
     data: dict[str, Any]
     draft: bool = False
     labels: dict[str, str] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
-        """What ``press export`` writes for this record (status is left out: it is
-        not part of the published content, and would change the file on every draft save).
+        """What ``press export`` writes for this record, as plain JSON values (times as
+        ISO 8601 text in UTC with a Z). Status is left out: it is not part of the published
+        content, and would change the file on every draft save.
         """
         return {
             "record": self.record,
@@ -73,8 +79,8 @@ class Record:
             "id": self.id,
             "version": self.version,
             "draft": self.draft,
-            "published_at": self.published_at,
-            "updated_at": self.updated_at,
+            "published_at": iso_or_none(self.published_at),
+            "updated_at": iso_utc(self.updated_at),
             "labels": self.labels,
             "data": self.data,
         }
@@ -179,7 +185,7 @@ class Reader:
         return Record(
             record=record, model=model, id=rid, version=oid,
             status=derive_status(self.snapshot, record),
-            published_at=self.published_at(record, oid), updated_at=version.time, data=data,
+            published_at=utc_or_none(self.published_at(record, oid)), updated_at=utc(version.time), data=data,
             draft=oid != self.snapshot.published.get(record), labels=labels,
         )
 

@@ -14,7 +14,7 @@ from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHoo
                      author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, command, exit_code_for,
-                     stderr, stdout)
+                     stderr, stdout, utc_time)
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -68,7 +68,7 @@ def _render_log(result: LogResult) -> None:
             stdout.print("no events yet")
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
-            line = f"{e.time}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
+            line = f"{utc_time(e.time)}  {e.record}  {e.action}{version}  by {author_name(e.author)}"
             stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     else:
         shown = {e.version for e in result.entries}
@@ -85,7 +85,7 @@ def _render_log(result: LogResult) -> None:
 
 def _render_version(e: LogEntry) -> None:
     marks = f" ({', '.join(e.refs)})" if e.refs else ""
-    stdout.print(f"{short(e.version)}{marks}  {e.time}  {e.author}", style="bold" if e.refs else None)
+    stdout.print(f"{short(e.version)}{marks}  {utc_time(e.time)}  {e.author}", style="bold" if e.refs else None)
     stdout.print(f"    {e.message or '(no message)'}")
     if e.changes is not None:
         if not e.changes:
@@ -98,7 +98,7 @@ def _render_event(e: LogEntry) -> None:
     what = {"publish": "published", "unpublish": "unpublished", "archive": "archived",
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
-    line = f"  {what}{version} by {author_name(e.author)} at {e.time}"
+    line = f"  {what}{version} by {author_name(e.author)} at {utc_time(e.time)}"
     stdout.print(line + (f": {e.message}" if e.message else ""), style=EVENT_STYLE.get(e.action))
     stdout.print()
 

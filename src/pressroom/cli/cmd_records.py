@@ -18,7 +18,7 @@ from .completion import complete_model, complete_ref
 from .common import (base_dir, path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .helptext import PressTyper
-from .output import command, paged, print_columns, print_lines, stderr, stdout
+from .output import command, paged, print_columns, print_lines, stderr, stdout, utc_time
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -160,7 +160,7 @@ def status(
                 sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
                 rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
                               sides.get("current", short(r.current)), sides.get("published", short(r.published)),
-                              r.updated_at or "", author_name(r.updated_by)], STATUS_STYLE.get(r.status)))
+                              utc_time(r.updated_at) if r.updated_at else "", author_name(r.updated_by)], STATUS_STYLE.get(r.status)))
             # A narrow terminal loses the author first, then the version ids: never a cut-off time.
             hidden = print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current",
                                     "published", "last change", "by"], rows, drop=["by", "published", "current"])

@@ -6,6 +6,7 @@ Errors map to exit codes here and nowhere else.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import sys
@@ -95,7 +96,19 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
+    if isinstance(value, dt.datetime):
+        return utc_time(value)
     return value
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    # The API's times are UTC; one without an offset is read so, not as local time.
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.timezone.utc)
+
+
+def utc_time(value: dt.datetime) -> str:
+    """A time as ``--json`` writes it, whatever its type in the API: UTC ISO 8601 to the second, with a Z."""
+    return _aware(value).astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def envelope(command: str, *, data: Any = None, errors: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
