@@ -612,6 +612,7 @@ class Site(SiteCore):
         """
         from .automation import Change, automation
         from .hooks import ScheduleDocument
+        from .times import iso_utc
         from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
@@ -629,7 +630,7 @@ class Site(SiteCore):
             if any(a.outcome == "done" for a in result.actions):
                 events.append("after_schedule_run")
             schedules: list[ScheduleDocument] = [
-                {"id": a.schedule, "action": a.action, "record": a.record, "version": a.version, "at": a.at,
+                {"id": a.schedule, "action": a.action, "record": a.record, "version": a.version, "at": iso_utc(a.at),
                  "outcome": a.outcome, "note": a.note, "errors": [p.as_dict() for p in a.errors]}
                 for a in result.actions]
             return auto.finish(result, changes, schedules=schedules, events=events)

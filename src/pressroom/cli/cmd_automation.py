@@ -15,7 +15,7 @@ from .helptext import PressTyper
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
-from .output import EXIT_REFUSED, command, print_columns, stderr, stdout
+from .output import EXIT_REFUSED, command, print_columns, stderr, stdout, utc_time
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -70,7 +70,7 @@ app.add_typer(schedule_app)
 
 def _describe(s: Schedule) -> str:
     version = "latest" if s.latest else short(s.version) if s.version else ""
-    return f"{s.id}  {s.action} {s.record}{' ' + version if version else ''} at {s.at}"
+    return f"{s.id}  {s.action} {s.record}{' ' + version if version else ''} at {utc_time(s.at)}"
 
 
 def _render_scheduled(result: ScheduleResult, verb: str) -> None:
@@ -139,7 +139,7 @@ def schedule_list(
                 stdout.print("nothing scheduled")
                 return
             print_columns(["id", "action", "record", "version", "at", "state", "by"],
-                          [([s.id, s.action, s.record, "latest" if s.latest else short(s.version), s.at, s.state,
+                          [([s.id, s.action, s.record, "latest" if s.latest else short(s.version), utc_time(s.at), s.state,
                              author_name(s.author)], STATE_STYLE.get(s.state)) for s in result.schedules],
                           drop=["by"])
             for s in result.schedules:
@@ -209,7 +209,7 @@ def schedule_next(ctx: typer.Context, now: NowOpt = None, json_: JsonOpt = False
             if result.next is None:
                 stderr.print("nothing scheduled", style="dim")
                 return
-            stdout.print(result.at)
+            stdout.print(utc_time(result.next.at))
             stderr.print(f"{_describe(result.next)}{' (due now)' if result.due else ''}; "
                          f"{result.pending} pending in all", style="dim")
 
@@ -255,8 +255,8 @@ def _render_run(result: RunResult) -> None:
             stdout.print(f"{label}: {a.outcome}: {a.note}", style="dim")
     done = sum(a.outcome == "done" for a in result.actions)
     failed = sum(a.outcome == "failed" for a in result.actions)
-    tail = f"; next at {result.next_at}" if result.next_at else ""
-    stdout.print(f"{done} done, {failed} failed, {result.not_due} not due yet (now {result.now}){tail}", style="dim")
+    tail = f"; next at {utc_time(result.next_at)}" if result.next_at else ""
+    stdout.print(f"{done} done, {failed} failed, {result.not_due} not due yet (now {utc_time(result.now)}){tail}", style="dim")
     render_after(result)
 
 

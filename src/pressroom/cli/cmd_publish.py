@@ -20,7 +20,7 @@ from .helptext import PressTyper
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
-from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout
+from .output import Output, command, is_tty, print_columns, print_lines, stderr, stdout, utc_time
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -105,7 +105,7 @@ def undo_commands(result: ActionResult) -> list[str]:
             undo.append(f"press publish {m.record}@{short(m.old)}")
     for sch in result.cancelled_schedules:
         latest = " --latest" if sch.action == "publish" and sch.version is None else ""
-        undo.append(f"press schedule {sch.action} {sch.record} --at {sch.at}{latest}")
+        undo.append(f"press schedule {sch.action} {sch.record} --at {utc_time(sch.at)}{latest}")
     return undo
 
 
@@ -120,7 +120,7 @@ def _confirm(action: str, plan: Callable[[], ActionResult]) -> None:
     for m in result.moves:
         stderr.print(f"would be {verb}: {m.record} {short(m.version)} ({m.status_before} -> {m.status_after})")
     for sch in result.cancelled_schedules:
-        stderr.print(f"would be cancelled: schedule {sch.id} ({sch.action} {sch.record} at {sch.at})")
+        stderr.print(f"would be cancelled: schedule {sch.id} ({sch.action} {sch.record} at {utc_time(sch.at)})")
     try:
         ok = typer.confirm(hints.CONFIRM.format(action=action.capitalize(), count=len(result.moves)),
                            default=False, err=True)
@@ -173,7 +173,7 @@ def _finish(out: Output, result: ActionResult, named: bool) -> None:
                 stdout.print(f"{own} record(s) {verb}{more}", style="dim")
         for sch in result.cancelled_schedules:
             stdout.print(f"{'would cancel' if result.dry_run else 'cancelled'} schedule {sch.id}: "
-                         f"{sch.action} {sch.record} at {sch.at}", style="dim")
+                         f"{sch.action} {sch.record} at {utc_time(sch.at)}", style="dim")
         if undo:
             print_lines([f"undo: {line}" for line in undo], style="dim")
         render_after(result)
