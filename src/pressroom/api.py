@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
     from .audit import audit as audit_out
     from .automation import Change, automation, changes_of_action, changes_of_save
-    from .delivery import Record
+    from .delivery import Link, Record
     from .diffing import Change as FieldChange
     from .export import ExportResult
     from .export import export as export_view
@@ -31,16 +31,17 @@ if TYPE_CHECKING:
                         run_merge_driver)
     from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
     from .hooks import ScheduleDocument
-    from .models import Model, load_models, require_model
+    from .models import LinkField, MapValues, Model, load_models, require_model
     from .records import SET_VALUE, parse_key, parse_scalar, ref_of_path, skipped_working
     from .yamlread import stored_reading_problems
-    from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
+    from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState, Moved, RefKind
+    from .store.gc import GcObject, PrunedHistory
     from .unmerged import git_conflicts
     from .workflow import schedule as _schedule
     from .workflow.init import InitResult, init_site
     from .workflow.newrecord import NewResult, new_record
-    from .workflow.plan import Action
-    from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
+    from .workflow.plan import Action, Status
+    from .workflow.publishing import ActionResult, Created, Move, Referrer, Skipped, publish, withdraw
     from .workflow.reruns import duplicate_run_violations
     from .workflow.resolve import Resolved, ResolveResult, resolve
     from .workflow.revert import RevertResult, revert
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, ScheduleList, ScheduleResult
     from .workflow.stages import StageResult, records_at_stage, set_stage
     from .workflow.status import RecordStatus, StatusResult, status
-    from .workflow.validation import Progress, ValidateResult, validate
+    from .workflow.validation import Progress, RecordCheck, ValidateResult, validate
     from .workflow.view import ViewReport, Violation, check_view
 
 _WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
@@ -56,9 +57,11 @@ _WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "dele
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
     "DEFAULT_MIN_LENGTH",
+    "Action",
     "ActionResult",
     "AfterResult",
     "AuditResult",
+    "Created",
     "DiffResult",
     "DiffSide",
     "DriverInstall",
@@ -68,6 +71,7 @@ __all__ = [
     "FieldChange",
     "Finding",
     "FsckReport",
+    "GcObject",
     "GcReport",
     "GitCommit",
     "GitSetup",
@@ -75,17 +79,24 @@ __all__ = [
     "HooksInstall",
     "InitResult",
     "JournalState",
+    "Link",
+    "LinkField",
     "LogEntry",
     "LogResult",
+    "MapValues",
     "Model",
     "Move",
+    "Moved",
     "NewResult",
     "NextResult",
     "Outcome",
     "Progress",
+    "PrunedHistory",
     "Record",
+    "RecordCheck",
     "RecordStatus",
     "Referrer",
+    "RefKind",
     "Resolved",
     "ResolveResult",
     "RevertResult",
@@ -100,6 +111,7 @@ __all__ = [
     "Site",
     "Skipped",
     "StageResult",
+    "Status",
     "StatusResult",
     "ValidateResult",
     "SET_VALUE",
@@ -112,8 +124,10 @@ __all__ = [
 # What `from pressroom.api import X` may name, loaded on first use: a command imports only the
 # library it runs (`press show` needs neither jsonschema nor the audit's automaton).
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Action": (".workflow.plan", "Action"),
     "ActionResult": (".workflow.publishing", "ActionResult"),
     "AuditResult": (".audit", "AuditResult"),
+    "Created": (".workflow.publishing", "Created"),
     "DEFAULT_MIN_LENGTH": (".audit", "DEFAULT_MIN_LENGTH"),
     "DiffResult": (".history", "DiffResult"),
     "DiffSide": (".history", "DiffSide"),
@@ -124,21 +138,29 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FieldChange": (".diffing", "Change"),
     "Finding": (".audit", "Finding"),
     "FsckReport": (".store", "FsckReport"),
+    "GcObject": (".store.gc", "GcObject"),
     "GcReport": (".store", "GcReport"),
     "GitSetup": (".githooks", "GitSetup"),
     "HooksInstall": (".githooks", "HooksInstall"),
     "InitResult": (".workflow.init", "InitResult"),
     "JournalState": (".store", "JournalState"),
+    "Link": (".delivery", "Link"),
+    "LinkField": (".models", "LinkField"),
     "LogEntry": (".history", "LogEntry"),
     "LogResult": (".history", "LogResult"),
+    "MapValues": (".models", "MapValues"),
     "Model": (".models", "Model"),
     "Move": (".workflow.publishing", "Move"),
+    "Moved": (".store.journal", "Moved"),
     "NewResult": (".workflow.newrecord", "NewResult"),
     "NextResult": (".workflow.schedule", "NextResult"),
     "Progress": (".workflow.validation", "Progress"),
+    "PrunedHistory": (".store.gc", "PrunedHistory"),
     "Record": (".delivery", "Record"),
+    "RecordCheck": (".workflow.validation", "RecordCheck"),
     "RecordStatus": (".workflow.status", "RecordStatus"),
     "Referrer": (".workflow.publishing", "Referrer"),
+    "RefKind": (".store", "RefKind"),
     "ResolveResult": (".workflow.resolve", "ResolveResult"),
     "Resolved": (".workflow.resolve", "Resolved"),
     "RevertResult": (".workflow.revert", "RevertResult"),
@@ -153,6 +175,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ShowResult": (".history", "ShowResult"),
     "Skipped": (".workflow.publishing", "Skipped"),
     "StageResult": (".workflow.stages", "StageResult"),
+    "Status": (".workflow.plan", "Status"),
     "StatusResult": (".workflow.status", "StatusResult"),
     "ValidateResult": (".workflow.validation", "ValidateResult"),
     "ViewReport": (".workflow.view", "ViewReport"),

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from .errors import NotFoundError, UsageError, ViewBrokenError
 from .models import Model, load_models
@@ -44,8 +44,12 @@ class Record:
     """One record as a generator reads it: plain data plus where it comes from.
 
     ``data`` holds only dict, list, str, int, float, bool and None (dates as
-    ISO 8601 strings). With ``resolve_links``, a link field holds the linked
-    record's ``document()`` instead of its id.
+    ISO 8601 strings). With ``resolve_links``, every link (a value naming a record)
+    becomes a ``dict`` of one shape, resolved or not (see ``link``):
+    ``record``, ``model``, ``id`` and ``resolved`` always; when ``resolved``,
+    also the rest of the linked record's ``document()`` (``data``, ``labels``,
+    ``version``, ...). A link is unresolved when the record it names is not in the
+    view read (a preview's link to a record never saved, archived or deleted).
 
     ``draft``: this version is not the record's published one (a preview of a
     draft or of unpublished edits). ``published_at``: when this version was
@@ -84,6 +88,22 @@ class Record:
             "labels": self.labels,
             "data": self.data,
         }
+
+
+class Link(TypedDict):
+    """A link as ``resolve_links`` gives it (see ``link``): the keys after ``resolved`` are
+    those of the linked record's ``Record.document()``, there only when ``resolved``."""
+
+    record: str
+    model: str
+    id: str
+    resolved: bool
+    version: NotRequired[str]
+    draft: NotRequired[bool]
+    published_at: NotRequired[str | None]
+    updated_at: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
+    data: NotRequired[dict[str, Any]]
 
 
 _K = TypeVar("_K")
@@ -228,22 +248,33 @@ class Reader:
         version = self.site.store.get_version(oid)
         return version, load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
 
-    def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
+    def _linked(self, record: str, depth: int) -> Link:
         oid = self.version_of(record)
         if oid is None:
-            return None
+            return link(record, None)
         doc = self._cache.fetch((oid, depth), lambda: self.read(record, oid, resolve_links=depth).document())
-        return copy.deepcopy(doc)
+        return link(record, copy.deepcopy(doc))
 
     def _resolve(self, model: str, data: dict[str, Any], depth: int) -> dict[str, Any]:
         spec = self.models.get(model)
         if spec is None:
             return data
         for path, target in spec.links(data):
-            linked = self._linked(str(target), depth - 1)
-            if linked is not None:
-                _set_path(data, path, linked)
+            _set_path(data, path, self._linked(str(target), depth - 1))
         return data
+
+
+def link(record: str, document: dict[str, Any] | None) -> Link:
+    """What a link becomes with ``resolve_links``: the linked record's ``document`` and
+    ``resolved: True``; or, when the record is not in the view (``document`` None), its
+    name alone, ``{"record", "model", "id", "resolved": False}``. So a generator can always
+    read ``link["id"]`` and ``link["resolved"]``, and ``link["data"]`` when resolved.
+    """
+    if document is not None:
+        # A document has every key of a Link but ``resolved`` (Record.document()).
+        return cast(Link, {**document, "resolved": True})
+    model, _, rid = record.partition("/")
+    return {"record": record, "model": model, "id": rid, "resolved": False}
 
 
 def _display_name(data: dict[str, Any], rid: str) -> str:
