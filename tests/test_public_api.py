@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import pressroom
-from pressroom import ActionResult, AfterResult, GitCommit, Outcome, SaveResult, Site, Status
+from pressroom import ActionResult, AfterResult, GitCommit, Outcome, SaveResult, Site, Status, UsageError
 from tests.conftest import Cli, write
 
 CLI = Path(pressroom.__file__).parent / "cli"
@@ -150,6 +150,21 @@ def test_schedule_times_are_aware_utc_datetimes_and_their_files_keep_the_text(si
     code, listed = Cli(site.root).json("schedule", "list", "--all")
     assert code == 0 and listed["data"]["schedules"][0]["at"] == "2030-01-02T01:04:05Z"
     assert listed["data"]["schedules"][0]["finished"] == _utc(done.finished)
+
+
+def test_time_arguments_take_an_aware_datetime_and_refuse_a_naive_one(site: Site) -> None:
+    write(site.root, "post/x", "title: X\n")
+    site.save("post/x")
+    paris = dt.timezone(dt.timedelta(hours=1))
+    made = site.schedule("publish", "post/x", at=dt.datetime(2030, 1, 2, 4, 4, 5, tzinfo=paris)).schedule
+    assert _utc(made.at) == "2030-01-02T03:04:05Z"
+    assert site.next_schedule(now=made.at).due and not site.next_schedule(now="2030-01-02T03:04:04Z").due
+    with pytest.raises(UsageError, match="has no UTC offset"):
+        site.schedule("publish", "post/x", at=dt.datetime(2030, 1, 2))
+    assert site.run_schedule(now=made.at).ok and site.get("post/x").published_at == made.at
+    future = made.at + dt.timedelta(days=1)
+    assert [e.action for e in site.log(since=made.at, until=future).items] == ["publish"]
+    assert site.log(since=future).items == []
 
 
 def test_store_changing_results_carry_what_ran_after(site: Site) -> None:

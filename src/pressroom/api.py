@@ -7,6 +7,7 @@ the sample site's generator are all clients of this class.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -194,6 +195,21 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _time_text(value: str | dt.datetime) -> str:
+    """A time argument as the core reads it: text as given (ISO 8601 with an offset, or +2h);
+    a ``datetime`` in ISO 8601. A naive one names no single instant, as text without an offset."""
+    if isinstance(value, str):
+        return value
+    if value.utcoffset() is None:
+        raise UsageError(f"{value.isoformat()} has no UTC offset, so it names no single instant",
+                         hint="give an aware datetime: datetime(..., tzinfo=timezone.utc)")
+    return value.isoformat()
+
+
+def _time_or_none(value: str | dt.datetime | None) -> str | None:
+    return None if value is None else _time_text(value)
+
+
 class Site(SiteCore):
     """A pressroom site: open one with ``Site.open(path)``."""
 
@@ -379,7 +395,8 @@ class Site(SiteCore):
         return show(self, ref)
 
     def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False,
-            published: bool = False, since: str | None = None, until: str | None = None) -> LogResult:
+            published: bool = False, since: str | dt.datetime | None = None,
+            until: str | dt.datetime | None = None) -> LogResult:
         """A record's versions newest first, with its events interleaved; no ``ref``: the site's activity feed.
 
         ``patch`` adds each version's changes to its parent. For the feed:
@@ -388,7 +405,8 @@ class Site(SiteCore):
         (times as ``schedule`` takes them).
         """
         from .history import log
-        return log(self, ref, limit=limit, patch=patch, published=published, since=since, until=until)
+        return log(self, ref, limit=limit, patch=patch, published=published, since=_time_or_none(since),
+                   until=_time_or_none(until))
 
     def diff(self, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
              text: bool = False) -> DiffResult:
@@ -498,7 +516,7 @@ class Site(SiteCore):
                              grace=DEFAULT_GRACE if grace is None else grace)
 
     def published(self, model: str | None = None, *, resolve_links: int = 0,
-                  as_of: str | None = None) -> Iterator[Record]:
+                  as_of: str | dt.datetime | None = None) -> Iterator[Record]:
         """The published records of ``model`` (or of all models), sorted, one at a time.
 
         One snapshot of the refs is read first, so a publish running meanwhile
@@ -508,7 +526,7 @@ class Site(SiteCore):
         offset, as ``schedule`` takes it), replayed from the event logs.
         """
         from . import delivery
-        return delivery.published(self, model, resolve_links=resolve_links, as_of=as_of)
+        return delivery.published(self, model, resolve_links=resolve_links, as_of=_time_or_none(as_of))
 
     def records(self, model: str | None = None, *, preview: bool = True,
                 resolve_links: int = 0) -> Iterator[Record]:
@@ -524,7 +542,8 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False, body_in_front_matter: bool = False, as_of: str | None = None) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False,
+               as_of: str | dt.datetime | None = None) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
@@ -534,7 +553,7 @@ class Site(SiteCore):
         ``as_of``: the published view as it stood at that time (see ``published``).
         """
         from .export import export as export_view
-        return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
+        return export_view(self, out, format=format, preview=preview, force=force, as_of=_time_or_none(as_of),
                            body_in_front_matter=body_in_front_matter)
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8750, cache_control: str | None = None,
@@ -580,9 +599,10 @@ class Site(SiteCore):
             changes = [Change("stage", result.record, result.version, stage=stage)] if result.changed else []
             return auto.finish(result, changes)
 
-    def schedule(self, action: str, ref: str, *, at: str, latest: bool = False, message: str = "",
+    def schedule(self, action: str, ref: str, *, at: str | dt.datetime, latest: bool = False, message: str = "",
                  author: str | None = None, commit: bool | None = None) -> ScheduleResult:
-        """Schedule ``publish`` or ``unpublish`` of ``ref`` at ``at`` (ISO 8601 with offset, or +2h/+3d).
+        """Schedule ``publish`` or ``unpublish`` of ``ref`` at ``at`` (ISO 8601 with offset, or +2h/+3d;
+        or an aware ``datetime``).
 
         A publish pins the version current now, unless ``latest``.
         """
@@ -590,7 +610,8 @@ class Site(SiteCore):
         from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule", hooks=False, commit=commit, author=who, message=message) as auto:
-            result = _schedule.schedule_action(self, action, ref, at, latest=latest, author=who, message=message)
+            result = _schedule.schedule_action(self, action, ref, _time_text(at), latest=latest, author=who,
+                                               message=message)
             s = result.schedule
             return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
 
@@ -622,12 +643,12 @@ class Site(SiteCore):
             s = result.schedule
             return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
 
-    def next_schedule(self, *, now: str | None = None) -> NextResult:
+    def next_schedule(self, *, now: str | dt.datetime | None = None) -> NextResult:
         """The next pending scheduled action and its time."""
         from .workflow import schedule as _schedule
-        return _schedule.next_due(self, now)
+        return _schedule.next_due(self, _time_or_none(now))
 
-    def run_schedule(self, *, now: str | None = None, author: str | None = None, hooks: bool = True,
+    def run_schedule(self, *, now: str | dt.datetime | None = None, author: str | None = None, hooks: bool = True,
                      commit: bool | None = None) -> RunResult:
         """Carry out every due scheduled action once, in time order; failures are marked and the rest goes on.
 
@@ -639,7 +660,7 @@ class Site(SiteCore):
         from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
-            result = _schedule.run(self, now=now, author=who)
+            result = _schedule.run(self, now=_time_or_none(now), author=who)
             changes = [Change(m.action, m.record, m.version, m.old, reason="schedule" if m.reason == "named"
                               else m.reason, via=m.via, schedule=a.schedule, path=m.path)
                        for a in result.actions if a.outcome == "done" for m in a.moves]

@@ -182,7 +182,8 @@ def pinned_problems(site: SiteCore) -> list[Problem]:
                 raise StoreDamagedError(f"names version {s.version[:12]}, which is a version of {version.record}")
         except StoreDamagedError as e:
             problems.append(Problem(
-                f"schedule {s.id} ({s.action} {s.record} at {iso_utc(s.at)}) pins version {s.version[:12]}: {e.message}",
+                f"schedule {s.id} ({s.action} {s.record} at {iso_utc(s.at)}) pins version {s.version[:12]}: "
+                f"{e.message}",
                 code="schedule_version", where=Where(file=f".press/{s.path}", record=s.record),
                 hint=f"restore .press/ from git (`git checkout -- .press`), or cancel it: "
                      f"Site.cancel_schedule('{s.id}')",
