@@ -249,3 +249,18 @@ def test_a_client_type_checks_under_mypy_strict(tmp_path: Path) -> None:
     bad = mypy("careless.py")
     assert bad.returncode == 1, bad.stdout
     assert 'Item "None" of "AfterResult | None" has no attribute "commit"' in bad.stdout
+
+
+def test_a_stored_time_that_is_no_time_is_store_damage_not_a_traceback(site: Site) -> None:
+    write(site.root, "post/x", "title: X\n")
+    site.save("post/x")
+    site.publish("post/x")
+    log = site.root / ".press" / "logs" / "post" / "x"
+    *saved, published = log.read_text().splitlines()
+    damaged = json.dumps({**json.loads(published), "time": "yesterday"})
+    log.write_text("".join(f"{line}\n" for line in [*saved, damaged]))
+    with pytest.raises(pressroom.StoreDamagedError, match="'yesterday' is not a time"):
+        site.log("post/x")
+    result = Cli(site.root)("log", "post/x")
+    assert result.exit_code == 4 and "'yesterday' is not a time" in result.stderr
+    assert "Traceback" not in result.stderr

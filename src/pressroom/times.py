@@ -23,8 +23,8 @@ def utc(text: str) -> dt.datetime:
     except (TypeError, ValueError):
         raise StoreDamagedError(
             f"{text!r} is not a time (ISO 8601, like 2026-12-01T19:15:03Z)",
-            hint="a version, an event log or a schedule of the store holds a time pressroom did not write; "
-                 "Site.fsck checks the store") from None
+            hint="a version, an event log or a schedule in .press/ holds a time pressroom did not write "
+                 "(edited by hand?): restore that file from git") from None
     if when.tzinfo is None:
         return when.replace(tzinfo=dt.timezone.utc)
     return when.astimezone(dt.timezone.utc)

@@ -50,7 +50,8 @@ def test_a_preview_build_reads_every_link_the_same_way(blog: Site) -> None:
 
 def test_links_past_the_depth_asked_stay_ids_and_within_it_every_level_has_the_shape(site: Site) -> None:
     (site.root / "models/page.yaml").write_text(
-        "allow_invalid_drafts: true\nschema:\n  type: object\n  properties:\n    parent: {type: string, x-link: page}\n")
+        "allow_invalid_drafts: true\n"
+        "schema:\n  type: object\n  properties:\n    parent: {type: string, x-link: page}\n")
     write(site.root, "page/a", "title: A\nparent: nowhere\n")
     write(site.root, "page/b", "title: B\nparent: a\n")
     site.save(all=True)
