@@ -31,12 +31,12 @@ def paragraphs(text: str | None) -> Markup:
     return Markup("\n".join(f"<p>{escape(b)}</p>" for b in blocks))
 
 
-def linked(value: object) -> dict:
-    """A link resolved inline is the linked record's document; in a preview a link
-    may still name a record that does not exist yet: show its id."""
-    if isinstance(value, dict):
+def linked(value: dict) -> dict:
+    """With resolve_links, a link is a dict: the linked record's document when ``resolved``;
+    in a preview, a link to a record not saved yet is its name alone: show its id."""
+    if value["resolved"]:
         return value
-    return {"id": value, "data": {"name": str(value)}}
+    return {**value, "data": {"name": value["id"]}}
 
 
 def load(site: Site, preview: bool) -> list[dict]:

@@ -7,6 +7,7 @@ the sample site's generator are all clients of this class.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
     from .audit import audit as audit_out
     from .automation import Change, automation, changes_of_action, changes_of_save
-    from .delivery import Record
+    from .delivery import Link, Record
     from .diffing import Change as FieldChange
     from .export import ExportResult
     from .export import export as export_view
@@ -31,16 +32,17 @@ if TYPE_CHECKING:
                         run_merge_driver)
     from .history import DiffResult, DiffSide, LogEntry, LogResult, ShowResult, diff, log, show
     from .hooks import ScheduleDocument
-    from .models import Model, load_models, require_model
+    from .models import LinkField, MapValues, Model, load_models, require_model
     from .records import SET_VALUE, parse_key, parse_scalar, ref_of_path, skipped_working
     from .yamlread import stored_reading_problems
-    from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState
+    from .store import DEFAULT_GRACE, DroppedJournal, FsckReport, GcReport, JournalState, Moved, RefKind
+    from .store.gc import GcObject, PrunedHistory
     from .unmerged import git_conflicts
     from .workflow import schedule as _schedule
     from .workflow.init import InitResult, init_site
     from .workflow.newrecord import NewResult, new_record
-    from .workflow.plan import Action
-    from .workflow.publishing import ActionResult, Move, Referrer, Skipped, publish, withdraw
+    from .workflow.plan import Action, Status
+    from .workflow.publishing import ActionResult, Created, Move, Referrer, Skipped, publish, withdraw
     from .workflow import release as _release
     from .workflow.release import EntryView, Release, ReleaseList, ReleasePublishResult, ReleaseResult, ReleaseShow
     from .store.releases import ReleaseEntry
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from .workflow.schedule import NextResult, RunAction, RunResult, Schedule, ScheduleList, ScheduleResult
     from .workflow.stages import StageResult, records_at_stage, set_stage
     from .workflow.status import RecordStatus, StatusResult, status
-    from .workflow.validation import Progress, ValidateResult, validate
+    from .workflow.validation import Progress, RecordCheck, ValidateResult, validate
     from .workflow.view import ViewReport, Violation, check_view
 
 _WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
@@ -59,9 +61,11 @@ _WITHDRAWN = {"unpublish": "unpublished", "archive": "archived", "delete": "dele
 # What a client of Site needs besides Site: the result types its methods return, and what they hold.
 __all__ = [
     "DEFAULT_MIN_LENGTH",
+    "Action",
     "ActionResult",
     "AfterResult",
     "AuditResult",
+    "Created",
     "DiffResult",
     "DiffSide",
     "DriverInstall",
@@ -71,6 +75,7 @@ __all__ = [
     "FieldChange",
     "Finding",
     "FsckReport",
+    "GcObject",
     "GcReport",
     "GitCommit",
     "GitSetup",
@@ -78,17 +83,24 @@ __all__ = [
     "HooksInstall",
     "InitResult",
     "JournalState",
+    "Link",
+    "LinkField",
     "LogEntry",
     "LogResult",
+    "MapValues",
     "Model",
     "Move",
+    "Moved",
     "NewResult",
     "NextResult",
     "Outcome",
     "Progress",
+    "PrunedHistory",
     "Record",
+    "RecordCheck",
     "RecordStatus",
     "Referrer",
+    "RefKind",
     "Release",
     "ReleaseEntry",
     "ReleaseList",
@@ -110,6 +122,7 @@ __all__ = [
     "Site",
     "Skipped",
     "StageResult",
+    "Status",
     "StatusResult",
     "ValidateResult",
     "SET_VALUE",
@@ -122,8 +135,10 @@ __all__ = [
 # What `from pressroom.api import X` may name, loaded on first use: a command imports only the
 # library it runs (`press show` needs neither jsonschema nor the audit's automaton).
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "Action": (".workflow.plan", "Action"),
     "ActionResult": (".workflow.publishing", "ActionResult"),
     "AuditResult": (".audit", "AuditResult"),
+    "Created": (".workflow.publishing", "Created"),
     "DEFAULT_MIN_LENGTH": (".audit", "DEFAULT_MIN_LENGTH"),
     "DiffResult": (".history", "DiffResult"),
     "DiffSide": (".history", "DiffSide"),
@@ -134,21 +149,29 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FieldChange": (".diffing", "Change"),
     "Finding": (".audit", "Finding"),
     "FsckReport": (".store", "FsckReport"),
+    "GcObject": (".store.gc", "GcObject"),
     "GcReport": (".store", "GcReport"),
     "GitSetup": (".githooks", "GitSetup"),
     "HooksInstall": (".githooks", "HooksInstall"),
     "InitResult": (".workflow.init", "InitResult"),
     "JournalState": (".store", "JournalState"),
+    "Link": (".delivery", "Link"),
+    "LinkField": (".models", "LinkField"),
     "LogEntry": (".history", "LogEntry"),
     "LogResult": (".history", "LogResult"),
+    "MapValues": (".models", "MapValues"),
     "Model": (".models", "Model"),
     "Move": (".workflow.publishing", "Move"),
+    "Moved": (".store.journal", "Moved"),
     "NewResult": (".workflow.newrecord", "NewResult"),
     "NextResult": (".workflow.schedule", "NextResult"),
     "Progress": (".workflow.validation", "Progress"),
+    "PrunedHistory": (".store.gc", "PrunedHistory"),
     "Record": (".delivery", "Record"),
+    "RecordCheck": (".workflow.validation", "RecordCheck"),
     "RecordStatus": (".workflow.status", "RecordStatus"),
     "Referrer": (".workflow.publishing", "Referrer"),
+    "RefKind": (".store", "RefKind"),
     "Release": (".workflow.release", "Release"),
     "ReleaseEntry": (".store.releases", "ReleaseEntry"),
     "ReleaseList": (".workflow.release", "ReleaseList"),
@@ -170,6 +193,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ShowResult": (".history", "ShowResult"),
     "Skipped": (".workflow.publishing", "Skipped"),
     "StageResult": (".workflow.stages", "StageResult"),
+    "Status": (".workflow.plan", "Status"),
     "StatusResult": (".workflow.status", "StatusResult"),
     "ValidateResult": (".workflow.validation", "ValidateResult"),
     "ViewReport": (".workflow.view", "ViewReport"),
@@ -186,6 +210,21 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _time_text(value: str | dt.datetime) -> str:
+    """A time argument as the core reads it: text as given (ISO 8601 with an offset, or +2h);
+    a ``datetime`` in ISO 8601. A naive one names no single instant, as text without an offset."""
+    if isinstance(value, str):
+        return value
+    if value.utcoffset() is None:
+        raise UsageError(f"{value.isoformat()} has no UTC offset, so it names no single instant",
+                         hint="give an aware datetime: datetime(..., tzinfo=timezone.utc)")
+    return value.isoformat()
+
+
+def _time_or_none(value: str | dt.datetime | None) -> str | None:
+    return None if value is None else _time_text(value)
 
 
 class Site(SiteCore):
@@ -375,7 +414,8 @@ class Site(SiteCore):
         return show(self, ref)
 
     def log(self, ref: str | None = None, *, limit: int | None = None, patch: bool = False,
-            published: bool = False, since: str | None = None, until: str | None = None) -> LogResult:
+            published: bool = False, since: str | dt.datetime | None = None,
+            until: str | dt.datetime | None = None) -> LogResult:
         """A record's versions newest first, with its events interleaved; no ``ref``: the site's activity feed.
 
         ``patch`` adds each version's changes to its parent. For the feed:
@@ -384,7 +424,8 @@ class Site(SiteCore):
         (times as ``schedule`` takes them).
         """
         from .history import log
-        return log(self, ref, limit=limit, patch=patch, published=published, since=since, until=until)
+        return log(self, ref, limit=limit, patch=patch, published=published, since=_time_or_none(since),
+                   until=_time_or_none(until))
 
     def diff(self, ref: str, a: str | None = None, b: str | None = None, *, published: bool = False,
              text: bool = False) -> DiffResult:
@@ -496,7 +537,7 @@ class Site(SiteCore):
                              grace=DEFAULT_GRACE if grace is None else grace)
 
     def published(self, model: str | None = None, *, resolve_links: int = 0,
-                  as_of: str | None = None) -> Iterator[Record]:
+                  as_of: str | dt.datetime | None = None) -> Iterator[Record]:
         """The published records of ``model`` (or of all models), sorted, one at a time.
 
         One snapshot of the refs is read first, so a publish running meanwhile
@@ -506,7 +547,7 @@ class Site(SiteCore):
         offset, as ``schedule`` takes it), replayed from the event logs.
         """
         from . import delivery
-        return delivery.published(self, model, resolve_links=resolve_links, as_of=as_of)
+        return delivery.published(self, model, resolve_links=resolve_links, as_of=_time_or_none(as_of))
 
     def records(self, model: str | None = None, *, preview: bool = True,
                 resolve_links: int = 0) -> Iterator[Record]:
@@ -522,8 +563,8 @@ class Site(SiteCore):
         return delivery.get(self, ref, version=version, resolve_links=resolve_links)
 
     def export(self, out: str | os.PathLike[str], *, format: str = "json", preview: bool = False,
-               force: bool = False, body_in_front_matter: bool = False, as_of: str | None = None,
-               release: str | None = None) -> ExportResult:
+               force: bool = False, body_in_front_matter: bool = False,
+               as_of: str | dt.datetime | None = None, release: str | None = None) -> ExportResult:
         """Write the published view (``preview``: current versions) to ``out``, incrementally.
 
         A file export wrote and someone edited since is refused (nothing is
@@ -543,7 +584,7 @@ class Site(SiteCore):
             from .workflow import release as _release
             view = _release.planned_view(self, release)
             planned = (view.snapshot, view.published_at)
-        return export_view(self, out, format=format, preview=preview, force=force, as_of=as_of,
+        return export_view(self, out, format=format, preview=preview, force=force, as_of=_time_or_none(as_of),
                            body_in_front_matter=body_in_front_matter, planned=planned)
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8750, cache_control: str | None = None,
@@ -605,7 +646,7 @@ class Site(SiteCore):
         from .workflow import release as _release
         return _release.show(self, name)
 
-    def release_publish(self, name: str, *, at: str | None = None, dry_run: bool = False, message: str = "",
+    def release_publish(self, name: str, *, at: str | dt.datetime | None = None, dry_run: bool = False, message: str = "",
                         author: str | None = None, hooks: bool = True,
                         commit: bool | None = None) -> ReleasePublishResult:
         """Publish release ``name`` in one transaction, link strategies applied as a batch publish applies
@@ -620,7 +661,7 @@ class Site(SiteCore):
                                  cause="release.at_dry_run")
             with automation(self, "release publish", hooks=False, commit=commit, author=who,
                             message=message) as auto:
-                result = _release.schedule_publish(self, name, at, author=who, message=message)
+                result = _release.schedule_publish(self, name, _time_text(at), author=who, message=message)
                 return auto.finish(result, [Change("schedule", e.record, e.version, reason="schedule",
                                                    schedule=result.schedule.id if result.schedule else None)
                                             for e in result.release.entries])
@@ -650,9 +691,10 @@ class Site(SiteCore):
             changes = [Change("stage", result.record, result.version, stage=stage)] if result.changed else []
             return auto.finish(result, changes)
 
-    def schedule(self, action: str, ref: str, *, at: str, latest: bool = False, message: str = "",
+    def schedule(self, action: str, ref: str, *, at: str | dt.datetime, latest: bool = False, message: str = "",
                  author: str | None = None, commit: bool | None = None) -> ScheduleResult:
-        """Schedule ``publish`` or ``unpublish`` of ``ref`` at ``at`` (ISO 8601 with offset, or +2h/+3d).
+        """Schedule ``publish`` or ``unpublish`` of ``ref`` at ``at`` (ISO 8601 with offset, or +2h/+3d;
+        or an aware ``datetime``).
 
         A publish pins the version current now, unless ``latest``.
         """
@@ -660,7 +702,8 @@ class Site(SiteCore):
         from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule", hooks=False, commit=commit, author=who, message=message) as auto:
-            result = _schedule.schedule_action(self, action, ref, at, latest=latest, author=who, message=message)
+            result = _schedule.schedule_action(self, action, ref, _time_text(at), latest=latest, author=who,
+                                               message=message)
             s = result.schedule
             return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
 
@@ -692,12 +735,12 @@ class Site(SiteCore):
             s = result.schedule
             return auto.finish(result, [Change("schedule", s.record, s.version, reason="schedule", schedule=s.id)])
 
-    def next_schedule(self, *, now: str | None = None) -> NextResult:
+    def next_schedule(self, *, now: str | dt.datetime | None = None) -> NextResult:
         """The next pending scheduled action and its time."""
         from .workflow import schedule as _schedule
-        return _schedule.next_due(self, now)
+        return _schedule.next_due(self, _time_or_none(now))
 
-    def run_schedule(self, *, now: str | None = None, author: str | None = None, hooks: bool = True,
+    def run_schedule(self, *, now: str | dt.datetime | None = None, author: str | None = None, hooks: bool = True,
                      commit: bool | None = None) -> RunResult:
         """Carry out every due scheduled action once, in time order; failures are marked and the rest goes on.
 
@@ -705,10 +748,11 @@ class Site(SiteCore):
         """
         from .automation import Change, automation
         from .hooks import ScheduleDocument
+        from .times import iso_utc
         from .workflow import schedule as _schedule
         who = self.author(author)
         with automation(self, "schedule run", hooks=hooks, commit=commit, author=who) as auto:
-            result = _schedule.run(self, now=now, author=who)
+            result = _schedule.run(self, now=_time_or_none(now), author=who)
             changes = [Change(m.action, m.record, m.version, m.old, reason="schedule" if m.reason == "named"
                               else m.reason, via=m.via, schedule=a.schedule, path=m.path)
                        for a in result.actions if a.outcome == "done" for m in a.moves]
@@ -722,7 +766,7 @@ class Site(SiteCore):
             if any(a.outcome == "done" for a in result.actions):
                 events.append("after_schedule_run")
             schedules: list[ScheduleDocument] = [
-                {"id": a.schedule, "action": a.action, "record": a.record, "version": a.version, "at": a.at,
+                {"id": a.schedule, "action": a.action, "record": a.record, "version": a.version, "at": iso_utc(a.at),
                  "outcome": a.outcome, "note": a.note, "errors": [p.as_dict() for p in a.errors]}
                 for a in result.actions]
             return auto.finish(result, changes, schedules=schedules, events=events)

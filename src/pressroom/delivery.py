@@ -12,10 +12,11 @@ record, is held). Objects a snapshot names stay readable while it is used:
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
 from .errors import NotFoundError, UsageError, ViewBrokenError
 from .models import Model, load_models
@@ -24,6 +25,8 @@ from .records import check_model_name, load_record, parse_field_path, parse_ref
 from .site import SiteCore
 from .history import AsOf, published_as_of
 from .store import RefKind, Snapshot, Version
+from .times import iso_or_none, iso_utc, utc, utc_or_none
+from .workflow.plan import Status
 from .workflow.status import derive_status
 from .workflow.view import check_view
 
@@ -41,12 +44,18 @@ class Record:
     """One record as a generator reads it: plain data plus where it comes from.
 
     ``data`` holds only dict, list, str, int, float, bool and None (dates as
-    ISO 8601 strings). With ``resolve_links``, a link field holds the linked
-    record's ``document()`` instead of its id.
+    ISO 8601 strings). With ``resolve_links``, every link (a value naming a record)
+    becomes a ``dict`` of one shape, resolved or not (see ``link``):
+    ``record``, ``model``, ``id`` and ``resolved`` always; when ``resolved``,
+    also the rest of the linked record's ``document()`` (``data``, ``labels``,
+    ``version``, ...). A link is unresolved when the record it names is not in the
+    view read (a preview's link to a record never saved, archived or deleted).
 
     ``draft``: this version is not the record's published one (a preview of a
     draft or of unpublished edits). ``published_at``: when this version was
-    published, None when it never was. ``labels``: for each record this one
+    published, None when it never was; it and ``updated_at`` (when this version
+    was saved) are aware UTC datetimes. ``status``: the record's, as ``Site.status``
+    gives it. ``labels``: for each record this one
     links to (``author/ada``), a name to show for it: the linked record's
     ``title``, else its ``name``, else its id, read in the same view; what a
     byline or a taxonomy shows, while the data keeps the ids.
@@ -56,16 +65,17 @@ class Record:
     model: str
     id: str
     version: str
-    status: str
-    published_at: str | None
-    updated_at: str
+    status: Status
+    published_at: dt.datetime | None
+    updated_at: dt.datetime
     data: dict[str, Any]
     draft: bool = False
     labels: dict[str, str] = field(default_factory=dict)
 
     def document(self) -> dict[str, Any]:
-        """What ``press export`` writes for this record (status is left out: it is
-        not part of the published content, and would change the file on every draft save).
+        """What ``press export`` writes for this record, as plain JSON values (times as
+        ISO 8601 text in UTC with a Z). Status is left out: it is not part of the published
+        content, and would change the file on every draft save.
         """
         return {
             "record": self.record,
@@ -73,11 +83,27 @@ class Record:
             "id": self.id,
             "version": self.version,
             "draft": self.draft,
-            "published_at": self.published_at,
-            "updated_at": self.updated_at,
+            "published_at": iso_or_none(self.published_at),
+            "updated_at": iso_utc(self.updated_at),
             "labels": self.labels,
             "data": self.data,
         }
+
+
+class Link(TypedDict):
+    """A link as ``resolve_links`` gives it (see ``link``): the keys after ``resolved`` are
+    those of the linked record's ``Record.document()``, there only when ``resolved``."""
+
+    record: str
+    model: str
+    id: str
+    resolved: bool
+    version: NotRequired[str]
+    draft: NotRequired[bool]
+    published_at: NotRequired[str | None]
+    updated_at: NotRequired[str]
+    labels: NotRequired[dict[str, str]]
+    data: NotRequired[dict[str, Any]]
 
 
 _K = TypeVar("_K")
@@ -179,7 +205,7 @@ class Reader:
         return Record(
             record=record, model=model, id=rid, version=oid,
             status=derive_status(self.snapshot, record),
-            published_at=self.published_at(record, oid), updated_at=version.time, data=data,
+            published_at=utc_or_none(self.published_at(record, oid)), updated_at=utc(version.time), data=data,
             draft=oid != self.snapshot.published.get(record), labels=labels,
         )
 
@@ -222,22 +248,33 @@ class Reader:
         version = self.site.store.get_version(oid)
         return version, load_record(self.site.store.get_blob(version.blob), f"{record}@{oid[:12]}")
 
-    def _linked(self, record: str, depth: int) -> dict[str, Any] | None:
+    def _linked(self, record: str, depth: int) -> Link:
         oid = self.version_of(record)
         if oid is None:
-            return None
+            return link(record, None)
         doc = self._cache.fetch((oid, depth), lambda: self.read(record, oid, resolve_links=depth).document())
-        return copy.deepcopy(doc)
+        return link(record, copy.deepcopy(doc))
 
     def _resolve(self, model: str, data: dict[str, Any], depth: int) -> dict[str, Any]:
         spec = self.models.get(model)
         if spec is None:
             return data
         for path, target in spec.links(data):
-            linked = self._linked(str(target), depth - 1)
-            if linked is not None:
-                _set_path(data, path, linked)
+            _set_path(data, path, self._linked(str(target), depth - 1))
         return data
+
+
+def link(record: str, document: dict[str, Any] | None) -> Link:
+    """What a link becomes with ``resolve_links``: the linked record's ``document`` and
+    ``resolved: True``; or, when the record is not in the view (``document`` None), its
+    name alone, ``{"record", "model", "id", "resolved": False}``. So a generator can always
+    read ``link["id"]`` and ``link["resolved"]``, and ``link["data"]`` when resolved.
+    """
+    if document is not None:
+        # A document has every key of a Link but ``resolved`` (Record.document()).
+        return cast(Link, {**document, "resolved": True})
+    model, _, rid = record.partition("/")
+    return {"record": record, "model": model, "id": rid, "resolved": False}
 
 
 def _display_name(data: dict[str, Any], rid: str) -> str:

@@ -34,6 +34,7 @@ from .models import Model
 from .site import STORE_NAME, SiteCore
 from .store import Snapshot
 from .store.fsio import write_atomic, write_temp
+from .times import iso_utc
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
 MANIFEST = "manifest.json"
@@ -128,7 +129,7 @@ def markdown_bytes(rec: Record, body_field: str | None) -> bytes:
     if rec.draft:
         data.setdefault("draft", True)
     if rec.published_at is not None:
-        data.setdefault("lastmod", rec.published_at)
+        data.setdefault("lastmod", iso_utc(rec.published_at))
     front = yaml_bytes({**data, META_KEY: _meta(rec)})
     text = body or ""
     if text and not text.endswith("\n"):
@@ -373,7 +374,7 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
                 staged.edited.append(rel)
         else:
             staged.unchanged += 1
-        sha, updated_at = _sha(data), rec.updated_at
+        sha, updated_at = _sha(data), iso_utc(rec.updated_at)
     entry["updated_at"] = updated_at
     new.files[rel] = sha
     new.records[record] = entry

@@ -16,6 +16,7 @@ from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
 from .store import RefKind, Version
+from .times import utc
 from .workflow.common import iso, parse_time
 
 # Events that make a version (the version's own log entry); the rest are
@@ -28,13 +29,13 @@ PUBLISHING = ("publish", "unpublish", "archive", "delete")
 
 @dataclass(frozen=True)
 class ShowResult:
-    """One version's content, exactly as it was saved."""
+    """One version's content, exactly as it was saved; ``time`` (of the save) is an aware UTC datetime."""
 
     record: str
     version: str
     content: bytes
     author: str
-    time: str
+    time: dt.datetime
     message: str
 
 
@@ -45,7 +46,7 @@ def show(site: SiteCore, ref: str) -> ShowResult:
     version = site.store.get_version(oid)
     return ShowResult(
         record=str(key), version=oid, content=site.store.get_blob(version.blob),
-        author=version.author, time=version.time, message=version.message,
+        author=version.author, time=utc(version.time), message=version.message,
     )
 
 
@@ -59,14 +60,14 @@ class LogEntry:
     For a version, ``action`` is the event that made it (``save``, ``revert``)
     and ``refs`` the refs pointing at it; for an event (``publish``,
     ``unpublish``, ``archive``, ``delete``, …), ``version`` is the version it
-    concerns and ``old``/``new`` the ref's values before and after.
+    concerns and ``old``/``new`` the ref's values before and after. ``time`` is an aware UTC datetime.
     """
 
     type: str
     record: str
     action: str
     version: str | None
-    time: str
+    time: dt.datetime
     author: str
     message: str
     parent: str | None = None
@@ -176,7 +177,7 @@ def _interleave(record: str, chain: dict[str, Version], events: list[dict[str, A
         ev = events[made] if made is not None else {}
         where = float(made) if made is not None else _by_time(events, version.time)
         keyed.append((where, -pos, LogEntry(
-            type="version", record=record, action=ev.get("action", "save"), version=oid, time=version.time,
+            type="version", record=record, action=ev.get("action", "save"), version=oid, time=utc(version.time),
             author=version.author, message=version.message, parent=version.parent,
             refs=[kind for kind in RefKind if refs.get(kind) == oid],
             reverted_to=ev.get("reverted_to") if isinstance(ev.get("reverted_to"), str) else None,
@@ -205,7 +206,7 @@ def _event_entry(record: str, ev: dict[str, Any]) -> LogEntry:
     action = str(ev.get("action", "?"))
     concerns = old if action in ("unpublish", "archive", "delete") and old else new or old
     return LogEntry(
-        type="event", record=record, action=action, version=concerns, time=str(ev.get("time", "")),
+        type="event", record=record, action=action, version=concerns, time=utc(str(ev.get("time", ""))),
         author=str(ev.get("author", "")), message=str(ev.get("message", "") or ""), old=old, new=new,
         reverted_to=_oid(ev.get("reverted_to")),
     )

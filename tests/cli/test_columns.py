@@ -114,7 +114,7 @@ def test_status_fits_an_80_column_terminal_without_cutting_times(site: Site) -> 
         write(site.root, f"post/{rid}", "title: A\n")
         site.save(f"post/{rid}", author="Somebody Withalongname <s@example.org>")
     site.publish("post/b")
-    times = {r.record: r.updated_at for r in site.status().records}
+    times = {r.record: f"{r.updated_at:%Y-%m-%dT%H:%M:%SZ}" for r in site.status().records}
     lines = _on_a_terminal(site.root, 80, "status")
     assert lines[0].split() == ["record", "status", "changes", "current", "last", "change"]
     for line in lines[1:3]:

@@ -80,7 +80,7 @@ def assert_export_is_published_view(site: Site, out: Path) -> None:
         assert json.loads(path.read_text()) == view[record].document()
     manifest = json.loads((out / "manifest.json").read_text())
     assert {r: (e["version"], e["published_at"]) for r, e in manifest["records"].items()} == {
-        r: (rec.version, rec.published_at) for r, rec in view.items()}
+        r: (rec.version, rec.document()["published_at"]) for r, rec in view.items()}
     for index in out.glob("*/index.json"):
         listed = json.loads(index.read_text())
         assert [e["record"] for e in listed["records"]] == sorted(r for r in view if r.startswith(

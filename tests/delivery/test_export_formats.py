@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from pressroom import Status
 from pressroom.delivery import Record
 from pressroom.export import markdown_bytes, yaml_bytes
+from pressroom.times import utc, utc_or_none
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 scalars = st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=False) | text
@@ -45,8 +47,9 @@ def test_yaml_export_round_trips(doc: dict) -> None:
 def test_markdown_front_matter_and_body_round_trip(doc: dict, body: str, draft: bool,
                                                     published_at: str | None) -> None:
     doc = {k: v for k, v in doc.items() if k not in ("body", "pressroom")}
-    rec = Record(record="post/x", model="post", id="x", version="a" * 64, status="published",
-                 published_at=published_at, updated_at="2024-01-01T00:00:00Z",
+    # The API's times are datetimes; the front matter writes them as the store's text.
+    rec = Record(record="post/x", model="post", id="x", version="a" * 64, status=Status.PUBLISHED,
+                 published_at=utc_or_none(published_at), updated_at=utc("2024-01-01T00:00:00Z"),
                  data={**doc, "body": body}, draft=draft, labels={"author/ada": "Ada"})
     out = markdown_bytes(rec, "body")
     assert out.startswith(b"---\n")

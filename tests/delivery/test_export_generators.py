@@ -66,19 +66,19 @@ def test_preview_marks_drafts_and_unpublished_edits(blog: Site, tmp_path: Path) 
     assert notes["draft"] is True and notes["pressroom"]["published_at"] is None
     ada = front_matter(tmp_path / "md/author/ada.md")  # published, unchanged: not a draft in the preview
     assert "draft" not in ada and ada["pressroom"]["draft"] is False
-    assert ada["lastmod"] == ada["pressroom"]["published_at"] == blog.get("author/ada").published_at
+    assert ada["lastmod"] == ada["pressroom"]["published_at"] == blog.get("author/ada").document()["published_at"]
 
     # The published view of the same moment: the published version, its time, its names.
     blog.export(tmp_path / "pub", format="markdown")
     front = front_matter(tmp_path / "pub/post/hello.md")
     assert front["title"] == "Hello" and "draft" not in front
     assert front["pressroom"]["labels"] == {"author/ada": "Ada", "tag/history": "History", "tag/math": "Math"}
-    assert front["lastmod"] == published.published_at
+    assert front["lastmod"] == published.document()["published_at"]
 
 
 def test_an_unpublished_version_keeps_the_time_it_was_published(blog: Site, tmp_path: Path) -> None:
     blog.publish("post/hello", cascade=True)
-    when = blog.get("post/hello").published_at
+    when = blog.get("post/hello").document()["published_at"]
     blog.unpublish("post/hello")
     blog.export(tmp_path / "out", preview=True)
     hello = json.loads((tmp_path / "out/post/hello.json").read_text())
@@ -119,7 +119,7 @@ def test_publishing_the_previewed_version_rewrites_its_draft_marks(blog: Site, t
     result = blog.export(out, format="markdown", preview=True)
     assert "post/hello.md" in result.written
     front = front_matter(out / "post/hello.md")
-    assert "draft" not in front and front["pressroom"]["published_at"] == blog.get("post/hello").published_at
+    assert "draft" not in front and front["pressroom"]["published_at"] == blog.get("post/hello").document()["published_at"]
 
 
 def test_body_in_front_matter_leaves_the_content_empty(blog: Site, cli, tmp_path: Path) -> None:

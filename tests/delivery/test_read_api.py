@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import tracemalloc
@@ -50,7 +51,11 @@ def test_preview_never_shows_archived_or_deleted(blog: Site) -> None:
 def test_published_at_is_the_time_of_the_publish(blog: Site) -> None:
     blog.publish("post/hello", cascade=True)
     events = [e for e in blog.store.read_log("post/hello") if e["action"] == "publish"]
-    assert blog.get("post/hello").published_at == events[-1]["time"]
+    published_at = blog.get("post/hello").published_at
+    # An aware UTC datetime: the event's text, read back.
+    assert published_at is not None and published_at.utcoffset() == dt.timedelta(0)
+    assert published_at == dt.datetime.fromisoformat(events[-1]["time"])
+    assert blog.get("post/hello").document()["published_at"] == events[-1]["time"]
     status = blog.status("post/hello").records[0]
     assert blog.get("post/hello").published_at == status.published_at
 
@@ -83,7 +88,7 @@ def test_links_resolved_inline(blog: Site) -> None:
     deep = blog.get("post/hello", resolve_links=1)
     author = deep.data["author"]
     assert author["record"] == "author/ada" and author["data"] == {"name": "Ada", "bio": "Wrote the first program."}
-    assert author == blog.get("author/ada").document()
+    assert author == {**blog.get("author/ada").document(), "resolved": True}
     assert [t["data"]["name"] for t in deep.data["tags"]] == ["History", "Math"]
 
     [post] = blog.published("post", resolve_links=1)

@@ -7,6 +7,7 @@ refusals), then let ``execute`` apply it to the same in-memory store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -24,6 +25,8 @@ from pressroom.workflow.view import Violation
 
 TIME = "2026-01-02T03:04:05Z"
 AT = "2026-02-01T09:00:00Z"
+# A Schedule holds its times as aware UTC datetimes; its file and events, the text above.
+TIME_DT, AT_DT = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), dt.datetime(2026, 2, 1, 9, tzinfo=dt.timezone.utc)
 POST, ADA = RecordKey("post", "hello"), RecordKey("author", "ada")
 
 
@@ -45,8 +48,8 @@ def request(action: str = "publish", *, latest: bool = False, message: str = "")
 
 def pending(store: MemoryStore, **changes: object) -> tuple[Schedule, str]:
     """A pending schedule of post/hello already in the store's files, and the hash of its text."""
-    doc = {"id": "s1", "action": "publish", "record": "post/hello", "version": "v" * 64, "at": AT,
-           "created": TIME, "author": "ada", **changes}
+    doc = {"id": "s1", "action": "publish", "record": "post/hello", "version": "v" * 64, "at": AT_DT,
+           "created": TIME_DT, "author": "ada", **changes}
     schedule = Schedule(**doc)  # type: ignore[arg-type]
     store.files[schedule.path] = schedule.encode()
     return schedule, hash_bytes(schedule.encode().encode())
@@ -59,8 +62,9 @@ def test_schedule_plans_the_file_its_event_and_guards_the_version_it_pins(store:
     v = put(store, POST, "title: Hi\n")
     store.refs["current"]["post/hello"] = v
     plan, schedule = plan_schedule(refs(current=v), request(message="launch"))
-    assert schedule == Schedule(id="s1", action="publish", record="post/hello", version=v, at=AT, created=TIME,
+    assert schedule == Schedule(id="s1", action="publish", record="post/hello", version=v, at=AT_DT, created=TIME_DT,
                                 author="ada", message="launch")
+    assert (json.loads(schedule.encode())["at"], json.loads(schedule.encode())["created"]) == (AT, TIME)
     assert plan.action is Action.SCHEDULE
     assert [(f.path, f.old, f.new) for f in plan.files] == [("schedules/s1", None, schedule.encode())]
     assert [(e.record, e.data) for e in plan.events] == [("post/hello", {
@@ -109,7 +113,7 @@ def test_cancel_plans_the_cancelled_file_against_the_text_it_read_and_an_unsched
     schedule, old = pending(store)
     plan, cancelled = plan_cancel(schedule, old, author="bob", time=TIME, message="not yet")
     assert (cancelled.state, cancelled.finished, cancelled.finished_by, cancelled.note) == (
-        "cancelled", TIME, "bob", "not yet")
+        "cancelled", TIME_DT, "bob", "not yet")
     assert [(f.path, f.old, f.new) for f in plan.files] == [("schedules/s1", old, cancelled.encode())]
     assert [(e.record, e.data["action"], e.data["old"], e.data["message"]) for e in plan.events] == [
         ("post/hello", "unschedule", "v" * 64, f"cancelled publish at {AT} (s1): not yet")]
@@ -129,7 +133,7 @@ def test_cancel_is_a_conflict_when_the_file_changed_since_it_was_read(store: Mem
 
 @pytest.mark.parametrize("state", ["done", "cancelled"])
 def test_cancel_refuses_a_finished_schedule(store: MemoryStore, state: str) -> None:
-    schedule, old = pending(store, state=state, finished=TIME)
+    schedule, old = pending(store, state=state, finished=TIME_DT)
     with pytest.raises(RefusedError) as refused:
         plan_cancel(schedule, old, author="bob", time=TIME)
     assert refused.value.message == f"schedule s1 is already {state} ({TIME})"
@@ -161,7 +165,8 @@ def test_finish_marks_done_or_failed_with_the_problems_in_the_file(store: Memory
     problem = Problem("does not exist", "not_found", Where(record="post/hello"), "save it")
     failed = plan_finish(schedule, old, state="failed", author="cron", time=TIME, note=None, errors=[problem])
     doc = json.loads(failed.files[0].new or "")
-    assert (doc["state"], doc["finished_by"], doc["errors"]) == ("failed", "cron", [problem.as_dict()])
+    assert (doc["state"], doc["finished"], doc["finished_by"], doc["errors"]) == (
+        "failed", TIME, "cron", [problem.as_dict()])
     assert json.loads(done.files[0].new or "")["note"] == "nothing to do: x"
     execute(store, failed)
     # The other mark was planned against the same text: it can no longer commit.

@@ -70,6 +70,7 @@ class Status(StrEnum):
     UPDATED = "updated"
     ARCHIVED = "archived"
     DELETED = "deleted"
+    CONFLICT = "conflict"  # a git merge left its refs in conflict: only ``status`` says so
 
 
 class BlobCache(Protocol):

@@ -26,6 +26,7 @@ Any problem of any part refuses the whole release.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ from ..store import Event, FileUpdate, RefKind, RefUpdate, Snapshot, hash_bytes
 from ..store.releases import (ReleaseEntry, ReleaseMeta, StoredRelease, check_release_name, entry_path, meta_path,
                               read_release, release_names, remove_empty_folders)
 from ..store.releases import pinned_versions as stored_pins
+from ..times import iso_utc, utc, utc_or_none
 from .common import iso, now_iso, parse_time, refusal
 from .plan import Action, Plan, execute, key_of
 from .publishing import (Created, Move, PublishRequest, Skipped, Stamp, WithdrawRequest, WorkingFile,
@@ -56,10 +58,10 @@ class Release:
 
     name: str
     message: str
-    created: str
+    created: dt.datetime
     author: str
     state: str
-    published: str | None = None
+    published: dt.datetime | None = None
     published_by: str | None = None
     entries: list[ReleaseEntry] = field(default_factory=list)
     schedule: Schedule | None = None
@@ -172,8 +174,8 @@ def _view(stored: StoredRelease, schedules: Sequence[Schedule]) -> Release:
     m = stored.meta
     pending = next((s for s in schedules if s.action == RELEASE and s.record == m.name and s.state == "pending"),
                    None)
-    return Release(name=m.name, message=m.message, created=m.created, author=m.author, state=m.state,
-                   published=m.published, published_by=m.published_by, entries=list(stored.entries),
+    return Release(name=m.name, message=m.message, created=utc(m.created), author=m.author, state=m.state,
+                   published=utc_or_none(m.published), published_by=m.published_by, entries=list(stored.entries),
                    schedule=pending)
 
 
@@ -511,7 +513,7 @@ def show(site: SiteCore, name: str) -> ReleaseShow:
             others=[n for n in others.get(e.record, []) if n != stored.meta.name]))
     if stored.meta.state != "open":
         return ReleaseShow(release=release, entries=entries)
-    _stored, plan, _snap = _plan(site, name, author="", time=release.schedule.at if release.schedule else None)
+    _stored, plan, _snap = _plan(site, name, author="", time=iso_utc(release.schedule.at) if release.schedule else None)
     pinned = {e.record for e in stored.entries}
     return ReleaseShow(release=release, entries=entries, moves=list(plan.moves),
                        brought=[m for m in plan.moves if m.record not in pinned], versions=_created(plan),
@@ -553,16 +555,16 @@ def schedule_publish(site: SiteCore, name: str, at: str, *, author: str, message
     _require_open(stored)
     release = _view(stored, _schedules(site))
     if release.schedule is not None:
-        raise RefusedError(f"release {name} is already scheduled at {release.schedule.at} "
+        raise RefusedError(f"release {name} is already scheduled at {iso_utc(release.schedule.at)} "
                            f"({release.schedule.id})", hint=f"cancel it first: Site.cancel_schedule("
                            f"'{release.schedule.id}')", cause="release.scheduled",
-                           data={"name": name, "id": release.schedule.id, "at": release.schedule.at})
+                           data={"name": name, "id": release.schedule.id, "at": iso_utc(release.schedule.at)})
     when = iso(parse_time(at))
     _stored, check, _snap = _plan(site, name, author=author, message=message, time=when)
     warnings = [Problem(f"if it ran now: {p.message}", "schedule_check", p.where, p.hint, p.cause, p.data)
                 for p in check.problems]
-    sched = Schedule(id=uuid.uuid4().hex[:10], action=RELEASE, record=stored.meta.name, version=None, at=when,
-                     created=now_iso(), author=author, message=message)
+    sched = Schedule(id=uuid.uuid4().hex[:10], action=RELEASE, record=stored.meta.name, version=None, at=utc(when),
+                     created=utc(now_iso()), author=author, message=message)
     plan = Plan(Action.SCHEDULE, files=[FileUpdate(sched.path, None, sched.encode()), _guard(stored)])
     txn = execute(site.store, plan)
     return ReleasePublishResult(release=replace(release, schedule=sched), dry_run=False, moves=list(check.moves),
@@ -580,7 +582,7 @@ def planned_view(site: SiteCore, name: str, *, time: str | None = None) -> Plann
     stored = _read(site, name)
     _require_open(stored)
     pending = _view(stored, _schedules(site)).schedule
-    when = time or (pending.at if pending else None) or now_iso()
+    when = time or (iso_utc(pending.at) if pending else None) or now_iso()
     _stored, plan, snap = _plan(site, name, author="", time=when)
     if plan.problems:
         raise refusal(plan.problems, f"release {name} would not publish")

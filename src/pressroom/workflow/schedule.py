@@ -52,6 +52,7 @@ from ..records import RecordKey, parse_key, parse_ref
 from ..site import SiteCore
 from ..store import FileUpdate, RefConflictError, RefKind, hash_bytes
 from ..store.releases import check_release_name
+from ..times import iso_or_none, iso_utc, utc, utc_or_none
 from .common import event, iso, now_iso, parse_time
 from .plan import Action, Plan, execute, key_of
 from .publishing import ActionResult, Move, publish, withdraw
@@ -69,18 +70,18 @@ RETRIES = 3
 
 @dataclass(frozen=True)
 class Schedule:
-    """One scheduled action and its state."""
+    """One scheduled action and its state; its times are aware UTC datetimes (ISO 8601 text in the file)."""
 
     id: str
     action: str
     record: str
     version: str | None  # the pinned version of a publish; None: the latest at run time
-    at: str
-    created: str
+    at: dt.datetime
+    created: dt.datetime
     author: str
     message: str = ""
     state: str = "pending"
-    finished: str | None = None  # when it was done, failed or cancelled
+    finished: dt.datetime | None = None  # when it was done, failed or cancelled
     finished_by: str | None = None
     note: str | None = None  # e.g. "nothing to do: already published at that version"
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -98,7 +99,8 @@ class Schedule:
 
     def encode(self) -> str:
         """The schedule's file content (JSON)."""
-        doc = asdict(self)
+        doc = {**asdict(self), "at": iso_utc(self.at), "created": iso_utc(self.created),
+               "finished": iso_or_none(self.finished)}
         if not self.acknowledged:
             del doc["acknowledged"]  # the file stays as every earlier pressroom wrote and reads it
         return json.dumps({"type": SCHEDULE_TYPE, **doc}, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
@@ -110,10 +112,10 @@ class Schedule:
             doc = json.loads(text)
             if doc.pop("type") != SCHEDULE_TYPE:
                 raise ValueError("wrong type")
-            schedule = cls(**doc)
+            schedule = cls(**{**doc, "at": parse_time(doc["at"]), "created": utc(doc["created"]),
+                                "finished": utc_or_none(doc.get("finished"))})
             if schedule.action not in ACTIONS or schedule.state not in STATES:
                 raise ValueError("unknown action or state")
-            parse_time(schedule.at)
             if schedule.action == RELEASE:
                 check_release_name(schedule.record)
             else:
@@ -156,7 +158,7 @@ def _read_all(site: SiteCore) -> tuple[list[Schedule], list[Problem]]:
     return sorted(out, key=_order), warnings
 
 
-def _order(s: Schedule) -> tuple[str, str, str]:
+def _order(s: Schedule) -> tuple[dt.datetime, dt.datetime, str]:
     return (s.at, s.created, s.id)
 
 
@@ -190,7 +192,8 @@ def pinned_problems(site: SiteCore) -> list[Problem]:
                 raise StoreDamagedError(f"names version {s.version[:12]}, which is a version of {version.record}")
         except StoreDamagedError as e:
             problems.append(Problem(
-                f"schedule {s.id} ({s.action} {s.record} at {s.at}) pins version {s.version[:12]}: {e.message}",
+                f"schedule {s.id} ({s.action} {s.record} at {iso_utc(s.at)}) pins version {s.version[:12]}: "
+                f"{e.message}",
                 code="schedule_version", where=Where(file=f".press/{s.path}", record=s.record),
                 hint=f"restore .press/ from git (`git checkout -- .press`), or cancel it: "
                      f"Site.cancel_schedule('{s.id}')",
@@ -276,8 +279,8 @@ def plan_schedule(refs: Mapping[str, str | None], request: ScheduleRequest) -> t
     if request.action == Action.PUBLISH and refs["current"] is None:
         raise NotFoundError("has no current version to publish", where=Where(record=record))
     version = refs["current"] if request.action == Action.PUBLISH and not request.latest else None
-    schedule = Schedule(id=request.id, action=request.action, record=record, version=version, at=request.at,
-                        created=request.time, author=request.author, message=request.message)
+    schedule = Schedule(id=request.id, action=request.action, record=record, version=version, at=utc(request.at),
+                        created=utc(request.time), author=request.author, message=request.message)
     plan = Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, None, schedule.encode())])
     plan.log(request.record, event("schedule", author=request.author, time=request.time, old=None, new=version,
                                    message=f"{request.action} at {request.at} ({schedule.id})" + _said(request.message),
@@ -302,16 +305,16 @@ def plan_cancel(schedule: Schedule, old: str, *, author: str, time: str, message
     """The schedule file moved to ``cancelled`` (``old``: the sha256 of its bytes as read) and an
     ``unschedule`` event; refused for a schedule that is done or cancelled."""
     if schedule.state not in ("pending", "failed"):
-        raise RefusedError(f"schedule {schedule.id} is already {schedule.state} ({schedule.finished})",
+        raise RefusedError(f"schedule {schedule.id} is already {schedule.state} ({iso_or_none(schedule.finished)})",
                            where=Where(record=schedule.record), hint="see it with: Site.schedules(all=True)",
                            cause="schedule.finished")
-    cancelled = replace(schedule, state="cancelled", finished=time, finished_by=author, note=message or None)
+    cancelled = replace(schedule, state="cancelled", finished=utc(time), finished_by=author, note=message or None)
     plan = Plan(Action.UNSCHEDULE, files=[FileUpdate(schedule.path, old, cancelled.encode())])
     if schedule.action == RELEASE:
         return plan, cancelled  # no record's log to write to: the release's schedule file says it all
     plan.log(key_of(schedule.record),
              event("unschedule", author=author, time=time, old=schedule.version, new=None,
-                   message=f"cancelled {schedule.action} at {schedule.at} ({schedule.id})" + _said(message),
+                   message=f"cancelled {schedule.action} at {iso_utc(schedule.at)} ({schedule.id})" + _said(message),
                    schedule=schedule.id))
     return plan, cancelled
 
@@ -356,17 +359,18 @@ def plan_finish(schedule: Schedule, old: str, *, state: str, author: str, time: 
                 errors: Sequence[Problem] | None = None) -> Plan:
     """A run's mark on a schedule it carried out (``done``) or could not (``failed``, with ``errors``;
     None keeps the file's): the file alone, which joins the action's own transaction or commits by itself."""
-    finished = replace(schedule, state=state, finished=time, finished_by=author, note=note,
+    finished = replace(schedule, state=state, finished=utc(time), finished_by=author, note=note,
                        errors=schedule.errors if errors is None else [stored_problem(p) for p in errors])
     return Plan(Action.SCHEDULE, files=[FileUpdate(schedule.path, old, finished.encode())])
 
 
 @dataclass(frozen=True)
 class NextResult:
-    """The next pending action (None when nothing is scheduled), and whether it is due already."""
+    """The next pending action (None when nothing is scheduled), its time (an aware UTC datetime),
+    and whether it is due already."""
 
     next: Schedule | None
-    at: str | None
+    at: dt.datetime | None
     due: bool
     pending: int
 
@@ -378,7 +382,7 @@ def next_due(site: SiteCore, now: str | None = None) -> NextResult:
         return NextResult(next=None, at=None, due=False, pending=0)
     first = pending[0]
     when = parse_time(now) if now else dt.datetime.now(dt.timezone.utc)
-    return NextResult(next=first, at=first.at, due=parse_time(first.at) <= when, pending=len(pending))
+    return NextResult(next=first, at=first.at, due=first.at <= when, pending=len(pending))
 
 
 # running
@@ -397,7 +401,7 @@ class RunAction:
     action: str
     record: str
     version: str | None
-    at: str
+    at: dt.datetime
     outcome: str
     note: str | None = None
     moves: list[Move] = field(default_factory=list)
@@ -407,12 +411,15 @@ class RunAction:
 
 @dataclass(frozen=True)
 class RunResult(Outcome):
-    """What ``press schedule run`` did, in time order; ``ok`` when no action failed."""
+    """What ``press schedule run`` did, in time order; ``ok`` when no action failed.
 
-    now: str
+    ``now`` (the run's clock) and ``next_at`` (the next pending action's time) are aware UTC datetimes.
+    """
+
+    now: dt.datetime
     actions: list[RunAction] = field(default_factory=list)
     not_due: int = 0
-    next_at: str | None = None
+    next_at: dt.datetime | None = None
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -434,10 +441,10 @@ def run(site: SiteCore, *, now: str | None = None, author: str) -> RunResult:
     when = parse_time(now) if now else dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     schedules, warnings = _read_all(site)
     pending = [s for s in schedules if s.state == "pending"]
-    due = [s for s in pending if parse_time(s.at) <= when]
-    later = [s for s in pending if parse_time(s.at) > when]
+    due = [s for s in pending if s.at <= when]
+    later = [s for s in pending if s.at > when]
     actions = [_carry_out(site, s, author, iso(when) if now else None) for s in due]
-    return RunResult(now=iso(when), actions=actions, not_due=len(later), next_at=later[0].at if later else None,
+    return RunResult(now=when, actions=actions, not_due=len(later), next_at=later[0].at if later else None,
                      warnings=warnings)
 
 

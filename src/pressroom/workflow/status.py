@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -10,6 +11,7 @@ from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
 from ..store import GitIndex, RefConflict, Snapshot
+from ..times import utc_or_none
 from .plan import Status
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
@@ -34,17 +36,17 @@ def derive_status(snapshot: Snapshot, record: str) -> Status:
 
 @dataclass(frozen=True)
 class RecordStatus:
-    """One row of ``press status``."""
+    """One row of ``press status``: times are aware UTC datetimes."""
 
     record: str
-    status: str
+    status: Status
     changes: str | None  # "modified", "untracked", "missing" (no working file), or None
     current: str | None
     published: str | None
     archived: str | None
-    updated_at: str | None
+    updated_at: dt.datetime | None
     updated_by: str | None
-    published_at: str | None = None
+    published_at: dt.datetime | None = None
     published_by: str | None = None
     stage: str | None = None  # the current version's review stage, for models with stages
     # Refs a git merge left in conflict: kind, ours, theirs, base (status is then "conflict").
@@ -115,7 +117,7 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
         if row.record in in_conflict:
             # A merge state, reported as such: which refs, both sides, and how to pick one.
             conflicts = in_conflict[row.record]
-            row = replace(row, status="conflict", changes=None if any(c.kind == "current" for c in conflicts)
+            row = replace(row, status=Status.CONFLICT, changes=None if any(c.kind == "current" for c in conflicts)
                           else row.changes,
                           conflicts=[{"kind": c.kind, "ours": c.ours, "theirs": c.theirs, "base": c.base}
                                      for c in conflicts])
@@ -162,8 +164,8 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
         current=current,
         published=published,
         archived=snapshot.archived.get(record),
-        updated_at=updated_at,
+        updated_at=utc_or_none(updated_at),
         updated_by=updated_by,
-        published_at=published_at,
+        published_at=utc_or_none(published_at),
         published_by=published_by,
     ), warning
