@@ -47,6 +47,7 @@ class MapValues:
     others: tuple[str, ...] = ()
 
     def takes(self, key: str) -> bool:
+        """True when ``key`` is one of the mapping's values this option governs."""
         if key in self.named or any(re.search(p, key) for p in self.others):
             return False
         return self.pattern is None or re.search(self.pattern, key) is not None

@@ -286,6 +286,7 @@ class Moved:
     found: str | None
 
     def problem(self, txn: str) -> Problem:
+        """The move as a problem of transaction ``txn``: what changed under it, and where."""
         if self.kind in ("store file", "working file"):
             where = Where(file=self.name if self.kind == "working file" else f".press/{self.name}")
             what = f"{self.kind} {self.name}"

@@ -106,10 +106,12 @@ class ReleaseEntry:
     author: str
 
     def encode(self) -> str:
+        """The entry's file content (JSON)."""
         return _encode(ENTRY_TYPE, asdict(self))
 
     @classmethod
     def decode(cls, raw: bytes, label: str) -> ReleaseEntry:
+        """An entry from its file content; a StoreDamagedError names ``label`` when it is not one."""
         try:
             doc = json.loads(raw)
             if doc.pop("type") != ENTRY_TYPE:

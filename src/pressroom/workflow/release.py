@@ -116,6 +116,7 @@ class ReleaseShow:
 
     @property
     def ok(self) -> bool:
+        """True when publishing the release now would pass."""
         return not self.problems and self.release.state == "open"
 
 
@@ -136,6 +137,7 @@ class ReleasePublishResult(Outcome):
 
     @property
     def ok(self) -> bool:
+        """True unless the publish (or its dry run) was refused with problems."""
         return not self.problems
 
 

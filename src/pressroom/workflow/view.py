@@ -70,6 +70,7 @@ class Violation:
                        self.cause, self.data)
 
     def as_dict(self) -> dict[str, Any]:
+        """The violation as JSON reads it: its fields that are set."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
