@@ -12,8 +12,8 @@ Only a file that differs from current is compared with the history.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
@@ -23,14 +23,14 @@ from ..outcome import Outcome
 from ..records import (RecordKey, generator_clash as generator_clash, generator_safe_id, list_working, load_record,
                        parse_key, set_fields)
 from ..site import SiteCore
-from ..store import Snapshot, SiteFile, Version, hash_bytes
+from ..store import Event, RefUpdate, Snapshot, SiteFile, Version, hash_bytes
 from .common import event, now_iso, refusal
 from .plan import Action, NewVersion, Plan, RefKind, StoreReader, execute, key_of
 from .statcache import StatCache
 from .validation import Progress, SaveBatch, SaveGate, gate_saves, save_batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SavedRecord:
     """One record that got a new version."""
 
@@ -52,7 +52,7 @@ class SaveResult(Outcome):
     stale: list[str] = field(default_factory=list)  # holding an older version's bytes: passed over (skip_stale)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaveInput:
     """The bytes a save would store for one record, as read by the command.
 
@@ -72,7 +72,7 @@ class SaveInput:
     label: str
     write_working: bool = False
     working: str | None = None
-    source: Path | None = None
+    source: str | None = None
     blob: str | None = None
 
     @property
@@ -100,7 +100,7 @@ class SaveInput:
         return content if isinstance(content, bytes) else content()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkingBytes:
     """A working file's bytes, read when a version is written instead of held by the command.
 
@@ -108,13 +108,14 @@ class WorkingBytes:
     while the save ran stops it (ConflictError) before anything is committed.
     """
 
-    path: Path
+    path: str
     blob: str
     record: str
 
     def __call__(self) -> bytes:
         try:
-            data = self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                data = f.read()
         except OSError:
             data = None
         if data is None or hash_bytes(data) != self.blob:
@@ -185,14 +186,21 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
     if content is not None and len(keys) != 1:
         raise UsageError("content is the content of exactly one record: name one", cause="save.content_of_one")
     snapshot = site.store.snapshot()
-    inputs, problems = _read_inputs(site, snapshot, keys, content, list(assignments), force)
-    if problems:
-        raise refusal(problems, "cannot be saved; nothing was saved")
-    request = SaveRequest(inputs, Stamp(author, now_iso(), message), skip_stale=skip_stale)
-    planned = plan_save(site.store, load_models(site), snapshot, request, progress)
+    planned = _plan(site, snapshot, keys, SaveRequest([], Stamp(author, now_iso(), message), skip_stale=skip_stale),
+                    content, list(assignments), force, progress)
     if planned.plan.problems:
         raise refusal(planned.plan.problems, "cannot be saved; nothing was saved")
     return _result(planned, execute(site.store, planned.plan, progress))
+
+
+def _plan(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], request: SaveRequest, content: bytes | None,
+          assignments: list[tuple[str, Any]], force: bool, progress: Progress | None) -> SavePlan:
+    """Read and plan: the inputs die with this call, before the plan is written."""
+    inputs, problems = _read_inputs(site, snapshot, keys, content, assignments, force)
+    if problems:
+        raise refusal(problems, "cannot be saved; nothing was saved")
+    return plan_save(site.store, load_models(site), snapshot, dataclasses.replace(request, inputs=inputs),
+                     progress)
 
 
 def _result(planned: SavePlan, txn: str | None) -> SaveResult:
@@ -247,7 +255,7 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
     elif not assignments:
         # Not held: a batch of 100,000 records would hold every one's bytes until the commit.
         blob = hash_bytes(working)
-        return SaveInput(key, None, rel, label, working=blob, source=path, blob=blob)
+        return SaveInput(key, None, rel, rel if label == rel else label, working=blob, source=str(path), blob=blob)
     else:
         data, write = working, False
     if assignments:
@@ -385,14 +393,15 @@ def add_version(plan: Plan, snapshot: Snapshot, key: RecordKey, data: bytes | Ca
     new = NewVersion(version, data, reason)
     oid = new.oid  # one string for the ref, the events and the result of a large batch
     plan.versions.append(new)
-    plan.move(RefKind.CURRENT, key, parent, oid)
-    plan.log(key, event(reason.value, author=stamp.author, time=stamp.time, old=parent, new=oid,
-                        message=stamp.message, **(extra or {})))
+    # The record's name as one string for its ref update and events (Plan.move and log make one each).
+    plan.updates.append(RefUpdate(RefKind.CURRENT, record, parent, oid))
+    plan.events.append(Event(record, event(reason.value, author=stamp.author, time=stamp.time, old=parent, new=oid,
+                                           message=stamp.message, **(extra or {}))))
     if record in gate.publish:
         old = snapshot.published.get(record)
-        plan.move(RefKind.PUBLISHED, key, old, oid)
-        plan.log(key, event(Action.PUBLISH.value, author=stamp.author, time=stamp.time, old=old, new=oid,
-                            message=stamp.message, reason="save"))
+        plan.updates.append(RefUpdate(RefKind.PUBLISHED, record, old, oid))
+        plan.events.append(Event(record, event(Action.PUBLISH.value, author=stamp.author, time=stamp.time, old=old,
+                                               new=oid, message=stamp.message, reason="save")))
     # The working files --set and -f rewrite are part of the transaction: written under the
     # lock (a save that reads the new current must read them too, or its --set would build on
     # the old file and undo this one), and finished after a crash (or the next save --all
