@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -233,7 +234,9 @@ class _StatCache:
 
     def remember(self, record: str, file: os.stat_result, log: tuple[int, int] | None) -> None:
         if file.st_ctime_ns < time.time_ns() - RACY_NS:
-            self.new[record] = self.stamp(file, log)
+            stamp = self.stamp(file, log)
+            old = self.old.get(record)
+            self.new[record] = old if old == stamp else stamp
 
     def write(self, out: Path) -> None:
         manifest = _lstat(out / MANIFEST)
@@ -242,10 +245,12 @@ class _StatCache:
         stamp = self.stamp(manifest, None) if manifest else None
         if self.new == self.old and stamp == self.manifest:
             return
+        head = json.dumps({"format": self.FORMAT, "out": self.out, "manifest": stamp}, separators=(",", ":"))
+        # A line a record, made as written: the text of 100,000 stamps is never whole in memory.
+        lines = (f"{',' if i else ''}\n{json.dumps(r)}:{json.dumps(v)}".encode() for i, (r, v) in enumerate(self.new.items()))
         try:
-            write_atomic(self.path, json.dumps({"format": self.FORMAT, "out": self.out, "records": self.new,
-                                                "manifest": stamp},
-                                               separators=(",", ":")).encode(), durable=False)
+            write_atomic(self.path, itertools.chain([f'{head[:-1]},"records":{{'.encode()], lines, [b"}}\n"]),
+                         durable=False)
         except OSError:
             pass  # a read-only store: the next export reads the files again
 
@@ -461,9 +466,11 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
         sha, updated_at = _sha(data), rec.updated_at
     entry["updated_at"] = updated_at
     new.files[rel] = sha
-    new.records[record] = entry
     if entry != before or old.files.get(rel) != sha:
         new.changed.add(model)
+        new.records[record] = entry
+    else:
+        new.records[record] = before  # the old manifest's own dict: 100,000 unchanged entries are not held twice
 
 
 def _stage_index(out: Path, old: _Manifest, new: _Manifest, staged: _Staged, stats: _StatCache, model: str,
