@@ -250,11 +250,14 @@ class Site(SiteCore):
     def save(self, *refs: str, all: bool = False, model: str | None = None, message: str = "",
              author: str | None = None, content: bytes | None = None,
              set: Mapping[str, object] | Sequence[tuple[str, object]] | None = None, force: bool = False,
-             hooks: bool = True, commit: bool | None = None) -> SaveResult:
+             hooks: bool = True, commit: bool | None = None, progress: Progress | None = None) -> SaveResult:
         """Save working files (or ``content``) as new versions; ``set`` edits fields first.
 
         ``set`` values that are strings are read as YAML scalars, like ``--set``
         (``"42"`` is a number; ``'"42"'`` the string).
+        ``progress(done, total)``: called once for each record as it is
+        checked, then once for each new version as it is written (``done``
+        starts again at 1, ``total`` is then the number of new versions).
         ``commit``: commit the command's files to git (default: ``git.commit``
         in pressroom.yaml); ``hooks``: run after_publish hooks when the save
         publishes (``draft_published: false``).
@@ -268,7 +271,7 @@ class Site(SiteCore):
         who = self.author(author)
         with automation(self, "save", hooks=hooks, commit=commit, author=who, message=message) as auto:
             result = save(self, keys, author=who, message=message, content=content, assignments=assignments,
-                          force=force, skip_stale=bool(all or model))
+                          force=force, skip_stale=bool(all or model), progress=progress)
             if all or model:
                 # What --all passes over (content/post/Hello.yaml) is named, not left out in silence.
                 result = dataclasses.replace(result, warnings=[*skipped_working(self.root, model),

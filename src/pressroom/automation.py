@@ -224,8 +224,11 @@ def automation(site: SiteCore, command: str, *, hooks: bool = True, commit: bool
         unmerged = git_conflicts(site).refs
         if unmerged:
             raise RefConflictError(unmerged)
-    if auto.commit:
-        require_work_tree(site.root)
+    if not auto.commit:
+        # Nothing to commit: no path of every object written is kept (two a record, 100,000 records).
+        yield auto
+        return
+    require_work_tree(site.root)
     with site.store.tracking() as touched:
         auto.touched = touched
         yield auto

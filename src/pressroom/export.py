@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
+import stat
+import sys
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +152,9 @@ class _Manifest:
 
     files: dict[str, str | None] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    head: tuple[Any, Any] | None = None  # the format and preview it was read with
+    # Models whose index may change: an entry of theirs is new, changed or gone.
+    changed: set[str] = field(default_factory=set)
 
     def chunks(self, fmt: str, preview: bool) -> Iterator[bytes]:
         """The manifest: JSON with one record or file a line, sorted (git diffs it line by line).
@@ -170,10 +177,85 @@ class _Manifest:
         yield from section("files", self.files, True)
         yield b"}\n"
 
-    def write(self, out: Path, fmt: str, preview: bool) -> None:
-        """Write ``out/manifest.json``, unless it holds these bytes already."""
+    def write(self, out: Path, fmt: str, preview: bool, old: _Manifest | None = None,
+              untouched: bool = False) -> None:
+        """Write ``out/manifest.json``, unless it holds these bytes already.
+
+        ``untouched``: the file is as the last export left it (its stat says
+        so); then holding ``old``'s entries means holding these bytes.
+        """
+        if untouched and old is not None and old.head == (fmt, preview) and old.records == self.records \
+                and old.files == self.files:
+            return
         if _file_sha(out / MANIFEST) != _chunks_sha(self.chunks(fmt, preview)):
             write_atomic(out / MANIFEST, self.chunks(fmt, preview))
+
+
+# A file stat'ed less than this long after it last changed may change again within the same tick of
+# the file system's clock and keep its stat (git's racy files): it is not remembered.
+RACY_NS = 2_000_000_000
+# The stat cache's key of an index file (no record name starts with a NUL).
+INDEX_KEY = "\0"
+
+
+class _StatCache:
+    """What the last export into a folder saw, kept in the store's local cache (never in the folder,
+    which may be committed): per record, the stat of its exported file and of its event log.
+
+    A file whose ``(inode, size, mtime_ns, ctime_ns)`` is the one remembered
+    still holds the bytes the manifest names, so it is not read again; a log
+    whose ``(size, mtime_ns)`` is the one remembered has had no event since,
+    so the publication time the manifest holds stands. Only a file whose
+    ctime is over ``RACY_NS`` old when stat'ed is remembered, and the whole
+    cache holds only while the manifest has the stat it had when written.
+    Damaged, missing or stale, the cache costs reading, never a wrong answer.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, site: SiteCore, out: Path):
+        key = hashlib.sha256(os.fsencode(out.resolve())).hexdigest()[:24]
+        self.path = site.store.root / "cache" / f"export-{key}"
+        self.out = str(out.resolve())
+        self.old: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+        self.manifest: str | None = None
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        manifest = _lstat(out / MANIFEST)
+        if isinstance(doc, dict) and doc.get("format") == self.FORMAT and doc.get("out") == self.out \
+                and manifest is not None and doc.get("manifest") == self.stamp(manifest, None) \
+                and isinstance(doc.get("records"), dict):
+            self.old, self.manifest = doc["records"], doc["manifest"]
+
+    @staticmethod
+    def stamp(file: os.stat_result, log: tuple[int, int] | None) -> str:
+        """One string per record: the manifest of 100,000 records need not hold 100,000 lists."""
+        return f"{file.st_ino}:{file.st_size}:{file.st_mtime_ns}:{file.st_ctime_ns}:{log}"
+
+    def remember(self, record: str, file: os.stat_result, log: tuple[int, int] | None) -> None:
+        if file.st_ctime_ns < time.time_ns() - RACY_NS:
+            stamp = self.stamp(file, log)
+            old = self.old.get(record)
+            self.new[record] = old if old == stamp else stamp
+
+    def write(self, out: Path) -> None:
+        manifest = _lstat(out / MANIFEST)
+        if manifest is None or manifest.st_ctime_ns >= time.time_ns() - RACY_NS:
+            self.new = {}  # a manifest just written may change again unseen: nothing is trusted next time
+        stamp = self.stamp(manifest, None) if manifest else None
+        if self.new == self.old and stamp == self.manifest:
+            return
+        head = json.dumps({"format": self.FORMAT, "out": self.out, "manifest": stamp}, separators=(",", ":"))
+        # A line a record, made as written: the text of 100,000 stamps is never whole in memory.
+        lines = (f"{',' if i else ''}\n{json.dumps(r)}:{json.dumps(v)}".encode() for i, (r, v) in enumerate(self.new.items()))
+        try:
+            write_atomic(self.path, itertools.chain([f'{head[:-1]},"records":{{'.encode()], lines, [b"}}\n"]),
+                         durable=False)
+        except OSError:
+            pass  # a read-only store: the next export reads the files again
 
 
 def _read_manifest(out: Path) -> _Manifest:
@@ -188,7 +270,7 @@ def _read_manifest(out: Path) -> _Manifest:
     )
     try:
         # As text: json.loads of bytes would hold a decoded copy beside them.
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_shared_strings)
     except (ValueError, OSError):
         raise not_ours from None
     if not isinstance(doc, dict) or doc.get("type") != MANIFEST_TYPE:
@@ -202,7 +284,14 @@ def _read_manifest(out: Path) -> _Manifest:
         del files[p]
     for r in [r for r, e in records.items() if not isinstance(e, dict)]:
         del records[r]
-    return _Manifest(files=files, records=records)
+    return _Manifest(files=files, records=records, head=(doc.get("format"), doc.get("preview")))
+
+
+def _shared_strings(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A manifest object whose names and short values are interned: the record names and version
+    ids a post's ``links`` repeat (the same author in thousands of posts) are then held once,
+    not once per occurrence (tens of MB of a 100,000-record manifest)."""
+    return {sys.intern(k): sys.intern(v) if isinstance(v, str) and len(v) <= 64 else v for k, v in pairs}
 
 
 def _safe_rel(rel: str) -> bool:
@@ -240,6 +329,13 @@ def _file_sha(path: Path) -> str | None:
         with open(path, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
         return None
 
 
@@ -284,12 +380,14 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
 
     new = _Manifest()
     staged = _Staged()
+    stats = _StatCache(site, out)
     try:
         for record, oid in versions.items():
-            _stage_record(reader, out, old, new, staged, record, oid, targets[record], format=format,
+            _stage_record(reader, out, old, new, staged, stats, record, oid, targets[record], format=format,
                           body_in_front_matter=body_in_front_matter)
+        new.changed.update(r.partition("/")[0] for r in old.records if r not in new.records)
         for model, rel in indexes.items():
-            _stage_index(out, old, new, staged, model, rel)
+            _stage_index(out, old, new, staged, stats, model, rel)
         if staged.edited and not force:
             _refuse_edited(out, staged.edited)
     except BaseException:
@@ -301,7 +399,8 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     _move_into_place(out, old, staged, [*targets.values(), *indexes.values()], format, preview)
     removed, modified = _remove_stale(out, old, new, force)
     out.mkdir(parents=True, exist_ok=True)
-    new.write(out, format, preview)
+    new.write(out, format, preview, old, untouched=bool(stats.old))
+    stats.write(out)
     return ExportResult(
         out=str(out), format=format, preview=preview, records=len(versions),
         written=sorted(rel for rel, _ in staged.writes), unchanged=staged.unchanged, removed=removed,
@@ -344,18 +443,31 @@ class _Staged:
     unchanged: int = 0
 
 
-def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, staged: _Staged, record: str,
-                  oid: str, rel: str, *, format: str, body_in_front_matter: bool) -> None:
+def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, staged: _Staged, stats: _StatCache,
+                  record: str, oid: str, rel: str, *, format: str, body_in_front_matter: bool) -> None:
     """Stage ``record``'s file (unless it holds this version already) and enter it in ``new``."""
     model = record.partition("/")[0]
+    before = old.records.get(record) or {}
+    file_stat = _lstat(out / rel)
+    log = reader.site.store.log_stamp(record) if reader.as_of is None else None
+    remembered = stats.old.get(record)
+    # Nothing happened to the file nor to the record's log since the last export saw them: what
+    # the manifest says of both stands, and neither is read (at 100,000 records, most of the time).
+    seen = (remembered is not None and file_stat is not None and log is not None and before.get("version") == oid
+            and stat.S_ISREG(file_stat.st_mode) and remembered == stats.stamp(file_stat, log))
     # A manifest entry, as the manifest's JSON reads back.
-    entry: dict[str, Any] = {"file": rel, "version": oid, "published_at": reader.published_at(record, oid),
+    entry: dict[str, Any] = {"file": rel, "version": oid,
+                             "published_at": before.get("published_at") if seen
+                             else reader.published_at(record, oid),
                              "draft": oid != reader.snapshot.published.get(record)}
     if format == "markdown":
         entry["body_field"] = None if body_in_front_matter else _body_field(reader.models, model)
-    current = _read_bytes(out / rel)
-    sha = _sha(current) if current is not None else None
-    before = old.records.get(record) or {}
+    current: bytes | None
+    if seen:
+        current, sha = None, old.files.get(rel)
+    else:
+        current = _read_bytes(out / rel)
+        sha = _sha(current) if current is not None else None
     # The file shows the names of the records it links to (labels): it is stale when one of
     # them moved. The same version links to the same records, so last time's list holds.
     linked = before.get("links")
@@ -364,10 +476,14 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
     if _same_entry(before, entry) and sha is not None and old.files.get(rel) == sha:
         staged.unchanged += 1
         updated_at = before.get("updated_at")
+        if file_stat is not None:
+            stats.remember(record, file_stat, log)
     else:
         rec = reader.read(record, oid)
         entry["links"] = {t: reader.version_of(t) for t in rec.labels}
         data = _render(rec, format, entry.get("body_field"))
+        if current is None and seen:
+            current = _read_bytes(out / rel)
         if data != current:
             staged.writes.append((rel, write_temp(out / rel, data)))
             if _edited(old, rel, sha):
@@ -377,13 +493,29 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
         sha, updated_at = _sha(data), iso_utc(rec.updated_at)
     entry["updated_at"] = updated_at
     new.files[rel] = sha
-    new.records[record] = entry
+    if entry != before or old.files.get(rel) != sha:
+        new.changed.add(model)
+        new.records[record] = entry
+    else:
+        new.records[record] = before  # the old manifest's own dict: 100,000 unchanged entries are not held twice
 
 
-def _stage_index(out: Path, old: _Manifest, new: _Manifest, staged: _Staged, model: str, rel: str) -> None:
+def _stage_index(out: Path, old: _Manifest, new: _Manifest, staged: _Staged, stats: _StatCache, model: str,
+                 rel: str) -> None:
     """Stage ``model``'s index file from the entries in ``new`` (unless it holds them already)."""
+    file_stat = _lstat(out / rel)
+    key = f"{INDEX_KEY}{rel}"
+    if (model not in new.changed and file_stat is not None and stats.old.get(key) == stats.stamp(file_stat, None)
+            and old.files.get(rel) is not None):
+        # The same entries as last time, in the file the last export saw: the same bytes.
+        staged.unchanged += 1
+        new.files[rel] = old.files[rel]
+        stats.remember(key, file_stat, None)
+        return
     sha = _chunks_sha(_index_chunks(new, model))
     current_sha = _file_sha(out / rel)
+    if current_sha == sha and file_stat is not None:
+        stats.remember(key, file_stat, None)
     if current_sha != sha:
         staged.writes.append((rel, write_temp(out / rel, _index_chunks(new, model))))
         if _edited(old, rel, current_sha):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from pressroom.workflow import statcache
+from pressroom.workflow import saving, statcache
 from tests.conftest import write
 
 
@@ -92,13 +92,15 @@ def test_records_gone_are_forgotten(site_dir: Path) -> None:
 
 
 def test_save_skips_unchanged_files_by_stat_and_still_sees_every_edit(site_dir: Path) -> None:
-    paths = [write(site_dir, f"post/p{i}", f"title: {i}\n") for i in range(5)]
+    # As many records as make a save look the stat cache up (fewer are read instead).
+    n = saving.STAT_CACHE_FROM
+    paths = [write(site_dir, f"post/p{i:03d}", f"title: {i}\n") for i in range(n)]
     site = Site.open(site_dir)
     site.save(all=True)
-    assert Site.open(site_dir).save(all=True).unchanged == [f"post/p{i}" for i in range(5)]
+    assert Site.open(site_dir).save(all=True).unchanged == [f"post/p{i:03d}" for i in range(n)]
     before = paths[3].stat()
     paths[3].write_text("title: X\n")
     os.utime(paths[3], ns=(before.st_atime_ns, before.st_mtime_ns))
     result = Site.open(site_dir).save(all=True)
-    assert [s.record for s in result.saved] == ["post/p3"]
-    assert Site.open(site_dir).show("post/p3").content == b"title: X\n"
+    assert [s.record for s in result.saved] == ["post/p003"]
+    assert Site.open(site_dir).show("post/p003").content == b"title: X\n"

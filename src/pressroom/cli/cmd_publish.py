@@ -10,8 +10,6 @@ from collections.abc import Callable
 from typing import Annotated, Any, Optional, Protocol
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
-from rich.progress import Progress as RichProgress
 
 from ..api import ActionResult, Model, Move, Progress, Site, ValidateResult
 from ..errors import Problem, RefusedError, UsageError, Where
@@ -21,12 +19,10 @@ from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
 from .output import Output, command, is_tty, local_time, print_columns, print_lines, stderr, stdout, utc_time
+from .progress import bar
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
-
-# A bar only where it helps: a long batch, in a terminal.
-PROGRESS_THRESHOLD = 300
 
 RefsArg = Annotated[Optional[list[str]], typer.Argument(callback=path_refs, autocompletion=complete_ref, metavar="REF", help="Records (model/id).", show_default=False)]
 CascadeOpt = Annotated[bool, typer.Option("--cascade", help="Also take the linked records along (see above).")]
@@ -39,40 +35,6 @@ PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MO
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
 
 PAST = {"publish": "published", "unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
-
-
-class _Bar:
-    """A progress callback: a rich bar on stderr once a batch is long and stdout is a terminal."""
-
-    def __init__(self, label: str, enabled: bool):
-        self.label = label
-        self.enabled = enabled
-        self.progress: RichProgress | None = None
-        self.task: TaskID | None = None
-        self.total = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < PROGRESS_THRESHOLD:
-            return
-        if self.progress is None:
-            self.progress = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                         TimeRemainingColumn(), console=stderr, transient=True)
-            self.progress.start()
-        if self.task is None or total != self.total:
-            self.total = total
-            self.task = self.progress.add_task(self.label, total=total)
-        self.progress.update(self.task, completed=done)
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-
-def _bar(label: str, as_json: bool) -> _Bar:
-    return _Bar(label, enabled=is_tty() and not as_json)
 
 
 def _without_problems(result: ActionResult | ValidateResult) -> dict[str, object]:
@@ -225,9 +187,9 @@ def publish(
     published exits 1.
     """
     with command("publish", json_) as out:
-        with _bar("validating", json_) as bar:
+        with bar("validating", as_json=json_) as progress_bar:
             result = open_site(ctx).publish(*(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
-                                            dry_run=dry_run, message=message, author=author, progress=bar,
+                                            dry_run=dry_run, message=message, author=author, progress=progress_bar,
                                             stage=stage, hooks=not no_hooks, commit=commit)
         _finish(out, result, named=bool(refs))
 
@@ -249,9 +211,9 @@ def _withdraw(method: _Withdraw, action: str, ctx: typer.Context, refs: list[str
         _ask_first(action, yes=yes, dry_run=dry_run, many=all_ or model is not None,
                    plan=lambda: method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
                                        dry_run=True))
-        with _bar("reading links", json_) as bar:
+        with bar("reading links", as_json=json_) as progress_bar:
             result = method(site, *(refs or []), model=model, all=all_, cascade=cascade, depth=depth,
-                            dry_run=dry_run, message=message, author=author, progress=bar, hooks=not no_hooks,
+                            dry_run=dry_run, message=message, author=author, progress=progress_bar, hooks=not no_hooks,
                             commit=commit)
         _finish(out, result, named=bool(refs))
 
@@ -385,8 +347,8 @@ def validate(
                 out.done({"records": []},
                          lambda: stdout.print("nothing to validate: no working changes (see --all)"))
                 return
-        with _bar("validating", json_) as bar:
-            result = site.validate(*(refs or []), model=model, all=all_, published=published, progress=bar)
+        with bar("validating", as_json=json_) as progress_bar:
+            result = site.validate(*(refs or []), model=model, all=all_, published=published, progress=progress_bar)
 
         def render() -> None:
             if result.ok:

@@ -113,9 +113,12 @@ def save(
             except OSError as e:
                 raise UsageError(f"cannot read -f {file}: {e.strerror}",
                                  hint="give the path of a YAML file, or - to read the content from stdin") from None
-        result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,
-                           content=content, set=_parse_sets(sets or []), force=force, hooks=not no_hooks,
-                           commit=commit)
+        # Loaded here: status and show, in the same module, need no progress bar.
+        from .progress import bar
+        with bar("checking", "writing", as_json=json_) as progress:
+            result = site.save(*(refs or []), all=all_, model=model, message=message, author=author,
+                               content=content, set=_parse_sets(sets or []), force=force, hooks=not no_hooks,
+                               commit=commit, progress=progress)
 
         def render() -> None:
             print_lines([f"saved {s.record} {short(s.version)}" + (f" (parent {short(s.parent)})" if s.parent

@@ -130,6 +130,7 @@ WORDING: dict[str, Wording] = {
     "save.content_over_unsaved": Wording(message="has unsaved changes that -f would overwrite",
                                       hint="save them first (press save {record}), or pass --force to drop them"),
     "save.generator_clash": Wording(hint="choose another id: rename the file to {file}, then press save {record}"),
+    "save.working_changed": Wording(hint="run press save {record} again"),
     "save.no_working_file": Wording(hint="create the file, or take content from elsewhere with press save {record} -f FILE"),
     "save.stale_working_file": Wording(
         message="not saved: the working file holds older version {older} (saved {saved}), not current {current}; "

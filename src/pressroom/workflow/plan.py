@@ -16,7 +16,7 @@ moves and versions, each with its reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -125,11 +125,19 @@ class Guard:
 
 @dataclass(frozen=True, slots=True)
 class NewVersion:
-    """A version the plan creates, with its content, and why (``save``, ``revert``, a strategy's name)."""
+    """A version the plan creates, with its content, and why (``save``, ``revert``, a strategy's name).
+
+    ``data`` may be a function that reads the content when it is written (a
+    large save does not hold every record's bytes).
+    """
 
     version: Version
-    data: bytes
+    data: bytes | Callable[[], bytes]
     reason: str
+
+    def content(self) -> bytes:
+        """The version's bytes."""
+        return self.data if isinstance(self.data, bytes) else self.data()
 
     @property
     def oid(self) -> str:
@@ -186,19 +194,22 @@ class Plan:
         self.guards.append(Guard(kind, key, value))
 
 
-def execute(store: StoreWriter, plan: Plan) -> str | None:
+def execute(store: StoreWriter, plan: Plan, progress: Callable[[int, int], None] | None = None) -> str | None:
     """Write the plan's new objects and commit it as one transaction; its id, or None when it is empty.
 
     A plan with problems is refused (RefusedError); objects go in first (a
     crash leaves only unreferenced objects, which gc removes).
+    ``progress(done, total)``: called as each new version is written.
     """
     if plan.problems:
         raise refusal(plan.problems, f"nothing was {plan.action.past}")
     if plan.empty:
         return None
-    for new in plan.versions:
-        store.put_blob(new.data)
+    for i, new in enumerate(plan.versions):
+        store.put_blob(new.content())
         store.put_version(new.version)
+        if progress:
+            progress(i + 1, len(plan.versions))
     expect = [(g.kind, str(g.key), g.value) for g in plan.guards]
     unchanged = dict(plan.unchanged) or None
     return store.commit(plan.updates, plan.events, expect=expect, unchanged=unchanged,

@@ -685,7 +685,7 @@ class _Strategies:
         stamp = self.request.stamp
         message = stamp.message or f"{reason}: link to {', '.join(sorted(targets))} removed"
         first = self._version(key, published, paths, reason, message)
-        data = load_record(first.data, f"{record}@{first.oid[:7]}")
+        data = load_record(first.content(), f"{record}@{first.oid[:7]}")
         self.plan.problems.extend(model.validate(data, record=record))
         self.plan.move(RefKind.PUBLISHED, key, published, first.oid)
         after = Status.PUBLISHED

@@ -589,7 +589,7 @@ def planned_view(site: SiteCore, name: str, *, time: str | None = None) -> Plann
     if plan.problems:
         raise refusal(plan.problems, f"release {name} would not publish")
     for new in plan.versions:
-        site.store.put_blob(new.data)
+        site.store.put_blob(new.content())
         site.store.put_version(new.version)
     published_at = {m.record: when for m in plan.moves if m.action is Action.PUBLISH}
     return PlannedView(snapshot=_applied(snap, plan.updates), published_at=published_at, time=when)

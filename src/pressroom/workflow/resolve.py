@@ -308,7 +308,7 @@ def _with_moves(after: Snapshot, plan: Plan, models: dict[str, Model]) -> tuple[
         new = created.get(u.new or "")
         if new is not None:
             model = models.get(key_of(u.record).model) or Model.implicit(key_of(u.record).model)
-            data = load_record(new.data, f"{u.record}@{new.oid[:7]}")
+            data = load_record(new.content(), f"{u.record}@{new.oid[:7]}")
             kept_links[u.record] = {str(target) for _path, target in model.links(data)}
         elif u.new is None:
             refs[RefKind(u.kind)].pop(u.record, None)

@@ -11,7 +11,8 @@ Only a file that differs from current is compared with the history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +23,14 @@ from ..outcome import Outcome
 from ..records import (RecordKey, generator_clash as generator_clash, generator_safe_id, list_working, load_record,
                        parse_key, set_fields)
 from ..site import SiteCore
-from ..store import Snapshot, SiteFile, Version, hash_bytes
+from ..store import Event, RefUpdate, Snapshot, SiteFile, Version, hash_bytes
 from .common import event, now_iso, refusal
 from .plan import Action, NewVersion, Plan, RefKind, StoreReader, execute, key_of
 from .statcache import StatCache
-from .validation import SaveGate, gate_saves
+from .validation import Progress, SaveBatch, SaveGate, gate_saves, save_batch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SavedRecord:
     """One record that got a new version."""
 
@@ -51,15 +52,18 @@ class SaveResult(Outcome):
     stale: list[str] = field(default_factory=list)  # holding an older version's bytes: passed over (skip_stale)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaveInput:
     """The bytes a save would store for one record, as read by the command.
 
     ``data`` None: the stat cache says the working file holds current's
-    bytes (unchanged, not read). ``path``: the working file, relative to the
-    site; ``label``: where parse errors point (``-f input`` or ``path``).
-    ``write_working``: the working file must become ``data`` (``-f``,
-    ``--set``), from ``working``, the hash of what it holds now (None: no file).
+    bytes (unchanged, not read), unless ``source`` names the file the bytes
+    are read from again when needed: a batch does not hold every record's
+    bytes; ``blob`` is their id, as read first. ``path``: the working file,
+    relative to the site; ``label``: where parse errors point (``-f input``
+    or ``path``). ``write_working``: the working file must become ``data``
+    (``-f``, ``--set``), from ``working``, the hash of what it holds now
+    (None: no file).
     """
 
     key: RecordKey
@@ -68,6 +72,57 @@ class SaveInput:
     label: str
     write_working: bool = False
     working: str | None = None
+    source: str | None = None
+    blob: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the bytes were read (or are to be read again); False: unchanged by the stat cache."""
+        return self.data is not None or self.source is not None
+
+    def digest(self) -> str:
+        """The blob id of the bytes to save."""
+        if self.blob is not None:
+            return self.blob
+        assert self.data is not None
+        return hash_bytes(self.data)
+
+    def content(self) -> bytes | WorkingBytes:
+        """The bytes, or how to read them again."""
+        if self.data is not None:
+            return self.data
+        assert self.source is not None and self.blob is not None
+        return WorkingBytes(self.source, self.blob, str(self.key))
+
+    def read(self) -> bytes:
+        """The bytes to save (read again from ``source`` when not held)."""
+        content = self.content()
+        return content if isinstance(content, bytes) else content()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingBytes:
+    """A working file's bytes, read when a version is written instead of held by the command.
+
+    The file must still hold what was checked (``blob``): an edit made
+    while the save ran stops it (ConflictError) before anything is committed.
+    """
+
+    path: str
+    blob: str
+    record: str
+
+    def __call__(self) -> bytes:
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError:
+            data = None
+        if data is None or hash_bytes(data) != self.blob:
+            raise ConflictError("the working file changed while it was being saved; nothing was saved",
+                                where=Where(record=self.record), hint="save it again",
+                                cause="save.working_changed", data={"record": self.record})
+        return data
 
 
 @dataclass(frozen=True)
@@ -117,25 +172,35 @@ def select_records(site: SiteCore, names: list[str], *, all_records: bool = Fals
 
 def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "",
          content: bytes | None = None, assignments: Sequence[tuple[str, Any]] = (),
-         force: bool = False, skip_stale: bool = False) -> SaveResult:
+         force: bool = False, skip_stale: bool = False, progress: Progress | None = None) -> SaveResult:
     """Save each record's working file (or ``content``) as a new version, in one transaction.
 
     Unchanged content makes no version. Every bad file is reported and nothing
     is written when any of them is bad.
     ``skip_stale``: pass over a working file holding an older version of
     its record, with a warning (``--all``, ``--model``; see the module docstring).
+    ``progress(done, total)``: called once for each record as it is checked
+    (``total``: the records named), then once for each new version as it is
+    written (``done`` starts again at 1; ``total``: the new versions).
     """
     if content is not None and len(keys) != 1:
         raise UsageError("content is the content of exactly one record: name one", cause="save.content_of_one")
     snapshot = site.store.snapshot()
-    inputs, problems = _read_inputs(site, snapshot, keys, content, list(assignments), force)
-    if problems:
-        raise refusal(problems, "cannot be saved; nothing was saved")
-    request = SaveRequest(inputs, Stamp(author, now_iso(), message), skip_stale=skip_stale)
-    planned = plan_save(site.store, load_models(site), snapshot, request)
+    planned = _plan(site, snapshot, keys, SaveRequest([], Stamp(author, now_iso(), message), skip_stale=skip_stale),
+                    content, list(assignments), force, progress)
     if planned.plan.problems:
         raise refusal(planned.plan.problems, "cannot be saved; nothing was saved")
-    return _result(planned, execute(site.store, planned.plan))
+    return _result(planned, execute(site.store, planned.plan, progress))
+
+
+def _plan(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], request: SaveRequest, content: bytes | None,
+          assignments: list[tuple[str, Any]], force: bool, progress: Progress | None) -> SavePlan:
+    """Read and plan: the inputs die with this call, before the plan is written."""
+    inputs, problems = _read_inputs(site, snapshot, keys, content, assignments, force)
+    if problems:
+        raise refusal(problems, "cannot be saved; nothing was saved")
+    return plan_save(site.store, load_models(site), snapshot, dataclasses.replace(request, inputs=inputs),
+                     progress)
 
 
 def _result(planned: SavePlan, txn: str | None) -> SaveResult:
@@ -143,12 +208,18 @@ def _result(planned: SavePlan, txn: str | None) -> SaveResult:
                       published=planned.published, stale=planned.stale)
 
 
+# Saves of this many records or more look working files up in the stat cache.
+STAT_CACHE_FROM = 64
+
+
 def _read_inputs(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], content: bytes | None,
                  assignments: list[tuple[str, Any]], force: bool) -> tuple[list[SaveInput], list[Problem]]:
     """Each record's bytes to save, and the problems of those that cannot be read."""
     inputs: list[SaveInput] = []
     problems: list[Problem] = []
-    stats = StatCache(site)
+    # The stat cache spares reading files a batch did not change; for a few records, reading them costs
+    # less than loading and rewriting the cache of every record (150 MB at 100,000 records).
+    stats = StatCache(site) if len(keys) >= STAT_CACHE_FROM else None
     for key in keys:
         clash = generator_clash(key) if snapshot.current.get(str(key)) is None else None
         if clash is not None:
@@ -162,16 +233,17 @@ def _read_inputs(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], cont
             if isinstance(e, (ConflictError, StoreDamagedError)) or (isinstance(e, UsageError) and len(keys) == 1):
                 raise
             problems.extend(e.problems)
-    stats.save()
+    if stats is not None:
+        stats.save()
     return inputs, problems
 
 
 def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
-              assignments: list[tuple[str, Any]], force: bool, stats: StatCache) -> SaveInput:
+              assignments: list[tuple[str, Any]], force: bool, stats: StatCache | None) -> SaveInput:
     path = site.working_path(key)
     rel = path.relative_to(site.root).as_posix()
     label = site.rel(path)
-    if current is not None and content is None and not assignments:
+    if stats is not None and current is not None and content is None and not assignments:
         # A working file whose stat says it holds the current version's bytes is not read.
         if stats.working_blob(key) == stats.version(str(key), current).blob:
             return SaveInput(key, None, rel, label)
@@ -187,6 +259,10 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
             hint="create the file, or pass its content (Site.save with content=...)",
             cause="save.no_working_file", data={"record": str(key)},
         )
+    elif not assignments:
+        # Not held: a batch of 100,000 records would hold every one's bytes until the commit.
+        blob = hash_bytes(working)
+        return SaveInput(key, None, rel, rel if label == rel else label, working=blob, source=str(path), blob=blob)
     else:
         data, write = working, False
     if assignments:
@@ -226,53 +302,87 @@ def check_size(site: SiteCore, key: RecordKey, content: bytes) -> None:
         )
 
 
-def plan_save(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
-              request: SaveRequest) -> SavePlan:
-    """New versions for the inputs that changed, validated; records whose model publishes every save move too."""
+# A large save is parsed and checked this many records at a time: memory holds one part's parsed data.
+CHECK_PART = 256
+
+
+def plan_save(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot, request: SaveRequest,
+              progress: Progress | None = None) -> SavePlan:
+    """New versions for the inputs that changed, validated; records whose model publishes every save move too.
+
+    ``progress(done, total)`` is called once for each input, as it is found
+    unchanged or once it is parsed and checked.
+    """
     plan = Plan(Action.SAVE)
-    changed: list[tuple[SaveInput, bytes, Any]] = []
+    changed: list[SaveInput] = []
     unchanged: list[str] = []
     stale: list[str] = []
+    total = len(request.inputs)
+    done = 0
     for given in request.inputs:
         record = str(given.key)
         current = snapshot.current.get(record)
         current_blob = store.get_version(current).blob if current else None
         # Unchanged bytes parsed when they were saved: no need to read them again.
-        if given.data is None or (current_blob is not None and hash_bytes(given.data) == current_blob):
+        if not given.known or (current_blob is not None and given.digest() == current_blob):
             unchanged.append(record)
+        elif request.skip_stale and not given.write_working and current is not None and (
+                older := _older_version(store, current, given.digest())) is not None:
+            stale.append(record)
+            plan.warnings.append(_stale_warning(given, older, current))
+        else:
+            changed.append(given)
             continue
-        if request.skip_stale and not given.write_working and current is not None:
-            older = _older_version(store, current, hash_bytes(given.data))
-            if older is not None:
-                stale.append(record)
-                plan.warnings.append(_stale_warning(given, older, current))
-                continue
-        try:
-            changed.append((given, given.data, load_record(given.data, given.label)))
-        except BadContentError as e:
-            plan.problems.extend(e.problems)
-    if plan.problems or not changed:
-        return SavePlan(plan, unchanged=unchanged, stale=stale)
-    gate = _gate(store, models, snapshot, changed, lenient_links=False)
+        done += 1
+        if progress:
+            progress(done, total)
+    batch = save_batch(models, snapshot, [g.key for g in changed])
+    gate = SaveGate(publish=list(batch.publish) if any(m.file for m in models.values()) else [])
+    for start in range(0, len(changed), CHECK_PART):
+        part = changed[start:start + CHECK_PART]
+        checked = _check_part(store, models, snapshot, part, batch, plan.problems)
+        gate.errors.extend(checked.errors)
+        gate.warnings.extend(checked.warnings)
+        gate.expect.extend(checked.expect)
+        for _given in part:
+            done += 1
+            if progress:
+                progress(done, total)
     plan.problems.extend(gate.errors)
-    if plan.problems:
-        return SavePlan(plan, unchanged=unchanged, stale=stale)
-    saved = [add_version(plan, snapshot, given.key, data, snapshot.current.get(str(given.key)), request.stamp,
-                         reason=Action.SAVE, gate=gate, working=given) for given, data, _parsed in changed]
+    if plan.problems or not changed:
+        return SavePlan(Plan(Action.SAVE, problems=plan.problems, warnings=plan.warnings), unchanged=unchanged,
+                        stale=stale)
+    saved = [add_version(plan, snapshot, given.key, given.content(), snapshot.current.get(str(given.key)),
+                         request.stamp, reason=Action.SAVE, gate=gate, working=given) for given in changed]
     plan.warnings.extend(gate.warnings)
     guard_links(plan, gate)
     return SavePlan(plan, saved=saved, unchanged=unchanged, stale=stale, published=list(gate.publish))
 
 
+def _check_part(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot, part: list[SaveInput],
+                batch: SaveBatch, problems: list[Problem]) -> SaveGate:
+    """Parse and validate one part of a save; its parse errors go to ``problems``, the rest is the gate's."""
+    parsed: list[tuple[SaveInput, bytes, Any]] = []
+    for given in part:
+        data = given.read()
+        try:
+            parsed.append((given, data, load_record(data, given.label)))
+        except BadContentError as e:
+            problems.extend(e.problems)
+    return _gate(store, models, snapshot, parsed, lenient_links=False, batch=batch)
+
+
 def _gate(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
-          changed: list[tuple[SaveInput, bytes, Any]], *, lenient_links: bool) -> SaveGate:
+          changed: list[tuple[SaveInput, bytes, Any]], *, lenient_links: bool,
+          batch: SaveBatch | None = None) -> SaveGate:
     """Validation per model (refuses, or warns), and the records this save publishes."""
     return gate_saves(store, models, snapshot, [(g.key, parsed, g.path) for g, _d, parsed in changed],
                       sources={str(g.key): data for g, data, _p in changed}, lenient_links=lenient_links,
-                      blobs={str(g.key): hash_bytes(data) for g, data, _p in changed})
+                      blobs={str(g.key): g.digest() for g, _d, _p in changed}, batch=batch)
 
 
-def add_version(plan: Plan, snapshot: Snapshot, key: RecordKey, data: bytes, parent: str | None, stamp: Stamp, *,
+def add_version(plan: Plan, snapshot: Snapshot, key: RecordKey, data: bytes | Callable[[], bytes],
+                parent: str | None, stamp: Stamp, *,
                 reason: Action, gate: SaveGate, working: SaveInput, extra: Mapping[str, Any] | None = None,
                 history_parent: str | None = None) -> SavedRecord:
     """Add to ``plan`` a new version of ``key`` holding ``data``, moving current from ``parent``.
@@ -284,26 +394,28 @@ def add_version(plan: Plan, snapshot: Snapshot, key: RecordKey, data: bytes, par
     transaction when ``working`` says so.
     """
     record = str(key)
-    blob = hash_bytes(data)
+    blob = working.digest() if callable(data) else hash_bytes(data)
     version = Version(record=record, blob=blob, parent=parent if parent is not None else history_parent,
                       author=stamp.author, time=stamp.time, message=stamp.message)
     new = NewVersion(version, data, reason)
+    oid = new.oid  # one string for the ref, the events and the result of a large batch
     plan.versions.append(new)
-    plan.move(RefKind.CURRENT, key, parent, new.oid)
-    plan.log(key, event(reason.value, author=stamp.author, time=stamp.time, old=parent, new=new.oid,
-                        message=stamp.message, **(extra or {})))
+    # The record's name as one string for its ref update and events (Plan.move and log make one each).
+    plan.updates.append(RefUpdate(RefKind.CURRENT, record, parent, oid))
+    plan.events.append(Event(record, event(reason.value, author=stamp.author, time=stamp.time, old=parent, new=oid,
+                                           message=stamp.message, **(extra or {}))))
     if record in gate.publish:
         old = snapshot.published.get(record)
-        plan.move(RefKind.PUBLISHED, key, old, new.oid)
-        plan.log(key, event(Action.PUBLISH.value, author=stamp.author, time=stamp.time, old=old, new=new.oid,
-                            message=stamp.message, reason="save"))
+        plan.updates.append(RefUpdate(RefKind.PUBLISHED, record, old, oid))
+        plan.events.append(Event(record, event(Action.PUBLISH.value, author=stamp.author, time=stamp.time, old=old,
+                                               new=oid, message=stamp.message, reason="save")))
     # The working files --set and -f rewrite are part of the transaction: written under the
     # lock (a save that reads the new current must read them too, or its --set would build on
     # the old file and undo this one), and finished after a crash (or the next save --all
     # would save the old text again).
     if working.write_working:
         plan.site_files.append(SiteFile(working.path, working.working, blob))
-    return SavedRecord(record=record, version=new.oid, parent=version.parent, blob=blob)
+    return SavedRecord(record=record, version=oid, parent=version.parent, blob=blob)
 
 
 def guard_links(plan: Plan, gate: SaveGate) -> None:

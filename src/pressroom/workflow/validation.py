@@ -361,9 +361,29 @@ class SaveGate:
     errors: list[Problem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SaveBatch:
+    """What checking a save needs of all its records: those that exist once it is done, those it
+    publishes (``draft_published: false``), and those published then."""
+
+    existing: RecordSet
+    publish: list[str]
+    published: set[str]
+
+
+def save_batch(models: Mapping[str, Model], snapshot: Snapshot, keys: Sequence[RecordKey]) -> SaveBatch:
+    """The batch of a save of ``keys``, built once for all the parts it is checked in."""
+    publish = [str(k) for k in keys
+               if not (models.get(k.model) or Model.implicit(k.model)).draft_published
+               and str(k) not in snapshot.archived]
+    return SaveBatch(existing=RecordSet([*snapshot.current, *(str(k) for k in keys)]), publish=publish,
+                     published=set(snapshot.published) | set(publish))
+
+
 def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
                saves: list[tuple[RecordKey, Any, str]], *, lenient_links: bool = False,
-               blobs: Mapping[str, str] | None = None, sources: Mapping[str, bytes] | None = None) -> SaveGate:
+               blobs: Mapping[str, str] | None = None, sources: Mapping[str, bytes] | None = None,
+               batch: SaveBatch | None = None) -> SaveGate:
     """Validate records about to be saved, each ``(key, data, file label)``.
 
     A model with ``allow_invalid_drafts: false`` refuses an invalid save (its
@@ -375,15 +395,16 @@ def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapsh
     ``blobs`` (record -> blob id): each record that passes its schema is
     noted in the check cache, so that publishing it need not validate it again.
     ``sources`` (record -> the bytes being saved): problems get their field's line.
+    ``batch``: the whole save (``save_batch``) when ``saves`` is one part of
+    it: a large save is checked a part at a time, so that it never holds
+    every record's parsed data; a link to any record of the batch holds.
     """
     if not any(m.file for m in models.values()):
         return SaveGate()
-    existing = RecordSet([*snapshot.current, *(str(k) for k, _d, _l in saves)])
-    publish = [str(k) for k, _d, _l in saves
-               if not (models.get(k.model) or Model.implicit(k.model)).draft_published
-               and str(k) not in snapshot.archived]
-    gate = SaveGate(publish=publish)
-    published = set(snapshot.published) | set(publish)
+    if batch is None:
+        batch = save_batch(models, snapshot, [k for k, _d, _l in saves])
+    existing, publish, published = batch.existing, batch.publish, batch.published
+    gate = SaveGate(publish=list(publish))
     expect: dict[str, tuple[str, str, str | None]] = {}
     checks = CheckCache(store)
     for key, data, label in saves:
