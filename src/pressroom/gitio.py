@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal, overload
 
-from .errors import BadContentError, PressError, RefusedError, UsageError, Where
+from .errors import BadContentError, PressError, RefusedError, UsageError
 from .store import OID_RE, RefKind, Version, hash_bytes
 from .store.conflicts import parse_conflict, render_conflict
 from .attributes import DRIVER, write_attributes

@@ -12,7 +12,7 @@ from ..api import DriverInstall, RunResult, Schedule, ScheduleList, ScheduleResu
 from ..errors import Problem
 from . import hints
 from .helptext import PressTyper
-from .completion import complete_model, complete_ref
+from .completion import complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site, render_after,
                      author_name, short)
 from .output import EXIT_REFUSED, command, local_time, print_columns, stderr, stdout, utc_time

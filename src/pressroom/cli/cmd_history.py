@@ -11,7 +11,7 @@ from rich.cells import cell_len
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
-from .completion import complete_model, complete_ref
+from .completion import complete_ref
 from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, open_site,
                      author_name, render_after, short)
 from .helptext import PressTyper

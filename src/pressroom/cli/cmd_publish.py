@@ -18,7 +18,7 @@ from .helptext import PressTyper
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
-from .output import Output, command, is_tty, local_time, print_columns, print_lines, stderr, stdout, utc_time
+from .output import Output, command, local_time, print_columns, print_lines, stderr, stdout, utc_time
 from .progress import bar
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.

@@ -14,11 +14,11 @@ import typer
 from ..api import Site
 from ..errors import NotFoundError, Problem, RefusedError, UsageError
 from . import hints
-from .completion import complete_model, complete_ref
+from .completion import complete_ref
 from .common import (base_dir, path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .helptext import PressTyper
-from .output import command, local_time, paged, print_columns, print_lines, stderr, stdout
+from .output import command, local_time, paged, print_columns, print_lines, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import NotFoundError, PressError, Problem, RefusedError, StoreDamagedError, UsageError, Where
+from ..errors import NotFoundError, Problem, RefusedError, StoreDamagedError, UsageError, Where
 from ..models import Model, load_models
 from ..naming import MIN_PREFIX, versions_by_prefix
 from ..outcome import Outcome

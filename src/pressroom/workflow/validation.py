@@ -21,7 +21,6 @@ from ..site import SiteCore
 from ..store import Snapshot, Version, hash_bytes
 from ..yamlread import stored_reading_problem
 from .checks import CheckCache
-from .common import refusal
 from .plan import StoreReader, key_of
 
 Progress = Callable[[int, int], None]
