@@ -58,6 +58,7 @@ FORMAT = "2"
 _RACY_WAIT = 0.05
 
 Folder = tuple[str, str]  # (kind, model)
+Row = tuple[int, int, int]  # a folder's (mtime, inode, stamp) as the index holds it
 
 
 class RefIndex:
@@ -277,12 +278,13 @@ class RefIndex:
 
     # writing: press's own transactions, under the exclusive lock
 
-    def trusted(self, folders: Iterable[Folder]) -> dict[Folder, bool]:
-        """Whether the index vouches for each folder now (before a transaction writes its refs)."""
+    def trusted(self, folders: Iterable[Folder]) -> dict[Folder, Row | None]:
+        """For each folder the index vouches for now (before a transaction writes its refs), the row
+        that vouches for it; None for the others."""
         import sqlite3
 
         wanted = list(dict.fromkeys(folders))
-        out = {f: False for f in wanted}
+        out: dict[Folder, Row | None] = {f: None for f in wanted}
         db = self._connect()
         if db is None:
             return out
@@ -294,21 +296,24 @@ class RefIndex:
                     st = os.stat(self.refs.root / kind / model)
                 except OSError:
                     continue
-                out[(kind, model)] = (row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_ino
-                                      and row[0] < row[2])
+                if row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_ino and row[0] < row[2]:
+                    out[(kind, model)] = (row[0], row[1], row[2])
         except sqlite3.DatabaseError as e:
             if not isinstance(e, sqlite3.OperationalError):
                 self.drop()
-            return {f: False for f in wanted}
+            return {f: None for f in wanted}
         finally:
             db.close()
         return out
 
-    def applied(self, moves: Iterable[tuple[RefKind, str, str | None]], trusted: Mapping[Folder, bool]) -> None:
+    def applied(self, moves: Iterable[tuple[RefKind, str, str | None]],
+                trusted: Mapping[Folder, Row | None]) -> None:
         """Record a transaction's ref moves ``(kind, record, new)`` once they are in the files.
 
         A folder the index vouched for before (``trusted``) gets the moves and its new
-        mtime, with a stamp after it; any other folder the transaction wrote is
+        mtime, with a stamp after it, if the index still holds the row that vouched for
+        it (``git clean`` may have removed the index meanwhile, and a new one holds
+        none of the folder's other refs); any other folder the transaction wrote is
         forgotten, so the next command reads it from the files. Best effort: an index
         that is not updated keeps the folder's old mtime, which no longer matches.
         """
@@ -339,7 +344,9 @@ class RefIndex:
             try:
                 for folder, items in by_folder.items():
                     st = stats.get(folder)
-                    if st is None:
+                    row = db.execute("SELECT mtime, ino, stamp FROM dirs WHERE kind = ? AND model = ?",
+                                     folder).fetchone()
+                    if st is None or row is None or tuple(row) != trusted.get(folder):
                         db.execute("DELETE FROM dirs WHERE kind = ? AND model = ?", folder)
                         continue
                     for rid, new in items:
