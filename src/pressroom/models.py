@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from referencing import Registry, Resource
     from referencing._core import Resolver
 
+    from .store.cache import DerivedCache
+
 # A link position: a property name, ITEMS for every item of a list, or
 # MapValues for the values of a mapping (additionalProperties, patternProperties).
 ITEMS = None
@@ -404,7 +406,7 @@ def load_models(site: SiteCore) -> dict[str, Model]:
         cache_key = (name, label, hashlib.sha256(data).hexdigest())
         model = _PARSED.get(cache_key)
         if model is None:
-            model = _parse_model(name, label, data, site)
+            model = _parse_model(name, label, data, site.store.cache)
             _PARSED[cache_key] = model
         for lf in model.link_fields:
             if lf.target not in names:
@@ -462,7 +464,8 @@ def _content_models(site: SiteCore) -> set[str]:
     return {m for m in os.listdir(content) if MODEL_RE.match(m) and (content / m).is_dir()}
 
 
-def _parse_model(name: str, label: str, data: bytes, site: SiteCore) -> Model:
+def _parse_model(name: str, label: str, data: bytes, cache: DerivedCache | None = None) -> Model:
+    """The model of a model file's bytes; ``cache``: where model files that passed their checks are kept."""
     raw = load_record(data, label, allow_empty=True)
     options = {}
     for key, value in raw.items():
@@ -482,12 +485,13 @@ def _parse_model(name: str, label: str, data: bytes, site: SiteCore) -> Model:
     schema = options["schema"]
     if schema is None:
         return Model(name=name, file=label, options=options)
-    key = _checked_key(name, label, data)
-    links = _links_from_json(site.store.cache.get_many(_CHECKED_KIND, [key]).get(key))
+    key = _checked_key(name, label, data) if cache is not None else ""
+    links = _links_from_json(cache.get_many(_CHECKED_KIND, [key]).get(key)) if cache is not None else None
     if links is None:
         _compile(schema, label)  # checks the schema and its $refs: a bad one is refused on loading
         links = _find_links(schema, label)
-        site.store.cache.put_many(_CHECKED_KIND, {key: [_link_json(lf) for lf in links]})
+        if cache is not None:
+            cache.put_many(_CHECKED_KIND, {key: [_link_json(lf) for lf in links]})
     return Model(name=name, file=label, options=options, link_fields=tuple(links))
 
 

@@ -25,6 +25,14 @@ the size and time of the logs of records that have no refs), and the model
 files. So commands that run it on every call (status, export, the read API,
 ``fsck --view-only``) read versions only when one of those changed; a full
 fsck checks afresh.
+
+That digest reads every ref. When the ref index vouches for every ref folder
+(``RefView.folder_states``: equal folder states mean equal refs), the answer
+is first looked up under a digest of the folders' states instead: the ref
+folders', the log folders' (kept only when their mtimes are before a clock
+read before the logs were listed, the index's racy rule), the model files,
+with the logs of records without refs checked one by one. An unchanged store
+then costs a few stats.
 """
 
 from __future__ import annotations
