@@ -8,6 +8,13 @@ model file is a model too: no schema, no links, the default options.
 Each schema is checked and compiled once per process (keyed by its content),
 and a ``$ref`` is only ever resolved inside the model file itself (or to the
 JSON Schema meta-schemas, which ship with jsonschema): nothing is fetched.
+
+Loading is cheap once a model file has been checked: the link fields of a
+model file that passed every check are kept in the store's derived cache
+(keyed by its bytes, its name and path, pressroom's version and the installed
+jsonschema), so a later command loads it without importing jsonschema at all;
+the schema is compiled on the first validation (``Model.validator``).
+A model file that changed is checked in full when loaded, as before.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -31,6 +39,8 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
     from referencing import Registry, Resource
     from referencing._core import Resolver
+
+    from .store.cache import DerivedCache
 
 # A link position: a property name, ITEMS for every item of a list, or
 # MapValues for the values of a mapping (additionalProperties, patternProperties).
@@ -167,7 +177,13 @@ class Model:
     file: str | None
     options: Mapping[str, Any]
     link_fields: tuple[LinkField, ...] = ()
-    validator: Validator | None = field(default=None, repr=False)
+
+    @cached_property
+    def validator(self) -> Validator | None:
+        """The compiled schema (None without one), compiled on first use: commands that
+        validate nothing never import jsonschema. Loading checked the schema already."""
+        schema = self.schema
+        return None if schema is None else _compile(schema, self.file or self.name)
 
     @classmethod
     def implicit(cls, name: str) -> Model:
@@ -390,7 +406,7 @@ def load_models(site: SiteCore) -> dict[str, Model]:
         cache_key = (name, label, hashlib.sha256(data).hexdigest())
         model = _PARSED.get(cache_key)
         if model is None:
-            model = _parse_model(name, label, data)
+            model = _parse_model(name, label, data, site.store.cache)
             _PARSED[cache_key] = model
         for lf in model.link_fields:
             if lf.target not in names:
@@ -448,7 +464,8 @@ def _content_models(site: SiteCore) -> set[str]:
     return {m for m in os.listdir(content) if MODEL_RE.match(m) and (content / m).is_dir()}
 
 
-def _parse_model(name: str, label: str, data: bytes) -> Model:
+def _parse_model(name: str, label: str, data: bytes, cache: DerivedCache | None = None) -> Model:
+    """The model of a model file's bytes; ``cache``: where model files that passed their checks are kept."""
     raw = load_record(data, label, allow_empty=True)
     options = {}
     for key, value in raw.items():
@@ -468,9 +485,65 @@ def _parse_model(name: str, label: str, data: bytes) -> Model:
     schema = options["schema"]
     if schema is None:
         return Model(name=name, file=label, options=options)
-    validator = _compile(schema, label)
-    return Model(name=name, file=label, options=options, link_fields=tuple(_find_links(schema, label)),
-                 validator=validator)
+    key = _checked_key(name, label, data) if cache is not None else ""
+    links = _links_from_json(cache.get_many(_CHECKED_KIND, [key]).get(key)) if cache is not None else None
+    if links is None:
+        _compile(schema, label)  # checks the schema and its $refs: a bad one is refused on loading
+        links = _find_links(schema, label)
+        if cache is not None:
+            cache.put_many(_CHECKED_KIND, {key: [_link_json(lf) for lf in links]})
+    return Model(name=name, file=label, options=options, link_fields=tuple(links))
+
+
+# Model files that passed every check, with their link fields (``_parse_model``).
+_CHECKED_KIND = "model-checked/1"
+
+
+def _checked_key(name: str, label: str, data: bytes) -> str:
+    """What a model file's checks depend on: its bytes, name and path, pressroom, and the
+    jsonschema installed (its files' stat: an upgrade rewrites them), found without importing it."""
+    from importlib.util import find_spec
+
+    from . import __version__
+
+    spec = find_spec("jsonschema")
+    origin = spec.origin if spec is not None and spec.origin else ""
+    try:
+        st = os.stat(origin)
+        installed = f"{origin} {st.st_size} {st.st_mtime_ns}"
+    except OSError:
+        installed = "none"
+    h = hashlib.sha256(f"{__version__}\0{installed}\0{name}\0{label}\0".encode())
+    h.update(data)
+    return h.hexdigest()
+
+
+def _link_json(lf: LinkField) -> list[Any]:
+    steps = [["m", s.pattern, sorted(s.named), list(s.others)] if isinstance(s, MapValues) else s for s in lf.steps]
+    return [steps, lf.target, lf.key, lf.typed, lf.on_publish, lf.on_unpublish, lf.on_delete]
+
+
+def _links_from_json(value: object) -> list[LinkField] | None:
+    """The link fields ``_link_json`` wrote; None when ``value`` is not such a list (no entry)."""
+    if not isinstance(value, list):
+        return None
+    try:
+        out = []
+        for steps, target, key, typed, on_publish, on_unpublish, on_delete in value:
+            decoded: list[Step] = []
+            for step in steps:
+                if isinstance(step, list):
+                    _tag, pattern, named, others = step
+                    decoded.append(MapValues(pattern=pattern, named=frozenset(named), others=tuple(others)))
+                elif step is None or isinstance(step, str):
+                    decoded.append(step)
+                else:
+                    return None
+            out.append(LinkField(steps=tuple(decoded), target=target, key=key, typed=typed,
+                                 on_publish=on_publish, on_unpublish=on_unpublish, on_delete=on_delete))
+    except (TypeError, ValueError):
+        return None
+    return out
 
 
 def _refuse(uri: str) -> NoReturn:

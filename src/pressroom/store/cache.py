@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 FILE = "derived.sqlite"
+# The probe file of ``clock`` (the ref index has its own).
+CLOCK = "derived-clock"
 # Bumped when the meaning of an entry changes: older entries are then never read.
 FORMAT = 1
 
@@ -28,6 +30,7 @@ class DerivedCache:
     """Best-effort lookups of derived data by ``(kind, key)``; see the module docstring."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         self.path = folder / FILE
         self._db: Any = None
         self._failed = False
@@ -126,6 +129,24 @@ class DerivedCache:
                 self._give_up()
             except sqlite3.DatabaseError:
                 self._give_up(damaged=True)
+
+    def clock(self) -> int | None:
+        """Now in the file system's own clock (ns): the mtime of a probe file in the cache folder,
+        touched. An entry keyed by files' mtimes is sound only for mtimes strictly before a clock
+        read before those files were read (a later change gets a later mtime); None when the
+        folder cannot be written (then no such entry is to be kept)."""
+        probe = self.folder / CLOCK
+        try:
+            try:
+                os.utime(probe)
+            except FileNotFoundError:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                with open(probe, "ab"):
+                    pass
+                os.utime(probe)
+            return os.stat(probe).st_mtime_ns
+        except OSError:
+            return None
 
     def close(self) -> None:
         with self._lock:

@@ -172,17 +172,23 @@ class RefIndex:
                      for k, m, mtime, ino, stamp in db.execute("SELECT kind, model, mtime, ino, stamp FROM dirs")}
             scanned: dict[Folder, dict[str, str]] = {}
             fresh: dict[Folder, os.stat_result] = {}
+            vouched: dict[str, tuple[int, int]] = {}
             for kind, models in on_disk.items():
                 for model, st in models.items():
                     seen = known.get((kind, model))
                     if seen is not None and seen[0] == st.st_mtime_ns and seen[1] == st.st_ino and seen[0] < seen[2]:
+                        vouched[f"{kind.value}/{model}"] = (seen[0], seen[1])
                         continue
                     refs, clean, after = self._scan(kind, model, conflicts)
                     scanned[(kind, model)] = refs
                     if clean and after is not None and after.st_mtime_ns == st.st_mtime_ns:
                         fresh[(kind, model)] = after
             gone = [f for f in known if f[1] not in on_disk.get(RefKind(f[0]), {})]
-            recorded = self._record(db, fresh, scanned, gone) if fresh or gone else False
+            stamp = self._record(db, fresh, scanned, gone) if fresh or gone else None
+            recorded = stamp is not None
+            for folder, st in fresh.items():
+                if stamp is not None and st.st_mtime_ns < stamp:
+                    vouched["/".join(folder)] = (st.st_mtime_ns, st.st_ino)
             db.execute("BEGIN")
             # The first read fixes what this transaction sees: the index as the lock holder left it.
             db.execute("SELECT count(*) FROM meta").fetchone()
@@ -191,8 +197,9 @@ class RefIndex:
             if not isinstance(e, sqlite3.OperationalError):
                 self.drop()
             return self._scanned(on_disk, conflicts)
+        every = sum(len(models) for models in on_disk.values())
         return RefView(self, db, {k: set(models) for k, models in on_disk.items()}, scanned,
-                       set(fresh) if recorded else set())
+                       set(fresh) if recorded else set(), vouched if len(vouched) == every else None)
 
     def _models(self, kind: RefKind) -> dict[str, os.stat_result]:
         """The model folders of ``kind`` on disk, with their stat."""
@@ -231,19 +238,19 @@ class RefIndex:
         """A view read whole from the files, for when the index cannot be used."""
         scanned: dict[Folder, dict[str, str]] = {(kind, model): self._scan(kind, model, conflicts)[0]
                                                  for kind, models in on_disk.items() for model in models}
-        return RefView(self, None, {k: set(models) for k, models in on_disk.items()}, scanned, set())
+        return RefView(self, None, {k: set(models) for k, models in on_disk.items()}, scanned, set(), None)
 
     def _record(self, db: sqlite3.Connection, fresh: Mapping[Folder, os.stat_result],
-                scanned: Mapping[Folder, Mapping[str, str]], gone: Iterable[Folder]) -> bool:
+                scanned: Mapping[Folder, Mapping[str, str]], gone: Iterable[Folder]) -> int | None:
         """Write folders read from the files, and forget folders gone; nothing when the index is busy
-        (False then)."""
+        (None then). The stamp the folders were recorded with (0 when none was)."""
         import sqlite3
 
         try:
             stamp = self.stamp_after(st.st_mtime_ns for st in fresh.values()) if fresh else 0
             db.execute("BEGIN IMMEDIATE")
         except (OSError, sqlite3.OperationalError):
-            return False
+            return None
         try:
             for kind, model in gone:
                 db.execute("DELETE FROM dirs WHERE kind = ? AND model = ?", (kind, model))
@@ -259,7 +266,7 @@ class RefIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return True
+        return stamp
 
     def verify(self) -> bool:
         """Compare every ref the index vouches for with its file; remove the index when one differs.
@@ -405,13 +412,16 @@ class RefView:
     and the folders read from the files. Lookups by key read one row."""
 
     def __init__(self, index: RefIndex, db: sqlite3.Connection | None, models: dict[RefKind, set[str]],
-                 scanned: dict[Folder, dict[str, str]], recorded: set[Folder]):
+                 scanned: dict[Folder, dict[str, str]], recorded: set[Folder],
+                 vouched: dict[str, tuple[int, int]] | None):
         self._index = index
         self._db = db
         self._models = models
         self._scanned = scanned
         # Folders read from the files and recorded before the read transaction began: the rows agree.
         self._recorded = recorded
+        # ``kind/model`` -> (mtime_ns, inode) of every ref folder, when the index vouched for all of them.
+        self._vouched = vouched
         self._lock = threading.Lock()
 
     def __del__(self) -> None:
@@ -425,6 +435,15 @@ class RefView:
                 db.close()
             except Exception:
                 pass
+
+    def folder_states(self) -> dict[str, tuple[int, int]] | None:
+        """``kind/model`` -> ``(mtime_ns, inode)`` of every ref folder as this view read it, when the
+        index vouched for each one (by the rule of the module docstring); None when any was not.
+
+        Under that rule equal states mean equal refs, so a cache keyed by them learns of any
+        change to the refs from a few stats, as this index does.
+        """
+        return None if self._vouched is None else dict(self._vouched)
 
     def get(self, kind: RefKind, record: str) -> str | None:
         """The version ``kind`` of ``record`` holds, or None."""
@@ -561,6 +580,10 @@ class LazyRefs(Mapping[str, str]):
     def remember_links(self, group: str, links: Mapping[str, Sequence[tuple[str, str]]]) -> None:
         """Record versions' links for ``linking_to``: see ``RefIndex.remember_links``."""
         self._view.remember_links(group, links)
+
+    def folder_states(self) -> dict[str, tuple[int, int]] | None:
+        """The states of every ref folder of the view (all kinds): see ``RefView.folder_states``."""
+        return self._view.folder_states()
 
     def __repr__(self) -> str:
         return f"LazyRefs({self._kind.value}, {'loaded' if self._all is not None else 'lazy'})"

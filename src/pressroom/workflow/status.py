@@ -11,7 +11,7 @@ from ..naming import require_records
 from ..records import RecordKey, list_working, parse_key, skipped_working
 from ..site import SiteCore
 from ..store import GitIndex, RefConflict, Snapshot
-from ..times import utc_or_none
+from ..times import utc
 from .plan import Status
 from .stages import stage_of_version, stage_view
 from .statcache import StatCache
@@ -110,8 +110,13 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     warnings.extend(git_warnings)
     # A few named records are read directly: the cache file holds every record of the site.
     cache = StatCache(site, load=not names or len(keys) > _FEW)
+    # Listing every record read each kind whole: plain dicts then, not a lookup through the view per row.
+    refs = snapshot if names else Snapshot(current=dict(snapshot.current.items()),
+                                           published=dict(snapshot.published.items()),
+                                           archived=dict(snapshot.archived.items()))
+    times: dict[str, dt.datetime] = {}
     for key in keys:
-        row, warning = _status_of(site, snapshot, key, cache)
+        row, warning = _status_of(site, refs, key, cache, times)
         if key.model in stages and row.current:
             row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[key.model]))
         if row.record in in_conflict:
@@ -130,8 +135,20 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     return StatusResult(records=rows, warnings=warnings, violations=violations)
 
 
-def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
-               cache: StatCache) -> tuple[RecordStatus, Problem | None]:
+def _utc(text: str | None, times: dict[str, dt.datetime]) -> dt.datetime | None:
+    """``utc_or_none``, each text read once: a bulk save or publish gives thousands of records one time."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        return utc(text)  # a log edited by hand: the same StoreDamagedError as ever
+    when = times.get(text)
+    if when is None:
+        when = times[text] = utc(text)
+    return when
+
+
+def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey, cache: StatCache,
+               times: dict[str, dt.datetime]) -> tuple[RecordStatus, Problem | None]:
     record = str(key)
     current = snapshot.current.get(record)
     version = cache.version(record, current) if current else None
@@ -150,7 +167,11 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
     published = snapshot.published.get(record)
     if published:
         published_at, published_by = cache.published(record, published)
-    state: Status = derive_status(snapshot, record)
+    archived = snapshot.archived.get(record)
+    # derive_status, from the refs already read.
+    state = (Status.ARCHIVED if archived is not None else
+             (Status.DRAFT if current else Status.NEW) if published is None else
+             Status.PUBLISHED if published == current else Status.UPDATED)
     updated_at, updated_by = (version.time, version.author) if version else (None, None)
     if state == "new" and working is None:
         # No refs and no working file: known from its event log only, a deleted record.
@@ -163,9 +184,9 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey,
         changes=changes,
         current=current,
         published=published,
-        archived=snapshot.archived.get(record),
-        updated_at=utc_or_none(updated_at),
+        archived=archived,
+        updated_at=_utc(updated_at, times),
         updated_by=updated_by,
-        published_at=utc_or_none(published_at),
+        published_at=_utc(published_at, times),
         published_by=published_by,
     ), warning

@@ -25,19 +25,30 @@ the size and time of the logs of records that have no refs), and the model
 files. So commands that run it on every call (status, export, the read API,
 ``fsck --view-only``) read versions only when one of those changed; a full
 fsck checks afresh.
+
+That digest reads every ref. When the ref index vouches for every ref folder
+(``RefView.folder_states``: equal folder states mean equal refs), the answer
+is first looked up under a digest of the folders' states instead: the ref
+folders', the log folders' (kept only when their mtimes are before a clock
+read before the logs were listed, the index's racy rule), the model files,
+with the logs of records without refs checked one by one. An unchanged store
+then costs a few stats.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..errors import Data, Problem, Where
+from ..errors import Data, PressError, Problem, Where
 from ..models import model_files
 from ..site import SiteCore
 from ..store import RefKind, Snapshot
+from ..store.refindex import LazyRefs
 from .plan import Action
 from .validation import Reader
 
@@ -46,6 +57,8 @@ from .validation import Reader
 STATE_CODES = frozenset({"published_without_current", "archived_without_current", "published_and_archived",
                          "foreign_version", "refs_without_log", "refs_missing"})
 _CACHE_KIND = "view/2"  # 2: violations carry their cause and data
+# The same answers keyed by the ref and log folders' states instead of every ref: a few stats.
+_FOLDERS_KIND = "view-folders/1"
 # Log actions that create or remove a record's current ref: the last of them says whether it should exist.
 _EXISTENCE_ACTIONS = frozenset({"save", "revert", "delete", "resolve"})
 
@@ -112,20 +125,46 @@ def check_view(site: SiteCore, snapshot: Snapshot | None = None, *, fresh: bool 
         # Refs in merge conflict are not the view yet: the conflicts are reported, and
         # `press resolve` checks the view for each choice.
         return ViewReport(published=len(snap.published), merging=True)
+    cache = site.store.cache
+    refs = _ref_states(snap)
+    if refs is not None and not fresh:
+        quick = _folder_key(site, refs, _log_folders(site))
+        report = _cached(cache.get_many(_FOLDERS_KIND, [quick]).get(quick), site)
+        if report is not None:
+            return report
+    # Read before the logs are listed: a log folder changed after this has an mtime not before it.
+    clock = cache.clock() if refs is not None else None
+    logs = _log_folders(site)
     logged = _logged_records(site)
     key = _state_key(site, snap, logged)
-    if not fresh:
-        hit = site.store.cache.get_many(_CACHE_KIND, [key]).get(key)
-        if isinstance(hit, dict):
-            try:
-                return ViewReport(violations=[Violation(**v) for v in hit["violations"]],
-                                  published=hit["published"], cached=True)
-            except (KeyError, TypeError):
-                pass
-    report = ViewReport(violations=_violations(site, snap, logged), published=len(snap.published))
-    site.store.cache.put_many(_CACHE_KIND, {key: {"violations": [v.as_dict() for v in report.violations],
-                                                  "published": report.published}})
+    report = None if fresh else _cached(cache.get_many(_CACHE_KIND, [key]).get(key), site)
+    if report is None:
+        report = ViewReport(violations=_violations(site, snap, logged), published=len(snap.published))
+        cache.put_many(_CACHE_KIND, {key: _entry(report)})
+    if refs is not None and clock is not None and all(mtime < clock for mtime, _ in logs.values()):
+        with_refs = set(snap.current) | set(snap.published) | set(snap.archived)
+        orphans = [[record, *(site.store.log_stamp(record) or (-1, -1))] for record in sorted(logged - with_refs)]
+        cache.put_many(_FOLDERS_KIND, {_folder_key(site, refs, logs): {**_entry(report), "orphans": orphans}})
     return report
+
+
+def _entry(report: ViewReport) -> dict[str, Any]:
+    return {"violations": [v.as_dict() for v in report.violations], "published": report.published}
+
+
+def _cached(hit: object, site: SiteCore) -> ViewReport | None:
+    """The report of a cache entry; None when there is none or it does not hold (a log of a record
+    without refs, listed in the entry, has changed since)."""
+    if not isinstance(hit, dict):
+        return None
+    try:
+        for record, size, mtime in hit.get("orphans", ()):
+            if site.store.log_stamp(record) != ((size, mtime) if size >= 0 else None):
+                return None
+        return ViewReport(violations=[Violation(**v) for v in hit["violations"]],
+                          published=hit["published"], cached=True)
+    except (KeyError, TypeError, ValueError, PressError):
+        return None
 
 
 def link_violations(site: SiteCore, snapshot: Snapshot, record: str | None = None) -> list[Violation]:
@@ -134,6 +173,51 @@ def link_violations(site: SiteCore, snapshot: Snapshot, record: str | None = Non
     is a plan)."""
     return [v for v in _violations(site, snapshot, _logged_records(site))
             if v.code == "unpublished_link" and (record is None or record in (v.record, v.target))]
+
+
+def _ref_states(snap: Snapshot) -> dict[str, tuple[int, int]] | None:
+    """The ref index's states of every ref folder ``snap`` was read from, when the index vouched
+    for each one; None otherwise (a snapshot built by a plan, an index that could not be used)."""
+    states = []
+    for refs in (snap.current, snap.published, snap.archived):
+        if not isinstance(refs, LazyRefs):
+            return None
+        states.append(refs.folder_states())
+    # The three kinds of one store snapshot share one view: states that differ were read apart.
+    first = states[0]
+    return first if first is not None and all(s == first for s in states) else None
+
+
+def _log_folders(site: SiteCore) -> dict[str, tuple[int, int]]:
+    """``(mtime_ns, inode)`` of the event log folder and of each model's folder in it: creating,
+    removing or renaming a log moves them (appending to one does not)."""
+    root = str(site.store.root / "logs")
+    out: dict[str, tuple[int, int]] = {}
+    try:
+        st = os.stat(root)
+        out[""] = (st.st_mtime_ns, st.st_ino)
+        with os.scandir(root) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    out[entry.name] = (st.st_mtime_ns, st.st_ino)
+    except OSError:
+        pass
+    return out
+
+
+def _folder_key(site: SiteCore, refs: Mapping[str, tuple[int, int]], logs: Mapping[str, tuple[int, int]]) -> str:
+    """A digest of the states of the ref and log folders (equal states, equal refs and set of logs:
+    see ``_ref_states``; the log folders' mtimes are before the clock read when the entry was
+    written), every model file and this pressroom. The logs of records without refs, whose last
+    event counts, are checked by the entry itself."""
+    h = hashlib.sha256(__version__.encode())
+    for part, states in (("refs", refs), ("logs", logs)):
+        h.update(f"\0{part}".encode())
+        for name, (mtime, ino) in sorted(states.items()):
+            h.update(f"\n{name} {mtime} {ino}".encode())
+    _hash_models(site, h)
+    return h.hexdigest()
 
 
 def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
@@ -152,12 +236,16 @@ def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
         if record not in with_refs:
             stamp = site.store.log_stamp(record)
             h.update(f" {stamp[0]} {stamp[1]}".encode() if stamp is not None else b" gone")
+    _hash_models(site, h)
+    return h.hexdigest()
+
+
+def _hash_models(site: SiteCore, h: hashlib._Hash) -> None:
     for name, path in sorted(model_files(site).items()):
         try:
             h.update(f"\0{name}\0".encode() + path.read_bytes())
         except OSError:
             h.update(f"\0{name}\0unreadable".encode())
-    return h.hexdigest()
 
 
 def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violation]:
