@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import os
 import re
 import warnings
@@ -465,7 +466,20 @@ def dump_record(data: dict[str, Any]) -> bytes:
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(_escape_breaks(data), out)
-    return out.getvalue().encode("utf-8")
+    text = out.getvalue()
+    if _NESTED_EXPLICIT_KEY.search(text):
+        # ruamel writes a mapping under an explicit key (one with a line break, or past 128
+        # characters) on the line of its ':'; rapidyaml cannot read a '? ' there. JSON is YAML
+        # that both read (ASCII: YAML refuses some control characters JSON leaves raw), and such
+        # keys are rare enough that their records may look like it.
+        try:
+            return (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        except ValueError:
+            pass  # NaN or infinity has no JSON form: keep the block text
+    return text.encode("utf-8")
+
+
+_NESTED_EXPLICIT_KEY = re.compile(r"^ *: +\? ", re.M)
 
 
 # ruamel writes NEL, LS and PS raw, as YAML 1.1 line breaks; YAML 1.2 reads them as content, so the
