@@ -67,6 +67,18 @@ graphs = st.fixed_dictionaries({
 })
 
 
+def site_files(root: Path, graph: dict, strategies: list[str]) -> None:
+    """A new site at ``root`` with the models of ``strategies`` and the working files of ``graph`` and of b/*."""
+    Site.init(root)
+    for name, text in models(strategies).items():
+        (root / "models" / f"{name}.yaml").write_text(text)
+        (root / "content" / name).mkdir(parents=True)
+    for record, (links, b) in graph.items():
+        write(root, record, content(record, links, b, 0))
+    for i, rid in enumerate(IDS["b"]):
+        write(root, f"b/{rid}", content(f"b/{rid}", [], None, i))
+
+
 def links_of(record: str, data: dict) -> list[str]:
     """Read independently of pressroom's own link code: what the models above declare."""
     model = record.split("/")[0]
@@ -108,14 +120,7 @@ def test_published_view_stays_closed_and_refusals_change_nothing(graph: dict, pl
                                                                  strategies: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
-        Site.init(root)
-        for name, text in models(strategies).items():
-            (root / "models" / f"{name}.yaml").write_text(text)
-            (root / "content" / name).mkdir(parents=True)
-        for record, (links, b) in graph.items():
-            write(root, record, content(record, links, b, 0))
-        for i, rid in enumerate(IDS["b"]):
-            write(root, f"b/{rid}", content(f"b/{rid}", [], None, i))
+        site_files(root, graph, strategies)
         site = Site.open(root)
         site.save(model="a")
         site.save(model="b")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from pressroom import PressError, Site
 from tests.conftest import store_files, write
-from tests.workflow.test_publish_properties import (IDS, RECORDS, assert_closed, content, graphs, link_specs, models,
-                                                     publishes, run, working_files)
+from tests.workflow.test_publish_properties import (RECORDS, assert_closed, content, graphs, link_specs, publishes, run,
+                                                     site_files, working_files)
 
 # Disjoint sets of records for the release to publish, unpublish and archive.
 releases = st.lists(st.sampled_from(RECORDS), min_size=1, max_size=len(RECORDS), unique=True).flatmap(
@@ -45,14 +45,7 @@ def test_show_predicts_publish_and_the_view_stays_closed(graph: dict, before: li
                                                          strategies: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
-        Site.init(root)
-        for name, text in models(strategies).items():
-            (root / "models" / f"{name}.yaml").write_text(text)
-            (root / "content" / name).mkdir(parents=True)
-        for record, (links, b) in graph.items():
-            write(root, record, content(record, links, b, 0))
-        for i, rid in enumerate(IDS["b"]):
-            write(root, f"b/{rid}", content(f"b/{rid}", [], None, i))
+        site_files(root, graph, strategies)
         write(root, "c/c0", content("c/c0", [], None, 0))
         site = Site.open(root)
         site.save(model="a")

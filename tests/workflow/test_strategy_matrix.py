@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pressroom import PressError, RefusedError, Site
-from tests.conftest import store_files, write
+from tests.conftest import store_files
 from tests.workflow.test_link_strategies import chain, published, published_data, why
-from tests.workflow.test_publish_properties import IDS, RECORDS, content, graphs, link_specs, models
+from tests.workflow.test_publish_properties import RECORDS, graphs, link_specs, site_files
 
 EVENT = {"unpublish": "on_unpublish", "archive": "on_unpublish", "delete": "on_delete"}
 AFTER = {"unpublish": "draft", "archive": "archived"}
@@ -95,14 +95,7 @@ def shape(result: object) -> tuple[object, ...]:
 def test_a_dry_run_plans_what_the_real_run_does(graph: dict, plan: list[tuple], strategies: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site"
-        Site.init(root)
-        for name, text in models(strategies).items():
-            (root / "models" / f"{name}.yaml").write_text(text)
-            (root / "content" / name).mkdir(parents=True)
-        for record, (links, b) in graph.items():
-            write(root, record, content(record, links, b, 0))
-        for i, rid in enumerate(IDS["b"]):
-            write(root, f"b/{rid}", content(f"b/{rid}", [], None, i))
+        site_files(root, graph, strategies)
         site = Site.open(root)
         site.save(model="a")
         site.save(model="b")
