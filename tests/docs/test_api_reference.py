@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import pressroom
+from tests.docs.generators import DOCS, load_generator
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 REGENERATE = "run `python docs/gen_api.py` to regenerate docs/api.md"
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("gen_api")
+gen = load_generator("gen_api")
 
 
 def test_the_reference_is_exactly_what_the_generator_writes() -> None:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+from tests.docs.generators import DOCS, load_generator
 
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("gen_reference", DOCS / "gen_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = load_generator("gen_reference")
 COMMANDS = gen.commands()
 REGENERATE = "run `python docs/gen_reference.py` to regenerate docs/reference.md"
 

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from pressroom.cli.examples import EXAMPLES
+from tests.docs.generators import DOCS, load_generator
 
 REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "docs"
 REGENERATE = "run `python docs/gen_man.py` to regenerate docs/press.1"
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("gen_man")
+gen = load_generator("gen_man")
 
 
 def test_the_man_page_is_exactly_what_the_generator_writes() -> None:

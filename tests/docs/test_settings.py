@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -15,21 +13,12 @@ from pressroom.models import MODEL_OPTIONS, STRATEGIES
 from pressroom.serve.service import SERVE_KEYS
 from pressroom.settings import GIT_KEYS, HOOK_EVENTS, HOOK_KEYS
 from pressroom.site import CONFIG_KEYS
+from tests.docs.generators import DOCS, load_generator
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGE = DOCS / "settings.md"
 REGENERATE = "run `python docs/gen_settings.py` to regenerate docs/settings.md"
 
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("gen_settings")
+gen = load_generator("gen_settings")
 
 
 def _rows(title: str) -> list[list[str]]:
