@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .fsio import fs_clock
+
 FILE = "derived.sqlite"
 # The probe file of ``clock`` (the ref index has its own).
 CLOCK = "derived-clock"
@@ -135,16 +137,8 @@ class DerivedCache:
         touched. An entry keyed by files' mtimes is sound only for mtimes strictly before a clock
         read before those files were read (a later change gets a later mtime); None when the
         folder cannot be written (then no such entry is to be kept)."""
-        probe = self.folder / CLOCK
         try:
-            try:
-                os.utime(probe)
-            except FileNotFoundError:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                with open(probe, "ab"):
-                    pass
-                os.utime(probe)
-            return os.stat(probe).st_mtime_ns
+            return fs_clock(self.folder / CLOCK)
         except OSError:
             return None
 

@@ -41,6 +41,19 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def fs_clock(probe: Path) -> int:
+    """Now in the file system's own clock (ns): the mtime of ``probe``, touched (made, with its
+    folder, when missing). Files' mtimes come from this clock, not from the process's."""
+    try:
+        os.utime(probe)
+    except FileNotFoundError:
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        with open(probe, "ab"):
+            pass
+        os.utime(probe)
+    return os.stat(probe).st_mtime_ns
+
+
 @contextmanager
 def naming(path: Path | str) -> Iterator[None]:
     """Give an OSError raised in the block the file name ``path`` when it has none:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PressError
 from .conflicts import RefConflict, RefConflictError
+from .fsio import fs_clock
 from .objects import OID_RE
 from .refs import RefFiles, RefKind
 
@@ -74,15 +75,7 @@ class RefIndex:
 
     def stamp(self) -> int:
         """Now, in the file system's clock (ns): the mtime of the probe file, touched."""
-        probe = self.cache_dir / PROBE
-        try:
-            os.utime(probe)
-        except FileNotFoundError:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            with open(probe, "ab"):
-                pass
-            os.utime(probe)
-        return os.stat(probe).st_mtime_ns
+        return fs_clock(self.cache_dir / PROBE)
 
     def stamp_after(self, mtimes: Iterable[int]) -> int:
         """A stamp strictly after every one of ``mtimes``, if the clock gets there within ``_RACY_WAIT``
