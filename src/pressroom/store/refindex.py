@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
+from collections.abc import Callable, Iterable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -317,8 +317,6 @@ class RefIndex:
         forgotten, so the next command reads it from the files. Best effort: an index
         that is not updated keeps the folder's old mtime, which no longer matches.
         """
-        import sqlite3
-
         by_folder: dict[Folder, list[tuple[str, str | None]]] = {}
         for kind, record, new in moves:
             model, _, rid = record.partition("/")
@@ -336,58 +334,56 @@ class RefIndex:
             stamp = self.stamp_after(st.st_mtime_ns for st in stats.values()) if stats else 0
         except OSError:
             stats, stamp = {}, 0
-        db = self._connect()
-        if db is None:
-            return
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for folder, items in by_folder.items():
-                    st = stats.get(folder)
-                    row = db.execute("SELECT mtime, ino, stamp FROM dirs WHERE kind = ? AND model = ?",
-                                     folder).fetchone()
-                    if st is None or row is None or tuple(row) != trusted.get(folder):
-                        db.execute("DELETE FROM dirs WHERE kind = ? AND model = ?", folder)
-                        continue
-                    for rid, new in items:
-                        if new is None:
-                            db.execute("DELETE FROM refs WHERE kind = ? AND model = ? AND id = ?", (*folder, rid))
-                        else:
-                            db.execute("INSERT OR REPLACE INTO refs (kind, model, id, oid) VALUES (?, ?, ?, ?)",
-                                       (*folder, rid, new))
-                    db.execute("INSERT OR REPLACE INTO dirs (kind, model, mtime, ino, stamp) VALUES (?, ?, ?, ?, ?)",
-                               (*folder, st.st_mtime_ns, st.st_ino, stamp))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError:
-            pass  # busy or read-only: the folders' mtimes moved, so their old rows are not trusted
-        except sqlite3.DatabaseError:
-            self.drop()
-        finally:
-            db.close()
+
+        def write(db: sqlite3.Connection) -> None:
+            for folder, items in by_folder.items():
+                st = stats.get(folder)
+                row = db.execute("SELECT mtime, ino, stamp FROM dirs WHERE kind = ? AND model = ?",
+                                 folder).fetchone()
+                if st is None or row is None or tuple(row) != trusted.get(folder):
+                    db.execute("DELETE FROM dirs WHERE kind = ? AND model = ?", folder)
+                    continue
+                for rid, new in items:
+                    if new is None:
+                        db.execute("DELETE FROM refs WHERE kind = ? AND model = ? AND id = ?", (*folder, rid))
+                    else:
+                        db.execute("INSERT OR REPLACE INTO refs (kind, model, id, oid) VALUES (?, ?, ?, ?)",
+                                   (*folder, rid, new))
+                db.execute("INSERT OR REPLACE INTO dirs (kind, model, mtime, ino, stamp) VALUES (?, ?, ?, ?, ?)",
+                           (*folder, st.st_mtime_ns, st.st_ino, stamp))
+
+        # Busy or read-only: the folders' mtimes moved, so their old rows are not trusted.
+        self._write(write)
 
 
     def remember_links(self, group: str, links: Mapping[str, Sequence[tuple[str, str]]]) -> None:
         """Record the links ``(path, target)`` of versions (by id), in the order given, under ``group``
         (what their meaning depends on). Versions never change, so any process may write this,
         lock or not; a busy index records nothing."""
-        import sqlite3
-
         if not links:
             return
+
+        def write(db: sqlite3.Connection) -> None:
+            for version, pairs in links.items():
+                db.executemany("INSERT OR REPLACE INTO vlinks (grp, target, version, pos, path) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               ((group, target, version, pos, path) for pos, (path, target) in enumerate(pairs)))
+                db.execute("INSERT OR IGNORE INTO vdone (grp, version) VALUES (?, ?)", (group, version))
+
+        self._write(write)
+
+    def _write(self, body: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``body`` in one write transaction of the index; nothing when the index is busy or
+        read-only, and the index is removed when it is damaged. Best effort: the files stay the truth."""
+        import sqlite3
+
         db = self._connect()
         if db is None:
             return
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                for version, pairs in links.items():
-                    db.executemany("INSERT OR REPLACE INTO vlinks (grp, target, version, pos, path) "
-                                   "VALUES (?, ?, ?, ?, ?)",
-                                   ((group, target, version, pos, path) for pos, (path, target) in enumerate(pairs)))
-                    db.execute("INSERT OR IGNORE INTO vdone (grp, version) VALUES (?, ?)", (group, version))
+                body(db)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
