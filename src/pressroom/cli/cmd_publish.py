@@ -16,7 +16,7 @@ from ..errors import Problem, RefusedError, UsageError, Where
 from . import hints
 from .helptext import PressTyper
 from .completion import complete_model, complete_ref
-from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
+from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, DryRunOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
 from .output import Output, command, local_time, print_columns, print_lines, stderr, stdout, utc_time
 from .progress import bar
@@ -32,7 +32,6 @@ DepthOpt = Annotated[Optional[int], typer.Option("--depth", min=1, metavar="N",
 PublishedModelOpt = Annotated[Optional[str], typer.Option("--model", metavar="MODEL", autocompletion=complete_model,
                                                           help="Every published or updated record "
                                                                "of this model.", show_default=False)]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
 
 PAST = {"publish": "published", "unpublish": "unpublished", "archive": "archived", "delete": "deleted"}
 

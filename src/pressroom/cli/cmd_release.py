@@ -9,8 +9,8 @@ import typer
 
 from ..api import Move, Release, ReleasePublishResult, ReleaseResult, ReleaseShow
 from ..errors import UsageError
-from .common import (AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, author_name, open_site,
-                     path_refs, render_after, short)
+from .common import (AuthorOpt, CommitOpt, DryRunOpt, JsonOpt, MessageOpt, NoHooksOpt, after_problems, author_name,
+                     open_site, path_refs, render_after, short)
 from .completion import complete_ref
 from .helptext import PressTyper
 from .output import Output, command, local_time, print_columns, print_lines, stderr, stdout
@@ -214,8 +214,7 @@ def release_publish(
     at: Annotated[Optional[str], typer.Option(
         "--at", metavar="TIME", help="Schedule it instead: ISO 8601 with an offset, or +30m, +2h, +3d, +1w "
         "(press schedule run carries it out).", show_default=False)] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would move, and why; change nothing.")]
-    = False,
+    dry_run: DryRunOpt = False,
     message: MessageOpt = "",
     author: AuthorOpt = None,
     no_hooks: NoHooksOpt = False,

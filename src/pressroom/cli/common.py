@@ -33,6 +33,7 @@ CommitOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Go ahead without asking (needed where no terminal "
                                                       "can answer the question).")]
 NoHooksOpt = Annotated[bool, typer.Option("--no-hooks", help="Do not run the hooks pressroom.yaml names.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan (what moves, and why); change nothing.")]
 
 
 def after_problems(result: Outcome, out: Output) -> list[Problem]:
