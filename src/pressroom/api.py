@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import PressError, Problem, StoreDamagedError, UsageError
-from .outcome import AfterResult, GitCommit, HookRun, Outcome
-from .settings import duration_seconds
 from .site import STORE_NAME, SiteCore
 
 if TYPE_CHECKING:
+    from .outcome import AfterResult, GitCommit, HookRun, Outcome
+    from .settings import duration_seconds
     from . import delivery
     from .audit import DEFAULT_MIN_LENGTH, AuditResult, Finding
     from .audit import audit as audit_out
@@ -137,6 +137,7 @@ __all__ = [
 _EXPORTS: dict[str, tuple[str, str]] = {
     "Action": (".workflow.plan", "Action"),
     "ActionResult": (".workflow.publishing", "ActionResult"),
+    "AfterResult": (".outcome", "AfterResult"),
     "AuditResult": (".audit", "AuditResult"),
     "Created": (".workflow.publishing", "Created"),
     "DEFAULT_MIN_LENGTH": (".audit", "DEFAULT_MIN_LENGTH"),
@@ -151,7 +152,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FsckReport": (".store", "FsckReport"),
     "GcObject": (".store.gc", "GcObject"),
     "GcReport": (".store", "GcReport"),
+    "GitCommit": (".outcome", "GitCommit"),
     "GitSetup": (".githooks", "GitSetup"),
+    "HookRun": (".outcome", "HookRun"),
     "HooksInstall": (".githooks", "HooksInstall"),
     "InitResult": (".workflow.init", "InitResult"),
     "JournalState": (".store", "JournalState"),
@@ -165,6 +168,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Moved": (".store.journal", "Moved"),
     "NewResult": (".workflow.newrecord", "NewResult"),
     "NextResult": (".workflow.schedule", "NextResult"),
+    "Outcome": (".outcome", "Outcome"),
     "Progress": (".workflow.validation", "Progress"),
     "PrunedHistory": (".store.gc", "PrunedHistory"),
     "Record": (".delivery", "Record"),
@@ -198,6 +202,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ValidateResult": (".workflow.validation", "ValidateResult"),
     "ViewReport": (".workflow.view", "ViewReport"),
     "Violation": (".workflow.view", "Violation"),
+    "duration_seconds": (".settings", "duration_seconds"),
 }
 
 

@@ -20,7 +20,6 @@ new one's: the order is stable, so the JSON of a diff is too.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -106,6 +105,8 @@ def _lines(text: str) -> list[str]:
 
 
 def _unified(a: list[str], b: list[str], fromfile: str, tofile: str, *, context: int) -> list[str]:
+    import difflib  # a diff's alone: show and log import this module for ``Change``
+
     out = []
     for i, line in enumerate(difflib.unified_diff(a, b, fromfile, tofile, n=context)):
         if line.endswith("\n"):
@@ -197,6 +198,8 @@ class _Differ:
         new_at = {item[key]: i for i, item in enumerate(new)}
         common_old = [k for k in old_at if k in new_at]
         common_new = [k for k in new_at if k in old_at]
+        import difflib
+
         matcher = difflib.SequenceMatcher(a=common_old, b=common_new, autojunk=False)
         in_place = {k for block in matcher.get_matching_blocks() for k in common_old[block.a:block.a + block.size]}
         for k in [*old_at, *(k for k in new_at if k not in old_at)]:

@@ -45,7 +45,6 @@ as the problem's.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,6 +244,8 @@ class StoreFormatError(StoreDamagedError):
 
 def close_names(name: str, known: Iterable[str]) -> list[str]:
     """The known names most like a mistyped one (up to three), best first."""
+    import difflib  # only when a name was not found: every command imports this module
+
     return difflib.get_close_matches(name, sorted(set(known)), n=3, cutoff=0.6)
 
 

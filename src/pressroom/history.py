@@ -11,7 +11,6 @@ from typing import Any
 from .diffing import Change, diff_data, stat, text_diff
 from .errors import (BadContentError, HistoryBrokenError, NotFoundError, PressError, Problem, StoreDamagedError,
                      UsageError, Where)
-from .models import load_models
 from .naming import check_not_a_path, require_records, resolve_version
 from .records import RecordKey, load_record, parse_ref
 from .site import SiteCore
@@ -367,6 +366,8 @@ def _parse(data: bytes | None, label: str) -> dict[str, Any] | None:
 
 def _model_view(site: SiteCore, model: str) -> tuple[Mapping[str, Any] | None, dict[str, str], Problem | None]:
     """The model's schema and ``diff_keys``; a broken model file must not stop a read, so it is a warning."""
+    from .models import load_models  # diff and log's patches alone read models
+
     try:
         found = load_models(site).get(model)
     except BadContentError as e:

@@ -17,15 +17,13 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from typing import TYPE_CHECKING, Any
 
 from .errors import BadContentError, Problem, UsageError, Where
 from .yamlread import read_document, read_value, same_data
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 # \Z, not $: $ also matches before a final newline ("post/x\n" is no record).
 MODEL_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -200,6 +198,8 @@ def read_limited(path: Path, limit: int, *, label: str | None = None) -> bytes:
 
 
 def _rt_yaml() -> YAML:
+    from ruamel.yaml import YAML  # the round-trip editor: loaded to write a file, never to read one
+
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -270,6 +270,8 @@ def set_fields(data: bytes, label: str, assignments: list[tuple[str, Any]]) -> b
     A top-level field that is absent but has a commented-out line ``# field: ...``
     (a placeholder ``press new`` writes) is set on that line, not added at the end.
     """
+    from ruamel.yaml.error import MarkedYAMLError
+
     parsed = load_record(data, label)
     text = decode_text(data, label)
     absent = {steps[0] for steps in (parse_field_path(p) for p, _v in assignments)
@@ -348,6 +350,8 @@ def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, i
 
     Used on error paths only: one round-trip parse keeps every node's position.
     """
+    from ruamel.yaml.error import YAMLError
+
     try:
         doc = _rt_yaml().load(data.decode("utf-8"))
     except (YAMLError, ValueError, RecursionError):
@@ -382,6 +386,8 @@ def _indents(doc: Any) -> dict[str, int]:
     """The file's own block indentation (ruamel's ``indent``), read off where its first
     nested mapping and list are, so that a dump does not re-indent the lines not set
     (ruamel dumps every block with one indentation, 2 by default)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     found: dict[str, int] = {}
     todo = [doc]
     while todo and len(found) < 3:
@@ -433,6 +439,8 @@ def _placeholder_key(line: str) -> str | None:
 
 
 def _descend(node: Any, step: str | int, next_step: str | int, path: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(step, int):
         if not isinstance(node, list) or step >= len(node):
             raise UsageError(f"{path}: no list item [{step}] to go into")
@@ -489,7 +497,11 @@ _BREAKS_1_1 = re.compile("[\x85\u2028\u2029]")
 
 def _escape_breaks(node: Any) -> Any:
     if isinstance(node, str):
-        return DoubleQuotedScalarString(node) if _BREAKS_1_1.search(node) else node
+        if not _BREAKS_1_1.search(node):
+            return node
+        from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+        return DoubleQuotedScalarString(node)
     if isinstance(node, dict):
         return {_escape_breaks(k): _escape_breaks(v) for k, v in node.items()}
     if isinstance(node, list):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -35,19 +36,17 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import ryml
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.events import Event
-from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-from ruamel.yaml.resolver import Resolver
-from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
 from .errors import BadContentError, Problem, Where
 
+# ruamel is loaded where it is used (positions on error paths, plain timestamps, the reading
+# before YAML 1.2): reading a well-formed record needs rapidyaml alone.
 if TYPE_CHECKING:
+    from ruamel.yaml.events import Event
+
     from .store import Store
 
 Json = Union[None, bool, int, float, str, list["Json"], dict[str, "Json"]]
@@ -269,7 +268,18 @@ def _resolve(text: str) -> Json:
         return -math.inf if text.startswith("-") else math.inf
     if _NAN.match(text):
         return math.nan
-    match = timestamp_regexp.match(text) if _TIMESTAMP.match(text) else None
+    if not _TIMESTAMP.match(text):
+        return text
+    if len(text) == 10:
+        # A date alone (2024-01-02): what ruamel's create_timestamp makes of it, without loading
+        # ruamel for the most common timestamp of a record.
+        try:
+            return dt.date(int(text[:4]), int(text[5:7]), int(text[8:])).isoformat()
+        except ValueError:
+            return text
+    from ruamel.yaml.util import create_timestamp, timestamp_regexp
+
+    match = timestamp_regexp.match(text)
     if match is not None:
         try:
             return str(create_timestamp(**match.groupdict()).isoformat())
@@ -445,6 +455,8 @@ def _advance(stack: list[list[object]]) -> None:
 
 
 def _events(text: str) -> Iterator[Event]:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="safe", pure=True)
     return iter(yaml.parse(text))
 
@@ -511,16 +523,24 @@ def read_value(text: str, label: str = "the set value") -> Json:
     return value
 
 
-class _LegacyLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+@functools.cache
+def _legacy_loader() -> type[Any]:
     """The reading before this module (ruamel's C parser, safe constructor), kept only
-    to tell which stored versions the YAML 1.2 reading refuses or reads differently."""
+    to tell which stored versions the YAML 1.2 reading refuses or reads differently
+    (fsck, validate): defined on first use, as no other command needs ruamel."""
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+    from ruamel.yaml.resolver import Resolver
 
-    def __init__(self, text: str) -> None:
-        CParser.__init__(self, text)
-        self._parser = self._composer = self
-        SafeConstructor.__init__(self, loader=self)
-        self.allow_duplicate_keys = False
-        Resolver.__init__(self, loadumper=self)
+    class _LegacyLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            Resolver.__init__(self, loadumper=self)
+
+    return _LegacyLoader
 
 
 def _legacy_plain(node: object) -> Json:
@@ -551,7 +571,7 @@ def _legacy_key(key: object) -> str:
 
 def read_before(text: str) -> Json:
     """What the reading before YAML 1.2 (ruamel's C loader) made of ``text``; raises on what it refused."""
-    loader = _LegacyLoader(text)
+    loader = _legacy_loader()(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..api import Outcome, Site
+from ..api import Site
 from ..errors import PressError, Problem, short_id
 from .completion import complete_model
 from .output import Output, settings, stderr, stdout
+
+if TYPE_CHECKING:
+    from ..api import Outcome
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON envelope for scripts.")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", metavar="TEXT", help="Say why, like a commit message.")]

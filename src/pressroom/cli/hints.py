@@ -14,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PressError, Problem, Where
-from ..api import SET_VALUE, Violation
+from ..api import SET_VALUE
+
+if TYPE_CHECKING:
+    from ..api import Violation
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,16 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
 
 from ..errors import (ConflictError, PressError, Problem, RefusedError, StoreDamagedError, UsageError,
                       ViewBrokenError, Where)
-from ..api import Violation
 from . import hints
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 ENVELOPE_VERSION = 1
 
@@ -58,17 +59,55 @@ def pipe_closed(fd: int = 1) -> NoReturn:
     raise SystemExit(EXIT_PIPE_CLOSED)
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        # rich's own handling exits 1, as if press had failed.
-        self.quiet = True
-        pipe_closed(self.file.fileno())
+def _console(options: dict[str, Any]) -> Console:
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own handling exits 1, as if press had failed.
+            self.quiet = True
+            pipe_closed(self.file.fileno())
+
+    return _Console(**options)
+
+
+class _LazyConsole:
+    """A rich Console made when first used: a command that prints no styled text (``show``)
+    never loads rich. Attributes set before then (``quiet``) are set on it when it is made."""
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_made", None)
+        object.__setattr__(self, "_pending", {})
+
+    def load(self) -> Console:
+        """The console, made now if it was not yet (it reads the terminal and the environment then)."""
+        made: Console | None = object.__getattribute__(self, "_made")
+        if made is None:
+            made = _console(object.__getattribute__(self, "_options"))
+            for name, value in object.__getattribute__(self, "_pending").items():
+                setattr(made, name, value)
+            object.__setattr__(self, "_made", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        pending = object.__getattribute__(self, "_pending")
+        if name in pending and object.__getattribute__(self, "_made") is None:
+            return pending[name]
+        return getattr(self.load(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        made = object.__getattribute__(self, "_made")
+        if made is None:
+            object.__getattribute__(self, "_pending")[name] = value
+        else:
+            setattr(made, name, value)
 
 
 # markup and highlighting off: record text is printed as text, never as markup.
 # soft_wrap: a long line is left for the terminal to wrap, and written whole to a pipe.
-stdout = _Console(markup=False, highlight=False, soft_wrap=True)
-stderr = _Console(markup=False, highlight=False, stderr=True, soft_wrap=True)
+stdout = cast("Console", _LazyConsole(markup=False, highlight=False, soft_wrap=True))
+stderr = cast("Console", _LazyConsole(markup=False, highlight=False, stderr=True, soft_wrap=True))
 
 
 def exit_code_for(error: PressError) -> int:
@@ -84,7 +123,8 @@ def jsonable(value: Any) -> Any:
         # Its fields as reported before problems carried a cause: the wording is the CLI's.
         worded = hints.word(value)
         return {name: jsonable(getattr(worded, name)) for name in ("message", "code", "where", "hint")}
-    if isinstance(value, Violation):
+    view = sys.modules.get("pressroom.workflow.view")  # a Violation is made only where its module is loaded
+    if view is not None and isinstance(value, view.Violation):
         # Likewise its fields as reported before.
         v = hints.word_violation(value)
         return {name: jsonable(getattr(v, name)) for name in ("code", "record", "message", "fix", "target", "path")}
@@ -416,6 +456,9 @@ def paged(enabled: bool) -> Iterator[None]:
         return
     import subprocess
 
+    # The console reads the terminal when it is made: before fd 1 becomes the pager's pipe.
+    if isinstance(stdout, _LazyConsole):
+        stdout.load()
     sys.stdout.flush()
     # less quits when the text fits one screen, keeps colours, and leaves the screen as it was.
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}

@@ -12,24 +12,29 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, Problem, StoreDamagedError, StoreFormatError, Where, short_id
-from .cache import DerivedCache
 from .conflicts import GitIndex, RefConflict, RefConflictError
 from .events import EventLogs
-from .fsck import FsckReport, fsck
 from .fsio import fsync_path, write_atomic
-from .gc import DEFAULT_GRACE, GcReport, gc
 from .journal import (DroppedJournal, Event, FileUpdate, Journal, JournalState, Moved, RefUpdate, SiteFile,
                       SitePaths, check_file_path)
 from .lock import locked
 from .objects import OID_RE, ObjectStore, hash_bytes
 from .pruned import PrunedMarks
-from .refindex import LazyRefs, RefIndex
 from .refs import RefFiles, RefKind, check_record_key
 from .versions import Version
+
+# Loaded where they are used: reading one record's refs and objects (press show, log) needs
+# neither fsck, gc, the ref index nor the derived cache.
+if TYPE_CHECKING:
+    from .cache import DerivedCache
+    from .fsck import FsckReport
+    from .gc import DEFAULT_GRACE, GcReport
+    from .refindex import LazyRefs, RefIndex
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -56,6 +61,19 @@ __all__ = [
     "check_record_key",
     "hash_bytes",
 ]
+
+_LAZY = {"DEFAULT_GRACE": ".gc", "FsckReport": ".fsck", "GcReport": ".gc", "LazyRefs": ".refindex"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __package__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 FORMAT = 1
 _GITIGNORE = b"# local to each machine, never committed\nlock\ncache/\n"
@@ -96,18 +114,26 @@ class Store:
         # the store's modules (fsck, gc) reach the parts.
         self._objects = ObjectStore(root / "objects")
         self._refs = RefFiles(root / "refs")
-        self._index = RefIndex(self._refs, root / "cache")
         self._logs = EventLogs(root / "logs")
         self._logs_dir = str(root / "logs")
         self._journal = Journal(root, self._refs, self._logs, site_paths)
         self._pruned = PrunedMarks(root / "pruned")
         self._lock_path = root / "lock"
-        # Data derived from objects (validation results), local to this machine.
-        self.cache = DerivedCache(root / "cache")
         # Paths written or removed, for `--commit` (see ``tracking``); file
         # updates waiting to join the next transaction (see ``joining``).
         self._trackers: list[set[Path]] = []
         self._joined: list[_Joined] = []
+
+    @cached_property
+    def _index(self) -> RefIndex:
+        from .refindex import RefIndex
+        return RefIndex(self._refs, self.root / "cache")
+
+    @cached_property
+    def cache(self) -> DerivedCache:
+        """Data derived from objects (validation results), local to this machine."""
+        from .cache import DerivedCache
+        return DerivedCache(self.root / "cache")
 
     @classmethod
     def init(cls, root: Path, *, site_paths: SitePaths | None = None) -> Store:
@@ -221,6 +247,8 @@ class Store:
         """Every ref at one instant. A ref in merge conflict raises RefConflictError,
         unless ``conflicts_ok``: then it is left out and listed in ``conflicts``.
         """
+        from .refindex import LazyRefs
+
         conflicts: list[RefConflict] = []
         with self.reading():
             view = self._index.view(conflicts)
@@ -339,6 +367,8 @@ class Store:
         The local ref index is compared with the ref files too, and removed (to be rebuilt)
         when they differ: a ref rewritten in place escapes its folder's mtime, not this.
         """
+        from .fsck import fsck
+
         report = fsck(self, restore)
         # Not ``reading()``: fsck replays no journal. A half-done transaction leaves the check for later.
         with locked(self._lock_path, exclusive=False):
@@ -347,13 +377,17 @@ class Store:
         return report
 
     def gc(self, *, max_versions: Mapping[str, int] | None = None,
-           extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float = DEFAULT_GRACE,
+           extra_roots: Iterable[str] | Callable[[], Iterable[str]] = (), grace: float | None = None,
            dry_run: bool = False) -> GcReport:
-        """Remove objects nothing reaches (older than ``grace`` seconds); apply ``max_versions`` by model.
+        """Remove objects nothing reaches (older than ``grace`` seconds, default ``DEFAULT_GRACE``);
+        apply ``max_versions`` by model.
 
         ``extra_roots`` may be a function: gc calls it under its lock.
         """
-        return gc(self, max_versions=max_versions, extra_roots=extra_roots, grace=grace, dry_run=dry_run)
+        from .gc import DEFAULT_GRACE, gc
+
+        return gc(self, max_versions=max_versions, extra_roots=extra_roots,
+                  grace=DEFAULT_GRACE if grace is None else grace, dry_run=dry_run)
 
     # writing refs
 
