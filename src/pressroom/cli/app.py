@@ -83,18 +83,31 @@ def load_module_commands(module: str) -> Mapping[str, Command]:
     return group.commands
 
 
+def load_command(module: str, name: str) -> Command:
+    """The click command ``name`` of a command module: typer builds that one alone (building
+    each command's options costs more than running ``press show``); a group (``model``, ``journal``)
+    is built with the rest of its module."""
+    loaded = importlib.import_module(f".{module}", __package__)
+    app: typer.Typer = loaded.app
+    for info in app.registered_commands:
+        if info.callback is not None and (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
+            return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                                    rich_markup_mode=app.rich_markup_mode)
+    return load_module_commands(module)[name]
+
+
 class LazyCommands(Mapping[str, Command]):
     """The root's commands by name: a command's module is imported when the command is looked up."""
 
     def __init__(self, table: Mapping[str, Entry]) -> None:
         self.table = table
-        self._modules: dict[str, Mapping[str, Command]] = {}
+        self._commands: dict[str, Command] = {}
 
     def __getitem__(self, name: str) -> Command:
         entry = self.table[name]
-        if entry.module not in self._modules:
-            self._modules[entry.module] = load_module_commands(entry.module)
-        return self._modules[entry.module][name]
+        if name not in self._commands:
+            self._commands[name] = load_command(entry.module, name)
+        return self._commands[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.table)
