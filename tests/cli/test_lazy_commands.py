@@ -15,7 +15,7 @@ import typer.main
 import typer.testing
 
 from pressroom import Site
-from pressroom.cli.app import COMMANDS, PANELS, app, load_module_commands
+from pressroom.cli.app import COMMANDS, PANELS, LazyCommands, app, load_module_commands
 from tests.conftest import write
 
 PROBE = """
@@ -32,6 +32,18 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 NEVER = ("jsonschema", "git", "rich.progress", "rich.table", "ahocorasick", "pressroom.audit", "pressroom.export",
          "pressroom.delivery", "pressroom.serve", "pressroom.workflow.publishing",
          "pressroom.workflow.saving", "pressroom.workflow.schedule")
+
+
+# What none of show, log, diff and status runs, each once loaded by all of them (issue 16): ruamel's
+# round trip (editing and writing files), the store's fsck and gc.
+NOT_EVERYDAY = ("ruamel", "pressroom.store.fsck", "pressroom.store.gc")
+# What reading one record's stored history needs none of: the published view's checks, the planner,
+# the ref index, the results of store-changing commands.
+NOT_FOR_HISTORY = (*NOT_EVERYDAY, "pressroom.workflow.view", "pressroom.workflow.validation",
+                   "pressroom.workflow.plan", "pressroom.store.refindex", "pressroom.outcome")
+# What show and log need none of besides: model files, and the derived cache their checks are kept in.
+NO_MODELS = ("pressroom.models", "pressroom.store.cache", "sqlite3")
+MODEL = "schema: {type: object, properties: {title: {type: string}, date: {type: string}}}\n"
 
 
 def loaded(root: Path, *args: str) -> tuple[int, list[str]]:
@@ -72,6 +84,8 @@ def test_show_loads_its_module_and_what_it_reads(site_dir: Path) -> None:
     assert heavy(modules) == []
     # show prints a stored version: no schema is compiled for it.
     assert "pressroom.workflow.status" not in modules
+    # Nor are models read, nor styled text printed.
+    assert heavy(modules, (*NOT_FOR_HISTORY, *NO_MODELS, "rich")) == []
 
 
 def test_status_loads_its_module_and_no_writer(site_dir: Path) -> None:
@@ -88,6 +102,39 @@ def test_log_loads_only_the_history_commands(site_dir: Path) -> None:
     assert code == 0
     assert command_modules(modules) == ["pressroom.cli.cmd_history"]
     assert heavy(modules) == []
+    assert heavy(modules, (*NOT_FOR_HISTORY, *NO_MODELS)) == []
+
+
+def test_diff_reads_the_model_but_checks_nothing_else(site_dir: Path) -> None:
+    (site_dir / "models" / "post.yaml").write_text(MODEL)
+    published_site(site_dir)
+    # A plain date: read as YAML 1.2 without ruamel's timestamp code.
+    write(site_dir, "post/hello", "title: Hello again\ndate: 2024-01-02\n")
+    code, modules = loaded(site_dir, "diff", "post/hello")
+    assert code == 0
+    assert command_modules(modules) == ["pressroom.cli.cmd_history"]
+    assert "pressroom.models" in modules
+    # The model's checks were kept when it was first loaded (by the save): no schema is compiled.
+    assert heavy(modules, (*NEVER, *NOT_FOR_HISTORY)) == []
+
+
+def test_status_loads_neither_the_round_trip_editor_nor_fsck_nor_gc(site_dir: Path) -> None:
+    published_site(site_dir)
+    write(site_dir, "post/hello", "title: Hello again\n")
+    code, modules = loaded(site_dir, "status", "post/hello")
+    assert code == 0
+    assert heavy(modules, NOT_EVERYDAY) == []
+
+
+def test_a_command_builds_only_its_own_options(site_dir: Path) -> None:
+    published_site(site_dir)
+    group = typer.main.get_command(app)
+    # A fresh table: the command run here is built, not the other four of its module.
+    commands = LazyCommands(COMMANDS)
+    show = commands["show"]
+    assert show.name == "show"
+    assert list(commands._commands) == ["show"]
+    assert [p.name for p in show.params] == [p.name for p in group.commands["show"].params]  # type: ignore[attr-defined]
 
 
 def test_the_table_names_every_command_the_modules_declare() -> None:
