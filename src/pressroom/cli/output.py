@@ -103,6 +103,13 @@ class _LazyConsole:
         else:
             setattr(made, name, value)
 
+    # Looked up on the type, not through __getattr__: rich's live display enters its console.
+    def __enter__(self) -> Console:
+        return self.load().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.load().__exit__(*exc)
+
 
 # markup and highlighting off: record text is printed as text, never as markup.
 # soft_wrap: a long line is left for the terminal to wrap, and written whole to a pipe.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeRemainingColumn
-from rich.progress import Progress as RichProgress
+from typing import TYPE_CHECKING
 
 from .output import is_tty, stderr
+
+# rich's progress display is loaded when a bar is drawn: a one-record save draws none.
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 # A bar only where it helps: a long batch, in a terminal.
 PROGRESS_THRESHOLD = 300
@@ -32,6 +36,9 @@ class Bar:
         if not self.enabled or total < PROGRESS_THRESHOLD:
             return
         if self.progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as RichProgress
+
             self.progress = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                          TimeRemainingColumn(), console=stderr, transient=True)
             self.progress.start()
