@@ -38,13 +38,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-import ryml
-
 from .errors import BadContentError, Problem, Where
 
 # ruamel is loaded where it is used (positions on error paths, plain timestamps, the reading
-# before YAML 1.2): reading a well-formed record needs rapidyaml alone.
+# before YAML 1.2): reading a well-formed record needs rapidyaml alone, and a text of comments
+# alone (the pressroom.yaml ``init`` writes, read by every command) not even that (``_load_ryml``).
 if TYPE_CHECKING:
+    import ryml
     from ruamel.yaml.events import Event
 
     from .store import Store
@@ -73,10 +73,25 @@ _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 _TIMESTAMP = re.compile(r"""(?:[0-9]{4}-[0-9]{2}-[0-9]{2}
     |[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)\Z""", re.X)
-# A scalar not written plain (quoted, literal or folded) is never resolved: it is text.
-_VAL_STYLED = ryml.VALQUO | ryml.VAL_LITERAL | ryml.VAL_FOLDED
-_KEY_STYLED = ryml.KEYQUO | ryml.KEY_LITERAL | ryml.KEY_FOLDED
-_VALREF = ryml.VALREF
+# A scalar not written plain (quoted, literal or folded) is never resolved: it is text. Bound with
+# rapidyaml by ``_load_ryml``.
+_VAL_STYLED: int
+_KEY_STYLED: int
+_VALREF: int
+_RYML_LOADED = False
+
+
+def _load_ryml() -> None:
+    """Bind rapidyaml (and the node bits read from it) in this module, once, on the first parse."""
+    global ryml, _VAL_STYLED, _KEY_STYLED, _VALREF, _RYML_LOADED
+    if _RYML_LOADED:
+        return
+    import ryml
+
+    _VAL_STYLED = ryml.VALQUO | ryml.VAL_LITERAL | ryml.VAL_FOLDED
+    _KEY_STYLED = ryml.KEYQUO | ryml.KEY_LITERAL | ryml.KEY_FOLDED
+    _VALREF = ryml.VALREF
+    _RYML_LOADED = True
 # What YAML 1.2's c-printable leaves out: a stream holds no such character (rapidyaml lets some
 # pass). Written as the excluded ranges: the negated class of the allowed ones costs 10 ms to
 # compile, paid by every command.
@@ -379,6 +394,7 @@ _PARSER_HINTS = (
 
 
 def _parse(text: str, label: str) -> ryml.Tree:
+    _load_ryml()
     try:
         with _quiet_stderr():
             return ryml.parse_in_arena(text.encode("utf-8"))
@@ -477,6 +493,8 @@ def read_document(text: str, label: str) -> Json:
                               "control characters are not allowed",
                               where=Where(file=label, line=line, column=at - (text.rfind("\n", 0, at) + 1) + 1),
                               hint="remove the control character, or write it escaped in a double-quoted string")
+    if _no_document(text):
+        return None
     tree = _parse(text, label)
     root = tree.root_id()
     node = root
@@ -503,6 +521,16 @@ def read_document(text: str, label: str) -> Json:
     except Exception as e:  # the last guard over the tree walk
         raise BadContentError(f"could not be read as YAML ({type(e).__name__}: {e})", where=Where(file=label),
                               hint="fix the YAML syntax; if it looks right, report this file") from None
+
+
+def _no_document(text: str) -> bool:
+    """Whether ``text`` is blank lines and comments alone (no YAML document: rapidyaml reads None).
+    Only lines of spaces, or spaces then ``#``: anything else (a tab, a CR, a BOM) is parsed."""
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        if body and body[0] != "#":
+            return False
+    return True
 
 
 def read_value(text: str, label: str = "the set value") -> Json:
@@ -654,7 +682,9 @@ def _show(value: Json | _Missing) -> str:
 READING_CHANGED = "yaml_reading_changed"
 # Blobs never change, so what the two readings make of one is kept in the store's cache; the
 # parser's version is part of the kind, so an upgrade reads every blob again.
-_CACHE_KIND = f"yaml-reading-change/{ryml.version}"
+def _cache_kind() -> str:
+    _load_ryml()
+    return f"yaml-reading-change/{ryml.version}"
 
 
 def stored_reading_problem(store: Store, blob: str, record: str, version: str) -> Problem | None:
@@ -676,7 +706,8 @@ def _problem(change: str | None, record: str, version: str) -> Problem | None:
 
 def _changes(store: Store, blobs: list[str]) -> dict[str, str | None]:
     """``reading_change`` of each blob, from the cache where it was worked out before."""
-    cached = store.cache.get_many(_CACHE_KIND, blobs)
+    kind = _cache_kind()
+    cached = store.cache.get_many(kind, blobs)
     found: dict[str, str | None] = {b: (cached[b] or None) for b in blobs if b in cached}
     fresh: dict[str, str] = {}
     for blob in blobs:
@@ -689,7 +720,7 @@ def _changes(store: Store, blobs: list[str]) -> dict[str, str | None]:
         found[blob] = change
         fresh[blob] = change or ""
     if fresh:
-        store.cache.put_many(_CACHE_KIND, fresh)
+        store.cache.put_many(kind, fresh)
     return found
 
 

@@ -41,8 +41,9 @@ NOT_EVERYDAY = ("ruamel", "pressroom.store.fsck", "pressroom.store.gc")
 # the ref index, the results of store-changing commands.
 NOT_FOR_HISTORY = (*NOT_EVERYDAY, "pressroom.workflow.view", "pressroom.workflow.validation",
                    "pressroom.workflow.plan", "pressroom.store.refindex", "pressroom.outcome")
-# What show and log need none of besides: model files, and the derived cache their checks are kept in.
-NO_MODELS = ("pressroom.models", "pressroom.store.cache", "sqlite3")
+# What show and log need none of besides: model files, the derived cache their checks are kept in, and
+# a YAML parser (they print stored bytes; pressroom.yaml as init writes it is comments alone).
+NO_MODELS = ("pressroom.models", "pressroom.store.cache", "sqlite3", "ryml")
 MODEL = "schema: {type: object, properties: {title: {type: string}, date: {type: string}}}\n"
 
 
