@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from .. import __version__
@@ -35,6 +36,8 @@ class CheckCache:
         self.cache = store.cache
         self._kinds: dict[int, str] = {}
         self._pending: dict[str, dict[str, Any]] = {}
+        # Entries read ahead by ``prefetch`` (kind -> blob -> entry, None: not in the cache).
+        self._fetched: dict[str, dict[str, Any]] = {}
         self._count = 0
         # One RecordKey per linked record: thousands of posts link to the same few authors.
         self._keys: dict[tuple[str, str], RecordKey] = {}
@@ -56,8 +59,11 @@ class CheckCache:
     def links(self, model: Model, blob: str) -> Links | None:
         """The links of ``blob`` if it is known to pass ``model``'s schema, else None."""
         kind = self._kind(model)
-        pending = self._pending.get(kind, {}).get(blob)
-        entry = pending if pending is not None else self.cache.get_many(kind, [blob]).get(blob)
+        entry = self._pending.get(kind, {}).get(blob)
+        if entry is None:
+            fetched = self._fetched.get(kind)
+            entry = fetched[blob] if fetched is not None and blob in fetched else \
+                self.cache.get_many(kind, [blob]).get(blob)
         if not isinstance(entry, list):
             return None
         try:
@@ -65,6 +71,15 @@ class CheckCache:
             return [(sys.intern(path), self._key(target, rid)) for path, target, rid in entry]
         except (TypeError, ValueError):
             return None
+
+    def prefetch(self, model: Model, blobs: Iterable[str]) -> None:
+        """Read the entries of ``blobs`` in one query, for ``links`` to answer from; those of an
+        earlier ``prefetch`` of this model are dropped (a command reads a batch at a time, so
+        that memory stays flat)."""
+        wanted = list(dict.fromkeys(blobs))
+        kind = self._kind(model)
+        found = self.cache.get_many(kind, wanted)
+        self._fetched[kind] = {blob: found.get(blob) for blob in wanted}
 
     def _key(self, model: str, rid: str) -> RecordKey:
         key = self._keys.get((model, rid))
