@@ -1,0 +1,128 @@
+"""`validate --all` learns working files' blobs from the stat cache, as status does: never a stale answer.
+
+A file whose stat is unchanged is not read; its blob's check-cache entry
+stands for its schema check. Each test makes a site of more records than
+validate reads directly, so that the cache is the path taken, and then
+changes what a stale entry would hide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from pressroom import Site, ValidateResult
+from pressroom.workflow import statcache
+from tests.conftest import write
+from tests.workflow.test_publish import POST, blog, write_model
+
+POSTS = 30
+
+
+@pytest.fixture(autouse=True)
+def _no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files written by a test are seconds young: trusted at once instead of waiting out the window.
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)
+
+
+def many(site: Site) -> Site:
+    """``blog``, with POSTS more posts by ada, all saved and valid."""
+    blog(site)
+    for i in range(POSTS):
+        write(site.root, f"post/p{i:02}", f"title: Post {i:02}\nauthor: ada\n")
+    site.save(all=True)
+    return site
+
+
+def found(result: ValidateResult) -> list[tuple[str | None, str | None, str, str | None, int | None]]:
+    return sorted((p.where.record, p.where.path, p.code, p.where.file, p.where.line) for p in result.problems)
+
+
+def remembered(site: Site) -> set[str]:
+    """The records whose working file the stat cache holds."""
+    doc = json.loads((site.root / ".press" / "cache" / statcache.FILE).read_bytes())
+    return {record for record, entry in doc["records"].items() if "work" in entry}
+
+
+def rewrite_keeping_stat(path: Path, text: str) -> None:
+    """New bytes of the same size, the old mtime put back: only the ctime tells."""
+    before = path.stat()
+    assert len(text.encode()) == before.st_size
+    path.write_text(text)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_an_edit_after_a_cached_pass_is_seen(site: Site) -> None:
+    many(site)
+    assert site.validate(all=True).ok
+    assert {f"post/p{i:02}" for i in range(POSTS)} <= remembered(site)
+    rewrite_keeping_stat(site.root / "content" / "post" / "p03.yaml", "title: Post 03\nauthor: bob\n")
+    rewrite_keeping_stat(site.root / "content" / "post" / "p07.yaml", "titlx: Post 07\nauthor: ada\n")
+    result = site.validate(all=True)
+    assert found(result) == [
+        ("post/p03", "author", "link", "content/post/p03.yaml", 2),
+        ("post/p07", "title", "invalid", "content/post/p07.yaml", None),
+    ]
+
+
+def test_a_changed_model_is_applied_to_files_the_cache_holds(site: Site) -> None:
+    many(site)
+    assert site.validate(all=True).ok
+    write_model(site.root, "post", POST.replace("maxLength: 40", "maxLength: 4"))
+    result = site.validate(all=True)
+    assert {p.where.record for p in result.problems} == {"post/hello", *(f"post/p{i:02}" for i in range(POSTS))}
+    assert {(p.where.path, p.code) for p in result.problems} == {("title", "invalid")}
+
+
+def test_a_link_target_gone_since_the_cached_pass_is_seen(site: Site) -> None:
+    many(site)
+    write(site.root, "author/new", "name: New\n")
+    write(site.root, "post/p05", "title: Post 05\nauthor: new\n")
+    assert site.validate(all=True).ok
+    (site.root / "content" / "author" / "new.yaml").unlink()
+    assert found(site.validate(all=True)) == [("post/p05", "author", "link", "content/post/p05.yaml", 2)]
+
+
+def test_a_saved_record_without_its_file_is_checked_from_its_version(site: Site) -> None:
+    many(site)
+    assert site.validate(all=True).ok
+    (site.root / "content" / "post" / "p09.yaml").unlink()
+    write_model(site.root, "post", POST.replace("maxLength: 40", "maxLength: 6"))
+    result = site.validate(all=True)
+    assert [(p.where.path, p.where.file) for p in result.problems if p.where.record == "post/p09"] == [
+        ("title", None)]
+    assert [r.source for r in result.records if r.record == "post/p09"] == [site.store.snapshot().current["post/p09"]]
+
+
+def test_a_file_replaced_by_a_link_is_refused(site: Site) -> None:
+    many(site)
+    assert site.validate(all=True).ok
+    path = site.root / "content" / "post" / "p11.yaml"
+    target = site.root / "elsewhere.yaml"
+    target.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(target)
+    result = site.validate(all=True)
+    assert [(p.where.file, p.message) for p in result.problems] == [
+        ("content/post/p11.yaml", "is a symbolic link; press reads only regular files inside the site")]
+
+
+def test_the_same_answer_with_the_caches_and_without(site: Site) -> None:
+    many(site)
+    write(site.root, "post/p01", "title: Post 01\nauthor: nobody\n")
+    write(site.root, "post/p02", "author: ada\n")
+    first = site.validate(all=True)
+    again = site.validate(all=True)
+    for name in ("stat", "derived.sqlite"):
+        (site.root / ".press" / "cache" / name).unlink()
+    cold = site.validate(all=True)
+    assert found(first) == found(again) == found(cold) == [
+        ("post/p01", "author", "link", "content/post/p01.yaml", 2),
+        ("post/p02", "title", "invalid", "content/post/p02.yaml", None),
+    ]
+    assert [(r.record, r.source, r.errors) for r in first.records] == \
+        [(r.record, r.source, r.errors) for r in again.records] == \
+        [(r.record, r.source, r.errors) for r in cold.records]
