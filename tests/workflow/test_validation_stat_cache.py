@@ -8,13 +8,14 @@ changes what a stale entry would hide.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
 from pressroom import Site, ValidateResult
+from pressroom.records import RecordKey
+from pressroom.site import SiteCore
 from pressroom.workflow import statcache
 from tests.conftest import write
 from tests.workflow.test_publish import POST, blog, write_model
@@ -41,10 +42,17 @@ def found(result: ValidateResult) -> list[tuple[str | None, str | None, str, str
     return sorted((p.where.record, p.where.path, p.code, p.where.file, p.where.line) for p in result.problems)
 
 
-def remembered(site: Site) -> set[str]:
-    """The records whose working file the stat cache holds."""
-    doc = json.loads((site.root / ".press" / "cache" / statcache.FILE).read_bytes())
-    return {record for record, entry in doc["records"].items() if "work" in entry}
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The records whose working file is read from now on (filled as they are)."""
+    seen: list[str] = []
+    read = SiteCore.read_working
+
+    def spy(self: SiteCore, key: RecordKey) -> bytes | None:
+        seen.append(str(key))
+        return read(self, key)
+
+    monkeypatch.setattr(SiteCore, "read_working", spy)
+    return seen
 
 
 def rewrite_keeping_stat(path: Path, text: str) -> None:
@@ -55,10 +63,12 @@ def rewrite_keeping_stat(path: Path, text: str) -> None:
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
-def test_an_edit_after_a_cached_pass_is_seen(site: Site) -> None:
+def test_an_edit_after_a_cached_pass_is_seen(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     many(site)
     assert site.validate(all=True).ok
-    assert {f"post/p{i:02}" for i in range(POSTS)} <= remembered(site)
+    seen = reads(monkeypatch)
+    assert site.validate(all=True).ok
+    assert seen == []
     rewrite_keeping_stat(site.root / "content" / "post" / "p03.yaml", "title: Post 03\nauthor: bob\n")
     rewrite_keeping_stat(site.root / "content" / "post" / "p07.yaml", "titlx: Post 07\nauthor: ada\n")
     result = site.validate(all=True)
@@ -66,6 +76,7 @@ def test_an_edit_after_a_cached_pass_is_seen(site: Site) -> None:
         ("post/p03", "author", "link", "content/post/p03.yaml", 2),
         ("post/p07", "title", "invalid", "content/post/p07.yaml", None),
     ]
+    assert set(seen) == {"post/p03", "post/p07"}
 
 
 def test_a_changed_model_is_applied_to_files_the_cache_holds(site: Site) -> None:
@@ -126,3 +137,13 @@ def test_the_same_answer_with_the_caches_and_without(site: Site) -> None:
     assert [(r.record, r.source, r.errors) for r in first.records] == \
         [(r.record, r.source, r.errors) for r in again.records] == \
         [(r.record, r.source, r.errors) for r in cold.records]
+
+
+def test_a_file_younger_than_the_racy_window_is_read_every_time(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    many(site)
+    monkeypatch.setattr(statcache, "RACY_NS", 3600 * 10**9)
+    seen = reads(monkeypatch)
+    for _ in range(2):
+        seen.clear()
+        assert site.validate(all=True).ok
+        assert len(set(seen)) == POSTS + 4
