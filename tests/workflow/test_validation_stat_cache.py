@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from pressroom import Site, ValidateResult
 from pressroom.records import RecordKey
@@ -147,3 +148,14 @@ def test_a_file_younger_than_the_racy_window_is_read_every_time(site: Site, monk
         seen.clear()
         assert site.validate(all=True).ok
         assert len(set(seen)) == POSTS + 4
+
+
+def test_a_format_checker_installed_since_a_pass_applies(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_model(site.root, "person", "schema:\n  type: object\n  properties:\n    email: {type: string, format: email}\n")
+    write(site.root, "person/a", "email: nobody\n")
+    # As if the checker of "email" were not installed: the file passes, and the pass is kept.
+    monkeypatch.delitem(Draft202012Validator.FORMAT_CHECKER.checkers, "email")
+    assert site.validate(all=True).ok
+    monkeypatch.undo()
+    monkeypatch.setattr(statcache, "RACY_NS", -10**12)
+    assert [(p.where.path, p.code) for p in site.validate(all=True).problems] == [("email", "invalid")]
