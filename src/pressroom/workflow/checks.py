@@ -7,13 +7,22 @@ schema" and lists its links; it is keyed by the blob id and by a digest of
 the schema, of this pressroom's version and of the formats jsonschema can
 check here (installing a format checker changes what is valid). Only valid
 blobs are kept: an invalid one is validated again, to report its problems.
+
+Which formats jsonschema checks is known only by importing it, which a pass
+whose every blob is known would do for nothing; so the list is kept too,
+keyed by the folders Python imports from and their mtimes. Installing,
+removing or upgrading a package adds or removes entries in one of them,
+which moves its mtime; a folder changed in the last ``RACY_NS`` (git's racy
+rule) keeps the list from being kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,6 +36,8 @@ Links = list[tuple[str, RecordKey]]
 RULES = 2
 # Entries waiting to be written are flushed in batches of this many, keeping memory flat.
 BATCH = 5000
+# A folder Python imports from that changed this recently may change again within its mtime's tick.
+RACY_NS = 2_000_000_000
 
 
 class CheckCache:
@@ -41,6 +52,7 @@ class CheckCache:
         self._count = 0
         # One RecordKey per linked record: thousands of posts link to the same few authors.
         self._keys: dict[tuple[str, str], RecordKey] = {}
+        self._format_names: list[str] | None = None
 
     def _kind(self, model: Model) -> str:
         kind = self._kinds.get(id(model))
@@ -49,10 +61,24 @@ class CheckCache:
             # every blob is known compiles no schema.
             schema = model.schema
             basis = {"pressroom": __version__, "rules": RULES, "schema": schema, "model": model.name,
-                     "formats": [] if schema is None else format_names()}
+                     "formats": [] if schema is None else self._formats()}
             digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
             kind = self._kinds[id(model)] = f"valid/{digest[:32]}"
         return kind
+
+    def _formats(self) -> list[str]:
+        """``models.format_names``, from the cache while no folder Python imports from changed."""
+        if self._format_names is None:
+            stamp, settled = _import_folders()
+            digest = hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:32]
+            kept = self.cache.get_many("formats", [digest]).get(digest)
+            if isinstance(kept, list) and all(isinstance(name, str) for name in kept):
+                self._format_names = kept
+            else:
+                self._format_names = format_names()
+                if settled:
+                    self.cache.put_many("formats", {digest: self._format_names})
+        return self._format_names
 
     def key(self, model: Model) -> str:
         """What an entry's meaning depends on besides the blob: the model's schema, press, the formats."""
@@ -102,3 +128,20 @@ class CheckCache:
             self.cache.put_many(kind, entries)
         self._pending.clear()
         self._count = 0
+
+
+def _import_folders() -> tuple[list[tuple[str, int, int]], bool]:
+    """Each entry of ``sys.path`` with its inode and mtime (0, 0: none there), and whether all of
+    them are older than ``RACY_NS``."""
+    now = time.time_ns()
+    stamp, settled = [], True
+    for entry in sys.path:
+        path = os.path.abspath(entry or ".")
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamp.append((path, 0, 0))
+            continue
+        stamp.append((path, st.st_ino, st.st_mtime_ns))
+        settled = settled and st.st_mtime_ns < now - RACY_NS
+    return stamp, settled
