@@ -376,7 +376,7 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
             raw = site.read_working(key)
         except PressError as e:
             return "working", e.problems
-        # Changed since the stat cache looked: then what is read now is checked in full.
+        # Bytes other than the blob looked up (the file changed since) are checked in full.
         if known is not None and raw is not None and hash_bytes(raw) == blob:
             label = site.rel(site.working_path(key))
             return "working", placed(link_problems(known, existing, record=record, file=label), raw)
