@@ -172,3 +172,15 @@ def test_a_format_checker_installed_since_a_pass_applies(site: Site, tmp_path: P
     # Installed: a new entry in the folder.
     (packages / "email_checker.py").write_text("")
     assert [(p.where.path, p.code) for p in site.validate(all=True).problems] == [("email", "invalid")]
+
+
+def test_a_linked_model_folder_is_refused(site: Site, tmp_path: Path) -> None:
+    many(site)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("title: Secret\n")
+    (site.root / "content" / "page").symlink_to(outside, target_is_directory=True)
+    result = site.validate(all=True)
+    assert [(p.where.file, p.message) for p in result.problems] == [
+        ("content/page", "is a symbolic link; press reads only regular files inside the site")]
+    assert [r.record for r in result.records if r.errors] == ["page/secret"]
