@@ -35,6 +35,7 @@ from .records import ID_RE, MODEL_RE, RecordKey, check_inside, load_record, read
 from .site import CONFIG_MAX_SIZE, SiteCore
 
 if TYPE_CHECKING:
+    from jsonschema import FormatChecker
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
     from referencing import Registry, Resource
@@ -583,10 +584,22 @@ def _compile(schema: dict[str, Any], label: str) -> Validator:
                 where=Where(file=label, path=field_path(path)),
                 hint="put the definition under $defs in this file and refer to it as #/$defs/<name>",
             ) from None
-    validator = Draft202012Validator(schema, registry=registry,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(schema, registry=registry, format_checker=_format_checker())
     _COMPILED[digest] = validator
     return validator
+
+
+def _format_checker() -> FormatChecker:
+    from jsonschema import Draft202012Validator
+
+    checker: FormatChecker = Draft202012Validator.FORMAT_CHECKER
+    return checker
+
+
+def format_names() -> list[str]:
+    """The formats every compiled schema checks (those whose checker is installed here), without
+    compiling any: what a schema's checks mean depends on them (``workflow.checks``)."""
+    return sorted(_format_checker().checkers)
 
 
 def _local_registry(schema: dict[str, Any]) -> tuple[Registry[Any], Resource[Any]]:

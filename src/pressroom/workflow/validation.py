@@ -22,8 +22,13 @@ from ..store import Snapshot, Version, hash_bytes
 from ..yamlread import stored_reading_problem
 from .checks import CheckCache
 from .plan import StoreReader, key_of
+from .statcache import StatCache
 
 Progress = Callable[[int, int], None]
+# Up to this many named records are read directly rather than through the stat cache.
+_FEW = 20
+# Records whose check-cache entries are read in one query: memory stays flat, queries few.
+_BATCH = 500
 
 
 class RecordSet:
@@ -115,6 +120,10 @@ class Reader:
         version = self.store.get_version(oid)
         self._blobs[oid] = version.blob
         return version
+
+    def know_blob(self, oid: str, blob: str) -> None:
+        """Note that version ``oid`` holds ``blob`` (known from elsewhere: it need not be read)."""
+        self._blobs[oid] = blob
 
     def blob(self, oid: str) -> str:
         """The blob id of version ``oid`` (each version read once)."""
@@ -218,8 +227,9 @@ def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = N
     if published:
         return validate_published(site, names, model=model, progress=progress)
     reader = Reader(site)
-    working = list_working(site.root)
-    existing = RecordSet([*reader.snapshot.current, *(str(k) for k in working)])
+    # By name, as text: hashing 10,000s of RecordKey dataclasses costs more than the checks.
+    working = {str(k): k for k in list_working(site.root)}
+    existing = RecordSet([*reader.snapshot.current, *working])
     targets: list[tuple[RecordKey, str | None]]
     if names:
         targets = [parse_ref(n) for n in names]
@@ -228,20 +238,56 @@ def validate(site: SiteCore, names: Sequence[str] = (), *, model: str | None = N
     elif model or all_records:
         if model:
             require_model(site, reader.models, model)
-        keys = {k for k in working} | {parse_key(r) for r in reader.snapshot.current}
-        targets = sorted((k, None) for k in keys if model is None or k.model == model)
+        keys = [*working.values(), *(parse_key(r) for r in reader.snapshot.current if r not in working)]
+        targets = [(k, None) for k in sorted((k for k in keys if model is None or k.model == model),
+                                             key=lambda k: (k.model, k.id))]
     else:
         raise UsageError("name at least one record (model/id), or pass all=True or model=M", cause="select.none")
+    # Many records: the stat cache tells which working files hold which blob without reading
+    # them, as status does; a few are read directly (the cache file holds every record's entry).
+    stats = StatCache(site, load=len(targets) > _FEW)
     checks, problems = [], []
-    for i, (key, spec) in enumerate(targets):
-        source, found = _validate_one(site, reader, key, spec, existing)
-        found = id_problems(site, key) + found
-        checks.append(RecordCheck(record=str(key), source=source, errors=len(found)))
-        problems.extend(found)
-        if progress:
-            progress(i + 1, len(targets))
+    for start in range(0, len(targets), _BATCH):
+        batch = targets[start:start + _BATCH]
+        blobs = _blobs(site, reader, stats, batch)
+        for i, (key, spec) in enumerate(batch, start):
+            source, found = _validate_one(site, reader, key, spec, existing, blobs.get(key))
+            found = id_problems(site, key) + found
+            checks.append(RecordCheck(record=str(key), source=source, errors=len(found)))
+            problems.extend(found)
+            if progress:
+                progress(i + 1, len(targets))
     reader.checks.flush()
+    stats.save()
     return ValidateResult(records=checks, problems=problems)
+
+
+def _blobs(site: SiteCore, reader: Reader, stats: StatCache,
+           batch: Sequence[tuple[RecordKey, str | None]]) -> dict[RecordKey, str | PressError | None]:
+    """What each record of ``batch`` to be read from its working file holds: the working file's
+    blob id, None when there is no working file, or why it cannot be read; the check cache's
+    entries of these blobs (and of the current versions standing in for missing files) read ahead."""
+    out: dict[RecordKey, str | PressError | None] = {}
+    wanted: dict[str, list[str]] = {}
+    for key, spec in batch:
+        if spec is not None:
+            continue
+        try:
+            blob = out[key] = stats.working_blob(key)
+        except PressError as e:
+            out[key] = e
+            continue
+        if blob is None:
+            current = reader.snapshot.current.get(str(key))
+            if current is None:
+                continue
+            # Versions never change: their blob comes from the stat cache too.
+            blob = stats.version(str(key), current).blob
+            reader.know_blob(current, blob)
+        wanted.setdefault(key.model, []).append(blob)
+    for name, blobs in wanted.items():
+        reader.checks.prefetch(reader.model(name), blobs)
+    return out
 
 
 def validate_published(site: SiteCore, names: Sequence[str] = (), *, model: str | None = None,
@@ -309,32 +355,40 @@ def id_problems(site: SiteCore, key: RecordKey) -> list[Problem]:
                           "new_file": new_file})]
 
 
-def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | None,
-                  existing: RecordSet) -> tuple[str, list[Problem]]:
+def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | None, existing: RecordSet,
+                  blob: str | PressError | None) -> tuple[str, list[Problem]]:
+    """One record's problems: version ``spec``, else its working file, whose blob id (``_blobs``) is ``blob``."""
     record = str(key)
     model = reader.model(key.model)
     if spec is not None:
         oid = resolve_version(site, key, spec)
         return oid, reader.problems(record, oid, existing)
-    label = site.rel(site.working_path(key))
-    try:
-        raw = site.read_working(key)
-    except PressError as e:
-        return "working", e.problems
+    if isinstance(blob, PressError):
+        return "working", blob.problems
+    raw = None
+    if blob is not None:
+        # A file whose bytes passed this model's schema before (saved, or validated by an earlier run)
+        # is not read: the check cache holds its links, keyed by the blob id the bytes have.
+        known = reader.checks.links(model, blob)
+        if known is not None and all(target in existing for _path, target in known):
+            return "working", []
+        try:
+            raw = site.read_working(key)
+        except PressError as e:
+            return "working", e.problems
+        # Bytes other than the blob looked up (the file changed since) are checked in full.
+        if known is not None and raw is not None and hash_bytes(raw) == blob:
+            label = site.rel(site.working_path(key))
+            return "working", placed(link_problems(known, existing, record=record, file=label), raw)
     if raw is None:
         current = reader.snapshot.current.get(record)
         if current is None:
+            label = site.rel(site.working_path(key))
             raise NotFoundError("does not exist", where=Where(record=record),
                                 hint=f"write {label} and save it, or see Site.status()",
                                 cause="validate.missing", data={"file": label})
         return current, reader.problems(record, current, existing)
-    # A file whose bytes passed this model's schema before (saved, or validated by an earlier run) is
-    # not parsed again: the check cache holds its links, keyed by the blob id the bytes would have.
-    blob = hash_bytes(raw)
-    known = reader.checks.links(model, blob)
-    if known is not None:
-        found = link_problems(known, existing, record=record, file=label)
-        return "working", placed(found, raw) if found else found
+    label = site.rel(site.working_path(key))
     try:
         data = load_record(raw, label)
     except BadContentError as e:
@@ -342,7 +396,7 @@ def _validate_one(site: SiteCore, reader: Reader, key: RecordKey, spec: str | No
     found = model.validate(data, record=record, file=label)
     links = model.links(data)
     if not found:
-        reader.checks.remember(model, blob, links)
+        reader.checks.remember(model, hash_bytes(raw), links)
     return "working", placed(found + link_problems(links, existing, record=record, file=label), raw)
 
 
