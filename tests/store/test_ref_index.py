@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pressroom import Site
+from pressroom.errors import RefusedError
 from pressroom.store import RefConflictError, Snapshot
-from pressroom.store.refindex import FILE
+from pressroom.store.refindex import FILE, LazyRefs
 from pressroom.store.refs import RefFiles, RefKind
 from tests.conftest import write
 from tests.e2e.test_journal_git import git
@@ -110,6 +111,40 @@ def test_one_record_commands_read_a_few_ref_files_not_all(filled: Site, monkeypa
     site.log("post/p03")
     assert count.folders == 0 and count.files <= 6, (count.folders, count.files)
     assert_agrees(root)
+
+
+def test_a_one_record_save_and_publish_load_no_kind_whole(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Models with schemas and links, so that saving checks links against the refs.
+    (site_dir / "models").mkdir(exist_ok=True)
+    (site_dir / "models" / "author.yaml").write_text("schema: {type: object, required: [name]}\n")
+    (site_dir / "models" / "post.yaml").write_text(
+        "schema:\n  type: object\n  required: [title]\n"
+        "  properties: {title: {type: string}, author: {type: string, x-link: author}}\n")
+    for i in range(20):
+        write(site_dir, f"author/a{i:02d}", f"name: A{i}\n")
+        write(site_dir, f"post/p{i:02d}", f"title: P{i}\nauthor: a{i:02d}\n")
+    Site.open(site_dir).save(all=True)
+    Site.open(site_dir).publish(all=True)
+    Site.open(site_dir).status()
+    whole: list[str] = []
+    load = LazyRefs._whole
+
+    def counted(refs: LazyRefs) -> dict[str, str]:
+        whole.append(refs._kind.value)
+        return load(refs)
+
+    monkeypatch.setattr(LazyRefs, "_whole", counted)
+    write(site_dir, "post/p03", "title: Changed\nauthor: a04\n")
+    site = Site.open(site_dir)
+    site.save("post/p03")
+    assert whole == []
+    site.publish("post/p03", cascade=True)
+    assert whole == []
+    assert site.status("post/p03").records[0].status == "published"
+    # A link to a missing record still names it, and still hints at the model that has the id.
+    write(site_dir, "post/p05", "title: Five\nauthor: p06\n")
+    with pytest.raises(RefusedError, match=r"links to author/p06, which does not exist \(wrong model\? there is post/p06\)"):
+        site.save("post/p05")
 
 
 def test_a_folder_changed_behind_presss_back_is_read_again(filled: Site, monkeypatch: pytest.MonkeyPatch) -> None:

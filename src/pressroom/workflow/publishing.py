@@ -362,7 +362,7 @@ def _check_publish(reader: Reader, plan: dict[str, Move], cascade: bool,
                    progress: Progress | None) -> list[Problem]:
     """Validation of every planned version, and the closure of the final published view."""
     snap = reader.snapshot
-    existing = RecordSet(snap.current)
+    existing = RecordSet((), refs=snap.current)
     problems: list[Problem] = []
     for i, record in enumerate(sorted(plan)):
         oid = plan[record].version or ""
@@ -863,7 +863,7 @@ def plan_link_strategies(reader: Reader, plan: Plan, record: str, action: Action
         moves = {record: _publish_move(snap, record, snap.published[record], "resolve")}
         _cascade_publish(reader, moves, False, None)
         del moves[record]
-        existing = RecordSet(snap.current)
+        existing = RecordSet((), refs=snap.current)
         for m in sorted(moves.values(), key=_order):
             key = key_of(m.record)
             plan.problems.extend(reader.problems(m.record, m.version or "", existing))

@@ -34,17 +34,21 @@ _BATCH = 500
 class RecordSet:
     """The records that exist in some state: to check links, and to hint at a wrong model."""
 
-    def __init__(self, records: Iterable[str]):
+    def __init__(self, records: Iterable[str], *, refs: Mapping[str, str] | None = None):
+        """``records``, and the records of ``refs`` (a snapshot's kind), looked up one at a time:
+        a one-record save asks for a few records, not for every ref of the site."""
         self.records = set(records)
+        self._refs = refs
         self._by_id: dict[str, list[str]] | None = None
 
     def __contains__(self, record: object) -> bool:
-        return str(record) in self.records
+        name = str(record)
+        return name in self.records or (self._refs is not None and name in self._refs)
 
     def models_with_id(self, rid: str) -> list[str]:
         if self._by_id is None:
             self._by_id = {}
-            for record in sorted(self.records):
+            for record in sorted(self.records.union(self._refs or ())):
                 key = key_of(record)
                 self._by_id.setdefault(key.id, []).append(key.model)
         return self._by_id.get(rid, [])
@@ -307,7 +311,7 @@ def validate_published(site: SiteCore, names: Sequence[str] = (), *, model: str 
     for key in keys:
         require_model(site, reader.models, key.model)
     targets = sorted(str(k) for k in keys if model is None or k.model == model)
-    existing = RecordSet(snap.current)
+    existing = RecordSet((), refs=snap.current)
     checks, problems = [], []
     for i, record in enumerate(targets):
         oid = snap.published.get(record)
@@ -421,7 +425,7 @@ class SaveBatch:
 
     existing: RecordSet
     publish: list[str]
-    published: set[str]
+    published: RecordSet
 
 
 def save_batch(models: Mapping[str, Model], snapshot: Snapshot, keys: Sequence[RecordKey]) -> SaveBatch:
@@ -429,8 +433,8 @@ def save_batch(models: Mapping[str, Model], snapshot: Snapshot, keys: Sequence[R
     publish = [str(k) for k in keys
                if not (models.get(k.model) or Model.implicit(k.model)).draft_published
                and str(k) not in snapshot.archived]
-    return SaveBatch(existing=RecordSet([*snapshot.current, *(str(k) for k in keys)]), publish=publish,
-                     published=set(snapshot.published) | set(publish))
+    return SaveBatch(existing=RecordSet([str(k) for k in keys], refs=snapshot.current), publish=publish,
+                     published=RecordSet(publish, refs=snapshot.published))
 
 
 def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapshot,
@@ -478,7 +482,7 @@ def gate_saves(store: StoreReader, models: Mapping[str, Model], snapshot: Snapsh
 
 
 def _save_problems(gate: SaveGate, checks: CheckCache, model: Model, snapshot: Snapshot, existing: RecordSet,
-                   published: set[str], key: RecordKey, data: Any, label: str, lenient_links: bool, blobs: Mapping[str, str],
+                   published: RecordSet, key: RecordKey, data: Any, label: str, lenient_links: bool, blobs: Mapping[str, str],
                    expect: dict[str, tuple[str, str, str | None]]) -> list[Problem]:
     """One record's schema and link problems; the published link targets it relies on go in ``expect``."""
     record = str(key)
