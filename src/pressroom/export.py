@@ -200,6 +200,11 @@ def _body_field(models: dict[str, Model], model: str) -> str:
     return spec.options.get("body_field", DEFAULT_BODY_FIELD) if spec is not None else DEFAULT_BODY_FIELD
 
 
+# One encoder each, made once: json.dumps with options makes a new one per call (a manifest line).
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 @dataclass
 class _Manifest:
     """What a previous export wrote: its files (path -> sha256) and record entries."""
@@ -216,8 +221,7 @@ class _Manifest:
         Made a line at a time, each by the C encoder: the whole text of 100,000
         records, or the indenting encoder's string per token, is never in memory.
         """
-        def dumps(value: Any) -> str:
-            return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        dumps = _SORTED_JSON.encode
 
         def section(name: str, items: dict[str, Any], last: bool) -> Iterator[bytes]:
             yield f"  {dumps(name)}: {{".encode()
@@ -446,6 +450,7 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
                             foreign=_foreign(out, {*targets.values(), *indexes.values()}))
     old = _read_manifest(out)
     _check_targets(out, old, targets, indexes)
+    reader.read_whole()
 
     new = _Manifest()
     fresh = [p for p in (*targets.values(), *indexes.values()) if p not in old.files]
@@ -730,7 +735,7 @@ def _index_chunks(manifest: _Manifest, model: str) -> Iterator[bytes]:
         if record.startswith(prefix):
             entry = {"record": record, "id": record[len(prefix):], "version": e["version"],
                      "published_at": e["published_at"], "updated_at": e["updated_at"], "file": e["file"]}
-            yield f"{sep}{json.dumps(entry, ensure_ascii=False)}".encode()
+            yield f"{sep}{_PLAIN_JSON.encode(entry)}".encode()
             sep = ",\n    "
     yield (b"]" if sep == "\n    " else b"\n  ]") + b"\n}\n"
 
