@@ -10,6 +10,7 @@ target is the one the project set for it (docs/performance.md).
     python benchmarks/run.py --n 100000      # the large run
     python benchmarks/run.py --n 200 --markdown
     python benchmarks/run.py --only everyday --n 1000 --n 10000   # the one-record rows alone
+    python benchmarks/run.py --only export --n 10000      # the export rows alone
 
 Needs only ``press`` (next to this Python, or on PATH), ``git``, ``cp`` and ``sh``; peak
 memory is read with GNU time (``/usr/bin/time``) where it is installed.
@@ -186,6 +187,24 @@ def site_rows(bench: Bench, n: int, versions: int) -> list[Row]:
                     memory_capped=True))
     bench.say(f"publish --all --cascade: {press.wall:.2f}s (git {git.wall:.2f}s)")
 
+    rows.extend(_export_rows(bench, base, site, label))
+
+    # Every record up to `versions` versions (the 10% edited above have one more).
+    for revision in range(2, versions + 1):
+        gensite.write_records(site, n, revision=revision)
+        bench.run(GIT_COMMIT, site)
+        m = bench.run(bench.press_cmd(site, "save", "--all", "-m", f"revision {revision}"), site)
+        bench.say(f"revision {revision} of every record saved in {m.wall:.2f}s")
+    git = bench.median(["git", "fsck", "--no-progress"], site)
+    press = bench.median(bench.press_cmd(site, "fsck"), site)
+    rows.append(Row(f"fsck ({versions} versions each)", label, press, "git fsck", git, None, memory_capped=True))
+    bench.say(f"fsck: {press.wall:.2f}s (git {git.wall:.2f}s)")
+    return rows
+
+
+def _export_rows(bench: Bench, base: Path, site: Path, label: str) -> list[Row]:
+    """The export rows, on a site whose records are all published."""
+    rows = []
     cp = _median([bench.run(["cp", "-r", str(site / "content") + "/", str(base / f"cp-out{i}") + "/"], base)
                   for i in range(bench.repeat)])
     export = bench.press_cmd(site, "export", "--out", str(base / "export"))
@@ -202,18 +221,20 @@ def site_rows(bench: Bench, n: int, versions: int) -> list[Row]:
     rows.append(Row("export (nothing changed)", label, again, "the first export", first, 0.1, memory_capped=True))
     bench.say(f"export: {first.wall:.2f}s first (cp {cp.wall:.2f}s), {cold.wall:.2f}s again cold, "
               f"{again.wall:.2f}s again")
-
-    # Every record up to `versions` versions (the 10% edited above have one more).
-    for revision in range(2, versions + 1):
-        gensite.write_records(site, n, revision=revision)
-        bench.run(GIT_COMMIT, site)
-        m = bench.run(bench.press_cmd(site, "save", "--all", "-m", f"revision {revision}"), site)
-        bench.say(f"revision {revision} of every record saved in {m.wall:.2f}s")
-    git = bench.median(["git", "fsck", "--no-progress"], site)
-    press = bench.median(bench.press_cmd(site, "fsck"), site)
-    rows.append(Row(f"fsck ({versions} versions each)", label, press, "git fsck", git, None, memory_capped=True))
-    bench.say(f"fsck: {press.wall:.2f}s (git {git.wall:.2f}s)")
     return rows
+
+
+def export_rows(bench: Bench, n: int) -> list[Row]:
+    """The export rows alone (``--only export``): the site is saved and published untimed."""
+    base = bench.work / f"n{n}"
+    site = base / "site"
+    site.mkdir(parents=True)
+    bench.run(bench.press_cmd(site, "init"), site)
+    gensite.generate(site, n)
+    _git_init(bench, site)
+    bench.run(bench.press_cmd(site, "save", "--all", "-m", "first"), site)
+    bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "publish"), site)
+    return _export_rows(bench, base, site, f"{n:,}")
 
 
 FLOOR = str(Path(__file__).with_name("floor.py"))
@@ -457,8 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows and the machine as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    parser.add_argument("--only", choices=("all", "everyday", "bulk"), default="all",
-                        help="everyday: the one-record rows alone; bulk: the rest")
+    parser.add_argument("--only", choices=("all", "everyday", "bulk", "export"), default="all",
+                        help="everyday: the one-record rows alone; bulk: the rest; export: the export rows alone")
     parser.add_argument("--show", type=Path, default=None, help="print the table of a run saved with --json")
     args = parser.parse_args(argv)
     if args.show:
@@ -489,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 rows.extend(site_rows(bench, n, args.versions))
             rows.extend(log_rows(bench, args.log_versions))
+        if args.only == "export":
+            rows.extend(row for n in sizes for row in export_rows(bench, n))
         rows.extend(startup_rows(bench))
     finally:
         if args.keep:

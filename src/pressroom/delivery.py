@@ -188,8 +188,16 @@ class Reader:
             self.site.require_model_dir(model)
         return keys
 
+    def read_whole(self) -> None:
+        """Read every ref of the snapshot now, for a caller about to read most records: each
+        record's status looks up its current and archived refs, a row of the ref index each
+        (10,000 queries for an export) unless each kind is read whole first."""
+        for refs in (self.snapshot.current, self.snapshot.published, self.snapshot.archived):
+            len(refs)
+
     def iter(self, model: str | None = None, *, resolve_links: int = 0) -> Iterator[Record]:
         """The records of this view, one at a time."""
+        self.read_whole()
         for record in self.keys(model):
             yield self.read(record, self._refs[record], resolve_links=resolve_links)
 

@@ -93,3 +93,37 @@ def test_a_damaged_cache_costs_reading_only(blog: Site, out: Path) -> None:
     (out / "post" / "hello.json").write_bytes(b"{}\n")
     with pytest.raises(RefusedError):
         blog.export(out)
+
+
+def test_the_same_records_exported_as_a_preview_are_a_new_view(blog: Site, out: Path) -> None:
+    """No file and no event log changed, but the view did: the stat cache must not answer for it."""
+    result = blog.export(out, preview=True)
+    assert result.written == [] and result.unchanged == 9  # every record is published: the same files
+    assert json.loads((out / "manifest.json").read_text())["preview"] is True
+    again = blog.export(out)
+    assert json.loads((out / "manifest.json").read_text())["preview"] is False
+    assert again.written == []
+    assert_export_is_published_view(blog, out)
+
+
+def test_a_changed_model_is_seen_when_no_file_or_log_changed(blog: Site, tmp_path: Path) -> None:
+    blog.publish("post/hello", "post/notes", cascade=True)
+    out = tmp_path / "md"
+    blog.export(out, format="markdown")
+    time.sleep(RACY_NS / 1e9 + 0.2)
+    blog.export(out, format="markdown")
+    assert blog.export(out, format="markdown").written == []  # through the cache
+    hello = out / "post" / "hello.md"
+    assert hello.read_text().endswith("---\nFirst paragraph.\n\nSecond one.\n")
+    model = blog.root / "models" / "post.yaml"
+    model.write_text(model.read_text().replace("body_field: text\n", "body_field: title\n"))
+    result = blog.export(out, format="markdown")
+    assert "post/hello.md" in result.written
+    assert hello.read_text().endswith("---\nHello\n")
+
+
+def test_the_cache_answers_only_for_the_folder_it_was_written_for(blog: Site, out: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    assert blog.export(other).written != []
+    assert sorted(p.relative_to(other).as_posix() for p in other.rglob("*") if p.is_file()) == sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
