@@ -72,62 +72,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def json_bytes(doc: Any) -> bytes:
-    """``json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)`` and a newline, as UTF-8.
-
-    The same bytes, made faster: with ``indent`` the json module encodes in
-    Python a token at a time, which was a tenth of a first export. NaN and
-    Infinity raise ValueError (they are not JSON: JSON.parse refuses them).
-    """
-    try:
-        text = _indented(doc, "\n")
-    except _Unusual:
-        text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
-
-
-class _Unusual(Exception):
-    """A value ``_indented`` leaves to the json module (a non-str key, a tuple, a subclass)."""
-
-
-_encode_str = json.encoder.encode_basestring
-_INFINITY = float("inf")
-
-
-def _indented(value: Any, newline: str) -> str:
-    """``value`` as ``json.dumps(indent=2)`` writes it, ``newline`` being a line break and the
-    indent of the line it starts on."""
-    kind = type(value)
-    if kind is str:
-        return _encode_str(value)
-    if kind is dict:
-        if not value:
-            return "{}"
-        inner = newline + "  "
-        parts = []
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _Unusual
-            parts.append(f"{_encode_str(key)}: {_indented(item, inner)}")
-        return "{" + inner + ("," + inner).join(parts) + newline + "}"
-    if kind is list:
-        if not value:
-            return "[]"
-        inner = newline + "  "
-        return "[" + inner + ("," + inner).join([_indented(item, inner) for item in value]) + newline + "]"
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
-        if value != value or value in (_INFINITY, -_INFINITY):
-            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
-        return float.__repr__(value)
-    raise _Unusual
+def _json_bytes(doc: Any) -> bytes:
+    # allow_nan=False: NaN and Infinity are not JSON, and JSON.parse refuses them.
+    return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 # Characters a YAML reader takes as a line break, or refuses, unless escaped in double quotes.
@@ -755,7 +702,7 @@ def _same_entry(before: dict[str, Any], entry: dict[str, Any]) -> bool:
 def _render(rec: Record, format: str, body_field: str | None) -> bytes:
     if format == "json":
         try:
-            return json_bytes(rec.document())
+            return _json_bytes(rec.document())
         except ValueError:
             # Validation refuses such numbers; only a draft saved invalid (--preview) still holds one.
             raise RefusedError(

@@ -1,19 +1,16 @@
-"""YAML and Markdown exports read back as exactly the data, by YAML 1.2 and YAML 1.1 readers alike;
-JSON files hold json.dumps's bytes."""
+"""YAML and Markdown exports read back as exactly the data, by YAML 1.2 and YAML 1.1 readers alike."""
 
 from __future__ import annotations
 
-import json
 import math
 
-import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from pressroom import Status
 from pressroom.delivery import Record
-from pressroom.export import json_bytes, markdown_bytes, yaml_bytes
+from pressroom.export import markdown_bytes, yaml_bytes
 from pressroom.times import utc, utc_or_none
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -70,21 +67,3 @@ def test_markdown_front_matter_and_body_round_trip(doc: dict, body: str, draft: 
     assert meta["pressroom"]["labels"] == {"author/ada": "Ada"}
     expected_body = body if not body or body.endswith("\n") else body + "\n"
     assert rest.decode("utf-8") == expected_body
-
-
-_JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-_JSON_VALUE = st.recursive(_JSON_LEAF, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
-                           max_leaves=30)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_JSON_VALUE)
-def test_json_files_hold_what_json_dumps_writes(value: object) -> None:
-    """The record files' encoder is json.dumps(indent=2) made faster: the very same bytes."""
-    assert json_bytes(value) == (json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
-
-
-@pytest.mark.parametrize("value", [float("nan"), [float("inf")], {"a": {"b": -float("inf")}}])
-def test_json_files_refuse_what_json_cannot_hold(value: object) -> None:
-    with pytest.raises(ValueError):
-        json_bytes(value)
