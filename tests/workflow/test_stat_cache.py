@@ -6,6 +6,7 @@ tests shorten that window instead of waiting.
 
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
 
@@ -72,8 +73,15 @@ def test_a_damaged_or_foreign_cache_is_ignored(site_dir: Path) -> None:
     write(site_dir, "post/a", "title: one\n")
     Site.open(site_dir).save("post/a")
     _cache_file(site_dir).parent.mkdir(parents=True, exist_ok=True)
+    st = (site_dir / "content" / "post" / "a.yaml").stat()
+    stat_of_a = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     for junk in (b"\x00garbage", b"[]", b'{"format": 99, "records": {}}',
-                 b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}'):
+                 b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}',
+                 statcache.MAGIC, statcache.MAGIC + b"\x00garbage", statcache.MAGIC + marshal.dumps([]),
+                 statcache.MAGIC + marshal.dumps({"post/a": [1, 2, 3]}),
+                 # The file's own stat, but no blob id where one belongs: read again, not believed.
+                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, 7, *[None] * 9]}),
+                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, None, "x", 1, 2, 3, *[None] * 5]})):
         _cache_file(site_dir).write_bytes(junk)
         assert _changes(site_dir) == {"post/a": None}
     write(site_dir, "post/a", "title: two\n")
@@ -88,7 +96,8 @@ def test_records_gone_are_forgotten(site_dir: Path) -> None:
     site.status()
     site.delete("post/b")
     site.status()
-    assert "post/b" not in _cache_file(site_dir).read_text()
+    assert b"post/a" in _cache_file(site_dir).read_bytes()
+    assert b"post/b" not in _cache_file(site_dir).read_bytes()
 
 
 def test_save_skips_unchanged_files_by_stat_and_still_sees_every_edit(site_dir: Path) -> None:
