@@ -10,6 +10,21 @@ remembers, per record:
 - the published version's time and author of publication, with the event
   log's ``(size, mtime_ns)``: the log is read again only when it changed.
 
+Publication facts without a stat per log: a log grows in place, which
+moves neither its size's folder nor anything else but the log, yet the
+only event that changes when a version was last published is a publish,
+and a publish moves the record's published ref (a ref is created, removed
+or renamed, never rewritten in place), which moves the mtime of
+``refs/published/<model>``. git (checkout, merge, pull) replaces logs
+rather than appending to them, which moves ``logs/<model>``. So while both
+folders keep the ``(mtime_ns, inode)`` recorded when every published record
+of the model was last checked, and those mtimes were before a file-system
+clock read taken before that check (git's racy rule: a folder changed in the
+same tick as the check is not vouched for), the facts still hold and the
+logs are not stat'ed. What this cannot see: a log appended to in place by
+hand, or by a tool other than press, with no ref moved; deleting the cache
+file (or any change to that model's published refs) reads the logs again.
+
 Racy files, as git calls them: a file changed twice within one tick of the
 file system clock may keep its stat. A working file is remembered only when
 its ctime is over ``RACY_NS`` old when it is read, so that any later change
@@ -24,6 +39,7 @@ import marshal
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PressError
@@ -45,6 +61,8 @@ W_INO, W_SIZE, W_MTIME, W_CTIME, W_BLOB, C_OID, C_BLOB, C_TIME, C_AUTHOR, P_OID,
     = range(14)
 _FIELDS = 14
 Entry = list[object]
+# (mtime_ns, inode) of refs/published/<model>, then of logs/<model>.
+FolderStates = list[int]
 
 
 @dataclass(frozen=True)
@@ -65,24 +83,31 @@ class StatCache:
         self.site = site
         self.path = site.store.root / "cache" / FILE
         self._load_all = load
-        self._entries = self._load() if load else {}
+        self._entries: dict[str, Entry] = {}
+        # Per model, the states of refs/published/<model> and logs/<model> that vouch for its facts.
+        self._folders: dict[str, FolderStates] = {}
+        if load:
+            self._entries, self._folders = self._load()
         self._changed = False
         self._clean_models: dict[str, bool] = {}
         self._content = str(site.content_dir)
         self._max_size = site.config.max_file_size
+        self._clock: int | None = None
+        self._seen: dict[str, FolderStates | None] = {}
+        self._vouched: dict[str, bool] = {}
 
-    def _load(self) -> dict[str, Entry]:
+    def _load(self) -> tuple[dict[str, Entry], dict[str, FolderStates]]:
         try:
             data = self.path.read_bytes()
             if not data.startswith(MAGIC):
-                return {}
-            records = marshal.loads(memoryview(data)[len(MAGIC):])
+                return {}, {}
+            doc = marshal.loads(memoryview(data)[len(MAGIC):])
         except (OSError, ValueError, EOFError, TypeError):
-            return {}
-        if not isinstance(records, dict):
-            return {}
+            return {}, {}
+        if not (isinstance(doc, tuple) and len(doc) == 2 and isinstance(doc[0], dict) and isinstance(doc[1], dict)):
+            return {}, {}
         # Each entry's shape is checked where it is read: a pass over all of them here would cost as much.
-        return records
+        return doc[0], doc[1]
 
     def _entry(self, record: str) -> Entry:
         entry = self._entries.get(record)
@@ -171,6 +196,15 @@ class StatCache:
 
     def published(self, record: str, oid: str) -> tuple[str | None, str | None]:
         """When and by whom ``oid`` was (last) published, from ``record``'s event log."""
+        model = record.partition("/")[0]
+        vouched = self._vouched.get(model)
+        if vouched is None:
+            vouched = self._vouch(model)
+        entry = self._entries.get(record)
+        if vouched and type(entry) is list and len(entry) == _FIELDS and entry[P_OID] == oid:
+            when, who = entry[P_TIME:P_AUTHOR + 1]
+            if (when is None or isinstance(when, str)) and (who is None or isinstance(who, str)):
+                return when, who
         stamp = self.site.store.log_stamp(record)
         entry = self._entries.get(record)
         if (stamp is not None and type(entry) is list and len(entry) == _FIELDS and entry[P_OID] == oid
@@ -184,16 +218,50 @@ class StatCache:
             self._set(record, P_OID, [oid, *stamp, *found])
         return found
 
-    def save(self, keep: set[str] | None = None) -> None:
-        """Write the cache if it learnt anything; ``keep``: drop records not in it (best effort)."""
+    def _vouch(self, model: str) -> bool:
+        """Whether ``model``'s folders are as recorded (see the module docstring); their states are
+        kept for ``save``, read after a clock read, as the rule wants."""
+        if not self._load_all:
+            self._vouched[model] = False
+            return False
+        if self._clock is None:
+            self._clock = self.site.store.cache.clock() or 0
+        root = self.site.store.root
+        states: FolderStates = []
+        for folder in (f"{root}/refs/published/{model}", f"{root}/logs/{model}"):
+            try:
+                st = os.stat(folder)
+            except OSError:
+                break
+            states += [st.st_mtime_ns, st.st_ino]
+        # A folder changed in the clock's current tick could change again and keep its mtime.
+        clean = len(states) == 4 and states[0] < self._clock and states[2] < self._clock
+        self._seen[model] = states if clean else None
+        vouched = self._vouched[model] = clean and self._folders.get(model) == states
+        return vouched
+
+    def save(self, keep: set[str] | None = None, *, checked: Iterable[str] = ()) -> None:
+        """Write the cache if it learnt anything; ``keep``: drop records not in it (best effort).
+
+        ``checked``: models every published record of which was looked up (``published``) since
+        this cache was made: their folder states are kept, to vouch for their facts next time.
+        """
         if keep is not None:
             for record in [r for r in self._entries if r not in keep]:
                 del self._entries[record]
                 self._changed = True
+        for model in checked:
+            states = self._seen.get(model)
+            if states is None:
+                if self._folders.pop(model, None) is not None:
+                    self._changed = True
+            elif self._folders.get(model) != states:
+                self._folders[model] = states
+                self._changed = True
         if not self._changed or not self._load_all:
             return
         try:
-            write_atomic(self.path, MAGIC + marshal.dumps(_shared(self._entries)), durable=False)
+            write_atomic(self.path, MAGIC + marshal.dumps((_shared(self._entries), self._folders)), durable=False)
         except OSError:
             return  # a read-only checkout: status still works, only slower
         self._changed = False

@@ -136,7 +136,9 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
         if warning:
             warnings.append(warning)
     # Records no longer anywhere are forgotten only by a status of the whole site.
-    cache.save(keep=None if names or model else {r.record for r in rows})
+    # Every published record of each model listed was looked up: their folders can vouch for them next time.
+    cache.save(keep=None if names or model else {r.record for r in rows},
+               checked=() if names else {m for m, _ in listed})
     return StatusResult(records=rows, warnings=warnings, violations=violations)
 
 
