@@ -367,13 +367,12 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
             if name in fitted.cut:
                 fitted.cut.remove(name)
 
-    def padded(i: int) -> list[str]:
-        w = widths[i]
-        if plain(columns[i]):
-            return [c.ljust(w) for c in columns[i]]
-        return [c + " " * (w - cells_of(c)) for c in columns[i]]
-
-    lines = ["  ".join(cells).rstrip() + "\n" for cells in zip(*(padded(i) for i in keep))]
+    # One format a line: the cells of plain columns padded by it (it counts characters, each one
+    # cell wide there), the others beforehand by their width in cells.
+    plains = {i for i in keep if plain(columns[i])}
+    form = "  ".join(f"{{:<{widths[i]}}}" if i in plains else "{}" for i in keep)
+    cells = [columns[i] if i in plains else [c + " " * (widths[i] - cells_of(c)) for c in columns[i]] for i in keep]
+    lines = [line.rstrip() + "\n" for line in map(form.format, *cells)]
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
         stdout.file.write("".join(lines))
