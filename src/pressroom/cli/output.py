@@ -343,7 +343,8 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     columns: list[Sequence[str]] = [[h] for h in headers]
     if rows:
         columns = [(h, *column) for h, column in zip(headers, zip(*(cells for cells, _ in rows)))]
-    widths = [max(map(len if plain(column) else cells_of, column)) for column in columns]
+    plains = [plain(column) for column in columns]
+    widths = [max(map(len if is_plain else cells_of, column)) for column, is_plain in zip(columns, plains)]
     keep = list(range(len(headers)))
     fitted = Fitted()
     width = fit_width()
@@ -357,6 +358,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
         if narrower < widths[column]:
             widths[column] = narrower
             columns[column] = [columns[column][0], *(cut_to(c, narrower) for c in columns[column][1:])]
+            plains[column] = plain(columns[column])
             fitted.cut.append(cut)
     if width is not None:
         for name in drop:
@@ -369,9 +371,8 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
 
     # One format a line: the cells of plain columns padded by it (it counts characters, each one
     # cell wide there), the others beforehand by their width in cells.
-    plains = {i for i in keep if plain(columns[i])}
-    form = "  ".join(f"{{:<{widths[i]}}}" if i in plains else "{}" for i in keep)
-    cells = [columns[i] if i in plains else [c + " " * (widths[i] - cells_of(c)) for c in columns[i]] for i in keep]
+    form = "  ".join(f"{{:<{widths[i]}}}" if plains[i] else "{}" for i in keep)
+    cells = [columns[i] if plains[i] else [c + " " * (widths[i] - cells_of(c)) for c in columns[i]] for i in keep]
     lines = [line.rstrip() + "\n" for line in map(form.format, *cells)]
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
