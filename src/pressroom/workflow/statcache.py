@@ -11,11 +11,10 @@ remembers, per record:
   log's ``(size, mtime_ns)``: the log is read again only when it changed.
 
 Publication facts without a stat per log: a log grows in place, which
-moves neither its size's folder nor anything else but the log, yet the
-only event that changes when a version was last published is a publish,
-and a publish moves the record's published ref (a ref is created, removed
-or renamed, never rewritten in place), which moves the mtime of
-``refs/published/<model>``. git (checkout, merge, pull) replaces logs
+moves no folder's mtime, but the only event that changes when a version
+was last published is a publish of it, and a publish moves the record's
+published ref (a ref is created, removed or renamed, never rewritten in
+place), which moves the mtime of ``refs/published/<model>``. git (checkout, merge, pull) replaces logs
 rather than appending to them, which moves ``logs/<model>``. So while both
 folders keep the ``(mtime_ns, inode)`` recorded when every published record
 of the model was last checked, and those mtimes were before a file-system
