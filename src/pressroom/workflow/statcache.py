@@ -260,15 +260,21 @@ class StatCache:
         if not self._changed or not self._load_all:
             return
         try:
-            write_atomic(self.path, MAGIC + marshal.dumps((_shared(self._entries), self._folders)), durable=False)
+            _share(self._entries)
+            write_atomic(self.path, MAGIC + marshal.dumps((self._entries, self._folders)), durable=False)
         except OSError:
             return  # a read-only checkout: status still works, only slower
         self._changed = False
 
 
-def _shared(entries: dict[str, Entry]) -> dict[str, Entry]:
-    """The entries with equal texts as one object: marshal writes an object met again as a reference,
-    so a blob, time or author that thousands of records share is stored and loaded once."""
+def _share(entries: dict[str, Entry]) -> None:
+    """Make equal texts of the entries one object, in place (a copy of 100,000 entries would cost
+    memory): marshal writes an object met again as a reference, so a blob, time or author that
+    thousands of records share is stored and loaded once. Entries of another shape are dropped."""
     seen: dict[object, object] = {}
-    return {record: [seen.setdefault(v, v) if type(v) is str else v for v in entry]
-            for record, entry in entries.items() if type(entry) is list and len(entry) == _FIELDS}
+    for record in [r for r, entry in entries.items() if type(entry) is not list or len(entry) != _FIELDS]:
+        del entries[record]
+    for entry in entries.values():
+        for i, value in enumerate(entry):
+            if type(value) is str:
+                entry[i] = seen.setdefault(value, value)
