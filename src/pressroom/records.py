@@ -514,21 +514,11 @@ def _escape_breaks(node: Any) -> Any:
 
 
 def list_working(root: Path, model: str | None = None) -> list[RecordKey]:
-    """Every ``content/<model>/<id>.yaml`` whose name is a valid record key."""
-    content = root / "content"
-    models = [model] if model else sorted(os.listdir(content)) if content.is_dir() else []
-    keys = []
-    for m in models:
-        mdir = content / m
-        # A linked model folder is listed, not skipped: reading its records refuses the link,
-        # so --all says why they are not saved instead of passing over them in silence.
-        if not MODEL_RE.match(m) or not mdir.is_dir():
-            continue
-        for name in sorted(os.listdir(mdir)):
-            stem, ext = os.path.splitext(name)
-            if ext == ".yaml" and ID_RE.match(stem) and ".." not in stem:
-                keys.append(RecordKey(m, stem))
-    return keys
+    """Every ``content/<model>/<id>.yaml`` whose name is a valid record key, in the order of their file names."""
+    # A linked model folder is listed, not skipped: reading its records refuses the link,
+    # so --all says why they are not saved instead of passing over them in silence.
+    return [RecordKey(m, rid) for m, ids in scan_working(root, model)[0].items()
+            for rid in sorted(ids, key=lambda rid: f"{rid}.yaml")]
 
 
 def skipped_working(root: Path, model: str | None = None) -> list[Problem]:
@@ -538,9 +528,20 @@ def skipped_working(root: Path, model: str | None = None) -> list[Problem]:
     not read; saying so (and the name to use) beats leaving them out in silence.
     Hidden files and other extensions (README.md, x.yaml~) are left alone.
     """
+    return scan_working(root, model)[1]
+
+
+def scan_working(root: Path, model: str | None = None) -> tuple[dict[str, list[str]], list[Problem]]:
+    """``list_working`` and ``skipped_working`` from one listing of ``content/``: the ids of each model's
+    working files (model folders sorted, ids in listing order) and the warnings.
+
+    Ids as text, not record keys: ``press status`` lists every record, and a dataclass per
+    file costs more than the listing.
+    """
     content = root / "content"
     if not content.is_dir():
-        return []
+        return {}, []
+    found: dict[str, list[str]] = {}
     out = []
     for m in [model] if model else sorted(os.listdir(content)):
         mdir = content / m
@@ -551,18 +552,35 @@ def skipped_working(root: Path, model: str | None = None) -> list[Problem]:
             out.append(_skipped(root, f"content/{m}/", "not a model name (lowercase letters, digits, - and _), so "
                                 "no file in it is read", fixed and f"content/{fixed}/"))
             continue
-        for name in sorted(os.listdir(mdir)):
-            stem, ext = os.path.splitext(name)
-            if name.startswith(".") or ext not in (".yaml", ".yml"):
+        ids = found[m] = []
+        skipped = []
+        for name in os.listdir(mdir):
+            if name.endswith(".yaml"):
+                stem = name[:-5]
+                if ID_RE.match(stem) and ".." not in stem:
+                    ids.append(stem)
+                    continue
+            elif not name.endswith(".yml"):
                 continue
-            if not ID_RE.match(stem) or ".." in stem:
-                fixed = _renamed(stem, ID_RE)
-                out.append(_skipped(root, f"content/{m}/{name}", "not a record name (ids are lowercase letters, "
-                                    "digits, -, _ and .), so press skips it", fixed and f"content/{m}/{fixed}.yaml"))
-            elif ext == ".yml":
-                out.append(_skipped(root, f"content/{m}/{name}", "not a record file (records end in .yaml), so "
-                                    "press skips it", f"content/{m}/{stem}.yaml"))
-    return out
+            skipped.append(name)
+        for name in sorted(skipped):
+            out.extend(_skipped_file(root, m, name))
+    return found, out
+
+
+def _skipped_file(root: Path, model: str, name: str) -> list[Problem]:
+    """``skipped_working``'s warning for a ``.yaml`` or ``.yml`` file of a model folder that is no record."""
+    stem, ext = os.path.splitext(name)
+    if name.startswith("."):
+        return []
+    if not ID_RE.match(stem) or ".." in stem:
+        fixed = _renamed(stem, ID_RE)
+        return [_skipped(root, f"content/{model}/{name}", "not a record name (ids are lowercase letters, digits, "
+                         "-, _ and .), so press skips it", fixed and f"content/{model}/{fixed}.yaml")]
+    if ext == ".yml":
+        return [_skipped(root, f"content/{model}/{name}", "not a record file (records end in .yaml), so "
+                         "press skips it", f"content/{model}/{stem}.yaml")]
+    return []
 
 
 def _renamed(name: str, pattern: re.Pattern[str]) -> str | None:

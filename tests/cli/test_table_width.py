@@ -158,3 +158,18 @@ def test_a_cut_never_halves_a_wide_character() -> None:
     assert output.cut_to("語語語", 5) == "語語…"
     assert output.cut_to("語語語", 6) == "語語語"
     assert output.cut_to("abc", 1) == "…" and output.cut_to("abc", 0) == ""
+
+
+def test_columns_line_up_with_wide_characters_in_any_column() -> None:
+    """Each column starts at the same terminal cell on every line, whatever the widths of the cells before it."""
+    console = Console(file=io.StringIO(), force_terminal=False, color_system=None, markup=False, highlight=False,
+                      soft_wrap=True)
+    saved, output.stdout = output.stdout, console
+    try:
+        output.print_columns(["name", "kind", "note"], [(["山田", "x", "z"], None), (["abcdef", "語語語語", "w"], None),
+                                                         (["é", "yy", "q"], None)])
+    finally:
+        output.stdout = saved
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines == ["name    kind      note", "山田    x         z", "abcdef  語語語語  w", "é       yy        q"]
+    assert {cell_len(line) - cell_len(line.split()[-1]) for line in lines} == {18}

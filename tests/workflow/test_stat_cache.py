@@ -6,12 +6,15 @@ tests shorten that window instead of waiting.
 
 from __future__ import annotations
 
+import json
+import marshal
 import os
 from pathlib import Path
 
 import pytest
 
 from pressroom import Site
+from pressroom.store.cache import DerivedCache
 from pressroom.workflow import saving, statcache
 from tests.conftest import write
 
@@ -72,8 +75,15 @@ def test_a_damaged_or_foreign_cache_is_ignored(site_dir: Path) -> None:
     write(site_dir, "post/a", "title: one\n")
     Site.open(site_dir).save("post/a")
     _cache_file(site_dir).parent.mkdir(parents=True, exist_ok=True)
+    st = (site_dir / "content" / "post" / "a.yaml").stat()
+    stat_of_a = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     for junk in (b"\x00garbage", b"[]", b'{"format": 99, "records": {}}',
-                 b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}'):
+                 b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}',
+                 statcache.MAGIC, statcache.MAGIC + b"\x00garbage", statcache.MAGIC + marshal.dumps([]),
+                 statcache.MAGIC + marshal.dumps({"post/a": [1, 2, 3]}),
+                 # The file's own stat, but no blob id where one belongs: read again, not believed.
+                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, 7, *[None] * 9]}),
+                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, None, "x", 1, 2, 3, *[None] * 5]})):
         _cache_file(site_dir).write_bytes(junk)
         assert _changes(site_dir) == {"post/a": None}
     write(site_dir, "post/a", "title: two\n")
@@ -88,7 +98,8 @@ def test_records_gone_are_forgotten(site_dir: Path) -> None:
     site.status()
     site.delete("post/b")
     site.status()
-    assert "post/b" not in _cache_file(site_dir).read_text()
+    assert b"post/a" in _cache_file(site_dir).read_bytes()
+    assert b"post/b" not in _cache_file(site_dir).read_bytes()
 
 
 def test_save_skips_unchanged_files_by_stat_and_still_sees_every_edit(site_dir: Path) -> None:
@@ -104,3 +115,78 @@ def test_save_skips_unchanged_files_by_stat_and_still_sees_every_edit(site_dir: 
     result = Site.open(site_dir).save(all=True)
     assert [s.record for s in result.saved] == ["post/p003"]
     assert Site.open(site_dir).show("post/p003").content == b"title: X\n"
+
+
+def _age_folders(root: Path) -> None:
+    """Give the folders that vouch for post's publication facts an mtime well before now, as a
+    status run a while after the last change sees them."""
+    past = (os.stat(root).st_mtime_ns - 60 * 10**9,) * 2
+    for folder in (root / ".press" / "refs" / "published" / "post", root / ".press" / "logs" / "post"):
+        os.utime(folder, ns=past)
+
+
+def _published_by(root: Path) -> str | None:
+    return Site.open(root).status().records[0].published_by
+
+
+def _published_site(root: Path) -> Site:
+    write(root, "post/a", "title: one\n")
+    site = Site.open(root)
+    site.save("post/a")
+    site.publish("post/a", author="First <f@example.org>")
+    _age_folders(root)
+    assert _published_by(root) == "First <f@example.org>"  # facts and folder states recorded
+    return site
+
+
+def _log_line(author: str, version: str) -> bytes:
+    return json.dumps({"action": "publish", "author": author, "new": version, "old": None,
+                       "time": "2026-12-01T10:00:00Z", "txn": "0" * 32}, separators=(",", ":")).encode() + b"\n"
+
+
+def test_publishing_the_same_version_again_is_seen_without_a_stat_of_its_log(site_dir: Path) -> None:
+    site = _published_site(site_dir)
+    assert _published_by(site_dir) == "First <f@example.org>"
+    # The log grows in place; the published ref goes and comes back, which its folder shows.
+    site.unpublish("post/a")
+    site.publish("post/a", author="Second <s@example.org>")
+    assert _published_by(site_dir) == "Second <s@example.org>"
+
+
+def test_a_log_replaced_as_git_replaces_it_is_read_again(site_dir: Path) -> None:
+    site = _published_site(site_dir)
+    log = site_dir / ".press" / "logs" / "post" / "a"
+    version = site.status().records[0].published
+    assert version is not None
+    # As git checks a log out: a new file in place of the old one, the refs untouched.
+    new = log.with_name("a.new")
+    new.write_bytes(log.read_bytes() + _log_line("Third <t@example.org>", version))
+    new.replace(log)
+    assert _published_by(site_dir) == "Third <t@example.org>"
+
+
+def test_a_log_appended_to_by_hand_is_not_stat_ed_while_its_folders_vouch(site_dir: Path) -> None:
+    """The blind spot the module docstring names, shown: the facts come from the cache, not the log;
+    deleting the cache reads the log again."""
+    site = _published_site(site_dir)
+    version = site.status().records[0].published
+    assert version is not None
+    with open(site_dir / ".press" / "logs" / "post" / "a", "ab") as f:
+        f.write(_log_line("Hand <h@example.org>", version))
+    assert _published_by(site_dir) == "First <f@example.org>"
+    _cache_file(site_dir).unlink()
+    assert _published_by(site_dir) == "Hand <h@example.org>"
+
+
+def test_folders_changed_in_the_clock_s_tick_do_not_vouch(site_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The racy rule: a folder whose mtime is not before the clock read is not recorded, so
+    every log is stat'ed and an append by hand is seen."""
+    site = _published_site(site_dir)
+    _cache_file(site_dir).unlink()
+    monkeypatch.setattr(DerivedCache, "clock", lambda self: os.stat(site_dir).st_mtime_ns - 60 * 10**9)
+    assert _published_by(site_dir) == "First <f@example.org>"
+    version = site.status().records[0].published
+    assert version is not None
+    with open(site_dir / ".press" / "logs" / "post" / "a", "ab") as f:
+        f.write(_log_line("Hand <h@example.org>", version))
+    assert _published_by(site_dir) == "Hand <h@example.org>"

@@ -162,12 +162,23 @@ def status(
                 return
             staged = any(r.stage for r in result.records)
             rows = []
+            # A bulk save or publish gives thousands of rows one time and one author: each is formatted once.
+            times: dict[object, str] = {}
+            authors: dict[str | None, str] = {}
             for r in result.records:
-                # A ref in merge conflict shows both sides: ours/theirs.
-                sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
-                rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "",
-                              sides.get("current", short(r.current)), sides.get("published", short(r.published)),
-                              local_time(r.updated_at), author_name(r.updated_by)], STATUS_STYLE.get(r.status)))
+                current, published = short(r.current), short(r.published)
+                if r.conflicts:
+                    # A ref in merge conflict shows both sides: ours/theirs.
+                    sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
+                    current, published = sides.get("current", current), sides.get("published", published)
+                when = times.get(r.updated_at)
+                if when is None:
+                    when = times[r.updated_at] = local_time(r.updated_at)
+                by = authors.get(r.updated_by)
+                if by is None:
+                    by = authors[r.updated_by] = author_name(r.updated_by)
+                rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "", current,
+                              published, when, by], STATUS_STYLE.get(r.status)))
             # A narrow terminal loses the author first, then the version ids: never a cut-off time.
             fitted = print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current",
                                     "published", "last change", "by"], rows, drop=["by", "published", "current"])

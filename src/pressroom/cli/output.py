@@ -381,7 +381,17 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
         # Most cells are printable ASCII (ids, times): one column a character, no lookup in rich's tables.
         return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
-    widths = [max([cells_of(h), *(cells_of(cells[i]) for cells, _ in rows)]) for i, h in enumerate(headers)]
+    def plain(column: Sequence[str]) -> bool:
+        # One test of the whole column: every cell printable ASCII, so each is as wide as it is long.
+        joined = "".join(column)
+        return joined.isascii() and joined.isprintable()
+
+    # Column by column: a table of 10,000 rows is measured and padded with one call a column where it can.
+    columns: list[Sequence[str]] = [[h] for h in headers]
+    if rows:
+        columns = [(h, *column) for h, column in zip(headers, zip(*(cells for cells, _ in rows)))]
+    plains = [plain(column) for column in columns]
+    widths = [max(map(len if is_plain else cells_of, column)) for column, is_plain in zip(columns, plains)]
     keep = list(range(len(headers)))
     fitted = Fitted()
     width = fit_width()
@@ -394,8 +404,8 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
         narrower = max(widths[column] - over(), MIN_CUT, cell_len(cut))
         if narrower < widths[column]:
             widths[column] = narrower
-            rows = [([cut_to(c, narrower) if i == column else c for i, c in enumerate(cells)], style)
-                    for cells, style in rows]
+            columns[column] = [columns[column][0], *(cut_to(c, narrower) for c in columns[column][1:])]
+            plains[column] = plain(columns[column])
             fitted.cut.append(cut)
     if width is not None:
         for name in drop:
@@ -406,17 +416,19 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
             if name in fitted.cut:
                 fitted.cut.remove(name)
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(cells[i] + " " * (widths[i] - cells_of(cells[i])) for i in keep).rstrip() + "\n"
-
+    # One format a line: the cells of plain columns padded by it (it counts characters, each one
+    # cell wide there), the others beforehand by their width in cells.
+    form = "  ".join(f"{{:<{widths[i]}}}" if plains[i] else "{}" for i in keep)
+    cells = [columns[i] if plains[i] else [c + " " * (widths[i] - cells_of(c)) for c in columns[i]] for i in keep]
+    lines = [line.rstrip() + "\n" for line in map(form.format, *cells)]
     if stdout.color_system is None:
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
-        stdout.file.write(line(headers) + "".join(line(cells) for cells, _ in rows))
+        stdout.file.write("".join(lines))
         return fitted
     text = Text()
-    text.append(line(headers), style="bold")
-    for cells, style in rows:
-        text.append(line(cells), style=style)
+    text.append(lines[0], style="bold")
+    for line, (_, style) in zip(lines[1:], rows):
+        text.append(line, style=style)
     stdout.print(text, end="")
     return fitted
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import PressError, Problem
 from ..naming import require_records
-from ..records import RecordKey, list_working, parse_key, skipped_working
+from ..records import parse_key, scan_working
 from ..site import SiteCore
 from ..store import GitIndex, RefConflict, Snapshot
 from ..times import utc
@@ -84,41 +84,46 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     for c in [*snapshot.conflicts, *git_refs]:
         in_conflict.setdefault(c.record, []).append(c)
     stages, stage_warning = stage_view(site)
+    skipped: list[Problem] = []
     if names:
         keys = sorted({parse_key(n) for n in names})
         # A typo is not a new record: a name with no ref, no working file and no log is not found.
         # Looked up by key: listing every record's refs would make one record's status cost the site's.
         require_records(site, keys, with_refs={str(k) for k in keys if str(k) in in_conflict or any(
             str(k) in refs for refs in (snapshot.current, snapshot.published, snapshot.archived))})
+        listed = [(k.model, k.id) for k in keys]
+        # A few named records are read directly: the cache file holds every record of the site.
+        refs = snapshot
     else:
         if model:
             site.require_model_dir(model)
-        # By name, as text: hashing and ordering 10,000s of RecordKey dataclasses is most of the listing.
-        working = {str(k): k for k in list_working(site.root, model)}
-        known = {*snapshot.records(), *in_conflict}
-        keys = [*working.values(), *(parse_key(r) for r in known if r not in working)]
-        if model:
-            keys = [k for k in keys if k.model == model]
-        keys.sort(key=lambda k: (k.model, k.id))
+        # Listing every record read each kind whole: plain dicts then, not a lookup through the view per row.
+        refs = Snapshot(current=dict(snapshot.current.items()), published=dict(snapshot.published.items()),
+                        archived=dict(snapshot.archived.items()))
+        # By name, as text, grouped by model: hashing and ordering 10,000s of RecordKey dataclasses
+        # is most of the listing.
+        working, skipped = scan_working(site.root, model)
+        ids = {m: set(found) for m, found in working.items()}
+        for record in (*refs.current, *refs.published, *refs.archived, *in_conflict):
+            m, _, rid = record.partition("/")
+            if rid not in ids.get(m, ()):
+                parse_key(record)  # a name from the store alone is checked as the listing checked the files'
+                if not model or m == model:
+                    ids.setdefault(m, set()).add(rid)
+        listed = [(m, rid) for m in sorted(ids) for rid in sorted(ids[m])]
     # What a git merge broke comes first: it is what to fix before anything ships.
     violations = [*check_view(site, snapshot, merging=bool(git_refs)).violations, *duplicate_run_violations(site)]
     rows, warnings = [], [v.problem() for v in violations]
     if stage_warning:
         warnings.append(stage_warning)
-    if not names:
-        warnings.extend(skipped_working(site.root, model))
+    warnings.extend(skipped)
     warnings.extend(git_warnings)
-    # A few named records are read directly: the cache file holds every record of the site.
-    cache = StatCache(site, load=not names or len(keys) > _FEW)
-    # Listing every record read each kind whole: plain dicts then, not a lookup through the view per row.
-    refs = snapshot if names else Snapshot(current=dict(snapshot.current.items()),
-                                           published=dict(snapshot.published.items()),
-                                           archived=dict(snapshot.archived.items()))
+    cache = StatCache(site, load=not names or len(listed) > _FEW)
     times: dict[str, dt.datetime] = {}
-    for key in keys:
-        row, warning = _status_of(site, refs, key, cache, times)
-        if key.model in stages and row.current:
-            row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[key.model]))
+    for m, rid in listed:
+        row, warning = _status_of(site, refs, m, rid, cache, times)
+        if m in stages and row.current:
+            row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[m]))
         if row.record in in_conflict:
             # A merge state, reported as such: which refs, both sides, and how to pick one.
             conflicts = in_conflict[row.record]
@@ -131,7 +136,9 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
         if warning:
             warnings.append(warning)
     # Records no longer anywhere are forgotten only by a status of the whole site.
-    cache.save(keep=None if names or model else {str(k) for k in keys})
+    # Every published record of each model listed was looked up: their folders can vouch for them next time.
+    cache.save(keep=None if names or model else {r.record for r in rows},
+               checked=() if names else {m for m, _ in listed})
     return StatusResult(records=rows, warnings=warnings, violations=violations)
 
 
@@ -147,14 +154,17 @@ def _utc(text: str | None, times: dict[str, dt.datetime]) -> dt.datetime | None:
     return when
 
 
-def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey, cache: StatCache,
+_new = object.__new__
+
+
+def _status_of(site: SiteCore, snapshot: Snapshot, model: str, rid: str, cache: StatCache,
                times: dict[str, dt.datetime]) -> tuple[RecordStatus, Problem | None]:
-    record = str(key)
+    record = f"{model}/{rid}"
     current = snapshot.current.get(record)
-    version = cache.version(record, current) if current else None
+    version = cache.version_facts(record, current) if current else None
     warning = None
     try:
-        working = cache.working_blob(key)
+        working = cache.blob(record, model, rid)
     except PressError as e:
         working, warning = "", e.problems[0]
     if working is None:
@@ -162,7 +172,7 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey, cache: StatCa
     elif version is None:
         changes = "untracked"
     else:
-        changes = None if working == version.blob else "modified"
+        changes = None if working == version[0] else "modified"
     published_at = published_by = None
     published = snapshot.published.get(record)
     if published:
@@ -172,21 +182,18 @@ def _status_of(site: SiteCore, snapshot: Snapshot, key: RecordKey, cache: StatCa
     state = (Status.ARCHIVED if archived is not None else
              (Status.DRAFT if current else Status.NEW) if published is None else
              Status.PUBLISHED if published == current else Status.UPDATED)
-    updated_at, updated_by = (version.time, version.author) if version else (None, None)
+    updated_at, updated_by = (version[1], version[2]) if version else (None, None)
     if state == "new" and working is None:
         # No refs and no working file: known from its event log only, a deleted record.
         state = Status.DELETED
         last = site.store.read_log(record)[-1:]
         updated_at, updated_by = (last[0].get("time"), last[0].get("author")) if last else (None, None)
-    return RecordStatus(
-        record=record,
-        status=state,
-        changes=changes,
-        current=current,
-        published=published,
-        archived=archived,
-        updated_at=_utc(updated_at, times),
-        updated_by=updated_by,
-        published_at=_utc(published_at, times),
-        published_by=published_by,
-    ), warning
+    # RecordStatus(...) as its __init__ would set it, every field: a frozen dataclass's __init__ sets
+    # each field through object.__setattr__, a tenth of the status of 10,000 records
+    # (tests/workflow/test_status_rows.py holds this to the __init__).
+    row = _new(RecordStatus)
+    row.__dict__.update(record=record, status=state, changes=changes, current=current, published=published,
+                        archived=archived, updated_at=_utc(updated_at, times), updated_by=updated_by,
+                        published_at=_utc(published_at, times), published_by=published_by, stage=None,
+                        conflicts=[])
+    return row, warning
