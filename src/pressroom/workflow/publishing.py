@@ -24,7 +24,7 @@ from ..naming import resolve_version
 from ..outcome import Outcome
 from ..records import RecordKey, load_record, parse_ref, remove_fields
 from ..site import SiteCore
-from ..store import LazyRefs, SiteFile, Snapshot, Version, hash_bytes
+from ..store import Event, LazyRefs, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
 from .plan import Action, NewVersion, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
@@ -215,8 +215,9 @@ def _log(plan: Plan, stamp: Stamp, extra: Mapping[str, Mapping[str, str | None]]
         if m.path:
             more["path"] = m.path
         new = m.version if m.action is Action.PUBLISH else None
-        plan.log(key_of(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
-                                            message=stamp.message, **more))
+        # The move's own record string, not a key parsed and printed again: one string per record.
+        plan.events.append(Event(m.record, event(m.action.value, author=stamp.author, time=stamp.time, old=m.old,
+                                                 new=new, message=stamp.message, **more)))
 
 
 def _result(plan: Plan, dry_run: bool, txn: str | None = None) -> ActionResult:
@@ -264,9 +265,9 @@ def publish(site: SiteCore, names: Sequence[str] = (), *, model: str | None = No
                              progress=progress)
     plan = plan_publish(reader, request)
     reader.checks.flush()
-    # The reader's parsed data and links are not needed any more: freed before the
-    # commit, the peak of a 100,000-record publish.
-    del reader
+    # The reader's parsed data and links, and the selection (a key and a tuple per record),
+    # are not needed any more: freed before the commit, the peak of a 100,000-record publish.
+    del reader, selected, targets, request
     return _run(site, plan, dry_run)
 
 
@@ -298,9 +299,10 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
     extra: dict[str, dict[str, str | None]] = {}
     for m in plan.moves:
         key = key_of(m.record)
-        plan.move(RefKind.PUBLISHED, key, m.old, m.version)
+        # RefUpdate of the move's record string (Plan.move would print the key anew for each).
+        plan.updates.append(RefUpdate(RefKind.PUBLISHED, m.record, m.old, m.version))
         if m.record in snap.archived:
-            plan.move(RefKind.ARCHIVED, key, snap.archived[m.record], None)
+            plan.updates.append(RefUpdate(RefKind.ARCHIVED, m.record, snap.archived[m.record], None))
             extra[m.record] = {"archived": snap.archived[m.record]}
         # The plan read each record's current and archived refs too: a delete or an
         # archive that got there first must make this a conflict, not leave a record
