@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
 from .conflicts import RefConflict, RefConflictError, parse_conflict
-from .fsio import naming
+from .fsio import write_fresh
 from .objects import OID_RE
 
 
@@ -133,17 +133,7 @@ class RefFiles:
             except FileNotFoundError:
                 pass
             return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}~")
-        try:
-            with naming(path):
-                tmp.write_bytes(oid.encode() + b"\n")
-            os.replace(tmp, path)
-        except BaseException:
-            # A full disk fails the write: leave no temp file behind, one per try.
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-            raise
+        # No temp file is left behind by a failed write (a full disk), and no mkdir is tried when
+        # the folder is there: a bulk publish writes a ref a record.
+        write_fresh(os.fspath(path), oid.encode() + b"\n")
         return path
