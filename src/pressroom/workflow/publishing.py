@@ -178,8 +178,19 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
         raise UsageError("name at least one record (model/id), or pass all=True or a model",
                          cause="select.none")
     snap = reader.snapshot
-    keys = (key_of(r) for r in snap.records())
+    key = _key_maker()
+    keys = (key(r) for r in snap.records())
     return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]
+
+
+def _key_maker() -> Callable[[str], RecordKey]:
+    """``key_of`` holding each model's name once: a bulk command keeps a key (two guards) per record."""
+    models: dict[str, str] = {}
+
+    def key(record: str) -> RecordKey:
+        model, _, rid = record.partition("/")
+        return RecordKey(models.setdefault(model, model), rid)
+    return key
 
 
 def _named(snap: Snapshot, names: list[str], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
@@ -297,8 +308,9 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
     """The ref updates, events and guards of a publish's moves."""
     snap = reader.snapshot
     extra: dict[str, dict[str, str | None]] = {}
+    key_maker = _key_maker()
     for m in plan.moves:
-        key = key_of(m.record)
+        key = key_maker(m.record)
         # RefUpdate of the move's record string (Plan.move would print the key anew for each).
         plan.updates.append(RefUpdate(RefKind.PUBLISHED, m.record, m.old, m.version))
         if m.record in snap.archived:
