@@ -180,7 +180,8 @@ class Store:
     def put_blob(self, data: bytes) -> str:
         """Store a working file's bytes (outside any lock: gc spares young objects); its id."""
         oid = self._objects.put(data)
-        self._touch(self._objects.path(oid))
+        if self._trackers:  # the object's path costs as much as writing it: only when asked
+            self._touch(self._objects.path(oid))
         return oid
 
     def get_blob(self, oid: str) -> bytes:
@@ -190,7 +191,8 @@ class Store:
     def put_version(self, version: Version) -> str:
         """Store a version object; its id."""
         oid = self._objects.put(version.encode())
-        self._touch(self._objects.path(oid))
+        if self._trackers:
+            self._touch(self._objects.path(oid))
         return oid
 
     def get_version(self, oid: str) -> Version:
@@ -487,7 +489,7 @@ class Store:
             site_list = list(site_files)
             for site_file in site_list:
                 self._journal.site_path(site_file.path)  # refused before the commit point: nothing written
-            folders = [(str(u.kind), u.record.partition("/")[0]) for u in updates]
+            folders = {(str(u.kind), u.record.partition("/")[0]) for u in updates}  # a few, not one per ref
             trusted = self._index.trusted(folders)
             self._journal.commit(txn, list(updates), list(events), all_files, site_list)
             self._index.applied(((u.kind, u.record, u.new) for u in updates), trusted)

@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .fsio import naming
 from .refs import check_record_key
+
+
+def _open_log(path: Path) -> BinaryIO:
+    """``path`` open to append and read; its folder made only when the open says it is missing
+    (a bulk command appends to a log a record)."""
+    try:
+        return open(path, "a+b")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "a+b")
 
 
 def encode_event(event: dict[str, Any]) -> bytes:
@@ -36,11 +46,10 @@ class EventLogs:
         the crash is cut off first.
         """
         path = self.path(record)
-        path.parent.mkdir(parents=True, exist_ok=True)
         lines = [encode_event(e) for e in events]
         txn = events[0].get("txn") if events else None
         done = 0
-        with naming(path), open(path, "a+b") as f:
+        with naming(path), _open_log(path) as f:
             size = f.seek(0, os.SEEK_END)
             if size:
                 # Lines already written equal ``lines``; a torn one is shorter than its line.

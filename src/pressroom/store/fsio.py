@@ -10,6 +10,7 @@ the journal's docstring for the order this relies on).
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import sys
 import tempfile
@@ -101,6 +102,49 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], *, durable: bool = T
             flush()
         os.replace(tmp, path)
     except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+# Temp file names of ``write_fresh``: the process and a serial, so no two writers of one folder clash.
+_SERIAL = itertools.count()
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_fresh(path: str, data: bytes) -> None:
+    """Replace the file ``path`` with ``data`` through a temp file and a rename, without an fsync:
+    for the many small files of a transaction, which ``sync_all`` flushes at once.
+
+    The fewest system calls ``write_atomic`` can be cut to (a bulk save writes four files
+    a record): the temp file is made with its mode, not chmodded after, and its folder
+    is made only when the create says it is missing.
+    """
+    folder = os.path.dirname(path)
+    made = False
+    while True:
+        tmp = f"{folder}/.tmp-{os.getpid()}-{next(_SERIAL)}~"
+        try:
+            # 0o666 less the umask: the mode write_temp gives.
+            fd = os.open(tmp, _CREATE, 0o666)
+            break
+        except FileExistsError:
+            continue  # left by a crashed process of the same pid: take the next name
+        except FileNotFoundError:
+            if made:
+                raise
+            os.makedirs(folder, exist_ok=True)
+            made = True
+    try:
+        with naming(path):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
         _unlink_quietly(tmp)
         raise
 

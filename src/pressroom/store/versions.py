@@ -8,7 +8,7 @@ with equal content at the same second still get distinct versions.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ..errors import StoreDamagedError
 
@@ -27,7 +27,9 @@ class Version:
     message: str
 
     def encode(self) -> bytes:
-        doc = {"type": VERSION_TYPE, **asdict(self)}
+        # The fields by hand: asdict() deep-copies, a third of the cost of a bulk save's version.
+        doc = {"type": VERSION_TYPE, "record": self.record, "blob": self.blob, "parent": self.parent,
+               "author": self.author, "time": self.time, "message": self.message}
         return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
     @classmethod

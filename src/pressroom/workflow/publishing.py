@@ -24,7 +24,7 @@ from ..naming import resolve_version
 from ..outcome import Outcome
 from ..records import RecordKey, load_record, parse_ref, remove_fields
 from ..site import SiteCore
-from ..store import LazyRefs, SiteFile, Snapshot, Version, hash_bytes
+from ..store import Event, LazyRefs, RefUpdate, SiteFile, Snapshot, Version, hash_bytes
 from .common import event, now_iso, refusal
 from .plan import Action, NewVersion, Plan, RefKind, Status, execute, key_of
 from .stages import publish_stage_problems
@@ -178,8 +178,19 @@ def _select(reader: Reader, site: SiteCore, names: list[str], *, model: str | No
         raise UsageError("name at least one record (model/id), or pass all=True or a model",
                          cause="select.none")
     snap = reader.snapshot
-    keys = (key_of(r) for r in snap.records())
+    key = _key_maker()
+    keys = (key(r) for r in snap.records())
     return [(k, None) for k in keys if (model is None or k.model == model) and derive_status(snap, str(k)) in wanted]
+
+
+def _key_maker() -> Callable[[str], RecordKey]:
+    """``key_of`` holding each model's name once: a bulk command keeps a key (two guards) per record."""
+    models: dict[str, str] = {}
+
+    def key(record: str) -> RecordKey:
+        model, _, rid = record.partition("/")
+        return RecordKey(models.setdefault(model, model), rid)
+    return key
 
 
 def _named(snap: Snapshot, names: list[str], allow_version: bool) -> list[tuple[RecordKey, str | None]]:
@@ -215,8 +226,9 @@ def _log(plan: Plan, stamp: Stamp, extra: Mapping[str, Mapping[str, str | None]]
         if m.path:
             more["path"] = m.path
         new = m.version if m.action is Action.PUBLISH else None
-        plan.log(key_of(m.record), event(m.action.value, author=stamp.author, time=stamp.time, old=m.old, new=new,
-                                            message=stamp.message, **more))
+        # The move's own record string, not a key parsed and printed again: one string per record.
+        plan.events.append(Event(m.record, event(m.action.value, author=stamp.author, time=stamp.time, old=m.old,
+                                                 new=new, message=stamp.message, **more)))
 
 
 def _result(plan: Plan, dry_run: bool, txn: str | None = None) -> ActionResult:
@@ -264,9 +276,9 @@ def publish(site: SiteCore, names: Sequence[str] = (), *, model: str | None = No
                              progress=progress)
     plan = plan_publish(reader, request)
     reader.checks.flush()
-    # The reader's parsed data and links are not needed any more: freed before the
-    # commit, the peak of a 100,000-record publish.
-    del reader
+    # The reader's parsed data and links, and the selection (a key and a tuple per record),
+    # are not needed any more: freed before the commit, the peak of a 100,000-record publish.
+    del reader, selected, targets, request
     return _run(site, plan, dry_run)
 
 
@@ -296,11 +308,13 @@ def _publish_refs(reader: Reader, plan: Plan, moves: Mapping[str, Move], stamp: 
     """The ref updates, events and guards of a publish's moves."""
     snap = reader.snapshot
     extra: dict[str, dict[str, str | None]] = {}
+    key_maker = _key_maker()
     for m in plan.moves:
-        key = key_of(m.record)
-        plan.move(RefKind.PUBLISHED, key, m.old, m.version)
+        key = key_maker(m.record)
+        # RefUpdate of the move's record string (Plan.move would print the key anew for each).
+        plan.updates.append(RefUpdate(RefKind.PUBLISHED, m.record, m.old, m.version))
         if m.record in snap.archived:
-            plan.move(RefKind.ARCHIVED, key, snap.archived[m.record], None)
+            plan.updates.append(RefUpdate(RefKind.ARCHIVED, m.record, snap.archived[m.record], None))
             extra[m.record] = {"archived": snap.archived[m.record]}
         # The plan read each record's current and archived refs too: a delete or an
         # archive that got there first must make this a conflict, not leave a record
