@@ -186,16 +186,6 @@ class Model:
         schema = self.schema
         return None if schema is None else _compile(schema, self.file or self.name)
 
-    @cached_property
-    def _quick_check(self) -> Callable[[Any], bool] | None:
-        """The schema's quick yes-or-no check (``schemafast``), None where it has none."""
-        validator = self.validator
-        if validator is None:
-            return None
-        from .schemafast import quick_check
-
-        return quick_check(validator)
-
     @classmethod
     def implicit(cls, name: str) -> Model:
         """A model that has records but no model file: no schema, default options."""
@@ -244,9 +234,7 @@ class Model:
     def validate(self, data: Any, *, record: str | None = None, file: str | None = None) -> list[Problem]:
         """Schema errors and malformed link values; whether links exist is the workflow's to check."""
         problems: list[Problem] = []
-        # Most records are valid: jsonschema's slower walk runs only to say what is wrong.
-        quick = self._quick_check
-        if self.validator is not None and not (quick is not None and quick(data)):
+        if self.validator is not None:
             for error in self.validator.iter_errors(data):
                 problems.extend(_schema_problems(error, record, file))
         problems.extend(_non_json_numbers(data, record, file))
