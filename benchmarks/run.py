@@ -228,13 +228,18 @@ def export_rows(bench: Bench, n: int) -> list[Row]:
     """The export rows alone (``--only export``): the site is saved and published untimed."""
     base = bench.work / f"n{n}"
     site = base / "site"
+    published_site(bench, site, n)
+    return _export_rows(bench, base, site, f"{n:,}")
+
+
+def published_site(bench: Bench, site: Path, n: int) -> None:
+    """A gensite site of ``n`` records at ``site``, a git repository, saved and published (untimed)."""
     site.mkdir(parents=True)
     bench.run(bench.press_cmd(site, "init"), site)
     gensite.generate(site, n)
     _git_init(bench, site)
     bench.run(bench.press_cmd(site, "save", "--all", "-m", "first"), site)
     bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "publish"), site)
-    return _export_rows(bench, base, site, f"{n:,}")
 
 
 FLOOR = str(Path(__file__).with_name("floor.py"))

@@ -29,19 +29,13 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import gensite
-from run import GIT_IDENTITY, Bench, Row, _git_init, _median, bench_env, disk, find_press, machine, table
+from run import GIT_IDENTITY, Bench, Row, _median, bench_env, disk, find_press, machine, published_site, table
 
 
 def view_rows(bench: Bench, n: int) -> list[Row]:
     """The rows of one site of ``n`` records, every one of them published."""
     site = bench.work / f"n{n}" / "site"
-    site.mkdir(parents=True)
-    bench.run(bench.press_cmd(site, "init"), site)
-    gensite.generate(site, n)
-    _git_init(bench, site)
-    bench.run(bench.press_cmd(site, "save", "--all", "-m", "first"), site)
-    bench.run(bench.press_cmd(site, "publish", "--all", "--cascade", "-m", "publish"), site)
+    published_site(bench, site, n)
     bench.run("git add -A && git commit -q -m bench", site)
     bench.say(f"N={n}: {n} records saved and published")
     label = f"{n:,}"
