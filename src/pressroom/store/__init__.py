@@ -411,6 +411,13 @@ class Store:
         with locked(self._lock_path, exclusive=True):
             return self._journal.drop()
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the exclusive lock for a block: what a caller reads in it before and after a
+        ``commit`` (which takes the same hold) is what that transaction found and left."""
+        with locked(self._lock_path, exclusive=True):
+            yield
+
     def commit(self, updates: list[RefUpdate], events: Sequence[Event] = (), *,
                expect: Iterable[tuple[RefKind, str, str | None]] = (),
                unchanged: Mapping[RefKind, Mapping[str, str]] | None = None,

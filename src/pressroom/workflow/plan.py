@@ -19,13 +19,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import Problem
 from ..records import RecordKey
 from .common import refusal
 from ..store import (Event, FileUpdate, RefConflict, RefKind as RefKind, RefUpdate, SiteFile, Snapshot, Version,
                      hash_bytes)
+
+if TYPE_CHECKING:
+    from ..site import SiteCore
 
 
 class Action(StrEnum):
@@ -194,12 +197,16 @@ class Plan:
         self.guards.append(Guard(kind, key, value))
 
 
-def execute(store: StoreWriter, plan: Plan, progress: Callable[[int, int], None] | None = None) -> str | None:
+def execute(store: StoreWriter, plan: Plan, progress: Callable[[int, int], None] | None = None, *,
+            site: SiteCore | None = None) -> str | None:
     """Write the plan's new objects and commit it as one transaction; its id, or None when it is empty.
 
     A plan with problems is refused (RefusedError); objects go in first (a
     crash leaves only unreferenced objects, which gc removes).
     ``progress(done, total)``: called as each new version is written.
+    ``site``: the site whose store this is; a published view known clean before the
+    commit is then recorded clean after it (``view.carry_clean``), so the next whole-view
+    check need not read every published version again.
     """
     if plan.problems:
         raise refusal(plan.problems, f"nothing was {plan.action.past}")
@@ -212,5 +219,13 @@ def execute(store: StoreWriter, plan: Plan, progress: Callable[[int, int], None]
             progress(i + 1, len(plan.versions))
     expect = [(g.kind, str(g.key), g.value) for g in plan.guards]
     unchanged = dict(plan.unchanged) or None
-    return store.commit(plan.updates, plan.events, expect=expect, unchanged=unchanged,
-                        files=plan.files, site_files=plan.site_files, resolving=plan.resolving)
+
+    def commit() -> str:
+        return store.commit(plan.updates, plan.events, expect=expect, unchanged=unchanged,
+                            files=plan.files, site_files=plan.site_files, resolving=plan.resolving)
+
+    if site is None or site.store is not store:
+        return commit()
+    from .view import carry_clean
+
+    return carry_clean(site, plan.updates, [e.record for e in plan.events], commit)

@@ -243,7 +243,7 @@ def _run(site: SiteCore, plan: Plan, dry_run: bool) -> ActionResult:
         raise refusal(plan.problems, f"nothing was {plan.action.past}")
     if dry_run or not plan.moves:
         return _result(plan, dry_run)
-    return _result(plan, False, execute(site.store, plan))
+    return _result(plan, False, execute(site.store, plan, site=site))
 
 
 def _order(m: Move) -> tuple[int, str]:

@@ -157,7 +157,7 @@ def _save_revert(site: SiteCore, key: RecordKey, target: str, data: bytes, worki
     plan = plan_revert(site.store, load_models(site), snapshot, request)
     if plan.problems:
         raise refusal(plan.problems, "cannot be saved; nothing was saved")
-    txn = execute(site.store, plan)
+    txn = execute(site.store, plan, site=site)
     new = plan.versions[0]
     published = any(u.kind == RefKind.PUBLISHED and u.new == new.oid for u in plan.updates)
     return RevertResult(record=record, version=new.oid, parent=new.version.parent, reverted_to=target,

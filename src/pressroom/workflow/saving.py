@@ -190,7 +190,7 @@ def save(site: SiteCore, keys: list[RecordKey], *, author: str, message: str = "
                     content, list(assignments), force, progress)
     if planned.plan.problems:
         raise refusal(planned.plan.problems, "cannot be saved; nothing was saved")
-    return _result(planned, execute(site.store, planned.plan, progress))
+    return _result(planned, execute(site.store, planned.plan, progress, site=site))
 
 
 def _plan(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], request: SaveRequest, content: bytes | None,

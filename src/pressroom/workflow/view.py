@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +47,7 @@ from .. import __version__
 from ..errors import Data, PressError, Problem, Where
 from ..models import model_files
 from ..site import SiteCore
-from ..store import RefKind, Snapshot
+from ..store import RefKind, RefUpdate, Snapshot
 from ..store.refindex import LazyRefs
 from .plan import Action
 from .validation import Reader
@@ -167,6 +167,101 @@ def _cached(hit: object, site: SiteCore) -> ViewReport | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Clean:
+    """A view the cache knew clean just before a transaction, under the folder states it was read at."""
+
+    logs: dict[str, tuple[int, int]]
+    models: bytes
+    orphans: list[str]
+    published: int
+
+
+def carry_clean(site: SiteCore, updates: Sequence[RefUpdate], records: Iterable[str],
+                commit: Callable[[], str]) -> str:
+    """Run ``commit`` (press's own transaction moving ``updates`` and logging events of
+    ``records``) under the store's lock; when the cache knew the view clean just before
+    it, record the view after it clean too, keyed as ``check_view`` looks it up.
+
+    Sound because every planner checks the final view for the records it moves (links
+    from what it publishes, referrers of what it withdraws, guarded refs), so a clean
+    view stays clean; the records moved are checked once more as the whole check would
+    (ref states, and the links of what is published), which costs what the transaction's
+    own checks cost. Nothing is recorded when the view was not known clean,
+    when the ref index does not vouch for every ref folder after the commit, when a log
+    folder changed that the transaction did not write to, or when a log folder's mtime
+    is not before the clock (the racy rule): the next check then runs as before.
+    """
+    with site.store.writing():
+        try:
+            before = _clean_now(site)
+        except (OSError, PressError):
+            before = None
+        txn = commit()
+        if before is not None:
+            try:
+                _record_clean(site, before, updates, set(records) | {u.record for u in updates})
+            except (OSError, PressError):
+                pass  # a cache entry is an optimisation; the transaction stands
+        return txn
+
+
+def _clean_now(site: SiteCore) -> _Clean | None:
+    """The view now, when the folder-state cache holds it clean (None otherwise)."""
+    if site.store.journal_pending():
+        return None
+    snap = site.store.snapshot(conflicts_ok=True)
+    refs = None if snap.conflicts else _ref_states(snap)
+    if refs is None:
+        return None
+    models = _models(site)
+    logs = _log_folders(site)
+    key = _folder_key(site, refs, logs, models)
+    hit = site.store.cache.get_many(_FOLDERS_KIND, [key]).get(key)
+    report = _cached(hit, site)
+    if report is None or not report.ok or not isinstance(hit, dict):
+        return None
+    return _Clean(logs, models, [str(o[0]) for o in hit.get("orphans", ())], report.published)
+
+
+def _record_clean(site: SiteCore, before: _Clean, updates: Sequence[RefUpdate], touched: set[str]) -> None:
+    snap = site.store.snapshot(conflicts_ok=True)
+    refs = None if snap.conflicts else _ref_states(snap)
+    clock = site.store.cache.clock()
+    logs = _log_folders(site)
+    if refs is None or clock is None or any(mtime >= clock for mtime, _ in logs.values()):
+        return
+    # A log folder that changed must be one this transaction wrote a new log into (or the root,
+    # for a new model): any other change came from outside press, and its effect is unknown.
+    models_written = {record.partition("/")[0] for record in touched}
+    for name in set(logs) | set(before.logs):
+        if logs.get(name) != before.logs.get(name) and (name not in logs or name not in models_written | {""}):
+            return
+    orphans = []
+    for record in sorted(set(before.orphans) | touched):
+        stamp = site.store.log_stamp(record)
+        if any(snap.get(kind, record) for kind in RefKind):
+            if _state_violations(snap, record, log=None if stamp is not None else _store_rel(site, "logs", record)):
+                return
+        elif stamp is not None:
+            if record in touched and _expects_refs(site, record):
+                return
+            orphans.append([record, *stamp])
+    # What it publishes is checked again as the whole check would (a revert may publish dangling
+    # links it only warned of); what it withdraws was checked for referrers by its planner.
+    reader = Reader(site, snapshot=snap)
+    for record in sorted(touched):
+        oid = snap.published.get(record)
+        if oid is not None and (reader.version(oid).record != record
+                                or any(str(t) not in snap.published for _, t in reader.links(record, oid))):
+            return
+    reader.checks.flush()
+    published = before.published + sum((u.new is not None) - (u.old is not None)
+                                       for u in updates if u.kind is RefKind.PUBLISHED)
+    site.store.cache.put_many(_FOLDERS_KIND, {_folder_key(site, refs, logs, before.models): {
+        "violations": [], "published": published, "orphans": orphans}})
+
+
 def link_violations(site: SiteCore, snapshot: Snapshot, record: str | None = None) -> list[Violation]:
     """The links ``snapshot`` would leave dangling (from or to ``record``, when given): what ``press
     resolve`` checks before it takes a side, as unpublish checks referrers (not cached: the snapshot
@@ -206,17 +301,18 @@ def _log_folders(site: SiteCore) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _folder_key(site: SiteCore, refs: Mapping[str, tuple[int, int]], logs: Mapping[str, tuple[int, int]]) -> str:
+def _folder_key(site: SiteCore, refs: Mapping[str, tuple[int, int]], logs: Mapping[str, tuple[int, int]],
+                models: bytes | None = None) -> str:
     """A digest of the states of the ref and log folders (equal states, equal refs and set of logs:
     see ``_ref_states``; the log folders' mtimes are before the clock read when the entry was
-    written), every model file and this pressroom. The logs of records without refs, whose last
-    event counts, are checked by the entry itself."""
+    written), every model file (``models``: as ``_models`` read them) and this pressroom. The logs
+    of records without refs, whose last event counts, are checked by the entry itself."""
     h = hashlib.sha256(__version__.encode())
     for part, states in (("refs", refs), ("logs", logs)):
         h.update(f"\0{part}".encode())
         for name, (mtime, ino) in sorted(states.items()):
             h.update(f"\n{name} {mtime} {ino}".encode())
-    _hash_models(site, h)
+    h.update(_models(site) if models is None else models)
     return h.hexdigest()
 
 
@@ -236,16 +332,19 @@ def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
         if record not in with_refs:
             stamp = site.store.log_stamp(record)
             h.update(f" {stamp[0]} {stamp[1]}".encode() if stamp is not None else b" gone")
-    _hash_models(site, h)
+    h.update(_models(site))
     return h.hexdigest()
 
 
-def _hash_models(site: SiteCore, h: hashlib._Hash) -> None:
+def _models(site: SiteCore) -> bytes:
+    """Every model file, as the keys hash them."""
+    out = []
     for name, path in sorted(model_files(site).items()):
         try:
-            h.update(f"\0{name}\0".encode() + path.read_bytes())
+            out.append(f"\0{name}\0".encode() + path.read_bytes())
         except OSError:
-            h.update(f"\0{name}\0unreadable".encode())
+            out.append(f"\0{name}\0unreadable".encode())
+    return b"".join(out)
 
 
 def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violation]:
