@@ -299,16 +299,20 @@ def everyday_rows(bench: Bench, n: int) -> list[Row]:
     status_one = bench.median(bench.press_cmd(site, "status", ref), site)
     rows.append(Row("status REF", label, status_one, "floor.py (bare typer)", floor, None))
 
-    saves, publishes, commits = [], [], []
+    saves, publishes, commits, after_publish = [], [], [], []
     for _ in range(bench.repeat):
         ref, _path = edit()
         saves.append(bench.run(bench.press_cmd(site, "save", ref, "-m", "edit"), site))
         publishes.append(bench.run(bench.press_cmd(site, "publish", ref, "--cascade", "-m", "edit"), site))
+        # The first whole-view check after a publish: it must not read every published version again.
+        after_publish.append(bench.run(bench.press_cmd(site, "status", ref), site))
         _other, path = edit()
         commits.append(bench.run(_commit_file(path), site))
     git_commit = _median(commits)
     rows.append(Row("save REF (one edited file)", label, _median(saves), "git commit -- FILE", git_commit, 2.0))
     rows.append(Row("publish REF --cascade", label, _median(publishes), "git commit -- FILE", git_commit, 2.5))
+    rows.append(Row("status REF after a publish", label, _median(after_publish), "floor.py (bare typer)", floor,
+                    None))
 
     edit()
     validate_edit = bench.run(bench.press_cmd(site, "validate", "--all"), site)
@@ -325,7 +329,8 @@ SCALING = {"save REF (one edited file)": {10_000: 1.3, 100_000: 1.6},
            "log REF": {10_000: 1.3, 100_000: 1.6},
            "diff REF (edited)": {10_000: 1.3, 100_000: 1.6},
            "status (warm, in git)": {10_000: 1.3, 100_000: 1.6},
-           "status REF": {10_000: 1.3, 100_000: 1.6}}
+           "status REF": {10_000: 1.3, 100_000: 1.6},
+           "status REF after a publish": {10_000: 1.3, 100_000: 1.6}}
 
 
 def scaling_rows(rows: list[Row]) -> list[Row]:
