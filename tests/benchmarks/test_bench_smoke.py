@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 
 EVERYDAY = ["validate --all (cold)", "status (warm, in git)", "show REF@published", "log REF", "diff REF (edited)",
-            "status REF", "save REF (one edited file)", "publish REF --cascade", "validate --all (after one edit)"]
+            "status REF", "save REF (one edited file)", "publish REF --cascade", "status REF after a publish",
+            "validate --all (after one edit)"]
 ROWS = [*EVERYDAY, "save --all (N new)", "status (nothing changed)", "save --all (10% edited)", "publish --all --cascade",
         "export (first run)", "export (nothing changed, cold)", "export (nothing changed)", "fsck (2 versions each)", "log REF (4 versions)",
         "--version", "--help"]

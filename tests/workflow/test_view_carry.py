@@ -116,3 +116,17 @@ def test_git_moving_refs_after_the_publish_gets_a_full_check(tmp_path: Path, git
     merged = Site.open(root).check_view()
     assert calls == [1] and not merged.cached
     assert _answer(merged) == _answer(Site.open(root).check_view(fresh=True)) == ([], POSTS + 3 - 1)
+
+
+def test_a_release_publishing_and_withdrawing_carries_the_clean_view(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    site = _site(tmp_path / "site")
+    assert site.check_view().ok
+    site.release_create("spring")
+    site.release_add("spring", "post/new", "author/bob")
+    site.release_add("spring", "post/p5", action="unpublish")
+    site.release_publish("spring")
+    calls = _full_checks(monkeypatch)
+    after = Site.open(site.root).check_view()
+    assert calls == [] and after.cached
+    assert _answer(after) == _answer(Site.open(site.root).check_view(fresh=True)) == ([], POSTS + 3 - 1)

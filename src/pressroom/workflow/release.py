@@ -539,7 +539,7 @@ def publish(site: SiteCore, name: str, *, author: str, message: str = "", dry_ru
         cancel, _ = plan_cancel(pending, _sha(site.store.read_file(pending.path)), author=author, time=now_iso(),
                                 message=f"release {name} was published")
         plan.files.extend(cancel.files)
-    txn = execute(site.store, plan)
+    txn = execute(site.store, plan, site=site)
     after = _read(site, name)
     planned = {e.record: e for e in stored.entries}
     late = [e for e in after.entries if planned.get(e.record) != e]

@@ -33,6 +33,13 @@ folders', the log folders' (kept only when their mtimes are before a clock
 read before the logs were listed, the index's racy rule), the model files,
 with the logs of records without refs checked one by one. An unchanged store
 then costs a few stats.
+
+Press's own commits move those folders, so after a one-record publish the
+check would read every published version again. They do not break the view
+(each planner checks the final view for what it moves), so ``carry_clean``
+records the view after such a commit clean under the new folder states when
+it was cached clean just before, under the same lock; anything else changing
+the folders (git, a hand edit, a replayed journal) still changes the key.
 """
 
 from __future__ import annotations
@@ -195,13 +202,13 @@ def carry_clean(site: SiteCore, updates: Sequence[RefUpdate], records: Iterable[
     with site.store.writing():
         try:
             before = _clean_now(site)
-        except (OSError, PressError):
+        except (OSError, ValueError, PressError):
             before = None
         txn = commit()
         if before is not None:
             try:
                 _record_clean(site, before, updates, set(records) | {u.record for u in updates})
-            except (OSError, PressError):
+            except (OSError, ValueError, PressError):
                 pass  # a cache entry is an optimisation; the transaction stands
         return txn
 
