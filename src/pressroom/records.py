@@ -357,7 +357,9 @@ def field_positions(data: bytes, paths: Iterable[str]) -> dict[str, tuple[int, i
     from ruamel.yaml.error import YAMLError
 
     try:
-        doc = _rt_yaml().load(data.decode("utf-8"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ruamel warns on stderr of what the reader has judged (a reused anchor)
+            doc = _rt_yaml().load(data.decode("utf-8"))
     except (YAMLError, ValueError, RecursionError):
         return {}
     out = {}

@@ -56,7 +56,10 @@ class RecordSet:
 
 def placed(problems: list[Problem], source: bytes) -> list[Problem]:
     """``problems`` of one working file with the line and column of their field in ``source``."""
-    positions = field_positions(source, {p.where.path for p in problems if p.where.path and p.where.line is None})
+    paths = {p.where.path for p in problems if p.where.path and p.where.line is None}
+    if not paths:
+        return problems  # nothing to place: no round-trip parse of a valid record
+    positions = field_positions(source, paths)
     out = []
     for p in problems:
         pos = positions.get(p.where.path) if p.where.line is None and p.where.path else None
