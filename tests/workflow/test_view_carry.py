@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pressroom import Site
+from pressroom.errors import PressError
 from pressroom.workflow import view
 from tests.automation.conftest import AUTHOR, POST, git, git_home, init_repo, write_models
 from tests.conftest import write
@@ -130,3 +133,59 @@ def test_a_release_publishing_and_withdrawing_carries_the_clean_view(tmp_path: P
     after = Site.open(site.root).check_view()
     assert calls == [] and after.cached
     assert _answer(after) == _answer(Site.open(site.root).check_view(fresh=True)) == ([], POSTS + 3 - 1)
+
+
+AUTHORS = ["ada", "bob", "cy"]
+POSTS_P = ["a", "b", "c", "d"]
+_ops = st.one_of(
+    st.tuples(st.sampled_from(["publish", "cascade", "unpublish", "archive", "delete", "save", "revert"]),
+              st.sampled_from([f"author/{a}" for a in AUTHORS] + [f"post/{p}" for p in POSTS_P])),
+    st.tuples(st.just("post"), st.sampled_from(POSTS_P), st.sampled_from(AUTHORS)),
+    st.tuples(st.just("check"), st.just("")),
+    st.tuples(st.just("drop ref"), st.sampled_from([f"author/{a}" for a in AUTHORS])),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(_ops, max_size=12))
+def test_the_cached_answer_is_always_the_fresh_one(tmp_path_factory: pytest.TempPathFactory,
+                                                   ops: list[tuple[str, ...]]) -> None:
+    """Property: whatever press commands run (refused ones included), with checks in between and
+    refs removed behind press's back, the cached whole-view answer equals a fresh full check."""
+    root = tmp_path_factory.mktemp("prop") / "site"
+    Site.init(root)
+    write_models(root, author=AUTHOR, post=POST)
+    for a in AUTHORS:
+        write(root, f"author/{a}", f"name: {a}\n")
+    for p in POSTS_P:
+        write(root, f"post/{p}", f"title: {p}\nauthor: ada\n")
+    Site.open(root).save(all=True)
+    Site.open(root).publish("post/a", cascade=True)
+    for op in ops:
+        site = Site.open(root)
+        try:
+            if op[0] == "publish":
+                site.publish(op[1])
+            elif op[0] == "cascade":
+                site.publish(op[1], cascade=True)
+            elif op[0] == "unpublish":
+                site.unpublish(op[1])
+            elif op[0] == "archive":
+                site.archive(op[1])
+            elif op[0] == "delete":
+                site.delete(op[1])
+            elif op[0] == "save":
+                site.save(op[1])
+            elif op[0] == "revert":
+                site.revert(op[1], to="published")
+            elif op[0] == "post":
+                write(root, f"post/{op[1]}", f"title: {op[1]} by {op[2]}\nauthor: {op[2]}\n")
+                site.save(f"post/{op[1]}")
+            elif op[0] == "check":
+                site.check_view()
+            else:
+                (root / ".press" / "refs" / "published" / op[1]).unlink(missing_ok=True)
+        except PressError:
+            pass
+    cached = Site.open(root).check_view()
+    assert _answer(cached) == _answer(Site.open(root).check_view(fresh=True))
