@@ -200,17 +200,14 @@ class StatCache:
         if vouched is None:
             vouched = self._vouch(model)
         entry = self._entries.get(record)
-        if vouched and type(entry) is list and len(entry) == _FIELDS and entry[P_OID] == oid:
-            when, who = entry[P_TIME:P_AUTHOR + 1]
-            if (when is None or isinstance(when, str)) and (who is None or isinstance(who, str)):
-                return when, who
+        if type(entry) is not list or len(entry) != _FIELDS or entry[P_OID] != oid:
+            entry = None
+        if vouched and entry is not None and (found := _publication(entry)) is not None:
+            return found
         stamp = self.site.store.log_stamp(record)
-        entry = self._entries.get(record)
-        if (stamp is not None and type(entry) is list and len(entry) == _FIELDS and entry[P_OID] == oid
-                and entry[P_MTIME] == stamp[1] and entry[P_SIZE] == stamp[0]):
-            when, who = entry[P_TIME:P_AUTHOR + 1]
-            if (when is None or isinstance(when, str)) and (who is None or isinstance(who, str)):
-                return when, who
+        if (stamp is not None and entry is not None and entry[P_MTIME] == stamp[1] and entry[P_SIZE] == stamp[0]
+                and (found := _publication(entry)) is not None):
+            return found
         event = self.site.store.last_event(record, "publish", oid)
         found = (event.get("time"), event.get("author")) if event is not None else (None, None)
         if stamp is not None:
@@ -265,6 +262,14 @@ class StatCache:
         except OSError:
             return  # a read-only checkout: status still works, only slower
         self._changed = False
+
+
+def _publication(entry: Entry) -> tuple[str | None, str | None] | None:
+    """When and by whom, as an entry remembers them; None when the file held something else there."""
+    when, who = entry[P_TIME:P_AUTHOR + 1]
+    if (when is None or isinstance(when, str)) and (who is None or isinstance(who, str)):
+        return when, who
+    return None
 
 
 def _share(entries: dict[str, Entry]) -> None:
