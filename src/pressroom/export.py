@@ -35,7 +35,7 @@ from .delivery import Reader, Record
 from .history import published_as_of
 from .errors import Problem, RefusedError, UsageError, Where
 from . import __version__
-from .models import Model, model_files
+from .models import Model, model_bytes
 from .site import STORE_NAME, SiteCore
 from .store import Snapshot
 from .store.fsio import naming, write_atomic, write_temp
@@ -444,8 +444,7 @@ def view_key(reader: Reader, versions: Mapping[str, str], *, format: str, previe
     h = hashlib.sha256(f"{__version__}\0{format}\0{preview}\0{body_in_front_matter}".encode())
     published = reader.snapshot.published
     h.update("".join([f"\n{r} {oid} {oid != published.get(r)}" for r, oid in versions.items()]).encode())
-    for name, path in sorted(model_files(reader.site).items()):
-        h.update(f"\0{name}\0".encode() + path.read_bytes())
+    h.update(model_bytes(reader.site))
     return h.hexdigest()
 
 

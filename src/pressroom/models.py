@@ -458,6 +458,18 @@ def model_files(site: SiteCore) -> dict[str, Path]:
     return out
 
 
+
+def model_bytes(site: SiteCore) -> bytes:
+    """Every model file's name and bytes, in name order (an unreadable one by that word): what
+    the caches derived from the models key on."""
+    out = []
+    for name, path in sorted(model_files(site).items()):
+        try:
+            out.append(f"\0{name}\0".encode() + path.read_bytes())
+        except OSError:
+            out.append(f"\0{name}\0unreadable".encode())
+    return b"".join(out)
+
 def _content_models(site: SiteCore) -> set[str]:
     content = site.content_dir
     if not content.is_dir():

@@ -52,7 +52,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import Data, PressError, Problem, Where
-from ..models import model_files
+from ..models import model_bytes
 from ..site import SiteCore
 from ..store import RefKind, RefUpdate, Snapshot
 from ..store.refindex import LazyRefs
@@ -221,7 +221,7 @@ def _clean_now(site: SiteCore) -> _Clean | None:
     refs = None if snap.conflicts else _ref_states(snap)
     if refs is None:
         return None
-    models = _models(site)
+    models = model_bytes(site)
     logs = _log_folders(site)
     key = _folder_key(site, refs, logs, models)
     hit = site.store.cache.get_many(_FOLDERS_KIND, [key]).get(key)
@@ -312,14 +312,14 @@ def _folder_key(site: SiteCore, refs: Mapping[str, tuple[int, int]], logs: Mappi
                 models: bytes | None = None) -> str:
     """A digest of the states of the ref and log folders (equal states, equal refs and set of logs:
     see ``_ref_states``; the log folders' mtimes are before the clock read when the entry was
-    written), every model file (``models``: as ``_models`` read them) and this pressroom. The logs
+    written), every model file (``models``: as ``model_bytes`` reads them) and this pressroom. The logs
     of records without refs, whose last event counts, are checked by the entry itself."""
     h = hashlib.sha256(__version__.encode())
     for part, states in (("refs", refs), ("logs", logs)):
         h.update(f"\0{part}".encode())
         for name, (mtime, ino) in sorted(states.items()):
             h.update(f"\n{name} {mtime} {ino}".encode())
-    h.update(_models(site) if models is None else models)
+    h.update(model_bytes(site) if models is None else models)
     return h.hexdigest()
 
 
@@ -339,19 +339,8 @@ def _state_key(site: SiteCore, snap: Snapshot, logged: set[str]) -> str:
         if record not in with_refs:
             stamp = site.store.log_stamp(record)
             h.update(f" {stamp[0]} {stamp[1]}".encode() if stamp is not None else b" gone")
-    h.update(_models(site))
+    h.update(model_bytes(site))
     return h.hexdigest()
-
-
-def _models(site: SiteCore) -> bytes:
-    """Every model file, as the keys hash them."""
-    out = []
-    for name, path in sorted(model_files(site).items()):
-        try:
-            out.append(f"\0{name}\0".encode() + path.read_bytes())
-        except OSError:
-            out.append(f"\0{name}\0unreadable".encode())
-    return b"".join(out)
 
 
 def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violation]:
