@@ -95,6 +95,8 @@ def test_status_loads_its_module_and_no_writer(site_dir: Path) -> None:
     assert code == 0
     assert command_modules(modules) == ["pressroom.cli.cmd_records"]
     assert heavy(modules, tuple(n for n in NEVER if n != "jsonschema")) == []
+    # Its table goes to a pipe as plain lines: rich is not loaded.
+    assert heavy(modules, ("rich",)) == []
 
 
 def test_log_loads_only_the_history_commands(site_dir: Path) -> None:
@@ -103,7 +105,10 @@ def test_log_loads_only_the_history_commands(site_dir: Path) -> None:
     assert code == 0
     assert command_modules(modules) == ["pressroom.cli.cmd_history"]
     assert heavy(modules) == []
-    assert heavy(modules, (*NOT_FOR_HISTORY, *NO_MODELS)) == []
+    # Printed to a pipe: rich, which styles text for a terminal, is not loaded at all.
+    assert heavy(modules, (*NOT_FOR_HISTORY, *NO_MODELS, "rich")) == []
+    code, modules = loaded(site_dir, "log")
+    assert code == 0 and heavy(modules, (*NOT_FOR_HISTORY, *NO_MODELS, "rich")) == []
 
 
 def test_diff_reads_the_model_but_checks_nothing_else(site_dir: Path) -> None:
@@ -116,7 +121,7 @@ def test_diff_reads_the_model_but_checks_nothing_else(site_dir: Path) -> None:
     assert command_modules(modules) == ["pressroom.cli.cmd_history"]
     assert "pressroom.models" in modules
     # The model's checks were kept when it was first loaded (by the save): no schema is compiled.
-    assert heavy(modules, (*NEVER, *NOT_FOR_HISTORY)) == []
+    assert heavy(modules, (*NEVER, *NOT_FOR_HISTORY, "rich")) == []
 
 
 def test_status_loads_neither_the_round_trip_editor_nor_fsck_nor_gc(site_dir: Path) -> None:
@@ -124,7 +129,7 @@ def test_status_loads_neither_the_round_trip_editor_nor_fsck_nor_gc(site_dir: Pa
     write(site_dir, "post/hello", "title: Hello again\n")
     code, modules = loaded(site_dir, "status", "post/hello")
     assert code == 0
-    assert heavy(modules, NOT_EVERYDAY) == []
+    assert heavy(modules, (*NOT_EVERYDAY, "rich")) == []
 
 
 def test_a_command_builds_only_its_own_options(site_dir: Path) -> None:

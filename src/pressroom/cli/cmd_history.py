@@ -7,7 +7,6 @@ import re
 from typing import Annotated, Optional
 
 import typer
-from rich.cells import cell_len
 
 from ..api import DiffResult, FieldChange, LogEntry, LogResult, duration_seconds
 from ..errors import HistoryBrokenError, UsageError
@@ -16,7 +15,7 @@ from .common import (path_refs, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, NoHoo
                      author_name, render_after, short)
 from .helptext import PressTyper
 from .output import (paged, EXIT_CONFLICT, EXIT_DAMAGED, EXIT_OK, EXIT_REFUSED, EXIT_VIEW_BROKEN, MIN_CUT, Fitted,
-                     command, cut_to, exit_code_for, fit_width, local_time, stderr, stdout)
+                     command, cut_to, exit_code_for, fit_width, local_time, say, stderr, stdout)
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -68,27 +67,27 @@ def log(
 def _render_log(result: LogResult) -> None:
     if result.record is None:
         if not result.items:
-            stdout.print("no events yet")
+            say("no events yet")
         width, fitted = fit_width(), Fitted()
         for e in result.items:
             version = f" {short(e.version)}" if e.version else ""
             line = f"{local_time(e.time)}  {e.record}  {e.action}{version}"
             by, said = f"  by {author_name(e.author)}", f": {_said(e)}" if e.message else ""
             if width is not None:
-                by, said = _fit_event(width - cell_len(line), by, said, fitted)
-            stdout.print(line + by + said, style=EVENT_STYLE.get(e.action))
+                by, said = _fit_event(width, line, by, said, fitted)
+            say(line + by + said, style=EVENT_STYLE.get(e.action))
         fitted.print_note()
     else:
         shown = {e.version for e in result.entries}
         for e in result.items:
             (_render_version if e.type == "version" else _render_event)(e)
         if result.pruned:
-            stdout.print("... older history was pruned by gc (max_versions)", style="dim")
+            say("... older history was pruned by gc (max_versions)", style="dim")
         for kind, oid in result.refs.items():
             if oid and oid not in shown and not result.more:
-                stdout.print(f"{kind}: {short(oid)} (not in this history)", style="dim")
+                say(f"{kind}: {short(oid)} (not in this history)", style="dim")
     if result.more:
-        stdout.print("... more; show them with --limit N", style="dim")
+        say("... more; show them with --limit N", style="dim")
 
 
 # The text a schedule or unschedule event is logged with: "unpublish at 2026-12-01T20:00:00Z (3f9c2a81d0)".
@@ -102,10 +101,15 @@ def _said(e: LogEntry) -> str:
     return _SCHEDULED_AT.sub(lambda m: m[1] + local_time(m[2]) + m[3], e.message, count=1)
 
 
-def _fit_event(room: int, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
-    """An event's author and message in ``room`` cells: the message is cut, then the author left out
-    to give it room, then the message too. The time, record and action before them are never cut.
+def _fit_event(width: int, line: str, by: str, said: str, fitted: Fitted) -> tuple[str, str]:
+    """An event's author and message in what ``line`` leaves of ``width`` cells: the message is cut,
+    then the author left out to give it room, then the message too. The time, record and action
+    in ``line`` are never cut.
     """
+    # Loaded here, not with the module: rich's Unicode tables cost a piped log 30 ms.
+    from rich.cells import cell_len
+
+    room = width - cell_len(line)
     if cell_len(by + said) <= room:
         return by, said
     if said and room - cell_len(by) >= MIN_CUT:
@@ -131,13 +135,13 @@ def _note(names: list[str], name: str) -> None:
 
 def _render_version(e: LogEntry) -> None:
     marks = f" ({', '.join(e.refs)})" if e.refs else ""
-    stdout.print(f"{short(e.version)}{marks}  {local_time(e.time)}  {e.author}", style="bold" if e.refs else None)
-    stdout.print(f"    {e.message or '(no message)'}")
+    say(f"{short(e.version)}{marks}  {local_time(e.time)}  {e.author}", style="bold" if e.refs else None)
+    say(f"    {e.message or '(no message)'}")
     if e.changes is not None:
         if not e.changes:
-            stdout.print("    (no field changes)", style="dim")
+            say("    (no field changes)", style="dim")
         _render_changes(e.changes, indent="    ")
-    stdout.print()
+    say()
 
 
 def _render_event(e: LogEntry) -> None:
@@ -145,8 +149,8 @@ def _render_event(e: LogEntry) -> None:
             "delete": "deleted"}.get(e.action, e.action)
     version = f" {short(e.version)}" if e.version else ""
     line = f"  {what}{version} by {author_name(e.author)} at {local_time(e.time)}"
-    stdout.print(line + (f": {_said(e)}" if e.message else ""), style=EVENT_STYLE.get(e.action))
-    stdout.print()
+    say(line + (f": {_said(e)}" if e.message else ""), style=EVENT_STYLE.get(e.action))
+    say()
 
 
 def _value(value: object, limit: int = 120) -> str:
@@ -170,9 +174,9 @@ def _render_changes(changes: list[FieldChange], indent: str = "") -> None:
             line = f"{c.path}:"
         else:
             line = f"{c.path}: {_value(c.old)} -> {_value(c.new)}"
-        stdout.print(f"{indent}{sign} {line}{note}", style=style)
+        say(f"{indent}{sign} {line}{note}", style=style)
         for t in c.text_diff or []:
-            stdout.print(f"{indent}    {t}", style=_line_style(t))
+            say(f"{indent}    {t}", style=_line_style(t))
 
 
 def _line_style(line: str) -> str | None:
@@ -226,7 +230,7 @@ def diff(
 
             def render_all() -> None:
                 if not results:
-                    stdout.print("no working changes")
+                    say("no working changes")
                 for r in results:
                     _render_diff(r, text=text, stat=stat)
 
@@ -244,23 +248,23 @@ def diff(
 def _render_diff(result: DiffResult, *, text: bool, stat: bool) -> None:
     if text:
         for line in result.text or []:
-            stdout.print(line, style=_line_style(line))
+            say(line, style=_line_style(line))
         if not result.text:
             # stdout stays empty, as git diff leaves it, for scripts; a person is told.
             stderr.print("no differences", style="dim")
         return
     if stat:
         counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in result.stat.items() if n)
-        stdout.print(f"{result.record}: {counts or 'no field changes'}")
+        say(f"{result.record}: {counts or 'no field changes'}")
         return
-    stdout.print(f"{result.old.label}{'' if result.old.exists else ' (none)'} -> "
-                 f"{result.new.label}{'' if result.new.exists else ' (none)'}", style="bold")
+    say(f"{result.old.label}{'' if result.old.exists else ' (none)'} -> "
+        f"{result.new.label}{'' if result.new.exists else ' (none)'}", style="bold")
     if result.changes:
         _render_changes(result.changes)
     elif result.different:
-        stdout.print("no field changes; comments or formatting differ (see --text)")
+        say("no field changes; comments or formatting differ (see --text)")
     else:
-        stdout.print("no changes")
+        say("no changes")
 
 
 @app.command()

@@ -18,7 +18,7 @@ from .completion import complete_ref
 from .common import (base_dir, path_refs, AllOpt, AuthorOpt, CommitOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, after_problems,
                      author_name, open_site, render_after, short)
 from .helptext import PressTyper
-from .output import command, local_time, paged, print_columns, print_lines, stdout
+from .output import command, local_time, paged, print_columns, print_lines, say, stdout
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
 app = PressTyper(rich_markup_mode=None)
@@ -184,7 +184,7 @@ def status(
                                     "published", "last change", "by"], rows, drop=["by", "published", "current"])
             counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n)
             note = f" ({fitted.note()})" if fitted.note() else ""
-            stdout.print(f"{len(result.records)} record(s): {counts}{note}", style="dim")
+            say(f"{len(result.records)} record(s): {counts}{note}", style="dim")
 
         out.warn(result.warnings)
         out.done({"records": result.records, "counts": result.counts(), "violations": result.violations}, render)

@@ -80,6 +80,10 @@ class _LazyConsole:
         object.__setattr__(self, "_made", None)
         object.__setattr__(self, "_pending", {})
 
+    def made(self) -> bool:
+        """Whether the console was made (rich loaded) already."""
+        return object.__getattribute__(self, "_made") is not None
+
     def load(self) -> Console:
         """The console, made now if it was not yet (it reads the terminal and the environment then)."""
         made: Console | None = object.__getattribute__(self, "_made")
@@ -111,10 +115,33 @@ class _LazyConsole:
         self.load().__exit__(*exc)
 
 
-# markup and highlighting off: record text is printed as text, never as markup.
+# markup, emoji codes and highlighting off: record text is printed as text, never as markup.
 # soft_wrap: a long line is left for the terminal to wrap, and written whole to a pipe.
-stdout = cast("Console", _LazyConsole(markup=False, highlight=False, soft_wrap=True))
-stderr = cast("Console", _LazyConsole(markup=False, highlight=False, stderr=True, soft_wrap=True))
+stdout = cast("Console", _LazyConsole(markup=False, emoji=False, highlight=False, soft_wrap=True))
+stderr = cast("Console", _LazyConsole(markup=False, emoji=False, highlight=False, stderr=True, soft_wrap=True))
+
+
+def _surely_piped() -> bool:
+    """Whether rich, once loaded, would take stdout for a pipe or a file: known without loading it
+    (a command printing to a pipe need not pay for rich) when stdout is not a terminal and neither of
+    the variables that make rich treat a pipe as a terminal is set. False means: ask rich."""
+    return (isinstance(stdout, _LazyConsole) and not stdout.made() and not sys.stdout.isatty()
+            and not {"FORCE_COLOR", "TTY_COMPATIBLE"} & os.environ.keys())
+
+
+def writes_plain() -> bool:
+    """Whether stdout takes no styles (a pipe, a file, a dumb terminal): press writes its text as it is."""
+    return _surely_piped() or stdout.color_system is None
+
+
+def say(text: str = "", style: str | None = None) -> None:
+    """One line to stdout, in ``style`` on a terminal; as it is to a pipe or file (as git writes)."""
+    if stdout.quiet:
+        return
+    if writes_plain():
+        sys.stdout.write(text + "\n")
+        return
+    stdout.print(text, style=style)
 
 
 def exit_code_for(error: PressError) -> int:
@@ -322,7 +349,7 @@ class Fitted:
     def print_note(self) -> None:
         """The note on a line of its own under the output, when anything is missing."""
         if self.note():
-            stdout.print(f"({self.note()})", style="dim")
+            say(f"({self.note()})", style="dim")
 
 
 # A column cut narrower than this says too little: it is left out instead.
@@ -336,7 +363,7 @@ def fit_width() -> int | None:
     """
     if settings.pager_width is not None:
         return settings.pager_width
-    return terminal_width() if stdout.is_terminal else None
+    return None if _surely_piped() or not stdout.is_terminal else terminal_width()
 
 
 def terminal_width() -> int:
@@ -374,12 +401,15 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     """
     if stdout.quiet:
         return Fitted()
-    from rich.cells import cell_len
-    from rich.text import Text
 
     def cells_of(text: str) -> int:
-        # Most cells are printable ASCII (ids, times): one column a character, no lookup in rich's tables.
-        return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+        # Most cells are printable ASCII (ids, times): one column a character, no lookup in rich's
+        # tables, which cost 30 ms to load.
+        if text.isascii() and text.isprintable():
+            return len(text)
+        from rich.cells import cell_len
+
+        return cell_len(text)
 
     def plain(column: Sequence[str]) -> bool:
         # One test of the whole column: every cell printable ASCII, so each is as wide as it is long.
@@ -401,7 +431,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
 
     if width is not None and cut is not None and over() > 0:
         column = headers.index(cut)
-        narrower = max(widths[column] - over(), MIN_CUT, cell_len(cut))
+        narrower = max(widths[column] - over(), MIN_CUT, cells_of(cut))
         if narrower < widths[column]:
             widths[column] = narrower
             columns[column] = [columns[column][0], *(cut_to(c, narrower) for c in columns[column][1:])]
@@ -421,10 +451,12 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     form = "  ".join(f"{{:<{widths[i]}}}" if plains[i] else "{}" for i in keep)
     cells = [columns[i] if plains[i] else [c + " " * (widths[i] - cells_of(c)) for c in columns[i]] for i in keep]
     lines = [line.rstrip() + "\n" for line in map(form.format, *cells)]
-    if stdout.color_system is None:
+    if writes_plain():
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
-        stdout.file.write("".join(lines))
+        sys.stdout.write("".join(lines))
         return fitted
+    from rich.text import Text
+
     text = Text()
     text.append(lines[0], style="bold")
     for line, (_, style) in zip(lines[1:], rows):
@@ -437,8 +469,8 @@ def print_lines(lines: list[str], style: str | None = None) -> None:
     """Many lines at once (a batch of 10,000 records): one write, not a rich print per line."""
     if not lines or stdout.quiet:
         return
-    if stdout.color_system is None:
-        stdout.file.write("\n".join(lines) + "\n")
+    if writes_plain():
+        sys.stdout.write("\n".join(lines) + "\n")
         return
     from rich.text import Text
 
