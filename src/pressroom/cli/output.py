@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
 
@@ -134,12 +134,17 @@ def writes_plain() -> bool:
     return _surely_piped() or stdout.color_system is None
 
 
+def _plain_out() -> IO[str]:
+    """Where plain text goes: the console's file, or sys.stdout while there is no console to ask."""
+    return sys.stdout if _surely_piped() else stdout.file
+
+
 def say(text: str = "", style: str | None = None) -> None:
     """One line to stdout, in ``style`` on a terminal; as it is to a pipe or file (as git writes)."""
     if stdout.quiet:
         return
     if writes_plain():
-        sys.stdout.write(text + "\n")
+        _plain_out().write(text + "\n")
         return
     stdout.print(text, style=style)
 
@@ -453,7 +458,7 @@ def print_columns(headers: list[str], rows: list[tuple[list[str], str | None]], 
     lines = [line.rstrip() + "\n" for line in map(form.format, *cells)]
     if writes_plain():
         # Nothing to colour (a pipe, NO_COLOR): the text is all there is.
-        sys.stdout.write("".join(lines))
+        _plain_out().write("".join(lines))
         return fitted
     from rich.text import Text
 
@@ -470,7 +475,7 @@ def print_lines(lines: list[str], style: str | None = None) -> None:
     if not lines or stdout.quiet:
         return
     if writes_plain():
-        sys.stdout.write("\n".join(lines) + "\n")
+        _plain_out().write("\n".join(lines) + "\n")
         return
     from rich.text import Text
 
