@@ -104,12 +104,15 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
         # is most of the listing.
         working, skipped = scan_working(site.root, model)
         ids = {m: set(found) for m, found in working.items()}
-        for record in (*refs.current, *refs.published, *refs.archived, *in_conflict):
+        # Set operations, not a test per ref: nearly every ref's record has its working file.
+        on_disk = {f"{m}/{rid}" for m, found in working.items() for rid in found}
+        stored = (*refs.current, *refs.published, *refs.archived, *in_conflict)
+        missing = set(stored) - on_disk
+        for record in (r for r in stored if r in missing) if missing else ():
             m, _, rid = record.partition("/")
-            if rid not in ids.get(m, ()):
-                parse_key(record)  # a name from the store alone is checked as the listing checked the files'
-                if not model or m == model:
-                    ids.setdefault(m, set()).add(rid)
+            parse_key(record)  # a name from the store alone is checked as the listing checked the files'
+            if not model or m == model:
+                ids.setdefault(m, set()).add(rid)
         listed = [(m, rid) for m in sorted(ids) for rid in sorted(ids[m])]
     # What a git merge broke comes first: it is what to fix before anything ships.
     violations = [*check_view(site, snapshot, merging=bool(git_refs)).violations, *duplicate_run_violations(site)]
@@ -120,8 +123,31 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     warnings.extend(git_warnings)
     cache = StatCache(site, load=not names or len(listed) > _FEW)
     times: dict[str, dt.datetime] = {}
+    warm, current_of, published_of, archived_of, time_of = (
+        cache.warm, refs.current.get, refs.published.get, refs.archived.get, times.get)
     for m, rid in listed:
-        row, warning = _status_of(site, refs, m, rid, cache, times)
+        record = f"{m}/{rid}"
+        current, published = current_of(record), published_of(record)
+        facts = warm(record, m, rid, current, published)
+        if facts is None:
+            row, warning = _status_of(site, refs, record, m, rid, current, published, cache, times)
+        else:
+            # Everything from the cache, nothing read: _status_of's row, without its calls.
+            on_file, blob, updated_at, updated_by, published_at, published_by = facts
+            archived = archived_of(record)
+            row, warning = _new(RecordStatus), None
+            row.__dict__.update(
+                record=record,
+                status=(Status.ARCHIVED if archived is not None else
+                        (Status.DRAFT if current else Status.NEW) if published is None else
+                        Status.PUBLISHED if published == current else Status.UPDATED),
+                changes="untracked" if blob is None else None if on_file == blob else "modified",
+                current=current, published=published, archived=archived,
+                updated_at=None if updated_at is None else time_of(updated_at) or _utc(updated_at, times),
+                updated_by=updated_by,
+                published_at=None if published_at is None else time_of(published_at) or _utc(published_at, times),
+                published_by=published_by,
+                stage=None, conflicts=[])
         if m in stages and row.current:
             row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[m]))
         if row.record in in_conflict:
@@ -157,10 +183,9 @@ def _utc(text: str | None, times: dict[str, dt.datetime]) -> dt.datetime | None:
 _new = object.__new__
 
 
-def _status_of(site: SiteCore, snapshot: Snapshot, model: str, rid: str, cache: StatCache,
+def _status_of(site: SiteCore, snapshot: Snapshot, record: str, model: str, rid: str, current: str | None,
+               published: str | None, cache: StatCache,
                times: dict[str, dt.datetime]) -> tuple[RecordStatus, Problem | None]:
-    record = f"{model}/{rid}"
-    current = snapshot.current.get(record)
     version = cache.version_facts(record, current) if current else None
     warning = None
     try:
@@ -174,7 +199,6 @@ def _status_of(site: SiteCore, snapshot: Snapshot, model: str, rid: str, cache: 
     else:
         changes = None if working == version[0] else "modified"
     published_at = published_by = None
-    published = snapshot.published.get(record)
     if published:
         published_at, published_by = cache.published(record, published)
     archived = snapshot.archived.get(record)
