@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from ..errors import PressError, Problem
 from ..naming import require_records
@@ -126,6 +126,9 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
     times: dict[str, dt.datetime] = {}
     warm, current_of, published_of, archived_of, time_of = (
         cache.warm, refs.current.get, refs.published.get, refs.archived.get, times.get)
+    # An enum member looked up on its class costs ten times a local name, each row.
+    archived_, draft, new, published_, updated = (Status.ARCHIVED, Status.DRAFT, Status.NEW, Status.PUBLISHED,
+                                                  Status.UPDATED)
     for m, rid in listed:
         record = f"{m}/{rid}"
         current, published = current_of(record), published_of(record)
@@ -139,9 +142,8 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
             row, warning = _new(RecordStatus), None
             row.__dict__.update(
                 record=record,
-                status=(Status.ARCHIVED if archived is not None else
-                        (Status.DRAFT if current else Status.NEW) if published is None else
-                        Status.PUBLISHED if published == current else Status.UPDATED),
+                status=(archived_ if archived is not None else (draft if current else new) if published is None
+                        else published_ if published == current else updated),
                 changes="untracked" if blob is None else None if on_file == blob else "modified",
                 current=current, published=published, archived=archived,
                 updated_at=None if updated_at is None else time_of(updated_at) or _utc(updated_at, times),
@@ -151,9 +153,9 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
                 stage=None, conflicts=[])
         if m in stages and row.current:
             row = replace(row, stage=stage_of_version(site.store.read_log(row.record), row.current, stages[m]))
-        if row.record in in_conflict:
+        if record in in_conflict:
             # A merge state, reported as such: which refs, both sides, and how to pick one.
-            conflicts = in_conflict[row.record]
+            conflicts = in_conflict[record]
             row = replace(row, status=Status.CONFLICT, changes=None if any(c.kind == "current" for c in conflicts)
                           else row.changes,
                           conflicts=[{"kind": c.kind, "ours": c.ours, "theirs": c.theirs, "base": c.base}
@@ -164,8 +166,8 @@ def status(site: SiteCore, names: Sequence[str] = (), *, model: str | None = Non
             warnings.append(warning)
     # Records no longer anywhere are forgotten only by a status of the whole site.
     # Every published record of each model listed was looked up: their folders can vouch for them next time.
-    cache.save(keep=None if names or model else {r.record for r in rows},
-               checked=() if names else {m for m, _ in listed})
+    cache.save(keep=None if names or model else set(map(attrgetter("record"), rows)),
+               checked=() if names else set(map(itemgetter(0), listed)))
     return StatusResult(records=rows, warnings=warnings, violations=violations)
 
 
