@@ -284,7 +284,7 @@ class StatCache:
         this cache was made: their folder states are kept, to vouch for their facts next time.
         """
         if keep is not None:
-            for record in [r for r in self._entries if r not in keep]:
+            for record in self._entries.keys() - keep:
                 del self._entries[record]
                 self._changed = True
         for model in checked:
