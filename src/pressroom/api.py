@@ -405,7 +405,7 @@ class Site(SiteCore):
         """Each record's status and unsaved changes."""
         from .unmerged import git_conflicts
         from .workflow.status import status
-        return status(self, list(refs), model=model, index=git_conflicts(self))
+        return status(self, list(refs), model=model, index=git_conflicts(self, remembered=True))
 
     def working_file(self, ref: str) -> Path:
         """The working file of ``ref`` (``content/<model>/<id>.yaml``), whether it exists or not."""

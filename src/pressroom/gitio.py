@@ -339,11 +339,18 @@ def unmerged(root: Path, under: str) -> list[Unmerged]:
     Asked of git's index (``git ls-files -u``): a path one branch deleted and
     the other changed is unmerged there while its file looks whole.
     """
+    return asked_unmerged(root, under) or []
+
+
+def asked_unmerged(root: Path, under: str) -> list[Unmerged] | None:
+    """``unmerged``, or None when git gave no answer (none installed, no work tree, a refusal)."""
     if not _maybe_in_git(root):
-        return []
+        return None
     said = run_git(root, "ls-files", "-u", "-z", "--", under, check=False)
+    if said is None:
+        return None
     stages: dict[str, dict[int, str]] = {}
-    if said is not None:
+    if said:
         for item in said.split(b"\0"):
             meta, tab, path = item.partition(b"\t")
             if tab:

@@ -554,17 +554,24 @@ def scan_working(root: Path, model: str | None = None) -> tuple[dict[str, list[s
             out.append(_skipped(root, f"content/{m}/", "not a model name (lowercase letters, digits, - and _), so "
                                 "no file in it is read", fixed and f"content/{fixed}/"))
             continue
-        ids = found[m] = []
-        skipped = []
-        for name in os.listdir(mdir):
-            if name.endswith(".yaml"):
-                stem = name[:-5]
-                if ID_RE.match(stem) and ".." not in stem:
-                    ids.append(stem)
+        names = os.listdir(mdir)
+        stems = [name[:-5] for name in names if name.endswith(".yaml")]
+        # Every .yaml file a record, the usual case, tested a folder at a time ("/" is in no file name).
+        if all(map(ID_RE.match, stems)) and ".." not in "/".join(stems):
+            found[m] = stems
+            skipped = [name for name in names if name.endswith(".yml")]
+        else:
+            ids = found[m] = []
+            skipped = []
+            for name in names:
+                if name.endswith(".yaml"):
+                    stem = name[:-5]
+                    if ID_RE.match(stem) and ".." not in stem:
+                        ids.append(stem)
+                        continue
+                elif not name.endswith(".yml"):
                     continue
-            elif not name.endswith(".yml"):
-                continue
-            skipped.append(name)
+                skipped.append(name)
         for name in sorted(skipped):
             out.extend(_skipped_file(root, m, name))
     return found, out

@@ -245,7 +245,7 @@ def test_the_racy_rule_rereads_a_folder_recorded_in_its_own_tick(filled: Site) -
     assert_agrees(root)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "empty", "wrong_value", "removed"])
+@pytest.mark.parametrize("damage", ["garbage", "empty", "wrong_value", "blob_value", "removed"])
 def test_a_damaged_or_missing_index_is_rebuilt_never_trusted(filled: Site, damage: str) -> None:
     root = filled.root
     filled.store.snapshot()
@@ -259,6 +259,11 @@ def test_a_damaged_or_missing_index_is_rebuilt_never_trusted(filled: Site, damag
     elif damage == "wrong_value":
         db = sqlite3.connect(path)
         db.execute("UPDATE refs SET oid = 'not a version id' WHERE kind = 'current' AND id = 'p08'")
+        db.commit()
+        db.close()
+    elif damage == "blob_value":
+        db = sqlite3.connect(path)  # bytes, not text: no version id either
+        db.execute("UPDATE refs SET oid = CAST(oid AS BLOB) WHERE kind = 'current' AND id = 'p08'")
         db.commit()
         db.close()
     else:

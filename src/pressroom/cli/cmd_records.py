@@ -166,7 +166,9 @@ def status(
             times: dict[object, str] = {}
             authors: dict[str | None, str] = {}
             for r in result.records:
-                current, published = short(r.current), short(r.published)
+                current = short(r.current)
+                # Most records publish their current version: its short form once.
+                published = current if r.published == r.current else short(r.published)
                 if r.conflicts:
                     # A ref in merge conflict shows both sides: ours/theirs.
                     sides = {c["kind"]: f"{short(c['ours'])}/{short(c['theirs'])}" for c in r.conflicts}
@@ -177,8 +179,9 @@ def status(
                 by = authors.get(r.updated_by)
                 if by is None:
                     by = authors[r.updated_by] = author_name(r.updated_by)
-                rows.append(([r.record, r.status, *([r.stage or ""] if staged else []), r.changes or "", current,
-                              published, when, by], STATUS_STYLE.get(r.status)))
+                rows.append(([r.record, r.status, r.stage or "", r.changes or "", current, published, when, by]
+                             if staged else [r.record, r.status, r.changes or "", current, published, when, by],
+                             STATUS_STYLE.get(r.status)))
             # A narrow terminal loses the author first, then the version ids: never a cut-off time.
             fitted = print_columns(["record", "status", *(["stage"] if staged else []), "changes", "current",
                                     "published", "last change", "by"], rows, drop=["by", "published", "current"])

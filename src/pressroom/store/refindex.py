@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from operator import itemgetter
 from collections.abc import Callable, Iterable, ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -452,13 +453,13 @@ class RefView:
         out: dict[str, str] = {}
         for model in sorted(self._models[kind]):
             scanned = self._scanned.get((kind, model))
-            rows: Iterable[tuple[str, str]] | None = (
-                scanned.items() if scanned is not None else
-                self._query("SELECT id, oid FROM refs WHERE kind = ? AND model = ?", (kind.value, model)))
+            # Rows keyed by record as SQLite writes them: 10,000s of keys made in Python cost more than the read.
+            rows = None if scanned is not None else self._query(
+                "SELECT ? || id, oid FROM refs WHERE kind = ? AND model = ?", (f"{model}/", kind.value, model))
             if rows is None:
-                rows = self._index.refs.read_folder(kind, model).items()
-            for rid, oid in rows:
-                out[f"{model}/{rid}"] = oid
+                found = scanned if scanned is not None else self._index.refs.read_folder(kind, model)
+                rows = [(f"{model}/{rid}", oid) for rid, oid in found.items()]
+            out.update(rows)
         return out
 
     def linking_to(self, group: str, model: str, target: str, *,
@@ -502,10 +503,14 @@ class RefView:
             except sqlite3.DatabaseError:
                 self._index.drop()
                 return None
-        for row in rows:
-            if not (isinstance(row[-1], str) and OID_RE.match(row[-1])):
-                self._index.drop()
-                return None
+        # Every row's last column a version id, tested in one pass (match raises TypeError on what is no text).
+        try:
+            valid = all(map(OID_RE.match, map(itemgetter(-1), rows)))
+        except TypeError:
+            valid = False
+        if not valid:
+            self._index.drop()
+            return None
         return rows
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import __version__
 from ..errors import BadContentError, NotFoundError, PressError, Problem, UsageError, Where
 from ..models import MODEL_OPTIONS, Model
 from ..outcome import Outcome
@@ -89,14 +90,7 @@ def declared_stages(site: SiteCore) -> dict[str, Stages]:
         data = read_limited(path, CONFIG_MAX_SIZE, label=label)
         key = (label, hashlib.sha256(data).hexdigest())
         if key not in _DECLARED:
-            raw = load_record(data, label, allow_empty=True)
-            options = {}
-            for option in ("stages", "publish_requires", "draft_published"):
-                value = raw.get(option, MODEL_OPTIONS[option].default)
-                error = MODEL_OPTIONS[option].check(value) if option in raw else None
-                if error:
-                    raise BadContentError(f"{error}, not {value!r}", where=Where(file=label, path=option))
-                options[option] = value
+            options = _declared_options(site, label, key[1], data)
             _DECLARED[key] = _checked(name, label, options["stages"], options["publish_requires"],
                                       options["draft_published"])
         declared = _DECLARED[key]
@@ -106,6 +100,35 @@ def declared_stages(site: SiteCore) -> dict[str, Stages]:
 
 
 _DECLARED: dict[tuple[str, str], Stages | None] = {}
+_OPTIONS = ("stages", "publish_requires", "draft_published")
+# The derived cache's kind for a model file's stage options, keyed by pressroom's version, path and sha256.
+_OPTIONS_KIND = "stage-options"
+
+
+def _declared_options(site: SiteCore, label: str, digest: str, data: bytes) -> dict[str, Any]:
+    """The stage options of the model file ``label`` (bytes ``data``), checked.
+
+    Remembered in the derived cache once they pass: a later ``status`` reads them
+    there instead of parsing the file (which loads the YAML parser). An entry of
+    the wrong shape, or one the checks refuse, is parsed again.
+    """
+    cache_key = f"{__version__}:{label}:{digest}"
+    cached = site.store.cache.get_many(_OPTIONS_KIND, [cache_key]).get(cache_key)
+    # As parsing found them: each value its option's default (left out of the file) or one its check passes.
+    if isinstance(cached, dict) and sorted(cached) == sorted(_OPTIONS) and all(
+            cached[option] == MODEL_OPTIONS[option].default or not MODEL_OPTIONS[option].check(cached[option])
+            for option in _OPTIONS):
+        return cached
+    raw = load_record(data, label, allow_empty=True)
+    options = {}
+    for option in _OPTIONS:
+        value = raw.get(option, MODEL_OPTIONS[option].default)
+        error = MODEL_OPTIONS[option].check(value) if option in raw else None
+        if error:
+            raise BadContentError(f"{error}, not {value!r}", where=Where(file=label, path=option))
+        options[option] = value
+    site.store.cache.put_many(_OPTIONS_KIND, {cache_key: options})
+    return options
 
 
 def stage_of_version(events: Iterable[Mapping[str, Any]], version: str | None, stages: Stages) -> str:

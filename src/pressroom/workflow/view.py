@@ -57,7 +57,6 @@ from ..site import SiteCore
 from ..store import RefKind, RefUpdate, Snapshot
 from ..store.refindex import LazyRefs
 from .plan import Action
-from .validation import Reader
 
 # Codes of the violations that concern ref states only: they also bar a preview
 # (which reads drafts and so is exempt from the link rule, not from these).
@@ -256,6 +255,8 @@ def _record_clean(site: SiteCore, before: _Clean, updates: Sequence[RefUpdate], 
             orphans.append([record, *stamp])
     # What it publishes is checked again as the whole check would (a revert may publish dangling
     # links it only warned of); what it withdraws was checked for referrers by its planner.
+    from .validation import Reader  # here: status finds the whole check's answer cached, without it
+
     reader = Reader(site, snapshot=snap)
     for record in sorted(touched):
         oid = snap.published.get(record)
@@ -352,6 +353,8 @@ def _violations(site: SiteCore, snap: Snapshot, logged: set[str]) -> list[Violat
             out.append(Violation(
                 "refs_missing", record, "its event log says it exists, but it has no refs",
                 f"restore its refs from git: git checkout -- {_store_rel(site, 'refs')}"))
+    from .validation import Reader  # here: status finds the whole check's answer cached, without it
+
     reader = Reader(site, snapshot=snap)
     for record, oid in sorted(snap.published.items()):
         version = reader.version(oid)
