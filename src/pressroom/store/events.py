@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .fsio import naming
+from .fsio import naming, read_file
 from .refs import check_record_key
 
 
@@ -93,8 +93,7 @@ class EventLogs:
         model, rid = check_record_key(record)
         try:
             # Joined as text and read without pathlib: export asks this of every record.
-            with open(f"{self.root}/{model}/{rid}", "rb") as f:
-                raw = f.read()
+            raw = read_file(f"{self.root}/{model}/{rid}")
         except FileNotFoundError:
             return None
         needle = new.encode()
