@@ -421,9 +421,9 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
         _Manifest(files={**old.files, **{p: None for p in fresh}}, records=old.records).write(
             out, format, preview, differs=True)
     try:
-        for record, oid in versions.items():
-            _stage_record(reader, out, old, new, staged, stats, record, oid, targets[record], format=format,
-                          body_in_front_matter=body_in_front_matter)
+        for record in _linked_first(versions, reader.models):
+            _stage_record(reader, out, old, new, staged, stats, record, versions[record], targets[record],
+                          format=format, body_in_front_matter=body_in_front_matter)
         new.changed.update(r.partition("/")[0] for r in old.records if r not in new.records)
         for model, rel in indexes.items():
             _stage_index(out, old, new, staged, stats, model, rel)
@@ -577,6 +577,31 @@ class _Staged:
 
     def written(self) -> list[str]:
         return sorted([*(rel for rel, _ in self.writes), *self.created])
+
+
+def _linked_first(records: Mapping[str, str], models: Mapping[str, Model]) -> list[str]:
+    """``records`` (sorted) a model at a time, a model after those its records link to (as far as
+    link cycles allow): a record's labels then name records read already, whose names the reader
+    keeps, instead of each linked record being read twice (for its label, then for itself).
+    Each model's records keep their order, so every file, index and the manifest are the same."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(model: str, path: set[str]) -> None:
+        if model in done or model in path:
+            return
+        spec = models.get(model)
+        for target in sorted(spec.link_targets if spec is not None else ()):
+            visit(target, path | {model})
+        done.add(model)
+        order.append(model)
+
+    by_model: dict[str, list[str]] = {}
+    for record in records:
+        by_model.setdefault(record.partition("/")[0], []).append(record)
+    for model in sorted(by_model):
+        visit(model, set())
+    return [record for model in order for record in by_model.get(model, ())]
 
 
 def _blocks(chunks: Iterator[bytes], size: int = 1 << 16) -> Iterator[bytes]:

@@ -105,3 +105,29 @@ def test_a_first_export_after_a_refused_one_finds_no_claims_left(blog: Site, tmp
     result = blog.export(out)
     assert "post/hello.json" in result.written and result.foreign == []
     assert_export_is_published_view(blog, out)
+
+
+def test_models_that_link_to_each_other_export_whole_and_in_order(site: Site, tmp_path: Path) -> None:
+    """Records are read a model after the models it links to; a cycle of links (and a model
+    linking to itself) still exports every record once, each index in its records' order."""
+    link = "schema:\n  type: object\n  properties:\n    name: {type: string}\n"
+    (site.root / "models" / "zebra.yaml").write_text(
+        link + "    friend: {type: string, x-link: ant}\n    next: {type: string, x-link: zebra}\n")
+    (site.root / "models" / "ant.yaml").write_text(link + "    friend: {type: string, x-link: zebra}\n")
+    (site.root / "models" / "moth.yaml").write_text(link + "    friend: {type: string, x-link: zebra}\n")
+    for i in range(3):
+        write(site.root, f"ant/a{i}", f"name: Ant {i}\nfriend: z{2 - i}\n")
+        write(site.root, f"zebra/z{i}", f"name: Zebra {i}\nfriend: a{i}\nnext: z{(i + 1) % 3}\n")
+        write(site.root, f"moth/m{i}", f"name: Moth {i}\nfriend: z{i}\n")
+    site.save(all=True, message="all")
+    site.publish(all=True)
+    out = tmp_path / "out"
+    result = site.export(out)
+    assert result.records == 9 and len(result.written) == 12
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(manifest["records"]) == sorted(manifest["records"])
+    for model in ("ant", "moth", "zebra"):
+        index = json.loads((out / model / "index.json").read_text())
+        assert [e["id"] for e in index["records"]] == [f"{model[0]}{i}" for i in range(3)]
+    z0 = json.loads((out / "zebra/z0.json").read_text())
+    assert z0["labels"] == {"ant/a0": "Ant 0", "zebra/z1": "Zebra 1"}
