@@ -28,9 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
-
 from .delivery import Reader, Record
 from .history import published_as_of
 from .errors import Problem, RefusedError, UsageError, Where
@@ -82,6 +79,8 @@ _NEEDS_ESCAPE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd
 
 
 def _yaml_str(value: str) -> str:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
+
     # The str subclass that tells ruamel.yaml how to write the scalar (None: plain).
     style: type[str] | None = (DoubleQuotedScalarString if _NEEDS_ESCAPE.search(value)
                                else LiteralScalarString if "\n" in value
@@ -101,6 +100,8 @@ def _yaml_value(value: Any) -> Any:
 
 def yaml_bytes(doc: dict[str, Any]) -> bytes:
     """Block-style YAML any YAML 1.1 or 1.2 reader reads back as ``doc`` (keys in order)."""
+    from ruamel.yaml import YAML  # for yaml and markdown alone: a json export never loads ruamel
+
     yaml = YAML()
     yaml.width = 4096
     yaml.allow_unicode = True
