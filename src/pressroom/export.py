@@ -349,6 +349,10 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
+# New paths in a folder up to which each is stat'ed rather than the folder listed.
+_FEW = 64
+
+
 def _names(folder: Path) -> set[str]:
     """The names in ``folder``, links and folders included (none when it is not a folder)."""
     try:
@@ -811,16 +815,19 @@ def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: 
             problems.append(Problem("is in the way of the export (a link or a file where a folder goes)",
                                     code="refused", where=Where(file=str(folder)),
                                     hint="move it away, or export to another folder"))
-    present: dict[str, set[str]] = {}
+    new_paths: dict[str, list[str]] = {}
     for rel in sorted({*targets.values(), *indexes.values()}):
-        if rel in old.files:
-            continue
-        model, _, name = rel.partition("/")
-        if model not in present:
-            # One listing a folder, not a stat or two a path (a first export asks of every path).
-            present[model] = _names(out / model)
-        if name in present[model]:
+        if rel not in old.files:
+            new_paths.setdefault(rel.partition("/")[0], []).append(rel)
+    for model, rels in new_paths.items():
+        # Many new paths (a first export): one listing of the folder, not a stat a path; a few (export
+        # again after a save): a stat each, not the names of a folder of 100,000 files in memory.
+        present = _names(out / model) if len(rels) > _FEW else None
+        for rel in rels:
+            name = rel.partition("/")[2]
             path = out / rel
+            if not (name in present if present is not None else os.path.lexists(path)):
+                continue
             problems.append(Problem("exists and was not written by an export; it is left alone",
                                     code="refused", where=Where(file=str(path)),
                                     hint="move it away, or export to another folder", cause="export.not_ours"))

@@ -42,6 +42,25 @@ def test_anything_where_a_new_file_goes_is_refused_and_nothing_is_written(
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
 
 
+@pytest.mark.parametrize("make", [_dangling_link, _folder, _file], ids=["dangling link", "folder", "file"])
+def test_among_many_new_files_one_in_the_way_is_refused(blog: Site, tmp_path: Path,
+                                                        make: Callable[[Path], None]) -> None:
+    """Past a few new paths in a folder, the folder is listed once instead of each path stat'ed:
+    the listing must find the same obstacles."""
+    for i in range(80):
+        write(blog.root, f"post/p{i:02d}", f"title: Post {i}\nauthor: ada\n")
+    blog.save(all=True, message="many")
+    blog.publish(*(f"post/p{i:02d}" for i in range(80)), cascade=True)
+    out = tmp_path / "out"
+    (out / "post").mkdir(parents=True)
+    make(out / "post/p41.json")
+    with pytest.raises(RefusedError) as e:
+        blog.export(out)
+    assert e.value.where.file == str(out / "post/p41.json")
+    assert sorted(p.name for p in (out / "post").iterdir()) == ["p41.json"]
+    assert not (out / "manifest.json").exists()
+
+
 def test_an_index_in_the_way_is_refused(blog: Site, tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / "tag").mkdir(parents=True)
