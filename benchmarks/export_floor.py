@@ -108,11 +108,13 @@ def main() -> None:
     median = {name: statistics.median(p[name] for p in passes) for name in passes[0]}
     whole, cp = median["whole export"], median["cp -r content"]
     floor = median["parse"] + median["encode"] + median["create files"]
+    # os.times counts in clock ticks: a tiny site's steps may take none.
     print(f"{'step':<16}{'CPU s':>8}{'of export':>11}")
     for name, seconds in median.items():
-        print(f"{name:<16}{seconds:>8.3f}{seconds / whole:>10.0%}")
-    print(f"floor (parse + encode + create files): {floor:.3f} s, {floor / whole:.0%} of the export, "
-          f"{floor / cp:.1f}x cp -r" if cp > 0 else f"floor: {floor:.3f} s")
+        print(f"{name:<16}{seconds:>8.3f}" + (f"{seconds / whole:>10.0%}" if whole > 0 else f"{'-':>10}"))
+    print(f"floor (parse + encode + create files): {floor:.3f} s"
+          + (f", {floor / whole:.0%} of the export" if whole > 0 else "")
+          + (f", {floor / cp:.1f}x cp -r" if cp > 0 else ""))
     print(f"export / cp -r: {whole / cp:.1f}x" if cp > 0 else "cp -r took no measurable CPU")
 
 
