@@ -28,9 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
-
 from .delivery import Reader, Record
 from .history import published_as_of
 from .errors import Problem, RefusedError, UsageError, Where
@@ -38,7 +35,7 @@ from . import __version__
 from .models import Model, model_bytes
 from .site import STORE_NAME, SiteCore
 from .store import Snapshot
-from .store.fsio import naming, write_atomic, write_temp
+from .store.fsio import naming, read_file, write_atomic, write_temp
 from .times import iso_utc
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
@@ -82,6 +79,8 @@ _NEEDS_ESCAPE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd
 
 
 def _yaml_str(value: str) -> str:
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
+
     # The str subclass that tells ruamel.yaml how to write the scalar (None: plain).
     style: type[str] | None = (DoubleQuotedScalarString if _NEEDS_ESCAPE.search(value)
                                else LiteralScalarString if "\n" in value
@@ -101,6 +100,8 @@ def _yaml_value(value: Any) -> Any:
 
 def yaml_bytes(doc: dict[str, Any]) -> bytes:
     """Block-style YAML any YAML 1.1 or 1.2 reader reads back as ``doc`` (keys in order)."""
+    from ruamel.yaml import YAML  # for yaml and markdown alone: a json export never loads ruamel
+
     yaml = YAML()
     yaml.width = 4096
     yaml.allow_unicode = True
@@ -183,16 +184,20 @@ class _Manifest:
         yield b"}\n"
 
     def write(self, out: Path, fmt: str, preview: bool, old: _Manifest | None = None,
-              untouched: bool = False) -> None:
+              untouched: bool = False, differs: bool = False) -> None:
         """Write ``out/manifest.json``, unless it holds these bytes already.
 
         ``untouched``: the file is as the last export left it (its stat says
         so); then holding ``old``'s entries means holding these bytes.
+        ``differs``: the file is known to hold other bytes (a claim on new
+        paths was written since), so it is written without comparing.
         """
         if untouched and old is not None and old.head == (fmt, preview) and old.records == self.records \
                 and old.files == self.files:
             return
-        if _file_sha(out / MANIFEST) != _chunks_sha(self.chunks(fmt, preview)):
+        # The file's hash first: when there is none, the entries are encoded once, as written.
+        current = None if differs else _file_sha(out / MANIFEST)
+        if current is None or current != _chunks_sha(self.chunks(fmt, preview)):
             write_atomic(out / MANIFEST, self.chunks(fmt, preview))
 
 
@@ -344,6 +349,19 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
+# New paths in a folder up to which each is stat'ed rather than the folder listed.
+_FEW = 64
+
+
+def _names(folder: Path) -> set[str]:
+    """The names in ``folder``, links and folders included (none when it is not a folder)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
 def _lstat(path: Path | str) -> os.stat_result | None:
     try:
         return os.lstat(path)
@@ -351,9 +369,9 @@ def _lstat(path: Path | str) -> os.stat_result | None:
         return None
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def _read_bytes(path: str) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_file(path)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
@@ -405,11 +423,12 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     if fresh:
         # Claim the new paths before writing them: an export killed halfway
         # then finds its own files in the manifest, not foreign ones in the way.
-        _Manifest(files={**old.files, **{p: None for p in fresh}}, records=old.records).write(out, format, preview)
+        _Manifest(files={**old.files, **{p: None for p in fresh}}, records=old.records).write(
+            out, format, preview, differs=True)
     try:
-        for record, oid in versions.items():
-            _stage_record(reader, out, old, new, staged, stats, record, oid, targets[record], format=format,
-                          body_in_front_matter=body_in_front_matter)
+        for record in _linked_first(versions, reader.models):
+            _stage_record(reader, out, old, new, staged, stats, record, versions[record], targets[record],
+                          format=format, body_in_front_matter=body_in_front_matter)
         new.changed.update(r.partition("/")[0] for r in old.records if r not in new.records)
         for model, rel in indexes.items():
             _stage_index(out, old, new, staged, stats, model, rel)
@@ -426,7 +445,8 @@ def export(site: SiteCore, out: str | os.PathLike[str], *, format: str = "json",
     staged.commit()
     removed, modified = _remove_stale(out, old, new, force)
     out.mkdir(parents=True, exist_ok=True)
-    new.write(out, format, preview, old, untouched=bool(stats.old))
+    # After a claim on new paths the file holds the claim, never these entries (each new path has its hash).
+    new.write(out, format, preview, old, untouched=bool(stats.old), differs=bool(fresh))
     stats.write(out, view, len(targets) + len(indexes))
     return ExportResult(
         out=str(out), format=format, preview=preview, records=len(versions),
@@ -533,8 +553,15 @@ class _Staged:
                 pass  # something appeared there since the check: staged as any rewrite
             else:
                 self.created.append(rel)
-                with naming(path), os.fdopen(fd, "wb") as f:
-                    f.writelines([data] if isinstance(data, bytes) else data)
+                # os.write on the descriptor: no buffered file object a record (open, write, close).
+                try:
+                    with naming(path):
+                        for block in [data] if isinstance(data, bytes) else _blocks(data):
+                            view = memoryview(block)
+                            while view:
+                                view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
                 return
         self.writes.append((rel, write_temp(self.out / rel, data)))
 
@@ -557,13 +584,57 @@ class _Staged:
         return sorted([*(rel for rel, _ in self.writes), *self.created])
 
 
+def _linked_first(records: Mapping[str, str], models: Mapping[str, Model]) -> list[str]:
+    """``records`` (sorted) a model at a time, a model after those its records link to (as far as
+    link cycles allow): a record's labels then name records read already, whose names the reader
+    keeps, instead of each linked record being read twice (for its label, then for itself).
+    Each model's records keep their order, so every file, index and the manifest are the same."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(model: str, path: set[str]) -> None:
+        if model in done or model in path:
+            return
+        spec = models.get(model)
+        for target in sorted(spec.link_targets if spec is not None else ()):
+            visit(target, path | {model})
+        done.add(model)
+        order.append(model)
+
+    by_model: dict[str, list[str]] = {}
+    for record in records:
+        by_model.setdefault(record.partition("/")[0], []).append(record)
+    for model in sorted(by_model):
+        visit(model, set())
+    return [record for model in order for record in by_model.get(model, ())]
+
+
+def _blocks(chunks: Iterator[bytes], size: int = 1 << 16) -> Iterator[bytes]:
+    """``chunks`` (an index's lines) joined into blocks of about ``size`` bytes: a write(2) a block."""
+    pending: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
+
+
 def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, staged: _Staged, stats: _StatCache,
                   record: str, oid: str, rel: str, *, format: str, body_in_front_matter: bool) -> None:
     """Stage ``record``'s file (unless it holds this version already) and enter it in ``new``."""
     model = record.partition("/")[0]
     before = old.records.get(record) or {}
-    file_stat = _lstat(out / rel)
-    log = reader.site.store.log_stamp(record) if reader.as_of is None else None
+    path = f"{out}/{rel}"
+    # A fresh path was free when checked (``_check_targets``): no stat nor read of it, nor of its
+    # log, whose stamp only vouches for a file that is there (three system calls a record).
+    fresh = rel in staged.fresh
+    file_stat = None if fresh else _lstat(path)
+    # Stamped before the publication time is read: an event logged in between is then seen next time.
+    log = reader.site.store.log_stamp(record) if reader.as_of is None and file_stat is not None else None
     remembered = stats.old.get(record)
     # Nothing happened to the file nor to the record's log since the last export saw them: what
     # the manifest says of both stands, and neither is read (at 100,000 records, most of the time).
@@ -580,7 +651,7 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
     if seen:
         current, sha = None, old.files.get(rel)
     else:
-        current = _read_bytes(out / rel)
+        current = None if fresh else _read_bytes(path)
         sha = _sha(current) if current is not None else None
     # The file shows the names of the records it links to (labels): it is stale when one of
     # them moved. The same version links to the same records, so last time's list holds.
@@ -597,7 +668,7 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
         entry["links"] = {t: reader.version_of(t) for t in rec.labels}
         data = _render(rec, format, entry.get("body_field"))
         if current is None and seen:
-            current = _read_bytes(out / rel)
+            current = _read_bytes(path)
         if data != current:
             staged.write(rel, data)
             if _edited(old, rel, sha):
@@ -617,6 +688,12 @@ def _stage_record(reader: Reader, out: Path, old: _Manifest, new: _Manifest, sta
 def _stage_index(out: Path, old: _Manifest, new: _Manifest, staged: _Staged, stats: _StatCache, model: str,
                  rel: str) -> None:
     """Stage ``model``'s index file from the entries in ``new`` (unless it holds them already)."""
+    if rel in staged.fresh:
+        # Free when checked: written as it is hashed, its entries encoded once.
+        digest = hashlib.sha256()
+        staged.write(rel, _hashed(_index_chunks(new, model), digest))
+        new.files[rel] = digest.hexdigest()
+        return
     file_stat = _lstat(out / rel)
     key = f"{INDEX_KEY}{rel}"
     if (model not in new.changed and file_stat is not None and stats.old.get(key) == stats.stamp(file_stat, None)
@@ -686,6 +763,13 @@ def _index_chunks(manifest: _Manifest, model: str) -> Iterator[bytes]:
     yield (b"]" if sep == "\n    " else b"\n  ]") + b"\n}\n"
 
 
+def _hashed(chunks: Iterator[bytes], digest: hashlib._Hash) -> Iterator[bytes]:
+    """``chunks`` as they are, each added to ``digest`` on its way."""
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+
+
 def _chunks_sha(chunks: Iterator[bytes]) -> str:
     digest = hashlib.sha256()
     for chunk in chunks:
@@ -731,9 +815,19 @@ def _check_targets(out: Path, old: _Manifest, targets: dict[str, str], indexes: 
             problems.append(Problem("is in the way of the export (a link or a file where a folder goes)",
                                     code="refused", where=Where(file=str(folder)),
                                     hint="move it away, or export to another folder"))
+    new_paths: dict[str, list[str]] = {}
     for rel in sorted({*targets.values(), *indexes.values()}):
-        path = out / rel
-        if rel not in old.files and (path.exists() or path.is_symlink()):
+        if rel not in old.files:
+            new_paths.setdefault(rel.partition("/")[0], []).append(rel)
+    for model, rels in new_paths.items():
+        # Many new paths (a first export): one listing of the folder, not a stat a path; a few (export
+        # again after a save): a stat each, not the names of a folder of 100,000 files in memory.
+        present = _names(out / model) if len(rels) > _FEW else None
+        for rel in rels:
+            name = rel.partition("/")[2]
+            path = out / rel
+            if not (name in present if present is not None else os.path.lexists(path)):
+                continue
             problems.append(Problem("exists and was not written by an export; it is left alone",
                                     code="refused", where=Where(file=str(path)),
                                     hint="move it away, or export to another folder", cause="export.not_ours"))

@@ -132,6 +132,18 @@ def test_status_loads_neither_the_round_trip_editor_nor_fsck_nor_gc(site_dir: Pa
     assert heavy(modules, (*NOT_EVERYDAY, "rich")) == []
 
 
+def test_a_json_export_loads_no_yaml_writer(site_dir: Path, tmp_path: Path) -> None:
+    """ruamel writes the yaml and markdown exports alone: a json export (the default) never loads it."""
+    published_site(site_dir)
+    code, modules = loaded(site_dir, "export", "--out", str(tmp_path / "out"))
+    assert code == 0 and (tmp_path / "out" / "post" / "hello.json").is_file()
+    assert "pressroom.export" in modules
+    assert heavy(modules, ("ruamel",)) == []
+    code, modules = loaded(site_dir, "export", "--out", str(tmp_path / "md"), "--format", "markdown")
+    assert code == 0 and (tmp_path / "md" / "post" / "hello.md").is_file()
+    assert "ruamel.yaml" in modules
+
+
 def test_a_command_builds_only_its_own_options(site_dir: Path) -> None:
     published_site(site_dir)
     group = typer.main.get_command(app)

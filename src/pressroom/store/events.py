@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .fsio import naming
+from .fsio import naming, read_file
 from .refs import check_record_key
 
 
@@ -90,8 +90,10 @@ class EventLogs:
         Only lines that hold the version id are parsed: asking when each of
         10,000 records was published reads each log, but parses a line or two.
         """
+        model, rid = check_record_key(record)
         try:
-            raw = self.path(record).read_bytes()
+            # Joined as text and read without pathlib: export asks this of every record.
+            raw = read_file(f"{self.root}/{model}/{rid}")
         except FileNotFoundError:
             return None
         needle = new.encode()
