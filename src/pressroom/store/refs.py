@@ -130,16 +130,16 @@ class RefFiles:
                     out[entry.name] = value
         return out
 
-    def write(self, kind: RefKind, record: str, oid: str | None) -> Path:
-        """Point a ref at ``oid``, or remove it for None. Not durable by itself."""
+    def write(self, kind: RefKind, record: str, oid: str | None) -> str:
+        """Point a ref at ``oid``, or remove it for None; the ref's path. Not durable by itself."""
         file = self._file(kind, record)
         if oid is None:
             try:
                 os.unlink(file)
             except FileNotFoundError:
                 pass
-            return Path(file)
+            return file
         # No temp file is left behind by a failed write (a full disk), and no mkdir is tried when
         # the folder is there: a bulk publish writes a ref a record.
         write_fresh(file, oid.encode() + b"\n")
-        return Path(file)
+        return file
