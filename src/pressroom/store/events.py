@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .fsio import naming
+from .fsio import named
 from .refs import check_record_key
 
 
@@ -64,7 +64,7 @@ class EventLogs:
         lines = [encode_event(e) for e in events]
         txn = events[0].get("txn") if events else None
         done = 0
-        with naming(path):
+        try:  # not the ``naming`` block: a generator-based context costs more than the append
             fd = _open_log(path)
             try:
                 size = os.fstat(fd).st_size
@@ -85,6 +85,10 @@ class EventLogs:
                     view = view[os.write(fd, view):]
             finally:
                 os.close(fd)
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise named(e, path) from e
         return path
 
     def read(self, record: str) -> list[dict[str, Any]]:

@@ -55,16 +55,23 @@ def fs_clock(probe: Path) -> int:
     return os.stat(probe).st_mtime_ns
 
 
+def named(error: OSError, path: Path | str) -> OSError:
+    """``error`` with the file name ``path`` when it has none: a failed write(2) names no
+    file, and a full disk must say which one."""
+    if error.filename is not None:
+        return error
+    return OSError(error.errno, error.strerror, str(path))
+
+
 @contextmanager
 def naming(path: Path | str) -> Iterator[None]:
-    """Give an OSError raised in the block the file name ``path`` when it has none:
-    a failed write(2) names no file, and a full disk must say which one."""
+    """Give an OSError raised in the block the file name ``path`` when it has none (``named``)."""
     try:
         yield
     except OSError as e:
         if e.filename is not None:
             raise
-        raise OSError(e.errno, e.strerror, str(path)) from e
+        raise named(e, path) from e
 
 
 def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> str:
@@ -135,10 +142,15 @@ def write_fresh(path: str, data: bytes) -> None:
             os.makedirs(folder, exist_ok=True)
             made = True
     try:
-        with naming(path):
+        # Not the ``naming`` block: a generator-based context costs more than a small file's write.
+        try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise named(e, path) from e
         os.close(fd)
         fd = -1
         os.replace(tmp, path)

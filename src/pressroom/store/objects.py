@@ -19,6 +19,8 @@ from .lock import is_read_only, read_only_error
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
 OID_RE = re.compile(r"^[0-9a-f]{64}\Z")
 
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
 
 def hash_bytes(data: bytes) -> str:
     """The object id of ``data``."""
@@ -92,11 +94,17 @@ class ObjectStore:
         # An object written without its own fsync may be found empty or torn
         # after a power cut, if no transaction named it; so a file that is
         # there is trusted only when it holds the bytes (and is then rewritten).
+        # os calls, not an io object: a bulk save asks this of two new objects a record.
         try:
-            with open(path, "rb") as f:
-                return f.read(len(data) + 1) == data
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            fd = os.open(path, _READ)
+        except (FileNotFoundError, NotADirectoryError):
             return False
+        try:
+            return os.read(fd, len(data) + 1) == data
+        except IsADirectoryError:
+            return False
+        finally:
+            os.close(fd)
 
     def get(self, oid: str) -> bytes:
         """Read an object and check that its bytes still match its name."""
