@@ -74,6 +74,28 @@ def naming(path: Path | str) -> Iterator[None]:
         raise named(e, path) from e
 
 
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of the file ``path``, with the OSErrors ``open(path, "rb").read()`` raises, through
+    os calls: a bulk command reads a ref or an object a record, where an io object costs more than
+    the read."""
+    fd = os.open(path, _READ)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        # Grown since the stat (or a file the stat does not size): read to the end.
+        chunks = [data]
+        while chunk := os.read(fd, max(size, 65536)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> str:
     """Write ``data`` (bytes, or chunks of them) to a new temp file beside ``path``, with the
     usual mode; return its name.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
-from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, write_atomic, write_fresh
+from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, read_bytes, write_atomic, write_fresh
 from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
@@ -110,8 +110,7 @@ class ObjectStore:
         """Read an object and check that its bytes still match its name."""
         path = self._file(oid)
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_bytes(path)
         except FileNotFoundError:
             raise StoreDamagedError(
                 f"object {oid[:12]} is missing",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
 from .conflicts import RefConflict, RefConflictError, parse_conflict
-from .fsio import write_fresh
+from .fsio import read_bytes, write_fresh
 from .objects import OID_RE
 
 
@@ -69,8 +69,7 @@ class RefFiles:
     @staticmethod
     def _read(path: Path | str, kind: RefKind, record: str) -> str | None:
         try:
-            with open(path, "rb") as f:
-                text = f.read().decode("ascii").strip()
+            text = read_bytes(os.fspath(path)).decode("ascii").strip()
         except FileNotFoundError:
             return None
         except (UnicodeDecodeError, IsADirectoryError):
