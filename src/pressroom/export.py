@@ -35,7 +35,7 @@ from . import __version__
 from .models import Model, model_bytes
 from .site import STORE_NAME, SiteCore
 from .store import Snapshot
-from .store.fsio import naming, read_file, write_atomic, write_temp
+from .store.fsio import naming, read_bytes, write_atomic, write_temp
 from .times import iso_utc
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
@@ -371,7 +371,7 @@ def _lstat(path: Path | str) -> os.stat_result | None:
 
 def _read_bytes(path: str) -> bytes | None:
     try:
-        return read_file(path)
+        return read_bytes(path)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 

@@ -143,13 +143,13 @@ _CRASH_CHILD = textwrap.dedent("""
         crash_after(events.EventLogs, "append")
     elif point == "torn-event": # a log line half written
         real_append = events.EventLogs.append
-        def torn(self, record, evs):
+        def torn(self, record, evs, **kwargs):
             if len(calls) == after:
                 with open(self.path(record), "ab") as f:
                     f.write(b'{"action":"save","auth')
                 die()
             calls.append(record)
-            return real_append(self, record, evs)
+            return real_append(self, record, evs, **kwargs)
         events.EventLogs.append = torn
     elif point == "unlink":     # all applied, the journal not yet removed
         real_unlink = os.unlink

@@ -78,3 +78,36 @@ def test_a_version_encodes_every_field_as_canonical_json() -> None:
     doc = {"type": VERSION_TYPE, **{f.name: getattr(version, f.name) for f in dataclasses.fields(Version)}}
     assert version.encode() == json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert Version.decode("v" * 64, version.encode()) == version
+
+
+def test_a_commit_cuts_a_torn_last_line_of_a_log_before_it_appends(site_dir: Path) -> None:
+    # A commit reads only a log's last byte when the log ends with a whole line; one that does
+    # not (a line torn outside any transaction) is cut first, as a replay cuts it.
+    write(site_dir, "post/a", "title: A\n")
+    site = Site.open(site_dir)
+    site.save("post/a", message="one")
+    log = site_dir / ".press" / "logs" / "post" / "a"
+    whole = log.read_bytes()
+    log.write_bytes(whole + b'{"action":"save","auth')
+    write(site_dir, "post/a", "title: B\n")
+    site.save("post/a", message="two")
+    raw = log.read_bytes()
+    assert raw.startswith(whole)
+    events = [json.loads(line) for line in raw.splitlines()]
+    assert [e["message"] for e in events] == ["one", "two"]
+
+
+def test_a_commit_appends_to_each_log_after_its_earlier_lines(site_dir: Path) -> None:
+    names = [f"post/p{i}" for i in range(5)]
+    for name in names:
+        write(site_dir, name, "title: one\n")
+    site = Site.open(site_dir)
+    site.save(*names, message="one")
+    site.publish(*names, message="live")
+    for name in names:
+        write(site_dir, name, "title: two\n")
+    site.save(*names, message="two")
+    for name in names:
+        lines = (site_dir / ".press" / "logs" / name).read_bytes().splitlines()
+        assert [(e["action"], e["message"]) for e in map(json.loads, lines)] == [
+            ("save", "one"), ("publish", "live"), ("save", "two")]

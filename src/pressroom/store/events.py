@@ -5,20 +5,25 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from .fsio import naming, read_file
+from .fsio import named, read_bytes
 from .refs import check_record_key
 
 
-def _open_log(path: Path) -> BinaryIO:
-    """``path`` open to append and read; its folder made only when the open says it is missing
-    (a bulk command appends to a log a record)."""
+# The log's lines are appended with the file's own offset (O_APPEND): a bulk command appends to a log a record,
+# where an io object's set-up cost more than the write.
+_APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_log(path: str) -> int:
+    """``path`` open to append and read, as a descriptor; its folder made only when the open says
+    it is missing."""
     try:
-        return open(path, "a+b")
+        return os.open(path, _APPEND, 0o666)
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "a+b")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return os.open(path, _APPEND, 0o666)
 
 
 def encode_event(event: dict[str, Any]) -> bytes:
@@ -30,13 +35,19 @@ class EventLogs:
 
     def __init__(self, root: Path):
         self.root = root
+        self._root = os.fspath(root)
 
     def path(self, record: str) -> Path:
         model, rid = check_record_key(record)
         return self.root / model / rid
 
-    def append(self, record: str, events: list[dict[str, Any]]) -> Path:
-        """Append one transaction's events to a record's log, skipping those already there.
+    def _file(self, record: str) -> str:
+        """``path`` as a string: a bulk commit appends to a log a record, where pathlib cost more than the write."""
+        model, rid = check_record_key(record)
+        return f"{self._root}/{model}/{rid}"
+
+    def append(self, record: str, events: list[dict[str, Any]], *, fresh: bool = False) -> str:
+        """Append one transaction's events to a record's log, skipping those already there; the log's path.
 
         Replaying a journal after a crash appends again. A transaction's events
         go in together and in order under the store lock, so the lines at the
@@ -44,27 +55,40 @@ class EventLogs:
         only the rest is appended (a transaction may log several events for one
         record, so checking the last line alone is not enough). A line torn by
         the crash is cut off first.
+
+        ``fresh``: this is the transaction's first application, not a replay, so
+        none of its lines can be there yet: only a log that does not end with a
+        whole line is read.
         """
-        path = self.path(record)
+        path = self._file(record)
         lines = [encode_event(e) for e in events]
         txn = events[0].get("txn") if events else None
         done = 0
-        with naming(path), _open_log(path) as f:
-            size = f.seek(0, os.SEEK_END)
-            if size:
-                # Lines already written equal ``lines``; a torn one is shorter than its line.
-                tail_start = max(0, size - 2 * sum(map(len, lines)) - 65536)
-                f.seek(tail_start)
-                tail = f.read()
-                if not tail.endswith(b"\n"):
-                    cut = tail.rfind(b"\n") + 1
-                    f.truncate(tail_start + cut)
-                    tail = tail[:cut]
-                for line in reversed(tail.rstrip(b"\n").split(b"\n")):
-                    if done == len(lines) or not line or _txn_of(line) != txn:
-                        break
-                    done += 1
-            f.write(b"".join(lines[done:]))
+        try:  # not the ``naming`` block: a generator-based context costs more than the append
+            fd = _open_log(path)
+            try:
+                size = os.fstat(fd).st_size
+                if size and not (fresh and os.pread(fd, 1, size - 1) == b"\n"):
+                    # Lines already written equal ``lines``; a torn one is shorter than its line.
+                    tail_start = max(0, size - 2 * sum(map(len, lines)) - 65536)
+                    tail = os.pread(fd, size - tail_start, tail_start)
+                    if not tail.endswith(b"\n"):
+                        cut = tail.rfind(b"\n") + 1
+                        os.ftruncate(fd, tail_start + cut)
+                        tail = tail[:cut]
+                    for line in reversed(tail.rstrip(b"\n").split(b"\n")):
+                        if done == len(lines) or not line or _txn_of(line) != txn:
+                            break
+                        done += 1
+                view = memoryview(b"".join(lines[done:]))
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise named(e, path) from e
         return path
 
     def read(self, record: str) -> list[dict[str, Any]]:
@@ -93,7 +117,7 @@ class EventLogs:
         model, rid = check_record_key(record)
         try:
             # Joined as text and read without pathlib: export asks this of every record.
-            raw = read_file(f"{self.root}/{model}/{rid}")
+            raw = read_bytes(f"{self.root}/{model}/{rid}")
         except FileNotFoundError:
             return None
         needle = new.encode()

@@ -55,29 +55,45 @@ def fs_clock(probe: Path) -> int:
     return os.stat(probe).st_mtime_ns
 
 
+def named(error: OSError, path: Path | str) -> OSError:
+    """``error`` with the file name ``path`` when it has none: a failed write(2) names no
+    file, and a full disk must say which one."""
+    if error.filename is not None:
+        return error
+    return OSError(error.errno, error.strerror, str(path))
+
+
 @contextmanager
 def naming(path: Path | str) -> Iterator[None]:
-    """Give an OSError raised in the block the file name ``path`` when it has none:
-    a failed write(2) names no file, and a full disk must say which one."""
+    """Give an OSError raised in the block the file name ``path`` when it has none (``named``)."""
     try:
         yield
     except OSError as e:
         if e.filename is not None:
             raise
-        raise OSError(e.errno, e.strerror, str(path)) from e
+        raise named(e, path) from e
 
 
-def read_file(path: str) -> bytes:
-    """The bytes of the file ``path``: open, read to the end, close (four system calls for a
-    small file; ``open().read()`` makes nine, and export reads three files a record)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of the file ``path``, with the OSErrors ``open(path, "rb").read()`` raises, through
+    os calls: a bulk command reads a ref or an object a record, where an io object costs more than
+    the read."""
+    fd = os.open(path, _READ)
     try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        # Grown since the stat (or a file the stat does not size): read to the end.
+        chunks = [data]
+        while chunk := os.read(fd, max(size, 65536)):
             chunks.append(chunk)
+        return b"".join(chunks)
     finally:
         os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def write_temp(path: Path, data: bytes | Iterable[bytes], *, durable: bool = False) -> str:
@@ -148,10 +164,15 @@ def write_fresh(path: str, data: bytes) -> None:
             os.makedirs(folder, exist_ok=True)
             made = True
     try:
-        with naming(path):
+        # Not the ``naming`` block: a generator-based context costs more than a small file's write.
+        try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+        except OSError as e:
+            if e.filename is not None:
+                raise
+            raise named(e, path) from e
         os.close(fd)
         fd = -1
         os.replace(tmp, path)

@@ -451,10 +451,7 @@ class Journal:
         if moved:
             raise journal_conflict(path, t, moved)
         try:
-            if path == self.path:
-                self._apply(t)
-            else:
-                self._apply(t, path)
+            self._apply(t, path)
         except OSError as e:
             raise unfinished_error(e, t.txn, replay=True) from None
         return t.txn
@@ -497,14 +494,19 @@ class Journal:
         return DroppedJournal(t.txn if t is not None else None, str(kept))
 
     def _apply(self, t: Transaction, journal: Path | None = None) -> None:
+        """Make the transaction's changes and remove its journal: the one ``commit`` has just written
+        (``journal`` None: its first application), or the one a replay found at ``journal``."""
+        fresh = journal is None
         journal = journal or self.path
         sync = can_sync_all()
         # Paths to fsync one by one, only where there is no syncfs: 100,000 of them cost memory.
         touched: set[Path] = set()
         note = (lambda *paths: None) if sync else touched.update
         for u in t.updates:
-            path = self.refs.write(u.kind, u.record, u.new)
-            note((path.parent, path.parent.parent, *([path] if u.new is not None else [])))
+            ref = self.refs.write(u.kind, u.record, u.new)
+            if not sync:  # a Path a ref costs more than its write
+                path = Path(ref)
+                note((path.parent, path.parent.parent, *([path] if u.new is not None else [])))
         for rel, new, _old in t.files:
             path = self.press_dir / rel
             if new is None:
@@ -524,8 +526,10 @@ class Journal:
         for e in t.events:
             by_record.setdefault(e.record, []).append(e)
         for record, events in by_record.items():
-            path = self.logs.append(record, [{**e.data, "txn": t.txn} for e in events])
-            note((path, path.parent, path.parent.parent))
+            log = self.logs.append(record, [{**e.data, "txn": t.txn} for e in events], fresh=fresh)
+            if not sync:
+                path = Path(log)
+                note((path, path.parent, path.parent.parent))
         if sync:
             # The site folder too, for working files (one syncfs when it is on the store's file system).
             self._sync_all(*([self.press_dir.parent] if t.site_files else []), journal.parent)

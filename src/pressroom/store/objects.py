@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
-from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, read_file, write_atomic, write_fresh
+from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, read_bytes, write_atomic, write_fresh
 from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
 OID_RE = re.compile(r"^[0-9a-f]{64}\Z")
+
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
 def hash_bytes(data: bytes) -> str:
@@ -92,17 +94,23 @@ class ObjectStore:
         # An object written without its own fsync may be found empty or torn
         # after a power cut, if no transaction named it; so a file that is
         # there is trusted only when it holds the bytes (and is then rewritten).
+        # os calls, not an io object: a bulk save asks this of two new objects a record.
         try:
-            with open(path, "rb") as f:
-                return f.read(len(data) + 1) == data
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            fd = os.open(path, _READ)
+        except (FileNotFoundError, NotADirectoryError):
             return False
+        try:
+            return os.read(fd, len(data) + 1) == data
+        except IsADirectoryError:
+            return False
+        finally:
+            os.close(fd)
 
     def get(self, oid: str) -> bytes:
         """Read an object and check that its bytes still match its name."""
         path = self._file(oid)
         try:
-            data = read_file(path)
+            data = read_bytes(path)
         except FileNotFoundError:
             raise StoreDamagedError(
                 f"object {oid[:12]} is missing",

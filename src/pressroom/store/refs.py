@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
 from .conflicts import RefConflict, RefConflictError, parse_conflict
-from .fsio import write_fresh
+from .fsio import read_bytes, write_fresh
 from .objects import OID_RE
 
 
@@ -69,8 +69,7 @@ class RefFiles:
     @staticmethod
     def _read(path: Path | str, kind: RefKind, record: str) -> str | None:
         try:
-            with open(path, "rb") as f:
-                text = f.read().decode("ascii").strip()
+            text = read_bytes(os.fspath(path)).decode("ascii").strip()
         except FileNotFoundError:
             return None
         except (UnicodeDecodeError, IsADirectoryError):
@@ -130,16 +129,16 @@ class RefFiles:
                     out[entry.name] = value
         return out
 
-    def write(self, kind: RefKind, record: str, oid: str | None) -> Path:
-        """Point a ref at ``oid``, or remove it for None. Not durable by itself."""
+    def write(self, kind: RefKind, record: str, oid: str | None) -> str:
+        """Point a ref at ``oid``, or remove it for None; the ref's path. Not durable by itself."""
         file = self._file(kind, record)
         if oid is None:
             try:
                 os.unlink(file)
             except FileNotFoundError:
                 pass
-            return Path(file)
+            return file
         # No temp file is left behind by a failed write (a full disk), and no mkdir is tried when
         # the folder is there: a bulk publish writes a ref a record.
         write_fresh(file, oid.encode() + b"\n")
-        return Path(file)
+        return file

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError, Problem, UsageError, Where
@@ -339,6 +340,10 @@ def _publish_move(snap: Snapshot, record: str, oid: str, reason: str, via: str |
                 status_before=derive_status(snap, record), status_after=after, via=via, path=path)
 
 
+# Records whose check-cache entries a publish reads in one query (``Reader.prefetch``).
+READ_AHEAD = 512
+
+
 def _cascade_publish(reader: Reader, plan: dict[str, Move], cascade: bool, depth: int | None) -> None:
     """Add the unpublished records that the plan links to, breadth first, to ``depth`` levels.
 
@@ -347,8 +352,12 @@ def _cascade_publish(reader: Reader, plan: dict[str, Move], cascade: bool, depth
     snap = reader.snapshot
     level = {r: 0 for r in plan}
     queue = deque(sorted(plan))
+    ahead = 0  # records at the queue's head whose check-cache entries are read
     while queue:
+        if not ahead:
+            ahead = reader.prefetch((r, plan[r].version or "") for r in itertools.islice(queue, READ_AHEAD))
         record = queue.popleft()
+        ahead -= 1
         if depth is not None and level[record] >= depth:
             continue
         oid = plan[record].version or ""
@@ -378,7 +387,10 @@ def _check_publish(reader: Reader, plan: dict[str, Move], cascade: bool,
     snap = reader.snapshot
     existing = RecordSet((), refs=snap.current)
     problems: list[Problem] = []
-    for i, record in enumerate(sorted(plan)):
+    ordered = sorted(plan)
+    for i, record in enumerate(ordered):
+        if i % READ_AHEAD == 0:
+            reader.prefetch((r, plan[r].version or "") for r in ordered[i:i + READ_AHEAD])
         oid = plan[record].version or ""
         problems.extend(reader.problems(record, oid, existing))
         problems.extend(_unpublished_links(reader, plan, record, oid, cascade))

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass, field
+import os
+import stat
 from typing import Any
 
 from ..errors import (BadContentError, ConflictError, NotFoundError, PressError, Problem, RefusedError,
@@ -114,8 +116,7 @@ class WorkingBytes:
 
     def __call__(self) -> bytes:
         try:
-            with open(self.path, "rb") as f:
-                data = f.read()
+            data: bytes | None = _read_fd(os.open(self.path, _READ_AGAIN), None)
         except OSError:
             data = None
         if data is None or hash_bytes(data) != self.blob:
@@ -220,6 +221,8 @@ def _read_inputs(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], cont
     # The stat cache spares reading files a batch did not change; for a few records, reading them costs
     # less than loading and rewriting the cache of every record (150 MB at 100,000 records).
     stats = StatCache(site) if len(keys) >= STAT_CACHE_FROM else None
+    # A batch reads its files by their plain paths (``_BulkReader``); a few files go the usual way.
+    bulk = _BulkReader(site) if stats is not None else None
     for key in keys:
         clash = generator_clash(key) if snapshot.current.get(str(key)) is None else None
         if clash is not None:
@@ -227,7 +230,8 @@ def _read_inputs(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], cont
             problems.append(clash_problem(site, key, clash))
             continue
         try:
-            inputs.append(_read_one(site, key, snapshot.current.get(str(key)), content, assignments, force, stats))
+            inputs.append(_read_one(site, key, snapshot.current.get(str(key)), content, assignments, force, stats,
+                                    bulk))
         except PressError as e:
             # A damaged store or a conflict stops the whole save with its own exit code (4, 3).
             if isinstance(e, (ConflictError, StoreDamagedError)) or (isinstance(e, UsageError) and len(keys) == 1):
@@ -239,14 +243,22 @@ def _read_inputs(site: SiteCore, snapshot: Snapshot, keys: list[RecordKey], cont
 
 
 def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: bytes | None,
-              assignments: list[tuple[str, Any]], force: bool, stats: StatCache | None) -> SaveInput:
+              assignments: list[tuple[str, Any]], force: bool, stats: StatCache | None,
+              bulk: _BulkReader | None) -> SaveInput:
+    if bulk is not None and content is None and not assignments:
+        if stats is not None and current is not None and stats.working_blob(key) == stats.version(str(key),
+                                                                                                  current).blob:
+            # A working file whose stat says it holds the current version's bytes is not read.
+            rel = f"content/{key.model}/{key.id}.yaml"
+            return SaveInput(key, None, rel, rel)
+        found = bulk.read(key)
+        if found is not None:
+            rel, source, read = found
+            blob = hash_bytes(read)
+            return SaveInput(key, None, rel, rel, working=blob, source=source, blob=blob)
     path = site.working_path(key)
     rel = path.relative_to(site.root).as_posix()
     label = site.rel(path)
-    if stats is not None and current is not None and content is None and not assignments:
-        # A working file whose stat says it holds the current version's bytes is not read.
-        if stats.working_blob(key) == stats.version(str(key), current).blob:
-            return SaveInput(key, None, rel, label)
     working = site.read_working(key)
     if content is not None:
         _check_content(site, key, current, content, working, force)
@@ -269,6 +281,73 @@ def _read_one(site: SiteCore, key: RecordKey, current: str | None, content: byte
         data, write = set_fields(data, label, assignments), True
     return SaveInput(key, data, rel, label, write_working=write,
                      working=hash_bytes(working) if working is not None else None)
+
+
+# Opened as they are read for a save: a link is refused by the open itself (ELOOP), and a FIFO
+# does not block it (it is then no regular file, and the usual way says so).
+_READ_PLAIN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_READ_AGAIN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class _BulkReader:
+    """The working files of a large save, read with the fewest system calls: by string paths, each
+    model's folders checked for links once, each file opened without following a link.
+
+    ``read`` answers None for anything out of the ordinary (no file, a link, no regular file,
+    over the size limit, a folder that is a link): ``site.read_working`` then reads it, or
+    raises its error, as for a single record.
+    """
+
+    def __init__(self, site: SiteCore):
+        self._root = os.fspath(site.root)
+        self._limit = site.config.max_file_size
+        self._plain: dict[str, bool] = {}
+
+    def _plain_folder(self, model: str) -> bool:
+        """Whether ``content/<model>`` and ``content`` are folders, not links (checked once a model)."""
+        plain = self._plain.get(model)
+        if plain is None:
+            try:
+                plain = all(stat.S_ISDIR(os.lstat(f"{self._root}/{folder}").st_mode)
+                            for folder in ("content", f"content/{model}"))
+            except OSError:
+                plain = False
+            self._plain[model] = plain
+        return plain
+
+    def read(self, key: RecordKey) -> tuple[str, str, bytes] | None:
+        """The working file's path relative to the site, its full path and its bytes; None: not plain."""
+        if not self._plain_folder(key.model):
+            return None
+        rel = f"content/{key.model}/{key.id}.yaml"
+        path = f"{self._root}/{rel}"
+        try:
+            fd = os.open(path, _READ_PLAIN)
+        except OSError:
+            return None
+        data = _read_fd(fd, self._limit)
+        return None if data is None else (rel, path, data)
+
+
+def _read_fd(fd: int, limit: int | None) -> bytes | None:
+    """The bytes of the open file ``fd``, which is closed; None when it is no regular file or holds
+    over ``limit`` bytes. Read to its end, sized by its stat (see ``records.read_limited``)."""
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
+            return None
+        data = os.read(fd, st.st_size + 1)
+        if len(data) > st.st_size:
+            # The file grew since the stat: read on, to the limit.
+            chunks = [data]
+            while chunk := os.read(fd, 65536):
+                chunks.append(chunk)
+                if limit is not None and sum(map(len, chunks)) > limit:
+                    return None
+            data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    return None if limit is not None and len(data) > limit else data
 
 
 def _check_content(site: SiteCore, key: RecordKey, current: str | None, content: bytes, working: bytes | None,

@@ -153,6 +153,20 @@ class Reader:
             raise data
         return data
 
+    def prefetch(self, versions: Iterable[tuple[str, str]]) -> int:
+        """Read the check cache's entries of these ``(record, version id)`` in one query a model, for
+        ``links`` and ``problems`` to answer from, instead of one query a record; how many were given.
+        A command reads ahead a batch at a time (an earlier batch's entries are dropped)."""
+        wanted: dict[str, list[str]] = {}
+        count = 0
+        for record, oid in versions:
+            count += 1
+            if oid:
+                wanted.setdefault(key_of(record).model, []).append(self.blob(oid))
+        for name, blobs in wanted.items():
+            self.checks.prefetch(self.model(name), blobs)
+        return count
+
     def links(self, record: str | RecordKey, oid: str) -> list[tuple[str, RecordKey]]:
         """The links of one version; none when its content cannot be read."""
         model = self.model(key_of(record).model)
