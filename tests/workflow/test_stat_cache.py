@@ -79,15 +79,69 @@ def test_a_damaged_or_foreign_cache_is_ignored(site_dir: Path) -> None:
     stat_of_a = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
     for junk in (b"\x00garbage", b"[]", b'{"format": 99, "records": {}}',
                  b'{"format": 1, "records": {"post/a": {"work": [1, 2, 3, 4, "x"], "cur": ["x"]}}}',
-                 statcache.MAGIC, statcache.MAGIC + b"\x00garbage", statcache.MAGIC + marshal.dumps([]),
-                 statcache.MAGIC + marshal.dumps({"post/a": [1, 2, 3]}),
+                 statcache.MAGIC, statcache.MAGIC + b"\x00garbage", statcache.MAGIC + _part([]),
+                 statcache.MAGIC + _part({}) + _part({"post/a": [1, 2, 3]}),
+                 statcache.MAGIC + _part({}) + _part([]),
+                 # A part cut short, and a length past the end of the file.
+                 statcache.MAGIC + _part({}) + _part({"post/a": [*stat_of_a, "x", *[None] * 9]})[:-3],
+                 statcache.MAGIC + _part({}) + (10**6).to_bytes(4, "little") + marshal.dumps({}),
                  # The file's own stat, but no blob id where one belongs: read again, not believed.
-                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, 7, *[None] * 9]}),
-                 statcache.MAGIC + marshal.dumps({"post/a": [*stat_of_a, None, "x", 1, 2, 3, *[None] * 5]})):
+                 statcache.MAGIC + _part({}) + _part({"post/a": [*stat_of_a, 7, *[None] * 9]}),
+                 statcache.MAGIC + _part({}) + _part({"post/a": [*stat_of_a, None, "x", 1, 2, 3, *[None] * 5]})):
         _cache_file(site_dir).write_bytes(junk)
         assert _changes(site_dir) == {"post/a": None}
     write(site_dir, "post/a", "title: two\n")
     assert _changes(site_dir) == {"post/a": "modified"}
+
+
+def _part(obj: object) -> bytes:
+    data = marshal.dumps(obj)
+    return len(data).to_bytes(4, "little") + data
+
+
+def _parts(data: bytes) -> list[object]:
+    """The parts of a cache file after its first line, as the format says (4-byte length, marshal)."""
+    assert data.startswith(statcache.MAGIC)
+    at, out = len(statcache.MAGIC), []
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "little")
+        out.append(marshal.loads(data[at + 4:at + 4 + size]))
+        at += 4 + size
+    assert at == len(data)
+    return out
+
+
+def test_the_cache_is_written_and_read_in_parts_with_shared_texts(site_dir: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statcache, "CHUNK", 2)
+    paths = {f"post/p{i}": write(site_dir, f"post/p{i}", f"title: {i}\n") for i in range(5)}
+    site = Site.open(site_dir)
+    site.save(all=True)
+    site.publish(all=True)
+    assert {r.record: (r.status, r.changes) for r in site.status().records} == {
+        r: ("published", None) for r in paths}
+    folders, *parts = _parts(_cache_file(site_dir).read_bytes())
+    assert isinstance(folders, dict) and set(folders) == {"post"}
+    # No part holds more than CHUNK records, and every record is in one of them.
+    assert [len(p) for p in parts] == [2, 2, 1]  # type: ignore[arg-type]
+    entries = {r: e for p in parts for r, e in p.items()}  # type: ignore[attr-defined]
+    assert set(entries) == set(paths)
+    # One save and one publish: within a part, each time and author is one object (marshal wrote it
+    # once), and so is a blob the working file and the current version share.
+    first, second = parts[0].values()  # type: ignore[attr-defined]
+    for at in (statcache.C_TIME, statcache.C_AUTHOR, statcache.P_TIME, statcache.P_AUTHOR):
+        assert first[at] is second[at]
+    assert first[statcache.W_BLOB] is first[statcache.C_BLOB]
+    assert first[statcache.C_OID] is first[statcache.P_OID]
+    # Read back part by part: the next status learns nothing (a cache it could not read would be
+    # learnt again and replaced), and still sees an edit.
+    before = _cache_file(site_dir).stat()
+    assert _changes(site_dir) == {r: None for r in paths}
+    after = _cache_file(site_dir).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    path = paths["post/p3"]
+    path.write_text("title: changed\n")
+    assert _changes(site_dir) == {**{r: None for r in paths}, "post/p3": "modified"}
 
 
 def test_records_gone_are_forgotten(site_dir: Path) -> None:

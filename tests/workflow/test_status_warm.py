@@ -49,11 +49,21 @@ def _published_site(root: Path) -> tuple[str | None, str | None, str | None]:
 
 
 def _forge(root: Path, change: Callable[[list[object]], list[object]]) -> None:
-    """Rewrite post/a's cache entry with ``change``, the rest of the file as status wrote it."""
+    """Rewrite post/a's cache entry with ``change``, the rest of the file as status wrote it.
+
+    The file after its first line: parts of a 4-byte length and a marshal, the folder states first.
+    """
     data = _cache_file(root).read_bytes()
-    entries, folders = marshal.loads(data[len(statcache.MAGIC):])
-    entries["post/a"] = change(list(entries["post/a"]))
-    _cache_file(root).write_bytes(statcache.MAGIC + marshal.dumps((entries, folders)))
+    at, parts = len(statcache.MAGIC), []
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "little")
+        parts.append(marshal.loads(data[at + 4:at + 4 + size]))
+        at += 4 + size
+    for part in parts[1:]:
+        if "post/a" in part:
+            part["post/a"] = change(list(part["post/a"]))
+    dumped = [marshal.dumps(part) for part in parts]
+    _cache_file(root).write_bytes(statcache.MAGIC + b"".join(len(d).to_bytes(4, "little") + d for d in dumped))
 
 
 def _set(**at: object) -> Callable[[list[object]], list[object]]:

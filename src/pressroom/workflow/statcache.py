@@ -38,8 +38,9 @@ import marshal
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, BinaryIO, TypeVar
 
 from ..errors import PressError
 from ..records import RecordKey, check_inside
@@ -50,8 +51,14 @@ from ..store.fsio import write_atomic
 FILE = "stat"
 # marshal, not JSON: 10,000 records load in a third of the time. The first line says what follows;
 # anything else in the file (the JSON of format 1, a damaged file) is an empty cache.
-MAGIC = b"pressroom stat cache 2\n"
+MAGIC = b"pressroom stat cache 3\n"
 RACY_NS = 2_000_000_000
+# After the first line, parts each of a 4-byte length (little-endian) and a marshal of that many
+# bytes: the folder states, then the entries a part of up to CHUNK records. One marshal of the
+# whole was twice the file in memory at once (24 MB at 100,000 records, 48 MB with the first line
+# added), the peak of a status; a part costs a few hundred KB.
+CHUNK = 4096
+_LENGTH = 4
 
 # One list a record, its facts at fixed places (None: not known):
 # the working file's stat and blob, the current version's id, blob, time and author,
@@ -59,6 +66,9 @@ RACY_NS = 2_000_000_000
 W_INO, W_SIZE, W_MTIME, W_CTIME, W_BLOB, C_OID, C_BLOB, C_TIME, C_AUTHOR, P_OID, P_SIZE, P_MTIME, P_TIME, P_AUTHOR \
     = range(14)
 _FIELDS = 14
+# Where an entry holds blob and version ids, some of them often equal.
+_IDS = (W_BLOB, C_OID, C_BLOB, P_OID)
+_Text = TypeVar("_Text", str, str | None)
 Entry = list[object]
 # (mtime_ns, inode) of refs/published/<model>, then of logs/<model>.
 FolderStates = list[int]
@@ -88,6 +98,7 @@ class StatCache:
         if load:
             self._entries, self._folders = self._load()
         self._changed = False
+        self._texts: dict[str, str] = {}
         self._clean_models: dict[str, bool] = {}
         self._content = str(site.content_dir)
         self._max_size = site.config.max_file_size
@@ -96,17 +107,23 @@ class StatCache:
         self._vouched: dict[str, bool] = {}
 
     def _load(self) -> tuple[dict[str, Entry], dict[str, FolderStates]]:
+        entries: dict[str, Entry] = {}
         try:
-            data = self.path.read_bytes()
-            if not data.startswith(MAGIC):
-                return {}, {}
-            doc = marshal.loads(memoryview(data)[len(MAGIC):])
+            with open(self.path, "rb") as f:
+                if f.read(len(MAGIC)) != MAGIC:
+                    return {}, {}
+                parts = _parts(f)
+                folders = next(parts, None)
+                if type(folders) is not dict:
+                    return {}, {}
+                for part in parts:
+                    if type(part) is not dict:
+                        return {}, {}
+                    # Each entry's shape is checked where it is read: a pass over all of them here would cost as much.
+                    entries.update(part)
         except (OSError, ValueError, EOFError, TypeError):
             return {}, {}
-        if not (isinstance(doc, tuple) and len(doc) == 2 and isinstance(doc[0], dict) and isinstance(doc[1], dict)):
-            return {}, {}
-        # Each entry's shape is checked where it is read: a pass over all of them here would cost as much.
-        return doc[0], doc[1]
+        return entries, folders
 
     def _entry(self, record: str) -> Entry:
         entry = self._entries.get(record)
@@ -119,6 +136,25 @@ class StatCache:
         if entry[start:start + len(values)] != values:
             entry[start:start + len(values)] = values
             self._changed = True
+
+    # Equal texts as one object (the first status of 100,000 records held each of them many times
+    # over): marshal then writes one object met again in a part as a reference, so they stay
+    # shared in the next command's memory too.
+
+    def _common(self, text: _Text) -> _Text:
+        """``text`` (a time or an author: a bulk save gives thousands of records one) as one object for
+        all; anything else a log edited by hand holds there is kept as it is."""
+        return self._texts.setdefault(text, text) if type(text) is str else text
+
+    def _held(self, record: str, text: str) -> str:
+        """``text`` as the object ``record``'s entry already holds as a blob or version id, if it does."""
+        entry = self._entries.get(record)
+        if type(entry) is list and len(entry) == _FIELDS:
+            for at in _IDS:
+                held = entry[at]
+                if type(held) is str and held == text:
+                    return held
+        return text
 
     # working files
 
@@ -211,7 +247,8 @@ class StatCache:
 
     def _remember(self, record: str, model: str, st: os.stat_result, blob: str) -> None:
         if self._trusted(model, st) and st.st_ctime_ns < time.time_ns() - RACY_NS:
-            self._set(record, W_INO, [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, blob])
+            self._set(record, W_INO,
+                      [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, self._held(record, blob)])
 
     def remember_working(self, key: RecordKey, st: os.stat_result, blob: str) -> None:
         """Note that the working file with stat ``st`` (taken before reading it) holds ``blob``."""
@@ -231,8 +268,9 @@ class StatCache:
             if isinstance(blob, str) and isinstance(when, str) and isinstance(who, str):
                 return blob, when, who
         version = self.site.store.get_version(oid)
-        self._set(record, C_OID, [oid, version.blob, version.time, version.author])
-        return version.blob, version.time, version.author
+        facts = self._held(record, version.blob), self._common(version.time), self._common(version.author)
+        self._set(record, C_OID, [self._held(record, oid), *facts])
+        return facts
 
     def published(self, record: str, oid: str) -> tuple[str | None, str | None]:
         """When and by whom ``oid`` was (last) published, from ``record``'s event log."""
@@ -250,9 +288,10 @@ class StatCache:
                 and (found := _publication(entry)) is not None):
             return found
         event = self.site.store.last_event(record, "publish", oid)
-        found = (event.get("time"), event.get("author")) if event is not None else (None, None)
+        found = (self._common(event.get("time")), self._common(event.get("author"))) if event is not None \
+            else (None, None)
         if stamp is not None:
-            self._set(record, P_OID, [oid, *stamp, *found])
+            self._set(record, P_OID, [self._held(record, oid), *stamp, *found])
         return found
 
     def _vouch(self, model: str) -> bool:
@@ -298,8 +337,7 @@ class StatCache:
         if not self._changed or not self._load_all:
             return
         try:
-            _share(self._entries)
-            write_atomic(self.path, MAGIC + marshal.dumps((self._entries, self._folders)), durable=False)
+            write_atomic(self.path, _dump(self._entries, self._folders), durable=False)
         except OSError:
             return  # a read-only checkout: status still works, only slower
         self._changed = False
@@ -313,14 +351,32 @@ def _publication(entry: Entry) -> tuple[str | None, str | None] | None:
     return None
 
 
-def _share(entries: dict[str, Entry]) -> None:
-    """Make equal texts of the entries one object, in place (a copy of 100,000 entries would cost
-    memory): marshal writes an object met again as a reference, so a blob, time or author that
-    thousands of records share is stored and loaded once. Entries of another shape are dropped."""
-    seen: dict[object, object] = {}
-    for record in [r for r, entry in entries.items() if type(entry) is not list or len(entry) != _FIELDS]:
-        del entries[record]
-    for entry in entries.values():
-        for i, value in enumerate(entry):
-            if type(value) is str:
-                entry[i] = seen.setdefault(value, value)
+def _parts(f: BinaryIO) -> Iterator[object]:
+    """The parts of a cache file after its first line (see ``CHUNK``); ValueError when one is cut short."""
+    while head := f.read(_LENGTH):
+        size = int.from_bytes(head, "little")
+        data = f.read(size)
+        if len(head) != _LENGTH or len(data) != size:
+            raise ValueError("a part of the stat cache is cut short")
+        yield marshal.loads(data)
+
+
+def _dump(entries: dict[str, Entry], folders: dict[str, FolderStates]) -> Iterator[bytes]:
+    """The cache file, a part at a time; entries of another shape are left out."""
+    yield MAGIC
+    yield from _part(folders)
+    part: dict[str, Entry] = {}
+    for record, entry in entries.items():
+        if type(entry) is list and len(entry) == _FIELDS:
+            part[record] = entry
+            if len(part) == CHUNK:
+                yield from _part(part)
+                part = {}
+    if part:
+        yield from _part(part)
+
+
+def _part(obj: dict[str, Any]) -> Iterator[bytes]:
+    data = marshal.dumps(obj)
+    yield len(data).to_bytes(_LENGTH, "little")
+    yield data
