@@ -124,6 +124,16 @@ def test_diff_reads_the_model_but_checks_nothing_else(site_dir: Path) -> None:
     assert heavy(modules, (*NEVER, *NOT_FOR_HISTORY, "rich")) == []
 
 
+def test_validate_of_an_edit_prints_to_a_pipe_without_rich(site_dir: Path) -> None:
+    (site_dir / "models" / "post.yaml").write_text(MODEL)
+    published_site(site_dir)
+    write(site_dir, "post/hello", "title: Hello again\n")
+    code, modules = loaded(site_dir, "validate", "--all")
+    assert code == 0
+    assert "jsonschema" in modules  # the edit was checked
+    assert heavy(modules, ("rich",)) == []
+
+
 def test_status_loads_neither_the_round_trip_editor_nor_fsck_nor_gc(site_dir: Path) -> None:
     published_site(site_dir)
     write(site_dir, "post/hello", "title: Hello again\n")

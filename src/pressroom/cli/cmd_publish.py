@@ -18,7 +18,7 @@ from .helptext import PressTyper
 from .completion import complete_model, complete_ref
 from .common import (path_refs, AllOpt, AuthorOpt, CommitOpt, DryRunOpt, JsonOpt, MessageOpt, ModelOpt, NoHooksOpt, YesOpt,
                      after_problems, open_site, render_after, short)
-from .output import Output, command, local_time, print_columns, print_lines, stderr, stdout, utc_time
+from .output import Output, command, local_time, print_columns, print_lines, say, stderr, stdout, utc_time
 from .progress import bar
 
 # Its commands, which cli.app.COMMANDS registers on `press` when one of them is looked up.
@@ -344,17 +344,16 @@ def validate(
             refs = site.changed()
             if not refs:
                 out.done({"records": []},
-                         lambda: stdout.print("nothing to validate: no working changes (see --all)"))
+                         lambda: say("nothing to validate: no working changes (see --all)"))
                 return
         with bar("validating", as_json=json_) as progress_bar:
             result = site.validate(*(refs or []), model=model, all=all_, published=published, progress=progress_bar)
 
         def render() -> None:
             if result.ok:
-                stdout.print(f"{len(result.records)} record(s) valid")
+                say(f"{len(result.records)} record(s) valid")
             else:
-                stdout.print(f"{result.invalid} of {len(result.records)} record(s) invalid, "
-                             f"{len(result.problems)} error(s):")
+                say(f"{result.invalid} of {len(result.records)} record(s) invalid, {len(result.problems)} error(s):")
 
         out.done(_without_problems(result), render, exit_code=0 if result.ok else 1, errors=result.problems)
 
