@@ -96,6 +96,13 @@ def init_repo(root: Path, name: str = "Repo User", email: str = "repo@example.co
     git(root, "config", "user.email", email)
 
 
+def repo_site(root: Path) -> None:
+    """A new git repository at ``root`` whose root is a site with models author and post."""
+    init_repo(root)
+    Site.init(root)
+    write_models(root, author=AUTHOR, post=POST)
+
+
 def committed_files(root: Path, rev: str = "HEAD") -> set[str]:
     out = git(root, "show", "--name-only", "--format=", rev).stdout
     return {line for line in out.splitlines() if line}

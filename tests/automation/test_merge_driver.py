@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.automation.conftest import git, repo_site
 from tests.conftest import run_press, write
 
 
@@ -22,9 +22,7 @@ from tests.conftest import run_press, write
 def repo(tmp_path: Path, git_home: Path) -> Path:
     """A repository whose root is a site with the merge driver installed; post/x saved (v1) and committed."""
     root = tmp_path / "repo"
-    init_repo(root)
-    Site.init(root)
-    write_models(root, author=AUTHOR, post=POST)
+    repo_site(root)
     installed = run_press(root, "merge-driver", "install", "--json")
     assert installed.returncode == 0, installed.stderr.decode()
     assert json.loads(installed.stdout)["data"]["added"] == []  # press init wrote the attributes

@@ -13,7 +13,7 @@ import pytest
 
 from pressroom import Site, unmerged
 from pressroom.store.cache import DerivedCache
-from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.automation.conftest import git, repo_site
 from tests.conftest import write
 
 
@@ -21,9 +21,7 @@ from tests.conftest import write
 def repo(tmp_path: Path, git_home: Path) -> Path:
     """A repository whose root is a site; post/x saved, published and committed."""
     root = tmp_path / "repo"
-    init_repo(root)
-    Site.init(root)
-    write_models(root, author=AUTHOR, post=POST)
+    repo_site(root)
     write(root, "post/x", "title: one\n")
     site = Site.open(root)
     site.save("post/x")

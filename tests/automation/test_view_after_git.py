@@ -17,7 +17,7 @@ import pytest
 
 from pressroom import Site
 from pressroom.errors import ViewBrokenError
-from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.automation.conftest import git, repo_site
 from tests.conftest import run_press, write
 
 
@@ -26,9 +26,7 @@ def repo(tmp_path: Path, git_home: Path) -> Path:
     """A site at a repository's root, merge driver installed: author/ada published, post/a
     (its only referrer) published, post/b a draft linking ada; all committed on main."""
     root = tmp_path / "repo"
-    init_repo(root)
-    Site.init(root)
-    write_models(root, author=AUTHOR, post=POST)
+    repo_site(root)
     assert run_press(root, "merge-driver", "install").returncode == 0
     write(root, "author/ada", "name: Ada\n")
     write(root, "post/a", "title: A\nauthor: ada\n")

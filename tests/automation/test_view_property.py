@@ -37,7 +37,7 @@ from ruamel.yaml import YAML
 
 from pressroom import Site
 from pressroom.errors import PressError, ViewBrokenError
-from tests.automation.conftest import AUTHOR, POST, git, init_repo, write_models
+from tests.automation.conftest import git, repo_site
 from tests.conftest import run_press, write
 
 AUTHORS = ("a1", "a2")
@@ -71,9 +71,7 @@ OPERATIONS = st.one_of(
 def _base(root: Path) -> None:
     """The common base: authors a1 and a2 published, post/p1 (linking a1) published, post/p2
     (linking a2) and post/p3 (linking a1) drafts, models and the merge driver committed on main."""
-    init_repo(root)
-    Site.init(root)
-    write_models(root, author=AUTHOR, post=POST)
+    repo_site(root)
     installed = run_press(root, "merge-driver", "install")
     assert installed.returncode == 0, installed.stderr.decode()
     write(root, "author/a1", "name: A1\n")
