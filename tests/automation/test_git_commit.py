@@ -229,7 +229,7 @@ def test_a_large_batch_is_committed_whole(repo: Path) -> None:
     ids = [f"p{i:04d}-" + "x" * 120 for i in range(1000)]
     for rid in ids:
         (content / f"{rid}.yaml").write_text(f"title: {rid[:5]}\n")
-    command = f'ulimit -s 2048 && exec "$0" -C "$1" save --all --commit --json'
+    command = 'ulimit -s 2048 && exec "$0" -C "$1" save --all --commit --json'
     result = subprocess.run(["sh", "-c", command, str(PRESS), str(repo)], capture_output=True, timeout=300)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     env = json.loads(result.stdout)

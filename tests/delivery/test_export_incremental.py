@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pressroom import RefusedError, Site, UsageError
+from pressroom import RefusedError, Site
 from tests.conftest import write
 from tests.delivery.conftest import assert_export_is_published_view
 

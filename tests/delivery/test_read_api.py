@@ -6,7 +6,6 @@ import datetime as dt
 import gc
 import json
 import tracemalloc
-from pathlib import Path
 
 import pytest
 

@@ -88,7 +88,7 @@ def test_broken_parent(cli, site_dir) -> None:
     assert code == 4 and errors == [("version_missing", f".press/objects/{versions[0][:2]}/{versions[0][2:]}")]
     error = env["errors"][0]
     assert f"version {versions[1][:12]} (as its parent)" in error["message"]
-    assert f".press/pruned/post/x" in error["hint"]
+    assert ".press/pruned/post/x" in error["hint"]
 
 
 def test_missing_blob(cli, site_dir) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pressroom import Site
-from tests.conftest import PRESS, run_press, write
+from tests.conftest import PRESS, run_press
 from tests.serve.conftest import TOKEN, preview
 
 

@@ -102,7 +102,7 @@ def test_a_view_broken_before_is_not_recorded_clean(tmp_path: Path, checked_betw
 def test_git_moving_refs_after_the_publish_gets_a_full_check(tmp_path: Path, git_home: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "repo"
-    site = _site(root, repo=True)
+    _site(root, repo=True)
     git(root, "add", "-A")
     git(root, "commit", "-qm", "start")
     git(root, "checkout", "-qb", "other")
