@@ -35,7 +35,7 @@ from . import __version__
 from .models import Model, model_bytes
 from .site import STORE_NAME, SiteCore
 from .store import Snapshot
-from .store.fsio import naming, read_bytes, write_atomic, write_temp
+from .store.fsio import naming, read_bytes, write_all, write_atomic, write_temp
 from .times import iso_utc
 
 FORMATS = {"json": ".json", "yaml": ".yaml", "markdown": ".md"}
@@ -557,9 +557,7 @@ class _Staged:
                 try:
                     with naming(path):
                         for block in [data] if isinstance(data, bytes) else _blocks(data):
-                            view = memoryview(block)
-                            while view:
-                                view = view[os.write(fd, view):]
+                            write_all(fd, block)
                 finally:
                     os.close(fd)
                 return

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .fsio import named, read_bytes
+from .fsio import named, read_bytes, write_all
 from .refs import check_record_key
 
 
@@ -80,9 +80,7 @@ class EventLogs:
                         if done == len(lines) or not line or _txn_of(line) != txn:
                             break
                         done += 1
-                view = memoryview(b"".join(lines[done:]))
-                while view:
-                    view = view[os.write(fd, view):]
+                write_all(fd, b"".join(lines[done:]))
             finally:
                 os.close(fd)
         except OSError as e:
@@ -114,10 +112,9 @@ class EventLogs:
         Only lines that hold the version id are parsed: asking when each of
         10,000 records was published reads each log, but parses a line or two.
         """
-        model, rid = check_record_key(record)
         try:
-            # Joined as text and read without pathlib: export asks this of every record.
-            raw = read_bytes(f"{self.root}/{model}/{rid}")
+            # Read without pathlib: export asks this of every record.
+            raw = read_bytes(self._file(record))
         except FileNotFoundError:
             return None
         needle = new.encode()

@@ -74,14 +74,22 @@ def naming(path: Path | str) -> Iterator[None]:
         raise named(e, path) from e
 
 
-_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+# How the store opens a file to read it through os calls.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file ``fd`` (write(2) may take part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def read_bytes(path: str) -> bytes:
     """The bytes of the file ``path``, with the OSErrors ``open(path, "rb").read()`` raises, through
     os calls: a bulk command reads a ref or an object a record, where an io object costs more than
     the read."""
-    fd = os.open(path, _READ)
+    fd = os.open(path, READ_FLAGS)
     try:
         size = os.fstat(fd).st_size
         data = os.read(fd, size + 1)
@@ -166,9 +174,7 @@ def write_fresh(path: str, data: bytes) -> None:
     try:
         # Not the ``naming`` block: a generator-based context costs more than a small file's write.
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
         except OSError as e:
             if e.filename is not None:
                 raise

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreDamagedError, Where
-from .fsio import can_sync_all, disk_full_error, fsync_path, is_disk_full, read_bytes, write_atomic, write_fresh
+from .fsio import (READ_FLAGS, can_sync_all, disk_full_error, fsync_path, is_disk_full, read_bytes, write_atomic,
+                   write_fresh)
 from .lock import is_read_only, read_only_error
 
 # \Z, not $: $ also matches before a final newline, and "<oid>\n" is no id.
 OID_RE = re.compile(r"^[0-9a-f]{64}\Z")
-
-_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
 
 
 def hash_bytes(data: bytes) -> str:
@@ -96,7 +95,7 @@ class ObjectStore:
         # there is trusted only when it holds the bytes (and is then rewritten).
         # os calls, not an io object: a bulk save asks this of two new objects a record.
         try:
-            fd = os.open(path, _READ)
+            fd = os.open(path, READ_FLAGS)
         except (FileNotFoundError, NotADirectoryError):
             return False
         try:
